@@ -1,0 +1,178 @@
+# cloudmove — the one entry point.
+#
+#   make            build/cloudmove: static (musl), stripped x86-64 agent
+#   make deps       the static libraries it links, built from Debian sources
+#   make check      unit + golden + fuzz-corpus + QEMU tests (SANITIZE=1:
+#                   host-side tests on an ASan+UBSan glibc build)
+#   make demo       boot a Debian root in QEMU dressed as a cloud, show verdict
+#   make bench      benchmarks (ratios against baselines run alongside)
+#   make fuzz       run each libFuzzer harness for FUZZ_SECONDS
+#   make regen      rewrite golden outputs (review the diff!)
+#   make install    DESTDIR=... PREFIX=/usr
+#
+# Built dependencies, kernels and images are cached under $(CACHE), keyed
+# by the hash of their recipe, so a second run is fast and a changed
+# recipe rebuilds.
+
+SHELL := /bin/bash
+CACHE ?= $(if $(CLOUDMOVE_CACHE),$(CLOUDMOVE_CACHE),$(CURDIR)/.cache)
+export CLOUDMOVE_CACHE := $(CACHE)
+
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
+DEPS_HASH := $(shell cat agent/deps/* | sha256sum | cut -c1-12)
+DEPS := $(CACHE)/deps-$(DEPS_HASH)
+
+SRCS := $(shell find agent/src -name '*.c' | LC_ALL=C sort)
+LIB_SRCS := $(filter-out agent/src/main.c,$(SRCS))
+HDRS := $(shell find agent/src -name '*.h')
+TEST_SRCS := $(wildcard agent/tests/unit/*.c)
+TEST_HDRS := $(wildcard agent/tests/unit/*.h)
+FUZZERS := $(patsubst agent/fuzz/fuzz_%.c,%,$(wildcard agent/fuzz/fuzz_*.c))
+# The fuzz harnesses use the pure parsers only: no network or disk libs.
+FUZZ_SRCS := agent/src/detect/smbios.c agent/src/detect/facts.c \
+	agent/src/detect/cpuinfo.c agent/src/detect/detect.c \
+	$(wildcard agent/src/clouds/*.c) agent/src/log.c
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wformat=2 -Wvla
+STD := -std=gnu11 -D_GNU_SOURCE -DCM_VERSION='"$(VERSION)"'
+
+# Static musl build: the product.
+MUSL_CC := musl-gcc
+MUSL_CFLAGS = $(STD) $(WARN) -Os -ffunction-sections -fdata-sections \
+	-fno-asynchronous-unwind-tables $(shell cat $(DEPS)/cflags 2>/dev/null)
+MUSL_LDFLAGS = -static -Wl,--gc-sections -s $(shell cat $(DEPS)/ldflags 2>/dev/null)
+
+# glibc builds: plain (valgrind) and ASan+UBSan, against Debian's -dev libs.
+HOST_PKGS := libcurl blkid mount json-c zlib
+HOST_CFLAGS = $(STD) $(WARN) -g -O1 $(shell pkg-config --cflags $(HOST_PKGS))
+HOST_LIBS = $(shell pkg-config --libs $(HOST_PKGS)) -lpthread
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+
+ifeq ($(SANITIZE),1)
+TEST_BUILD := build/asan
+else
+TEST_BUILD := build/musl
+endif
+
+.PHONY: all deps check unit golden fuzz-corpus valgrind qemu-check demo \
+	bench fuzz regen install clean distclean size
+.DELETE_ON_ERROR:
+
+all: build/cloudmove
+
+deps: $(DEPS)/ldflags
+
+$(DEPS)/ldflags: agent/deps/build-deps.sh agent/deps/versions
+	agent/deps/build-deps.sh $(DEPS)
+	@touch $@
+
+# --- musl static --------------------------------------------------------
+build/musl/%.o: %.c $(HDRS) | $(DEPS)/ldflags
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) -c -o $@ $<
+
+build/musl/cloudmove: $(SRCS:%.c=build/musl/%.o)
+	$(MUSL_CC) -o $@ $^ $(MUSL_LDFLAGS)
+
+build/cloudmove: build/musl/cloudmove
+	cp $< $@
+	@size=$$(stat -c %s $@); echo "build/cloudmove: $$size bytes"; \
+	if [ $$size -gt 1572864 ]; then echo "build/cloudmove is over 1.5 MiB" >&2; \
+		rm -f $@; exit 1; fi
+
+build/musl/unit-tests: $(LIB_SRCS:%.c=build/musl/%.o) $(TEST_SRCS:%.c=build/musl/%.o)
+	$(MUSL_CC) -o $@ $^ $(filter-out -s,$(MUSL_LDFLAGS))
+
+build/musl/agent/tests/unit/%.o: agent/tests/unit/%.c $(HDRS) $(TEST_HDRS) | $(DEPS)/ldflags
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) -Iagent/src -c -o $@ $<
+
+# --- glibc (valgrind) and ASan+UBSan ----------------------------------------
+build/glibc/%.o: %.c $(HDRS) $(TEST_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Iagent/src -c -o $@ $<
+
+build/glibc/cloudmove: $(SRCS:%.c=build/glibc/%.o)
+	$(CC) -o $@ $^ $(HOST_LIBS)
+
+build/glibc/unit-tests: $(LIB_SRCS:%.c=build/glibc/%.o) $(TEST_SRCS:%.c=build/glibc/%.o)
+	$(CC) -o $@ $^ $(HOST_LIBS)
+
+build/asan/%.o: %.c $(HDRS) $(TEST_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iagent/src -c -o $@ $<
+
+build/asan/cloudmove: $(SRCS:%.c=build/asan/%.o)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(HOST_LIBS)
+
+build/asan/unit-tests: $(LIB_SRCS:%.c=build/asan/%.o) $(TEST_SRCS:%.c=build/asan/%.o)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(HOST_LIBS)
+
+# --- libFuzzer harnesses (clang) ---------------------------------------------
+FUZZ_CFLAGS := $(STD) -g -O1 -fsanitize=fuzzer,address,undefined -Iagent/src
+
+build/fuzz/%: agent/fuzz/fuzz_%.c $(FUZZ_SRCS) $(HDRS)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS)
+
+# --- tests -------------------------------------------------------------------
+# Each suite ends with "N passed, N failed"; agent/tests/run-suites.sh runs
+# them all and ends with the total line that CI reads.
+CHECK_BINS := $(TEST_BUILD)/cloudmove $(TEST_BUILD)/unit-tests \
+	$(if $(filter 1,$(SANITIZE)),,build/glibc/unit-tests) \
+	$(FUZZERS:%=build/fuzz/%) build/cloudmove
+
+check: $(CHECK_BINS)
+	TEST_BUILD=$(TEST_BUILD) SANITIZE=$(SANITIZE) FUZZERS="$(FUZZERS)" \
+		agent/tests/run-suites.sh $(SUITES)
+
+unit: $(TEST_BUILD)/unit-tests
+	$(TEST_BUILD)/unit-tests
+
+golden: $(TEST_BUILD)/cloudmove
+	agent/tests/detect/run.sh $(TEST_BUILD)/cloudmove
+
+valgrind: build/glibc/unit-tests
+	valgrind -q --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect build/glibc/unit-tests
+
+fuzz-corpus: $(FUZZERS:%=build/fuzz/%)
+	agent/fuzz/run-corpus.sh $(FUZZERS)
+
+qemu-check: build/cloudmove
+	AGENT=$(CURDIR)/build/cloudmove qemu-tests/run.sh
+
+FUZZ_SECONDS ?= 60
+fuzz: $(FUZZERS:%=build/fuzz/%)
+	agent/fuzz/run-corpus.sh --fuzz $(FUZZ_SECONDS) $(FUZZERS)
+
+regen: $(TEST_BUILD)/cloudmove
+	agent/tests/detect/run.sh --regen $(TEST_BUILD)/cloudmove
+
+demo: build/cloudmove
+	AGENT=$(CURDIR)/build/cloudmove qemu-tests/demo.sh
+
+bench: build/cloudmove
+	CLOUDMOVE=$(CURDIR)/build/cloudmove bench/run.sh
+
+size: build/cloudmove
+	@file build/cloudmove; ls -l build/cloudmove
+
+# --- install -----------------------------------------------------------------
+PREFIX ?= /usr
+DRACUT_MODULES ?= $(PREFIX)/lib/dracut/modules.d
+install: build/cloudmove
+	install -D -m 0755 build/cloudmove $(DESTDIR)$(PREFIX)/sbin/cloudmove
+	install -d $(DESTDIR)$(DRACUT_MODULES)/90cloudmove
+	install -m 0755 dracut-module/90cloudmove/module-setup.sh \
+		$(DESTDIR)$(DRACUT_MODULES)/90cloudmove/
+	for f in hooks/*; do install -m 0644 $$f $(DESTDIR)$(DRACUT_MODULES)/90cloudmove/; done
+	chmod 0755 $(DESTDIR)$(DRACUT_MODULES)/90cloudmove/*.sh
+
+clean:
+	rm -rf build
+
+distclean: clean
+	rm -rf .cache

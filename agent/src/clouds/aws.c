@@ -1,0 +1,55 @@
+/* aws: Amazon Web Services (EC2)
+ *
+ * Signatures: AWS docs, "Identify EC2 Linux instances"; cloud-init ds-identify
+ * ec2_identify_platform and DataSourceEc2.identify_aws; ohai; systemd virt.c.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "clouds.h"
+#include "../detect/detect.h"
+
+static const struct cm_signature aws_signatures[] = {
+	{ .name = "Nitro or metal instance: Amazon EC2 system vendor",
+	  .all = { { CM_DMI_SYS_VENDOR, CM_MATCH_EQ, "Amazon EC2" } } },
+	{ .name = "Nitro or metal instance: Amazon EC2 BIOS vendor",
+	  .all = { { CM_DMI_BIOS_VENDOR, CM_MATCH_EQ, "Amazon EC2" } } },
+	{ .name = "Xen instance: Amazon BIOS build",
+	  .all = { { CM_DMI_BIOS_VENDOR, CM_MATCH_EQ, "Xen" },
+	    { CM_DMI_BIOS_VERSION, CM_MATCH_CONTAINS, ".amazon" } } },
+	{ .name = "Xen instance: ec2 hypervisor UUID", .weak = true,
+	  .all = { { CM_HV_UUID, CM_MATCH_PREFIX, "ec2" } } },
+	{ .name = "Xen instance: ec2 product UUID and serial", .weak = true,
+	  .all = { { CM_DMI_PRODUCT_UUID, CM_MATCH_UUID_PREFIX, "ec2" },
+	    { CM_DMI_PRODUCT_SERIAL, CM_MATCH_UUID_PREFIX, "ec2" } } },
+	{ .name = "Xen instance: ec2 product UUID on Xen", .weak = true,
+	  .all = { { CM_DMI_PRODUCT_UUID, CM_MATCH_UUID_PREFIX, "ec2" },
+	    { CM_DMI_SYS_VENDOR, CM_MATCH_EQ, "Xen" } } },
+	{ 0 }
+};
+
+/* Nitro puts the instance type in product_name ("m5.large"); a Xen
+ * instance says "HVM domU" there, which is no type. */
+static void aws_dmi_enrich(const struct cm_facts *facts, struct cm_verdict *v)
+{
+	const char *vendor = cm_facts_get(facts, CM_DMI_SYS_VENDOR);
+	const char *product = cm_facts_get(facts, CM_DMI_PRODUCT_NAME);
+	const char *asset = cm_facts_get(facts, CM_DMI_BOARD_ASSET_TAG);
+
+	if (!vendor || strcmp(vendor, "Amazon EC2"))
+		return;
+	if (product && strchr(product, '.') && !strchr(product, ' '))
+		snprintf(v->instance_type, sizeof(v->instance_type), "%s", product);
+	/* Nitro also gives the instance id as the board asset tag. */
+	if (asset && !strncmp(asset, "i-", 2))
+		snprintf(v->instance_id, sizeof(v->instance_id), "%s", asset);
+}
+
+const struct cm_cloud aws_cloud = {
+	.name       = "aws",
+	.title      = "Amazon Web Services (EC2)",
+	.kind       = CM_KIND_CLOUD,
+	.is_public  = true,
+	.signatures = aws_signatures,
+	.dmi_enrich = aws_dmi_enrich,
+};

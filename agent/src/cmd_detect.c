@@ -1,0 +1,116 @@
+/* cloudmove detect [--root DIR] [--no-metadata] [--timeout MS] [--json] */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "ctx.h"
+#include "detect/detect.h"
+#include "detect/dmi.h"
+#include "detect/report.h"
+#include "log.h"
+
+#define DETECT_USAGE \
+	"cloudmove detect [--root DIR] [--no-metadata] [--timeout MS] [--json]"
+#define DETECT_TIMEOUT_DEFAULT_MS 2000
+#define DETECT_TIMEOUT_MAX_MS 600000
+
+struct detect_opts {
+	struct cm_ctx ctx;
+	int json;
+	int no_metadata;
+	long timeout_ms;
+};
+
+static int parse_ms(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -1;
+	v = strtol(s, &end, 10);
+	if (*end || v <= 0 || v > DETECT_TIMEOUT_MAX_MS)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_detect_args(int argc, char **argv, struct detect_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "root", required_argument, NULL, 'r' },
+		{ "no-metadata", no_argument, NULL, 'n' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->timeout_ms = DETECT_TIMEOUT_DEFAULT_MS;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o->ctx.root = optarg;
+			break;
+		case 'n':
+			o->no_metadata = 1;
+			break;
+		case 't':
+			if (parse_ms(optarg, &o->timeout_ms) < 0)
+				return cm_usage_error("detect", DETECT_USAGE,
+					"--timeout: not a number of milliseconds in 1..%d: '%s'",
+					DETECT_TIMEOUT_MAX_MS, optarg);
+			break;
+		case 'j':
+			o->json = 1;
+			break;
+		case 'd':
+			cm_log_set_level(CM_LOG_DEBUG);
+			break;
+		case 'h':
+			printf("usage: %s\n", DETECT_USAGE);
+			return -1;
+		default:
+			return cm_usage_error("detect", DETECT_USAGE,
+					      "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cm_usage_error("detect", DETECT_USAGE,
+				      "unexpected argument '%s'", argv[optind]);
+	/* "/" is the live system: CPUID is then ours to read. */
+	if (o->ctx.root && (!*o->ctx.root || !strcmp(o->ctx.root, "/")))
+		o->ctx.root = NULL;
+	return 0;
+}
+
+int cm_cmd_detect(int argc, char **argv)
+{
+	struct detect_opts o;
+	struct cm_facts facts;
+	struct cm_verdict v;
+	int r;
+
+	r = parse_detect_args(argc, argv, &o);
+	if (r)
+		return r < 0 ? CM_EXIT_OK : r;
+	cm_facts_collect(o.ctx.root, &facts);
+	cm_detect_from_facts(&facts, &v);
+	if (!o.no_metadata)
+		cm_debug("metadata probing not built in yet: DMI verdict only");
+	r = o.json ? cm_report_json(stdout, &v) : cm_report_line(stdout, &v);
+	if (r < 0 || fflush(stdout) == EOF) {
+		cm_err(r < 0 ? r : -EIO, "detect: write the verdict");
+		return CM_EXIT_FAIL;
+	}
+	return CM_EXIT_OK;
+}

@@ -1,0 +1,88 @@
+#include <errno.h>
+#include <json-c/json.h>
+
+#include "../clouds/clouds.h"
+#include "report.h"
+
+int cm_report_line(FILE *out, const struct cm_verdict *v)
+{
+	size_t i;
+
+	fprintf(out, "%s (%s)", v->cloud, v->confidence);
+	for (i = 0; i < v->n_evidence; i++)
+		fprintf(out, "%s %s=\"%s\"", i ? "" : ":",
+			cm_fact_name(v->evidence[i].fact), v->evidence[i].value);
+	if (v->instance_type[0])
+		fprintf(out, " instance_type=%s", v->instance_type);
+	fputc('\n', out);
+	return ferror(out) ? -EIO : 0;
+}
+
+static const char *kind_name(const struct cm_verdict *v)
+{
+	if (!v->desc)
+		return v->cloud;	/* baremetal, unknown */
+	switch (v->desc->kind) {
+	case CM_KIND_CLOUD:
+		return "cloud";
+	case CM_KIND_HYPERVISOR:
+		return "hypervisor";
+	default:
+		return "virtual-machine";
+	}
+}
+
+static struct json_object *string_or_null(const char *s)
+{
+	return s && *s ? json_object_new_string(s) : NULL;
+}
+
+static struct json_object *evidence_json(const struct cm_verdict *v)
+{
+	struct json_object *arr = json_object_new_array();
+	size_t i;
+
+	for (i = 0; arr && i < v->n_evidence; i++) {
+		const struct cm_evidence *e = &v->evidence[i];
+		struct json_object *o = json_object_new_object();
+
+		if (!o)
+			break;
+		json_object_object_add(o, "source", json_object_new_string(
+					       cm_fact_source_name(e->source)));
+		json_object_object_add(o, "field", json_object_new_string(
+					       cm_fact_name(e->fact)));
+		json_object_object_add(o, "value", json_object_new_string(e->value));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+int cm_report_json(FILE *out, const struct cm_verdict *v)
+{
+	struct json_object *o = json_object_new_object();
+	const char *text;
+	int r = 0;
+
+	if (!o)
+		return -ENOMEM;
+	json_object_object_add(o, "cloud", json_object_new_string(v->cloud));
+	json_object_object_add(o, "kind", json_object_new_string(kind_name(v)));
+	json_object_object_add(o, "confidence",
+			       json_object_new_string(v->confidence));
+	json_object_object_add(o, "instance_id", string_or_null(v->instance_id));
+	json_object_object_add(o, "region", string_or_null(v->region));
+	json_object_object_add(o, "zone", string_or_null(v->zone));
+	json_object_object_add(o, "instance_type",
+			       string_or_null(v->instance_type));
+	json_object_object_add(o, "public", json_object_new_boolean(v->is_public));
+	json_object_object_add(o, "reason", json_object_new_string(v->reason));
+	json_object_object_add(o, "evidence", evidence_json(v));
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+					      JSON_C_TO_STRING_SPACED |
+					      JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!text || fprintf(out, "%s\n", text) < 0)
+		r = text ? -EIO : -ENOMEM;
+	json_object_put(o);
+	return r;
+}

@@ -1,0 +1,15 @@
+/* Hard caps on everything read from outside.  One place, so a reviewer can
+ * see every bound the agent puts on untrusted input. */
+#ifndef CM_LIMITS_H
+#define CM_LIMITS_H
+
+#define CM_PATH_MAX		4096
+#define CM_DMI_FILE_MAX		4096	/* one sysfs dmi/id attribute */
+#define CM_DMI_VALUE_MAX	128	/* SMBIOS strings are short; longer is junk */
+#define CM_CPUINFO_MAX		(256 * 1024)
+#define CM_SMBIOS_ENTRY_MAX	64	/* _SM_ is 31 bytes, _SM3_ 24 */
+#define CM_SMBIOS_TABLE_MAX	(1024 * 1024)
+#define CM_CMDLINE_MAX		4096
+#define CM_EVIDENCE_MAX		8
+
+#endif

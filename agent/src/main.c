@@ -1,0 +1,69 @@
+/* cloudmove: subcommand dispatch only. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "log.h"
+
+#define USAGE \
+	"usage: cloudmove COMMAND [OPTIONS]\n" \
+	"\n" \
+	"commands:\n" \
+	"  detect   [--root DIR] [--no-metadata] [--timeout MS] [--json]\n" \
+	"           name the cloud (or hypervisor) this machine runs in\n" \
+	"  plan, adapt, rollback, check, stream, migrate, record, profiles\n" \
+	"           see the README; not in this build yet\n" \
+	"\n" \
+	"  --version   versions of cloudmove and the libraries it links\n" \
+	"  --help      this text\n" \
+	"\n" \
+	"exit status: 0 success, 1 failed, 2 bad usage\n"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+};
+
+static const struct command commands[] = {
+	{ "detect", cm_cmd_detect },
+	{ "version", cm_cmd_version },
+};
+
+/* In DESIGN.md's contract, landing in later issues. */
+static const char *const planned[] = {
+	"plan", "adapt", "rollback", "check", "stream", "migrate", "record",
+	"profiles",
+};
+
+int main(int argc, char **argv)
+{
+	const char *name;
+	size_t i;
+
+	if (getenv("CLOUDMOVE_DEBUG"))
+		cm_log_set_level(CM_LOG_DEBUG);
+	if (argc < 2) {
+		fputs(USAGE, stderr);
+		return CM_EXIT_USAGE;
+	}
+	name = argv[1];
+	if (!strcmp(name, "--help") || !strcmp(name, "-h") ||
+	    !strcmp(name, "help")) {
+		fputs(USAGE, stdout);
+		return CM_EXIT_OK;
+	}
+	if (!strcmp(name, "--version") || !strcmp(name, "-V"))
+		name = "version";
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(name, commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	for (i = 0; i < sizeof(planned) / sizeof(planned[0]); i++)
+		if (!strcmp(name, planned[i])) {
+			fprintf(stderr, "cloudmove: %s: not available in this build yet\n",
+				name);
+			return CM_EXIT_FAIL;
+		}
+	fprintf(stderr, "cloudmove: unknown command '%s' (try --help)\n", name);
+	return CM_EXIT_USAGE;
+}

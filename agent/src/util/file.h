@@ -1,0 +1,20 @@
+/* Bounded reads of whole files, and paths joined under a --root. */
+#ifndef CM_FILE_H
+#define CM_FILE_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+/* Joins root and an absolute rel ("/sys/...") into out.  root may be NULL
+ * or "" (the live system).  -ENAMETOOLONG when it does not fit. */
+int cm_path_join(char *out, size_t size, const char *root, const char *rel);
+
+/* Reads the whole file into b (whose max is the cap): 0, -EMSGSIZE when
+ * the file is larger than the cap, or -errno from open/read. */
+int cm_file_read(const char *path, struct cm_buf *b);
+
+/* Same into a caller's array; *len excludes the added NUL. */
+int cm_file_read_small(const char *path, char *out, size_t size, size_t *len);
+
+#endif

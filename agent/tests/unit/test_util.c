@@ -1,0 +1,125 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "util/buf.h"
+#include "util/file.h"
+
+TEST(buf_add_within_cap)
+{
+	struct cm_buf b;
+
+	cm_buf_init(&b, 8);
+	CHECK_INT(cm_buf_add(&b, "abcd", 4), 0);
+	CHECK_INT(cm_buf_addstr(&b, "efgh"), 0);
+	CHECK_STR(b.data, "abcdefgh");
+	CHECK_INT(b.len, 8);
+	cm_buf_free(&b);
+}
+
+TEST(buf_over_cap_fails_closed)
+{
+	struct cm_buf b;
+
+	cm_buf_init(&b, 8);
+	CHECK_INT(cm_buf_add(&b, "abcdef", 6), 0);
+	CHECK_INT(cm_buf_add(&b, "xyz", 3), -EMSGSIZE);
+	CHECK(b.data == NULL);
+	CHECK_INT(b.len, 0);
+}
+
+TEST(buf_printf_long)
+{
+	struct cm_buf b;
+	char big[1000];
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	cm_buf_init(&b, 4096);
+	CHECK_INT(cm_buf_printf(&b, "<%s>%d", big, 42), 0);
+	CHECK_INT(b.len, 1003);
+	CHECK(!strcmp(b.data + 1000, ">42"));
+	cm_buf_free(&b);
+}
+
+TEST(path_join)
+{
+	char out[32];
+
+	CHECK_INT(cm_path_join(out, sizeof(out), NULL, "/sys/x"), 0);
+	CHECK_STR(out, "/sys/x");
+	CHECK_INT(cm_path_join(out, sizeof(out), "/", "/sys/x"), 0);
+	CHECK_STR(out, "/sys/x");
+	CHECK_INT(cm_path_join(out, sizeof(out), "/r", "/sys/x"), 0);
+	CHECK_STR(out, "/r/sys/x");
+	CHECK_INT(cm_path_join(out, 8, "/root", "/sys/x"), -ENAMETOOLONG);
+}
+
+static void path_in_tmp(char *out, size_t size, const char *rel)
+{
+	snprintf(out, size, "%s/%s", cm_test_tmpdir(), rel);
+}
+
+TEST(read_small_sizes)
+{
+	char path[512], out[8];
+	size_t len = 99;
+
+	cm_test_write_str("seven", "1234567");
+	cm_test_write_str("eight", "12345678");
+	cm_test_write_str("empty", "");
+	path_in_tmp(path, sizeof(path), "seven");
+	CHECK_INT(cm_file_read_small(path, out, sizeof(out), &len), 0);
+	CHECK_STR(out, "1234567");
+	CHECK_INT(len, 7);
+	path_in_tmp(path, sizeof(path), "eight");
+	CHECK_INT(cm_file_read_small(path, out, sizeof(out), &len), -EMSGSIZE);
+	CHECK_INT(len, 0);
+	CHECK_STR(out, "");
+	path_in_tmp(path, sizeof(path), "empty");
+	CHECK_INT(cm_file_read_small(path, out, sizeof(out), &len), 0);
+	CHECK_INT(len, 0);
+	path_in_tmp(path, sizeof(path), "missing");
+	CHECK_INT(cm_file_read_small(path, out, sizeof(out), &len), -ENOENT);
+}
+
+TEST(read_small_directory_and_fifo)
+{
+	char path[512], out[64];
+	size_t len;
+
+	path_in_tmp(path, sizeof(path), "dir");
+	CHECK_INT(mkdir(path, 0755), 0);
+	CHECK_INT(cm_file_read_small(path, out, sizeof(out), &len), -EISDIR);
+	/* A FIFO with no writer must not hang detection. */
+	path_in_tmp(path, sizeof(path), "fifo");
+	CHECK_INT(mkfifo(path, 0644), 0);
+	CHECK_INT(cm_file_read_small(path, out, sizeof(out), &len), 0);
+	CHECK_INT(len, 0);
+}
+
+TEST(read_capped_buffer)
+{
+	struct cm_buf b;
+	char path[512], data[10000];
+
+	memset(data, 'a', sizeof(data));
+	cm_test_write("big", data, sizeof(data));
+	path_in_tmp(path, sizeof(path), "big");
+	cm_buf_init(&b, sizeof(data));
+	CHECK_INT(cm_file_read(path, &b), 0);
+	CHECK_INT(b.len, sizeof(data));
+	cm_buf_free(&b);
+	cm_buf_init(&b, sizeof(data) - 1);
+	CHECK_INT(cm_file_read(path, &b), -EMSGSIZE);
+	CHECK(b.data == NULL);
+	cm_test_write_str("empty", "");
+	path_in_tmp(path, sizeof(path), "empty");
+	CHECK_INT(cm_file_read(path, &b), 0);
+	CHECK_STR(b.data, "");
+	cm_buf_free(&b);
+}
