@@ -57,12 +57,37 @@ TEST_BUILD := build/musl
 endif
 
 .PHONY: all deps check unit golden fuzz-corpus valgrind qemu-check demo \
-	bench fuzz regen install clean distclean size
+	bench fuzz regen install clean distclean size packages \
+	_all _deps _check _demo _bench _fuzz
 .DELETE_ON_ERROR:
 
-all: build/cloudmove
+# The public targets first make sure the Debian packages of .ci/packages
+# are there (installing them when run as root), then run the real target
+# in a sub-make, whose $(shell pkg-config ...) sees the installed tools.
+PACKAGES_OK := $(CACHE)/packages-$(shell sha256sum < .ci/packages | cut -c1-12).ok
+SUBMAKE = $(MAKE) --no-print-directory
 
-deps: $(DEPS)/ldflags
+all: packages
+	@$(SUBMAKE) _all
+deps: packages
+	@$(SUBMAKE) _deps
+check: packages
+	@$(SUBMAKE) _check
+demo: packages
+	@$(SUBMAKE) _demo
+bench: packages
+	@$(SUBMAKE) _bench
+fuzz: packages
+	@$(SUBMAKE) _fuzz
+
+packages: $(PACKAGES_OK)
+$(PACKAGES_OK): .ci/packages .ci/install-packages.sh
+	.ci/install-packages.sh
+	@mkdir -p $(dir $@) && touch $@
+
+_all: build/cloudmove
+
+_deps: $(DEPS)/ldflags
 
 $(DEPS)/ldflags: agent/deps/build-deps.sh agent/deps/versions
 	agent/deps/build-deps.sh $(DEPS)
@@ -124,7 +149,7 @@ CHECK_BINS := $(TEST_BUILD)/cloudmove $(TEST_BUILD)/unit-tests \
 	$(if $(filter 1,$(SANITIZE)),,build/glibc/unit-tests) \
 	$(FUZZERS:%=build/fuzz/%) build/cloudmove
 
-check: $(CHECK_BINS)
+_check: $(CHECK_BINS)
 	TEST_BUILD=$(TEST_BUILD) SANITIZE=$(SANITIZE) FUZZERS="$(FUZZERS)" \
 		agent/tests/run-suites.sh $(SUITES)
 
@@ -132,7 +157,7 @@ unit: $(TEST_BUILD)/unit-tests
 	$(TEST_BUILD)/unit-tests
 
 golden: $(TEST_BUILD)/cloudmove
-	agent/tests/detect/run.sh $(TEST_BUILD)/cloudmove
+	agent/tests/run-detect.sh $(TEST_BUILD)/cloudmove
 
 valgrind: build/glibc/unit-tests
 	valgrind -q --error-exitcode=99 --leak-check=full \
@@ -145,16 +170,16 @@ qemu-check: build/cloudmove
 	AGENT=$(CURDIR)/build/cloudmove qemu-tests/run.sh
 
 FUZZ_SECONDS ?= 60
-fuzz: $(FUZZERS:%=build/fuzz/%)
+_fuzz: $(FUZZERS:%=build/fuzz/%)
 	agent/fuzz/run-corpus.sh --fuzz $(FUZZ_SECONDS) $(FUZZERS)
 
 regen: $(TEST_BUILD)/cloudmove
-	agent/tests/detect/run.sh --regen $(TEST_BUILD)/cloudmove
+	agent/tests/run-detect.sh --regen $(TEST_BUILD)/cloudmove
 
-demo: build/cloudmove
+_demo: build/cloudmove
 	AGENT=$(CURDIR)/build/cloudmove qemu-tests/demo.sh
 
-bench: build/cloudmove
+_bench: build/cloudmove
 	CLOUDMOVE=$(CURDIR)/build/cloudmove bench/run.sh
 
 size: build/cloudmove

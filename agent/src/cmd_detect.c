@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
 #include "ctx.h"
@@ -103,6 +104,18 @@ int cm_cmd_detect(int argc, char **argv)
 	r = parse_detect_args(argc, argv, &o);
 	if (r)
 		return r < 0 ? CM_EXIT_OK : r;
+	if (o.ctx.root) {
+		struct stat st;
+
+		if (stat(o.ctx.root, &st) < 0) {
+			cm_err(-errno, "detect: --root %s", o.ctx.root);
+			return CM_EXIT_FAIL;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			cm_err(-ENOTDIR, "detect: --root %s", o.ctx.root);
+			return CM_EXIT_FAIL;
+		}
+	}
 	cm_facts_collect(o.ctx.root, &facts);
 	cm_detect_from_facts(&facts, &v);
 	if (!o.no_metadata)

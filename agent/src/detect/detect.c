@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../clouds/clouds.h"
 #include "detect.h"
@@ -79,23 +80,29 @@ static int match_pass(const struct cm_facts *facts, enum pass pass,
 	return 0;
 }
 
-/* SMBIOS chassis types of real enclosures (3 Desktop .. 36 Stick PC);
- * 1 "Other" and 2 "Unknown" are what most hypervisors report. */
-static int physical_chassis(const struct cm_facts *facts)
-{
-	const char *t = cm_facts_get(facts, CM_DMI_CHASSIS_TYPE);
-	char *end;
-	long n;
+/* What white-box firmware leaves in the vendor field: says nothing. */
+static const char *const placeholders[] = {
+	"None", "Not Specified", "Not Applicable", "To be filled by O.E.M.",
+	"System manufacturer", "System Product Name", "O.E.M.", "OEM", "0",
+	"N/A", "Unknown", "Default string", "Default_string", "Not Available",
+};
 
-	if (!t)
+static int real_vendor(const struct cm_facts *facts)
+{
+	const char *v = cm_facts_get(facts, CM_DMI_SYS_VENDOR);
+	size_t i;
+
+	if (!v)
 		return 0;
-	n = strtol(t, &end, 10);
-	return *end == '\0' && n >= 3 && n <= 36;
+	for (i = 0; i < sizeof(placeholders) / sizeof(placeholders[0]); i++)
+		if (!strcasecmp(v, placeholders[i]))
+			return 0;
+	return 1;
 }
 
-/* No signature matched: physical or an unnamed virtual machine? The CPU
- * flag is decisive where we have it; the chassis type is the fallback
- * for a --root that carries no cpuinfo. */
+/* No signature matched: physical or an unnamed virtual machine?  The CPU
+ * flag is decisive where we have it; a --root without cpuinfo falls back
+ * on DMI naming a real vendor (every hypervisor we know was tried). */
 static void decide_unmatched(const struct cm_facts *facts, struct cm_verdict *v)
 {
 	const char *hv = cm_facts_get(facts, CM_CPU_HYPERVISOR);
@@ -110,10 +117,9 @@ static void decide_unmatched(const struct cm_facts *facts, struct cm_verdict *v)
 		verdict_init(v, "baremetal", "dmi",
 			     "DMI present, no hypervisor flag on the CPU");
 		cm_verdict_add_evidence(v, facts, CM_CPU_HYPERVISOR);
-	} else if (dmi && physical_chassis(facts)) {
+	} else if (real_vendor(facts)) {
 		verdict_init(v, "baremetal", "dmi",
-			     "physical chassis type, no hypervisor signature");
-		cm_verdict_add_evidence(v, facts, CM_DMI_CHASSIS_TYPE);
+			     "DMI names a vendor and no hypervisor signature matched");
 	} else {
 		verdict_init(v, "unknown", "none",
 			     dmi ? "no known signature" : "no DMI data");
@@ -121,6 +127,7 @@ static void decide_unmatched(const struct cm_facts *facts, struct cm_verdict *v)
 	}
 	cm_verdict_add_evidence(v, facts, CM_DMI_SYS_VENDOR);
 	cm_verdict_add_evidence(v, facts, CM_DMI_PRODUCT_NAME);
+	cm_verdict_add_evidence(v, facts, CM_DMI_CHASSIS_TYPE);
 }
 
 void cm_detect_from_facts(const struct cm_facts *facts, struct cm_verdict *v)

@@ -154,11 +154,13 @@ TEST(unmatched_machines)
 	CHECK_STR(decide(), "baremetal");
 	fact(CM_DMI_SYS_VENDOR, "Dell Inc.");
 	fact(CM_DMI_CHASSIS_TYPE, "1");
+	CHECK_STR(decide(), "baremetal");	/* no cpuinfo: the vendor says */
+	fact(CM_DMI_SYS_VENDOR, "Default string");
 	CHECK_STR(decide(), "unknown");
 	CHECK_STR(decide(), "unknown");	/* nothing at all */
 	CHECK_STR(verdict.reason, "no DMI data");
 	fact(CM_DMI_PRODUCT_NAME, "VirtualBox");
-	fact(CM_DMI_CHASSIS_TYPE, "3");
+	fact(CM_DMI_SYS_VENDOR, "Oracle Corporation");
 	CHECK_STR(decide(), "unknown");
 	CHECK_STR(verdict.reason, "VirtualBox product");
 }

@@ -1,0 +1,56 @@
+#!/bin/bash
+# run-suites.sh [SUITE...] — what `make check` runs.  Suites: unit,
+# valgrind, golden, fuzz, qemu (default: all; valgrind is skipped with
+# SANITIZE=1, whose ASan build replaces it).  Each suite's runner ends
+# with "N passed, N failed"; this script prints each suite's output and
+# ends with the total, in the same form, for CI.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+build=${TEST_BUILD:-build/musl}
+suites=("$@")
+if [ ${#suites[@]} -eq 0 ]; then
+	suites=(unit valgrind golden fuzz qemu)
+	[ "${SANITIZE:-}" = 1 ] && suites=(unit golden fuzz qemu)
+fi
+
+run_suite() {
+	case $1 in
+	unit)	  "$build/unit-tests" ;;
+	valgrind) valgrind -q --error-exitcode=99 --leak-check=full \
+			--errors-for-leak-kinds=definite,indirect build/glibc/unit-tests ;;
+	golden)	  agent/tests/run-detect.sh "$build/cloudmove" ;;
+	fuzz)	  agent/fuzz/run-corpus.sh ${FUZZERS:-} ;;
+	qemu)	  AGENT=$PWD/build/cloudmove qemu-tests/run.sh ;;
+	*)	  echo "unknown suite $1"; return 2 ;;
+	esac
+}
+
+total_passed=0 total_failed=0 summary=""
+for suite in "${suites[@]}"; do
+	echo "=== $suite"
+	start=$SECONDS
+	log=$(mktemp)
+	run_suite "$suite" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+	rm -f "$log"
+	p=0 f=0
+	if [ -n "$line" ]; then
+		p=${line%% passed*}
+		f=${line#*passed, }
+		f=${f%% failed*}
+	fi
+	# A runner that died without its summary, or failed with none, counts
+	# as one failure: a suite that tested nothing must not pass.
+	if [ -z "$line" ] || { [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; }; then
+		f=$((f + 1))
+	fi
+	total_passed=$((total_passed + p))
+	total_failed=$((total_failed + f))
+	summary+=$(printf '%-9s %4d passed, %d failed, %ds' "$suite" "$p" "$f" $((SECONDS - start)))$'\n'
+done
+echo "=== summary"
+printf '%s' "$summary"
+echo "$total_passed passed, $total_failed failed"
+[ "$total_failed" -eq 0 ]
