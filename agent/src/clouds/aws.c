@@ -14,6 +14,13 @@ static const struct cm_signature aws_signatures[] = {
 	  .all = { { CM_DMI_SYS_VENDOR, CM_MATCH_EQ, "Amazon EC2" } } },
 	{ .name = "Nitro or metal instance: Amazon EC2 BIOS vendor",
 	  .all = { { CM_DMI_BIOS_VENDOR, CM_MATCH_EQ, "Amazon EC2" } } },
+	{ .name = "Nitro instance: instance id as board asset tag",
+	  .all = { { CM_DMI_BOARD_ASSET_TAG, CM_MATCH_GLOB,
+		     "i-[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]" } } },
+	{ .name = "Nitro instance: instance id as board asset tag",
+	  .all = { { CM_DMI_BOARD_ASSET_TAG, CM_MATCH_GLOB,
+		     "i-[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]"
+		     "[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]" } } },
 	{ .name = "Xen instance: Amazon BIOS build",
 	  .all = { { CM_DMI_BIOS_VENDOR, CM_MATCH_EQ, "Xen" },
 	    { CM_DMI_BIOS_VERSION, CM_MATCH_CONTAINS, ".amazon" } } },
@@ -25,6 +32,11 @@ static const struct cm_signature aws_signatures[] = {
 	{ .name = "Xen instance: ec2 product UUID on Xen", .weak = true,
 	  .all = { { CM_DMI_PRODUCT_UUID, CM_MATCH_UUID_PREFIX, "ec2" },
 	    { CM_DMI_SYS_VENDOR, CM_MATCH_EQ, "Xen" } } },
+	/* A UUID alone: nothing else to contradict it (AWS documents the
+	 * check on the UUID only); a named vendor would. */
+	{ .name = "Xen instance: ec2 product UUID, no vendor", .weak = true,
+	  .all = { { CM_DMI_PRODUCT_UUID, CM_MATCH_UUID_PREFIX, "ec2" },
+	    { CM_DMI_SYS_VENDOR, CM_MATCH_ABSENT, NULL } } },
 	{ 0 }
 };
 
@@ -45,11 +57,40 @@ static void aws_dmi_enrich(const struct cm_facts *facts, struct cm_verdict *v)
 		snprintf(v->instance_id, sizeof(v->instance_id), "%s", asset);
 }
 
+/* IMDSv2: a session token first (PUT, TTL header), then GETs carrying
+ * it; IMDSv1 (no token) only when the token request is refused.
+ * docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-service.html
+ * and instance-identity-documents.html. */
+static const struct cm_md_token aws_token = {
+	.method = "PUT",
+	.path = "/latest/api/token",
+	.headers = { "X-aws-ec2-metadata-token-ttl-seconds: 60" },
+	.send_header = "X-aws-ec2-metadata-token",
+	.fallback_without = true,
+};
+
+static const struct cm_md_value aws_doc[] = {
+	{ CM_MD_INSTANCE_ID, "instanceId", CM_XF_NONE },
+	{ CM_MD_REGION, "region", CM_XF_NONE },
+	{ CM_MD_ZONE, "availabilityZone", CM_XF_NONE },
+	{ CM_MD_INSTANCE_TYPE, "instanceType", CM_XF_NONE },
+	{ 0 }
+};
+
+static const struct cm_metadata aws_md = {
+	.host = "169.254.169.254",
+	.token = &aws_token,
+	.doc_path = "/latest/dynamic/instance-identity/document",
+	.doc_values = aws_doc,
+	.blind_ok = true,
+};
+
 const struct cm_cloud aws_cloud = {
 	.name       = "aws",
 	.title      = "Amazon Web Services (EC2)",
 	.kind       = CM_KIND_CLOUD,
 	.is_public  = true,
 	.signatures = aws_signatures,
+	.md         = &aws_md,
 	.dmi_enrich = aws_dmi_enrich,
 };

@@ -12,10 +12,28 @@ static const struct cm_signature azure_signatures[] = {
 	{ 0 }
 };
 
+/* learn.microsoft.com/azure/virtual-machines/instance-metadata-service */
+static const struct cm_md_value azure_doc[] = {
+	{ CM_MD_INSTANCE_ID, "compute.vmId", CM_XF_NONE },
+	{ CM_MD_REGION, "compute.location", CM_XF_NONE },
+	{ CM_MD_ZONE, "compute.zone", CM_XF_NONE },
+	{ CM_MD_INSTANCE_TYPE, "compute.vmSize", CM_XF_NONE },
+	{ 0 }
+};
+
+static const struct cm_metadata azure_md = {
+	.host = "169.254.169.254",
+	.headers = { "Metadata: true" },
+	.doc_path = "/metadata/instance?api-version=2021-02-01",
+	.doc_values = azure_doc,
+	.blind_ok = true,
+};
+
 const struct cm_cloud azure_cloud = {
 	.name       = "azure",
 	.title      = "Microsoft Azure",
 	.kind       = CM_KIND_CLOUD,
 	.is_public  = true,
 	.signatures = azure_signatures,
+	.md         = &azure_md,
 };

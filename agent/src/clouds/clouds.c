@@ -1,3 +1,4 @@
+#include <fnmatch.h>
 #include <string.h>
 #include <strings.h>
 
@@ -86,6 +87,8 @@ int cm_rule_match(const struct cm_rule *rule, const struct cm_facts *facts)
 {
 	const char *v = cm_facts_get(facts, rule->fact);
 
+	if (rule->match == CM_MATCH_ABSENT)
+		return v == NULL;
 	if (!v)
 		return 0;
 	switch (rule->match) {
@@ -97,6 +100,10 @@ int cm_rule_match(const struct cm_rule *rule, const struct cm_facts *facts)
 		return contains(v, rule->value);
 	case CM_MATCH_UUID_PREFIX:
 		return uuid_prefix(v, rule->value);
+	case CM_MATCH_GLOB:
+		return fnmatch(rule->value, v, FNM_CASEFOLD) == 0;
+	case CM_MATCH_ABSENT:
+		break;
 	}
 	return 0;
 }

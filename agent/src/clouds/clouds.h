@@ -8,12 +8,15 @@
 #include <stddef.h>
 
 #include "../detect/facts.h"
+#include "../detect/mdspec.h"
 
 enum cm_match {
 	CM_MATCH_EQ = 1,	/* whole value, case-insensitive */
 	CM_MATCH_PREFIX,	/* value starts with, case-insensitive */
 	CM_MATCH_CONTAINS,	/* value contains, case-insensitive */
 	CM_MATCH_UUID_PREFIX,	/* UUID starts with, in either byte order */
+	CM_MATCH_GLOB,		/* fnmatch(3) pattern, case-insensitive */
+	CM_MATCH_ABSENT,	/* the fact is absent (value unused) */
 };
 
 struct cm_rule {
@@ -47,6 +50,8 @@ struct cm_cloud {
 	/* Optional: what DMI alone tells beyond the cloud (e.g. EC2 Nitro
 	 * puts the instance type in product_name). */
 	void (*dmi_enrich)(const struct cm_facts *facts, struct cm_verdict *v);
+	/* Its instance metadata service; NULL when it has none we use. */
+	const struct cm_metadata *md;
 };
 
 /* Detection order is policy: strong cloud signatures first, then weak

@@ -16,10 +16,30 @@ static const struct cm_signature gcp_signatures[] = {
 	{ 0 }
 };
 
+/* cloud.google.com/compute/docs/metadata/overview: the header is
+ * required, answers carry it back; ids are numbers above 2^53. */
+static const struct cm_md_value gcp_doc[] = {
+	{ CM_MD_INSTANCE_ID, "id", CM_XF_NONE },
+	{ CM_MD_ZONE, "zone", CM_XF_LAST_SEGMENT },
+	{ CM_MD_REGION, "zone", CM_XF_ZONE_REGION },
+	{ CM_MD_INSTANCE_TYPE, "machineType", CM_XF_LAST_SEGMENT },
+	{ 0 }
+};
+
+static const struct cm_metadata gcp_md = {
+	.host = "169.254.169.254",
+	.headers = { "Metadata-Flavor: Google" },
+	.require_header = "Metadata-Flavor: Google",
+	.doc_path = "/computeMetadata/v1/instance/?recursive=true",
+	.doc_values = gcp_doc,
+	.blind_ok = true,
+};
+
 const struct cm_cloud gcp_cloud = {
 	.name       = "gcp",
 	.title      = "Google Cloud (Compute Engine)",
 	.kind       = CM_KIND_CLOUD,
 	.is_public  = true,
 	.signatures = gcp_signatures,
+	.md         = &gcp_md,
 };

@@ -13,10 +13,36 @@ static const struct cm_signature linode_signatures[] = {
 	{ 0 }
 };
 
+/* techdocs.akamai.com/cloud-computing/docs/metadata-service-api:
+ * token by PUT, then Metadata-Token on every GET. */
+static const struct cm_md_token linode_token = {
+	.method = "PUT",
+	.path = "/v1/token",
+	.headers = { "Metadata-Token-Expiry-Seconds: 60" },
+	.send_header = "Metadata-Token",
+};
+
+static const struct cm_md_value linode_doc[] = {
+	{ CM_MD_INSTANCE_ID, "id", CM_XF_NONE },
+	{ CM_MD_REGION, "region", CM_XF_NONE },
+	{ CM_MD_INSTANCE_TYPE, "type", CM_XF_NONE },
+	{ 0 }
+};
+
+static const struct cm_metadata linode_md = {
+	.host = "169.254.169.254",
+	.token = &linode_token,
+	.headers = { "Accept: application/json" },
+	.doc_path = "/v1/instance",
+	.doc_values = linode_doc,
+	.blind_ok = true,
+};
+
 const struct cm_cloud linode_cloud = {
 	.name       = "linode",
 	.title      = "Akamai Cloud (Linode)",
 	.kind       = CM_KIND_CLOUD,
 	.is_public  = true,
 	.signatures = linode_signatures,
+	.md         = &linode_md,
 };

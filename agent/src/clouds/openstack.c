@@ -27,10 +27,25 @@ static const struct cm_signature openstack_signatures[] = {
 	{ 0 }
 };
 
+/* docs.openstack.org/nova/latest/user/metadata.html */
+static const struct cm_md_value openstack_doc[] = {
+	{ CM_MD_INSTANCE_ID, "uuid", CM_XF_NONE },
+	{ CM_MD_ZONE, "availability_zone", CM_XF_NONE },
+	{ 0 }
+};
+
+static const struct cm_metadata openstack_md = {
+	.host = "169.254.169.254",
+	.doc_path = "/openstack/latest/meta_data.json",
+	.doc_values = openstack_doc,
+	.blind_ok = true,
+};
+
 const struct cm_cloud openstack_cloud = {
 	.name       = "openstack",
 	.title      = "OpenStack",
 	.kind       = CM_KIND_CLOUD,
 	.is_public  = false,
 	.signatures = openstack_signatures,
+	.md         = &openstack_md,
 };

@@ -1,3 +1,4 @@
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,17 @@ void cm_verdict_add_evidence(struct cm_verdict *v, const struct cm_facts *facts,
 	e->fact = fact;
 	e->source = facts->v[fact].source;
 	snprintf(e->value, sizeof(e->value), "%s", value);
+}
+
+void cm_verdict_add_note(struct cm_verdict *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (v->n_notes >= CM_NOTES_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(v->notes[v->n_notes++], CM_NOTE_MAX, fmt, ap);
+	va_end(ap);
 }
 
 static void verdict_init(struct cm_verdict *v, const char *cloud,

@@ -12,6 +12,12 @@ int cm_report_line(FILE *out, const struct cm_verdict *v)
 	for (i = 0; i < v->n_evidence; i++)
 		fprintf(out, "%s %s=\"%s\"", i ? "" : ":",
 			cm_fact_name(v->evidence[i].fact), v->evidence[i].value);
+	if (v->instance_id[0])
+		fprintf(out, " instance_id=%s", v->instance_id);
+	if (v->region[0])
+		fprintf(out, " region=%s", v->region);
+	if (v->zone[0])
+		fprintf(out, " zone=%s", v->zone);
 	if (v->instance_type[0])
 		fprintf(out, " instance_type=%s", v->instance_type);
 	fputc('\n', out);
@@ -37,6 +43,37 @@ static struct json_object *string_or_null(const char *s)
 	return s && *s ? json_object_new_string(s) : NULL;
 }
 
+static void add_entry(struct json_object *arr, const char *source,
+		      const char *key, const char *field, const char *value)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return;
+	json_object_object_add(o, "source", json_object_new_string(source));
+	if (field)
+		json_object_object_add(o, key, json_object_new_string(field));
+	if (value)
+		json_object_object_add(o, "value", json_object_new_string(value));
+	json_object_array_add(arr, o);
+}
+
+static void metadata_json(struct json_object *arr, const struct cm_verdict *v)
+{
+	const struct { const char *name, *value; } fields[] = {
+		{ "instance_id", v->instance_id }, { "region", v->region },
+		{ "zone", v->zone }, { "instance_type", v->instance_type },
+	};
+	size_t i;
+
+	for (i = 0; v->instance_from_metadata && i < 4; i++)
+		if (fields[i].value[0])
+			add_entry(arr, "metadata", "field", fields[i].name,
+				  fields[i].value);
+	for (i = 0; i < v->n_notes; i++)
+		add_entry(arr, "decision", "note", v->notes[i], NULL);
+}
+
 static struct json_object *evidence_json(const struct cm_verdict *v)
 {
 	struct json_object *arr = json_object_new_array();
@@ -55,6 +92,8 @@ static struct json_object *evidence_json(const struct cm_verdict *v)
 		json_object_object_add(o, "value", json_object_new_string(e->value));
 		json_object_array_add(arr, o);
 	}
+	if (arr)
+		metadata_json(arr, v);
 	return arr;
 }
 

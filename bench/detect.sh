@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Wall time of one `cloudmove detect --no-metadata --root X` process against
+# one run of cloud-init's ds-identify on the same fixture root(s).
+#
+#   CLOUDMOVE=path      binary (default <repo>/build/cloudmove)
+#   CM_RUNS=200         runs of cloudmove per fixture
+#   DSI_RUNS=20         runs of ds-identify per fixture
+#   BENCH_FIXTURES="gcp-gce-2017 aws-xen-hvm-4.2-amazon"   names under agent/tests/detect/
+#   CLOUDMOVE_CACHE     where the cloud-init .deb is kept (default <repo>/.cache)
+#
+# Prints mean ms per process for each tool and fixture and the ratio
+# "cloudmove/ds-identify = 1/NN". No timing assertions: always exits 0
+# (unless the fixtures or ds-identify cannot be set up at all).
+set -u
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+. "$REPO/bench/ds-identify-lib.sh"
+
+CLOUDMOVE=${CLOUDMOVE:-$REPO/build/cloudmove}
+CM_RUNS=${CM_RUNS:-200}
+DSI_RUNS=${DSI_RUNS:-20}
+FIXTURES=${BENCH_FIXTURES:-gcp-gce-2017 aws-xen-hvm-4.2-amazon}
+FIXDIR="$REPO/agent/tests/detect"
+
+dsi_setup || { echo "bench: ds-identify unavailable; nothing to compare" >&2; exit 0; }
+trap dsi_cleanup EXIT
+
+have_cm=1
+if [ ! -x "$CLOUDMOVE" ]; then
+    echo "bench: $CLOUDMOVE not found or not executable (build it, or set CLOUDMOVE); timing ds-identify only"
+    have_cm=0
+fi
+
+echo "ds-identify: $DSI_VERSION ($DSI)"
+echo "cloudmove:   $CLOUDMOVE"
+printf '%-28s %10s %6s %12s %6s  %s\n' fixture cloudmove_ms runs ds-identify_ms runs ratio
+for f in $FIXTURES; do
+    root="$FIXDIR/$f/root"
+    [ -d "$root" ] || { echo "bench: no fixture $f" >&2; continue; }
+
+    # warm-up (page cache, binary), not timed
+    [ $have_cm = 1 ] && "$CLOUDMOVE" detect --no-metadata --root "$root" >/dev/null 2>&1
+    dsi_run "$root"
+
+    cm_ms="-"
+    if [ $have_cm = 1 ]; then
+        t0=$(now_ns)
+        for ((i = 0; i < CM_RUNS; i++)); do
+            "$CLOUDMOVE" detect --no-metadata --root "$root" >/dev/null 2>&1
+        done
+        t1=$(now_ns)
+        cm_ms=$(awk -v d=$((t1 - t0)) -v n="$CM_RUNS" 'BEGIN{printf "%.3f", d/n/1e6}')
+    fi
+
+    t0=$(now_ns)
+    for ((i = 0; i < DSI_RUNS; i++)); do
+        dsi_run "$root"
+    done
+    t1=$(now_ns)
+    ds_ms=$(awk -v d=$((t1 - t0)) -v n="$DSI_RUNS" 'BEGIN{printf "%.3f", d/n/1e6}')
+
+    ratio="-"
+    if [ "$cm_ms" != "-" ]; then
+        ratio=$(awk -v a="$cm_ms" -v b="$ds_ms" 'BEGIN{ if (a > 0) printf "cloudmove/ds-identify = 1/%.1f", b/a; else print "cloudmove/ds-identify = n/a" }')
+    fi
+    printf '%-28s %10s %6s %12s %6s  %s\n' "$f" "$cm_ms" "$CM_RUNS" "$ds_ms" "$DSI_RUNS" "$ratio"
+done
+exit 0
