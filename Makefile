@@ -31,6 +31,7 @@ FUZZERS := $(patsubst agent/fuzz/fuzz_%.c,%,$(wildcard agent/fuzz/fuzz_*.c))
 # The fuzz harnesses use the pure parsers only: no network or disk libs.
 FUZZ_SRCS := agent/src/detect/smbios.c agent/src/detect/facts.c \
 	agent/src/detect/cpuinfo.c agent/src/detect/detect.c \
+	agent/src/detect/mdparse.c agent/src/json.c \
 	$(wildcard agent/src/clouds/*.c) agent/src/log.c
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -140,7 +141,8 @@ FUZZ_CFLAGS := $(STD) -g -O1 -fsanitize=fuzzer,address,undefined -Iagent/src
 
 build/fuzz/%: agent/fuzz/fuzz_%.c $(FUZZ_SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS)
+	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags json-c) -o $@ $< \
+		$(FUZZ_SRCS) $(shell pkg-config --libs json-c)
 
 # --- tests -------------------------------------------------------------------
 # Each suite ends with "N passed, N failed"; agent/tests/run-suites.sh runs

@@ -1,0 +1,7 @@
+#!/bin/bash
+# make bench: every benchmark, each printing ratios against a baseline run
+# in the same invocation.  Never a pass/fail on time.
+set -u
+cd "$(dirname "$0")/.."
+echo "=== detect: cloudmove vs cloud-init ds-identify (same fixture roots)"
+bench/detect.sh
