@@ -8,7 +8,20 @@
 #define CM_EXIT_USAGE	2
 
 int cm_cmd_detect(int argc, char **argv);
+int cm_cmd_record(int argc, char **argv);
 int cm_cmd_version(int argc, char **argv);
+
+struct cm_detect_opts;
+
+/* Detection options shared by detect and record update: c is the short
+ * code of --root (r), --no-metadata (n), --timeout (t),
+ * --metadata-endpoint (e), --debug (d).  0 taken, 1 not ours,
+ * CM_EXIT_USAGE after printing the error. */
+int cm_detect_option(const char *cmd, const char *usage, int c,
+		     const char *arg, struct cm_detect_opts *o);
+int cm_parse_timeout(const char *s, long *out);
+/* A --root must be a directory: 0 or -errno (logged). */
+int cm_check_root(const char *cmd, const char *root);
 
 /* Shared by commands: prints "cloudmove: <cmd>: <msg>" and the usage
  * hint, returns CM_EXIT_USAGE. */

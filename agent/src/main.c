@@ -11,8 +11,11 @@
 	"\n" \
 	"commands:\n" \
 	"  detect   [--root DIR] [--no-metadata] [--timeout MS] [--json]\n" \
+	"           [--metadata-endpoint HOST:PORT]\n" \
 	"           name the cloud (or hypervisor) this machine runs in\n" \
-	"  plan, adapt, rollback, check, stream, migrate, record, profiles\n" \
+	"  record   show [--json] | update | export --url URL   [--root SYSROOT]\n" \
+	"           the hosting record: stays per cloud and instance\n" \
+	"  plan, adapt, rollback, check, stream, migrate, profiles\n" \
 	"           see the README; not in this build yet\n" \
 	"\n" \
 	"  --version   versions of cloudmove and the libraries it links\n" \
@@ -27,13 +30,13 @@ struct command {
 
 static const struct command commands[] = {
 	{ "detect", cm_cmd_detect },
+	{ "record", cm_cmd_record },
 	{ "version", cm_cmd_version },
 };
 
 /* In DESIGN.md's contract, landing in later issues. */
 static const char *const planned[] = {
-	"plan", "adapt", "rollback", "check", "stream", "migrate", "record",
-	"profiles",
+	"plan", "adapt", "rollback", "check", "stream", "migrate", "profiles",
 };
 
 int main(int argc, char **argv)

@@ -18,6 +18,15 @@ int cm_path_join(char *out, size_t size, const char *root, const char *rel)
 	return 0;
 }
 
+int cm_path_cat(char *out, size_t size, const char *dir, const char *name)
+{
+	int n = snprintf(out, size, "%s/%s", dir, name);
+
+	if (n < 0 || (size_t)n >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
 static ssize_t read_retry(int fd, void *p, size_t n)
 {
 	ssize_t k;

@@ -10,6 +10,9 @@
  * or "" (the live system).  -ENAMETOOLONG when it does not fit. */
 int cm_path_join(char *out, size_t size, const char *root, const char *rel);
 
+/* dir + "/" + name into out: 0 or -ENAMETOOLONG. */
+int cm_path_cat(char *out, size_t size, const char *dir, const char *name);
+
 /* Reads the whole file into b (whose max is the cap): 0, -EMSGSIZE when
  * the file is larger than the cap, or -errno from open/read. */
 int cm_file_read(const char *path, struct cm_buf *b);

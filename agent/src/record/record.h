@@ -1,0 +1,56 @@
+/* The hosting record: which clouds this installation lived in, which
+ * instances, from when to when.  A list of stays; a new stay starts when
+ * the cloud or the instance changes.  Pure data and (de)serialization
+ * here; store.c reads and writes it on the root. */
+#ifndef CM_RECORD_H
+#define CM_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "../util/buf.h"
+
+#define CM_RECORD_PATH		"/var/lib/cloudmove/record.json"
+#define CM_RECORD_FORMAT	"cloudmove-hosting-record"
+#define CM_RECORD_VERSION	1
+#define CM_STAYS_MAX		256	/* older stays are dropped, oldest first */
+#define CM_RECORD_MAX		(1024 * 1024)
+
+struct cm_verdict;
+
+struct cm_stay {
+	unsigned long seq;		/* 1, 2, ...: never reused, even when
+					   old stays are dropped */
+	char cloud[32];
+	bool is_public;
+	char instance_id[128];
+	char region[128];
+	char zone[128];
+	char instance_type[128];
+	time_t first_seen;
+	time_t last_seen;
+	unsigned long boots;
+};
+
+struct cm_record {
+	char machine_id[64];		/* /etc/machine-id when known */
+	struct cm_stay stays[CM_STAYS_MAX];
+	size_t n;
+};
+
+/* Pure: -EBADMSG for anything that is not a record we wrote (wrong
+ * format, version, types, bad times), never a crash. */
+int cm_record_parse(const char *buf, size_t len, struct cm_record *out);
+int cm_record_format(const struct cm_record *r, struct cm_buf *out);
+
+/* Notes one boot seen as v at now: extends the last stay or starts a new
+ * one.  Returns 1 when a new stay started, 0 otherwise. */
+int cm_record_note_boot(struct cm_record *r, const struct cm_verdict *v,
+			time_t now);
+
+/* RFC 3339 UTC, "2026-11-27T01:33:13Z": 0 or -EINVAL. */
+int cm_time_format(time_t t, char *out, size_t size);
+int cm_time_parse(const char *s, time_t *out);
+
+#endif

@@ -1,0 +1,103 @@
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "../limits.h"
+#include "../log.h"
+#include "../util/atomic.h"
+#include "../util/file.h"
+#include "store.h"
+
+static int record_path(const char *root, char *out, size_t size)
+{
+	return cm_path_join(out, size, root, CM_RECORD_PATH);
+}
+
+static int keep_aside(const char *path)
+{
+	char aside[CM_PATH_MAX];
+
+	snprintf(aside, sizeof(aside), "%s.bad-%ld", path, (long)time(NULL));
+	if (rename(path, aside) < 0)
+		return cm_err(-errno, "record: keep %s aside", path);
+	cm_warn("record: %s is no hosting record of ours; kept it as %s and "
+		"started a new one", path, aside);
+	return 1;
+}
+
+int cm_record_load(const char *root, struct cm_record *r)
+{
+	char path[CM_PATH_MAX];
+	struct cm_buf b;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	rc = record_path(root, path, sizeof(path));
+	if (rc < 0)
+		return cm_err(rc, "record: %s", CM_RECORD_PATH);
+	cm_buf_init(&b, CM_RECORD_MAX);
+	rc = cm_file_read(path, &b);
+	if (rc == -ENOENT) {
+		rc = 0;
+		goto out;
+	}
+	if (rc == -EMSGSIZE || rc == -EISDIR) {
+		rc = keep_aside(path);
+		goto out;
+	}
+	if (rc < 0) {
+		cm_err(rc, "record: read %s", path);
+		goto out;
+	}
+	if (cm_record_parse(b.data, b.len, r) < 0)
+		rc = keep_aside(path);
+out:
+	cm_buf_free(&b);
+	return rc;
+}
+
+int cm_record_save(const char *root, const struct cm_record *r)
+{
+	char path[CM_PATH_MAX];
+	struct cm_buf b;
+	int rc;
+
+	rc = record_path(root, path, sizeof(path));
+	if (rc < 0)
+		return cm_err(rc, "record: %s", CM_RECORD_PATH);
+	rc = cm_mkdir_parents(path);
+	if (rc < 0)
+		return cm_err(rc, "record: create the directory of %s", path);
+	cm_buf_init(&b, CM_RECORD_MAX);
+	rc = cm_record_format(r, &b);
+	if (rc < 0) {
+		cm_err(rc, "record: format");
+		goto out;
+	}
+	rc = cm_atomic_write(path, b.data, b.len, 0644);
+	if (rc < 0)
+		cm_err(rc, "record: write %s", path);
+out:
+	cm_buf_free(&b);
+	return rc;
+}
+
+void cm_record_machine_id(const char *root, char *out, size_t size)
+{
+	char path[CM_PATH_MAX], id[64];
+	size_t len = 0, i;
+
+	out[0] = '\0';
+	if (cm_path_join(path, sizeof(path), root, "/etc/machine-id") < 0 ||
+	    cm_file_read_small(path, id, sizeof(id), &len) < 0)
+		return;
+	while (len && (id[len - 1] == '\n' || id[len - 1] == ' '))
+		id[--len] = '\0';
+	if (len != 32)
+		return;		/* "uninitialized" or junk */
+	for (i = 0; i < len; i++)
+		if (!strchr("0123456789abcdef", id[i]))
+			return;
+	snprintf(out, size, "%s", id);
+}
