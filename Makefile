@@ -32,6 +32,7 @@ FUZZERS := $(patsubst agent/fuzz/fuzz_%.c,%,$(wildcard agent/fuzz/fuzz_*.c))
 FUZZ_SRCS := agent/src/detect/smbios.c agent/src/detect/facts.c \
 	agent/src/detect/cpuinfo.c agent/src/detect/detect.c \
 	agent/src/detect/mdparse.c agent/src/json.c \
+	agent/src/record/record.c agent/src/util/buf.c \
 	$(wildcard agent/src/clouds/*.c) agent/src/log.c
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
