@@ -1,0 +1,95 @@
+#!/bin/bash
+# run-record.sh CLOUDMOVE — the hosting record and its export, end to end
+# on fixture roots: stays across boots and clouds, a corrupt record kept
+# aside, CloudEvents delivered to a real HTTP receiver on loopback, a
+# spool that survives an unreachable endpoint and delivers later without
+# duplicates.  Ends with "N passed, N failed".
+set -uo pipefail
+bin=$(realpath "${1:?usage: run-record.sh CLOUDMOVE}")
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"; }
+trap cleanup EXIT
+passed=0 failed=0
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+
+root=$tmp/root
+dress() {	# dress ROOT FIXTURE: the root now boots "in" that fixture's cloud
+	rm -rf "$1/sys" "$1/proc"
+	cp -r "$here/detect/$2/root/." "$1/"
+}
+mkdir -p "$root/etc"
+echo 0123456789abcdef0123456789abcdef >"$root/etc/machine-id"
+spool=$root/var/lib/cloudmove/spool
+record=$root/var/lib/cloudmove/record.json
+update() { "$bin" record update --root "$root" --no-metadata >"$tmp/out" 2>"$tmp/err"; }
+
+dress "$root" aws-nitro-c5-vendor
+if update && grep -q "stay 1 (new, 1 boot)" "$tmp/out"; then ok "first boot starts stay 1"
+else fail "first boot" "$(cat "$tmp/out" "$tmp/err")"; fi
+if update && grep -q "stay 1 (continued, 2 boots)" "$tmp/out"; then ok "second boot continues it"
+else fail "second boot" "$(cat "$tmp/out" "$tmp/err")"; fi
+dress "$root" gcp-gce-2017
+if update && grep -q "^record: gcp, stay 2 (new" "$tmp/out"; then ok "boot in gcp starts stay 2"
+else fail "boot in gcp" "$(cat "$tmp/out" "$tmp/err")"; fi
+n=$(ls "$spool" | wc -l)
+[ "$n" -eq 3 ] && ok "spool holds 3 events (started, ended, started)" || fail "spool" "$n files"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert [s["cloud"] for s in r["stays"]]==["aws","gcp"] and r["stays"][0]["boots"]==2' "$record" \
+	&& ok "record.json holds aws (2 boots) then gcp" || fail "record.json" "$(cat "$record")"
+"$bin" record show --root "$root" >"$tmp/show" 2>&1 && grep -q "time per cloud" "$tmp/show" && grep -q "^  aws" "$tmp/show" \
+	&& ok "record show lists stays and time per cloud" || fail "record show" "$(cat "$tmp/show")"
+"$bin" record show --root "$root" --json | python3 -c 'import json,sys; json.load(sys.stdin)' \
+	&& ok "record show --json is JSON" || fail "record show --json" ""
+
+# no endpoint: export fails, one line, spool intact
+"$bin" record export --root "$root" --url http://127.0.0.1:9/events --timeout 1500 >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 1 ] && [ "$(ls "$spool" | wc -l)" -eq 3 ] && grep -q "^cloudmove: record: export: " "$tmp/err"; then
+	ok "unreachable endpoint: exit 1, 3 events kept"
+else fail "unreachable endpoint" "rc $rc $(cat "$tmp/err")"; fi
+
+start_receiver() {	# start_receiver NAME ARGS...
+	local name=$1; shift
+	rm -f "$tmp/$name.port"
+	python3 "$here/metering/receiver.py" --port-file "$tmp/$name.port" --log "$tmp/$name.log" "$@" &
+	pids+=($!)
+	for _ in $(seq 50); do [ -s "$tmp/$name.port" ] && break; sleep 0.1; done
+	port=$(cat "$tmp/$name.port")
+}
+
+start_receiver flaky --fail-first 2
+"$bin" record export --root "$root" --url "http://127.0.0.1:$port/events" --timeout 5000 >"$tmp/out" 2>"$tmp/err"
+rc=$?
+got=$(wc -l <"$tmp/flaky.log" 2>/dev/null || echo 0)
+if [ $rc -eq 0 ] && [ "$got" -eq 3 ] && [ -z "$(ls "$spool"/*.json 2>/dev/null)" ] &&
+   ! grep -q '"duplicate": true' "$tmp/flaky.log" && ! grep -q '"valid": false' "$tmp/flaky.log"; then
+	ok "spooled events delivered after 2 refusals (503), 3 valid, no duplicates"
+else fail "delivery after refusals" "rc $rc, got $got: $(cat "$tmp/out" "$tmp/err" "$tmp/flaky.log" 2>/dev/null)"; fi
+"$bin" record export --root "$root" --url "http://127.0.0.1:$port/events" >"$tmp/out" 2>&1
+[ "$(wc -l <"$tmp/flaky.log")" -eq 3 ] && grep -q "0 sent" "$tmp/out" \
+	&& ok "second export sends nothing again" || fail "second export" "$(cat "$tmp/out")"
+
+dress "$root" azure-chassis-wott
+update
+start_receiver refusing --status 400
+"$bin" record export --root "$root" --url "http://127.0.0.1:$port/events" >"$tmp/out" 2>"$tmp/err"
+[ -n "$(ls "$spool/rejected/" 2>/dev/null)" ] && [ -z "$(ls "$spool"/*.json 2>/dev/null)" ] \
+	&& ok "events refused for good (400) go to spool/rejected" || fail "refused events" "$(cat "$tmp/out" "$tmp/err")"
+
+echo "this is not a record" >"$record"
+if update && ls "$root/var/lib/cloudmove/" | grep -q "record.json.bad-" && grep -q "stay 1 (new" "$tmp/out" &&
+   grep -q "kept it as" "$tmp/err"; then
+	ok "corrupt record kept aside, new one started, exit 0"
+else fail "corrupt record" "$(cat "$tmp/out" "$tmp/err")"; fi
+
+for args in "record" "record bogus" "record export" "record export --url ftp://x" "record show --url x"; do
+	# shellcheck disable=SC2086
+	"$bin" $args --root "$root" >/dev/null 2>"$tmp/err"
+	rc=$?
+	[ $rc -eq 2 ] && ok "usage: '$args' exits 2" || fail "usage '$args'" "rc $rc $(cat "$tmp/err")"
+done
+
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
