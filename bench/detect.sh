@@ -17,10 +17,10 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 
 CLOUDMOVE=${CLOUDMOVE:-$REPO/build/cloudmove}
 SPAWN_TIME=${SPAWN_TIME:-$REPO/build/bench/spawn-time}
-[ -x "$SPAWN_TIME" ] || { mkdir -p "$(dirname "$SPAWN_TIME")" &&
+[ -x "$SPAWN_TIME" ] && [ "$SPAWN_TIME" -nt "$REPO/bench/spawn-time.c" ] || { mkdir -p "$(dirname "$SPAWN_TIME")" &&
     cc -O2 -o "$SPAWN_TIME" "$REPO/bench/spawn-time.c"; } || exit 1
 CM_RUNS=${CM_RUNS:-200}
-DSI_RUNS=${DSI_RUNS:-20}
+DSI_RUNS=${DSI_RUNS:-50}
 FIXTURES=${BENCH_FIXTURES:-gcp-gce-2017 aws-xen-hvm-4.2-amazon}
 FIXDIR="$REPO/agent/tests/detect"
 
@@ -34,6 +34,8 @@ if [ ! -x "$CLOUDMOVE" ]; then
 fi
 
 echo "ds-identify: $DSI_VERSION ($DSI)"
+floor=$("$SPAWN_TIME" 200 /bin/true)
+echo "harness floor: /bin/true takes $(awk -v u="$floor" 'BEGIN{printf "%.3f", u/1000}') ms per spawn (included in both columns)"
 echo "cloudmove:   $CLOUDMOVE"
 printf '%-28s %10s %6s %12s %6s  %s\n' fixture cloudmove_ms runs ds-identify_ms runs ratio
 for f in $FIXTURES; do
@@ -44,15 +46,15 @@ for f in $FIXTURES; do
     [ $have_cm = 1 ] && "$CLOUDMOVE" detect --no-metadata --root "$root" >/dev/null 2>&1
     dsi_run "$root"
 
-    # Both sides are started the same way: by spawn-time (posix_spawn,
-    # no shell in between) through env(1), which ds-identify needs for a
-    # hermetic environment; the harness cost is thus equal on both sides.
+    # Both sides are started the same way: by spawn-time (posix_spawn
+    # into a clean environment, no shell or env(1) in between), so the
+    # harness cost is equal on both sides.
     cm_ms="-"
     if [ $have_cm = 1 ]; then
-        us=$("$SPAWN_TIME" "$CM_RUNS" /usr/bin/env -i "$CLOUDMOVE" detect --no-metadata --root "$root")
+        us=$("$SPAWN_TIME" "$CM_RUNS" "$CLOUDMOVE" detect --no-metadata --root "$root")
         cm_ms=$(awk -v u="$us" 'BEGIN{printf "%.3f", u/1000}')
     fi
-    us=$("$SPAWN_TIME" "$DSI_RUNS" /usr/bin/env -i HOME="$DSI_TMP" \
+    us=$("$SPAWN_TIME" "$DSI_RUNS" HOME="$DSI_TMP" \
         PATH="$DSI_TMP/shim:/usr/sbin:/usr/bin:/sbin:/bin" PATH_ROOT="$root" \
         PATH_RUN="$DSI_TMP/run" DI_LOG="$DSI_TMP/run/ds-identify.log" \
         /bin/sh "$DSI" --force)
