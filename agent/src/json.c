@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
@@ -47,12 +48,22 @@ static struct json_object *lookup(struct json_object *obj, const char *path)
 		const char *dot = strchr(path, '.');
 		size_t n = dot ? (size_t)(dot - path) : strlen(path);
 
-		if (n >= sizeof(key) || !json_object_is_type(obj, json_type_object))
+		if (n >= sizeof(key))
 			return NULL;
 		memcpy(key, path, n);
 		key[n] = '\0';
-		if (!json_object_object_get_ex(obj, key, &obj))
+		if (json_object_is_type(obj, json_type_array)) {
+			/* "0", "1", ...: an element of an array */
+			char *end;
+			unsigned long i = strtoul(key, &end, 10);
+
+			if (!n || *end || i >= json_object_array_length(obj))
+				return NULL;
+			obj = json_object_array_get_idx(obj, i);
+		} else if (!json_object_is_type(obj, json_type_object) ||
+			   !json_object_object_get_ex(obj, key, &obj)) {
 			return NULL;
+		}
 		path += n + (dot ? 1 : 0);
 	}
 	return obj;

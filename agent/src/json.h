@@ -16,7 +16,8 @@ struct json_object;
 int cm_json_parse(const char *buf, size_t len, size_t max,
 		  struct json_object **out);
 
-/* The scalar at a dotted path as text: strings as they are, integers
+/* The scalar at a dotted path ("a.b", "list.0.c": numbers index arrays)
+ * as text: strings as they are, integers
  * exactly, booleans "true"/"false".  Objects, arrays, null, doubles and
  * values that do not fit are absent: -ENODATA, -ERANGE for integers
  * beyond 64 bits, -EMSGSIZE when the text would not fit in out. */

@@ -14,11 +14,13 @@ static const struct cm_signature linode_signatures[] = {
 };
 
 /* techdocs.akamai.com/cloud-computing/docs/metadata-service-api:
- * token by PUT, then Metadata-Token on every GET. */
+ * token by PUT, then Metadata-Token on every GET.  We ask for JSON, in
+ * which the token comes as a one-element array. */
 static const struct cm_md_token linode_token = {
 	.method = "PUT",
 	.path = "/v1/token",
 	.headers = { "Metadata-Token-Expiry-Seconds: 60" },
+	.json_path = "0",
 	.send_header = "Metadata-Token",
 };
 

@@ -14,8 +14,9 @@ static const struct cm_signature scaleway_signatures[] = {
  * cloud-init DataSourceScaleway). */
 static const struct cm_md_value scaleway_doc[] = {
 	{ CM_MD_INSTANCE_ID, "id", CM_XF_NONE },
-	{ CM_MD_ZONE, "location.zone_id", CM_XF_NONE },
-	{ CM_MD_REGION, "location.zone_id", CM_XF_ZONE_REGION },
+	{ CM_MD_ZONE, "zone", CM_XF_NONE },		/* "fr-par-1" */
+	{ CM_MD_ZONE, "location.zone_id", CM_XF_NONE },	/* legacy "par1" */
+	{ CM_MD_REGION, "zone", CM_XF_ZONE_REGION },	/* "fr-par" */
 	{ CM_MD_INSTANCE_TYPE, "commercial_type", CM_XF_NONE },
 	{ 0 }
 };

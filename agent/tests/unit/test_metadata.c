@@ -91,6 +91,12 @@ TEST(md_plain_keys_and_tokens)
 	CHECK_STR(tok, "eyJ0");
 	CHECK_INT(cm_md_parse_token(&ibm, "{\"token\": 1}", 12, tok, sizeof(tok)),
 		  -ENODATA);
+	/* Akamai answers a JSON token request with a one-element array */
+	CHECK_INT(cm_md_parse_token(linode_cloud.md->token, "[\"abc123\"]", 10,
+				    tok, sizeof(tok)), 0);
+	CHECK_STR(tok, "abc123");
+	CHECK_INT(cm_md_parse_token(linode_cloud.md->token, "[]", 2, tok,
+				    sizeof(tok)), -ENODATA);
 }
 
 TEST(md_every_cloud_spec_is_sane)
