@@ -13,6 +13,7 @@
 #include "log.h"
 #include "record/events.h"
 #include "record/store.h"
+#include "util/rootrw.h"
 
 #define RECORD_USAGE \
 	"cloudmove record show [--root SYSROOT] [--json]\n" \
@@ -153,9 +154,16 @@ static int record_show(const struct record_opts *o, struct cm_record *r)
 
 static int record_update(const struct record_opts *o, struct cm_record *r)
 {
+	struct cm_rootrw rw;
 	struct cm_verdict v;
 	int rc, fresh;
 
+	if (cm_record_location_ok(o->detect.root) < 0) {
+		fprintf(stderr, "cloudmove: record: update: /var of %s is not "
+			"mounted yet; the record is left to a later run\n",
+			o->detect.root);
+		return CM_EXIT_FAIL;
+	}
 	rc = cm_detect_run(&o->detect, &v);
 	if (rc < 0)
 		cm_warn("record: metadata: %s (verdict from DMI alone)",
@@ -166,10 +174,13 @@ static int record_update(const struct record_opts *o, struct cm_record *r)
 		cm_record_machine_id(o->detect.root, r->machine_id,
 				     sizeof(r->machine_id));
 	fresh = cm_record_note_boot(r, &v, time(NULL));
-	if (cm_record_save(o->detect.root, r) < 0)
+	if (cm_rootrw_begin(&rw, o->detect.root ? o->detect.root : "/") < 0)
 		return CM_EXIT_FAIL;
-	if (fresh && cm_events_spool_new_stay(o->detect.root, r) < 0)
+	rc = cm_record_save(o->detect.root, r);
+	if (rc == 0 && fresh && cm_events_spool_new_stay(o->detect.root, r) < 0)
 		cm_warn("record: the stay is recorded, its events are not spooled");
+	if (cm_rootrw_end(&rw) < 0 || rc < 0)
+		return CM_EXIT_FAIL;
 	printf("record: %s%s%s, stay %lu (%s, %lu boot%s)\n", v.cloud,
 	       v.instance_id[0] ? " " : "", v.instance_id,
 	       r->stays[r->n - 1].seq, fresh ? "new" : "continued",

@@ -84,6 +84,34 @@ if update && ls "$root/var/lib/cloudmove/" | grep -q "record.json.bad-" && grep 
 	ok "corrupt record kept aside, new one started, exit 0"
 else fail "corrupt record" "$(cat "$tmp/out" "$tmp/err")"; fi
 
+# /var on its own filesystem, not mounted yet (before the pivot): no write
+r2=$tmp/sepvar
+mkdir -p "$r2/etc"
+cp -r "$here/detect/gcp-gce-2017/root/." "$r2/"
+printf 'UUID=1111 / ext4 defaults 0 1\nUUID=2222 /var ext4 defaults 0 2\n' >"$r2/etc/fstab"
+"$bin" record update --root "$r2" --no-metadata >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 1 ] && [ ! -e "$r2/var/lib/cloudmove/record.json" ] && [ "$(wc -l <"$tmp/err")" -le 2 ] \
+	&& ok "separate /var not mounted: exit 1, nothing written under the mount point" \
+	|| fail "separate /var" "rc $rc $(cat "$tmp/err")"
+
+# A read-only root (as before the pivot): made writable for the write only
+r3=$tmp/ro
+mkdir -p "$r3"
+if mount -t tmpfs -o size=8m cmrecord "$r3" 2>/dev/null; then
+	cp -r "$here/detect/gcp-gce-2017/root/." "$r3/"
+	mount -o remount,ro "$r3"
+	"$bin" record update --root "$r3" --no-metadata >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ $rc -eq 0 ] && [ -s "$r3/var/lib/cloudmove/record.json" ] &&
+	   grep -q '[[:space:]]ro[,[:space:]]' <(grep " $r3 " /proc/mounts); then
+		ok "read-only root: remounted for the write, read-only again after"
+	else fail "read-only root" "rc $rc $(cat "$tmp/err") $(grep " $r3 " /proc/mounts)"; fi
+	umount "$r3"
+else
+	echo "     (read-only root test skipped: cannot mount tmpfs)"
+fi
+
 for args in "record" "record bogus" "record export" "record export --url ftp://x" "record show --url x"; do
 	# shellcheck disable=SC2086
 	"$bin" $args --root "$root" >/dev/null 2>"$tmp/err"

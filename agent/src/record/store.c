@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <libmount.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -100,4 +102,47 @@ void cm_record_machine_id(const char *root, char *out, size_t size)
 		if (!strchr("0123456789abcdef", id[i]))
 			return;
 	snprintf(out, size, "%s", id);
+}
+
+static int same_fs(const char *root, const char *sub)
+{
+	char a[CM_PATH_MAX], b[CM_PATH_MAX];
+	struct stat sa, sb;
+
+	if (cm_path_join(a, sizeof(a), root, "/") < 0 ||
+	    cm_path_join(b, sizeof(b), root, sub) < 0 ||
+	    stat(a, &sa) < 0 || stat(b, &sb) < 0)
+		return 1;	/* nothing there yet: it will be created on / */
+	return sa.st_dev == sb.st_dev;
+}
+
+int cm_record_location_ok(const char *root)
+{
+	static const char *const dirs[] = {
+		"/var/lib/cloudmove", "/var/lib", "/var",
+	};
+	char fstab[CM_PATH_MAX];
+	struct libmnt_table *tb;
+	size_t i;
+	int r = 0;
+
+	if (!root || !*root || !strcmp(root, "/"))
+		return 0;	/* the running system has its mounts */
+	if (cm_path_join(fstab, sizeof(fstab), root, "/etc/fstab") < 0)
+		return 0;
+	tb = mnt_new_table_from_file(fstab);
+	if (!tb)
+		return 0;	/* no fstab, or one libmount cannot read */
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if (!mnt_table_find_target(tb, dirs[i], MNT_ITER_FORWARD))
+			continue;
+		if (same_fs(root, dirs[i])) {
+			r = -EXDEV;
+			cm_warn("record: %s is a separate filesystem in %s, not "
+				"mounted yet", dirs[i], fstab);
+		}
+		break;
+	}
+	mnt_unref_table(tb);
+	return r;
 }

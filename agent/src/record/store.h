@@ -12,6 +12,12 @@
 int cm_record_load(const char *root, struct cm_record *r);
 int cm_record_save(const char *root, const struct cm_record *r);
 
+/* 0 when the record's directory is on the filesystem mounted at root,
+ * -EXDEV when the root's fstab mounts /var (or below) separately and that
+ * filesystem is not mounted yet (before the pivot): writing would then
+ * land under the mount point, hidden. */
+int cm_record_location_ok(const char *root);
+
 /* /etc/machine-id of the root into out, "" when absent. */
 void cm_record_machine_id(const char *root, char *out, size_t size);
 

@@ -2,12 +2,15 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "test.h"
 #include "util/buf.h"
 #include "util/file.h"
+#include "util/rootrw.h"
 
 TEST(buf_add_within_cap)
 {
@@ -122,4 +125,40 @@ TEST(read_capped_buffer)
 	CHECK_INT(cm_file_read(path, &b), 0);
 	CHECK_STR(b.data, "");
 	cm_buf_free(&b);
+}
+
+TEST(rootrw_remounts_and_restores)
+{
+	struct cm_rootrw st;
+	struct statvfs sv;
+	char dir[512], file[600];
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s/mnt", cm_test_tmpdir());
+	CHECK_INT(mkdir(dir, 0755), 0);
+	if (mount("cmtest", dir, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV,
+		  "size=1m") < 0) {
+		printf("     (skipped: cannot mount tmpfs here: %s)\n", strerror(errno));
+		return;
+	}
+	CHECK_INT(cm_rootrw_begin(&st, dir), 0);
+	CHECK_INT(st.remounted, 1);
+	snprintf(file, sizeof(file), "%s/x", dir);
+	f = fopen(file, "w");
+	CHECK(f != NULL);
+	fclose(f);
+	CHECK_INT(cm_rootrw_end(&st), 0);
+	CHECK_INT(statvfs(dir, &sv), 0);
+	CHECK(sv.f_flag & ST_RDONLY);
+	CHECK(sv.f_flag & ST_NOSUID);	/* other flags kept */
+	CHECK(fopen(file, "a") == NULL);
+	/* already writable: nothing to do, nothing undone */
+	umount(dir);
+	CHECK_INT(mount("cmtest", dir, "tmpfs", 0, "size=1m"), 0);
+	CHECK_INT(cm_rootrw_begin(&st, dir), 0);
+	CHECK_INT(st.remounted, 0);
+	CHECK_INT(cm_rootrw_end(&st), 0);
+	CHECK_INT(statvfs(dir, &sv), 0);
+	CHECK(!(sv.f_flag & ST_RDONLY));
+	umount(dir);
 }

@@ -1,0 +1,67 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "../log.h"
+#include "rootrw.h"
+
+/* statvfs's ST_* flags are the same bits as mount(2)'s MS_* for the
+ * per-mount options that a remount must repeat. */
+static unsigned long mount_flags(unsigned long st)
+{
+	static const unsigned long keep[][2] = {
+		{ ST_NOSUID, MS_NOSUID }, { ST_NODEV, MS_NODEV },
+		{ ST_NOEXEC, MS_NOEXEC }, { ST_NOATIME, MS_NOATIME },
+		{ ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
+		{ ST_SYNCHRONOUS, MS_SYNCHRONOUS }, { ST_MANDLOCK, MS_MANDLOCK },
+	};
+	unsigned long f = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		if (st & keep[i][0])
+			f |= keep[i][1];
+	return f;
+}
+
+int cm_rootrw_begin(struct cm_rootrw *st, const char *path)
+{
+	struct statvfs sv;
+
+	memset(st, 0, sizeof(*st));
+	snprintf(st->path, sizeof(st->path), "%s", path);
+	if (statvfs(path, &sv) < 0)
+		return cm_err(-errno, "statvfs %s", path);
+	if (!(sv.f_flag & ST_RDONLY))
+		return 0;
+	st->flags = mount_flags(sv.f_flag);
+	if (mount(NULL, path, NULL, MS_REMOUNT | st->flags, NULL) < 0)
+		return cm_err(-errno, "remount %s read-write", path);
+	st->remounted = 1;
+	cm_debug("remounted %s read-write", path);
+	return 0;
+}
+
+int cm_rootrw_end(struct cm_rootrw *st)
+{
+	int fd, r = 0;
+
+	fd = open(st->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (syncfs(fd) < 0)
+			r = cm_err(-errno, "sync %s", st->path);
+		close(fd);
+	}
+	if (!st->remounted)
+		return r;
+	if (mount(NULL, st->path, NULL, MS_REMOUNT | MS_RDONLY | st->flags,
+		  NULL) < 0)
+		return cm_err(-errno, "remount %s read-only again", st->path);
+	st->remounted = 0;
+	cm_debug("remounted %s read-only", st->path);
+	return r;
+}
