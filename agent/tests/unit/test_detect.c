@@ -226,3 +226,18 @@ TEST(collect_empty_root)
 	cm_detect_from_facts(&f, &verdict);
 	CHECK_STR(verdict.cloud, "unknown");
 }
+
+TEST(raw_tables_from_a_real_qemu_guest)
+{
+	const char *root = "agent/tests/detect/kvm-qemu-raw-tables/root";
+	struct cm_facts f;
+
+	CHECK_INT(cm_facts_collect(root, &f), 0);
+	/* what the guest kernel printed in sysfs for the same tables */
+	CHECK_STR(cm_facts_get(&f, CM_DMI_SYS_VENDOR), "QEMU");
+	CHECK_STR(cm_facts_get(&f, CM_DMI_PRODUCT_NAME), "Standard PC (i440FX + PIIX, 1996)");
+	CHECK_STR(cm_facts_get(&f, CM_DMI_PRODUCT_UUID), "ec2e1916-9099-7caf-fd21-012345abcdef");
+	CHECK_INT(f.v[CM_DMI_PRODUCT_UUID].source, CM_SRC_SMBIOS);
+	cm_detect_from_facts(&f, &verdict);
+	CHECK_STR(verdict.cloud, "kvm");
+}
