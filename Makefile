@@ -32,7 +32,7 @@ FUZZERS := $(patsubst agent/fuzz/fuzz_%.c,%,$(wildcard agent/fuzz/fuzz_*.c))
 FUZZ_SRCS := agent/src/detect/smbios.c agent/src/detect/facts.c \
 	agent/src/detect/cpuinfo.c agent/src/detect/detect.c \
 	agent/src/detect/mdparse.c agent/src/json.c \
-	agent/src/record/record.c agent/src/util/buf.c \
+	agent/src/record/record.c agent/src/util/buf.c agent/src/net/dhcp.c \
 	$(wildcard agent/src/clouds/*.c) agent/src/log.c
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -145,10 +145,23 @@ build/fuzz/%: agent/fuzz/fuzz_%.c $(FUZZ_SRCS) $(HDRS)
 	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags json-c) -o $@ $< \
 		$(FUZZ_SRCS) $(shell pkg-config --libs json-c)
 
+# --- the network bring-up probe (run in namespaces by run-netup.sh) ---------
+NETUP_PROBE_SRCS := agent/tests/netup-probe.c $(wildcard agent/src/net/*.c) agent/src/log.c
+build/glibc/netup-probe: $(NETUP_PROBE_SRCS) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) -g -O1 -Iagent/src -o $@ $(NETUP_PROBE_SRCS)
+build/asan/netup-probe: $(NETUP_PROBE_SRCS) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(WARN) -g -O1 $(SAN_FLAGS) -Iagent/src -o $@ $(NETUP_PROBE_SRCS)
+build/musl/netup-probe: $(NETUP_PROBE_SRCS) $(HDRS) | $(DEPS)/ldflags
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) -Iagent/src -static -o $@ $(NETUP_PROBE_SRCS)
+
 # --- tests -------------------------------------------------------------------
 # Each suite ends with "N passed, N failed"; agent/tests/run-suites.sh runs
 # them all and ends with the total line that CI reads.
 CHECK_BINS := $(TEST_BUILD)/cloudmove $(TEST_BUILD)/unit-tests \
+	$(TEST_BUILD)/netup-probe \
 	$(if $(filter 1,$(SANITIZE)),,build/glibc/unit-tests) \
 	$(FUZZERS:%=build/fuzz/%) build/cloudmove
 

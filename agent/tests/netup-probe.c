@@ -5,8 +5,9 @@
  * Calls cm_netup(DEST...), prints what it did, fetches http://HOST/
  * with a plain socket (-f, up to 4), runs CMD while the network is up
  * (-x: the test snapshots routes there), calls cm_netup_undo().  Lines:
- *   netup: rc=R elapsed_ms=N [nothing-to-do]
- *   lease: iface=IF addr=A/P router=R server=S lease_s=L mtu=M dhcp_ms=N link_was_down=0|1
+ *   netup: rc=R elapsed_ms=N [nothing-to-do | error=TEXT]
+ *   lease: iface=IF addr=A/P router=R server=S lease_s=L mtu=M dhcp_ms=N
+ *          link_was_down=0|1 classless=N
  *   route: DST/32 via GW|on-link
  *   fetch: HOST status=LINE bytes=N
  *   undo: done

@@ -251,6 +251,7 @@ int cm_dhcpc_lease(const struct cm_link *link, int64_t deadline,
 	const char *phase = "";
 	unsigned round;
 	int r = -ETIMEDOUT;
+	long ms;
 
 	c.start = cm_mono_ms();
 	c.fd = packet_socket(link->ifindex);
@@ -265,9 +266,12 @@ int cm_dhcpc_lease(const struct cm_link *link, int64_t deadline,
 		phase = "NAK";
 		r = -EPROTO;
 	}
+	ms = (long)(cm_mono_ms() - c.start);
+	/* Closing a bound packet socket waits for an RCU grace period:
+	 * time the exchange before it. */
 	close(c.fd);
 	if (r < 0)
 		return cm_err(r, "netup: dhcp on %s: %s after %ld ms", link->name,
-			      phase, (long)(cm_mono_ms() - c.start));
+			      phase, ms);
 	return 0;
 }

@@ -16,7 +16,7 @@
 #define IFF_LOWER_UP	0x10000
 #endif
 
-#define NETUP_POLL_MS		20	/* carrier polling while links come up */
+#define NETUP_POLL_MS		10	/* link polling while links come up */
 #define NETUP_ROUTE_MTU_MIN	576	/* below is a broken option 26 */
 
 /* Virtual kinds a DHCP client may still use: veth (containers, tests). */
@@ -222,7 +222,16 @@ static int list_candidates(struct cm_nl *nl, struct candidates *c,
 	return n;
 }
 
-/* The first candidate, in ifindex order, that is up with carrier. */
+/* Ready to send: up, with carrier, and RUNNING (operstate up).  The
+ * carrier bit comes first; RUNNING only once the kernel's link watcher
+ * has also attached the queueing discipline, and until then a frame
+ * sent is silently dropped: the first DISCOVER would be lost. */
+static int link_ready(const struct cm_link *l)
+{
+	return (l->flags & IFF_UP) && (l->flags & IFF_RUNNING) && l->carrier;
+}
+
+/* The first candidate, in ifindex order, that is ready. */
 static const struct cm_link *first_with_carrier(const struct candidates *c,
 						const struct cm_link *links,
 						int n)
@@ -233,22 +242,37 @@ static const struct cm_link *first_with_carrier(const struct candidates *c,
 	for (k = 0; k < c->n; k++)
 		for (i = 0; i < n; i++)
 			if (links[i].ifindex == c->ifindex[k] &&
-			    (links[i].flags & IFF_UP) && links[i].carrier)
+			    link_ready(&links[i]))
 				return &links[i];
 	return NULL;
 }
 
-static void raise_down_links(struct cm_nl *nl, struct candidates *c,
-			     const struct cm_link *links, int n)
+/* Sets the down candidates up: 0 when at least one candidate is up now,
+ * else the error of the last attempt. */
+static int raise_down_links(struct cm_nl *nl, struct candidates *c,
+			    const struct cm_link *links, int n)
 {
+	int i, r, err = -ENOLINK, any_up = 0;
 	size_t k;
-	int i;
 
 	for (k = 0; k < c->n; k++)
-		for (i = 0; i < n; i++)
-			if (links[i].ifindex == c->ifindex[k] &&
-			    !(links[i].flags & IFF_UP))
-				c->raised[k] = cm_nl_link_set_up(nl, c->ifindex[k], 1) == 0;
+		for (i = 0; i < n; i++) {
+			if (links[i].ifindex != c->ifindex[k])
+				continue;
+			if (links[i].flags & IFF_UP) {
+				any_up = 1;
+				continue;
+			}
+			r = cm_nl_link_set_up(nl, c->ifindex[k], 1);
+			c->raised[k] = r == 0;
+			if (r < 0) {
+				cm_debug("netup: set %s up: %s", links[i].name,
+					 strerror(-r));
+				err = r;
+			}
+			any_up |= r == 0;
+		}
+	return any_up ? 0 : err;
 }
 
 static void lower_unused(struct cm_nl *nl, const struct candidates *c,
@@ -286,15 +310,18 @@ static int pick_link(struct cm_nl *nl, struct cm_netup *st, int64_t deadline,
 {
 	struct cm_link links[CM_NL_LINKS_MAX];
 	const struct cm_link *l;
+	int64_t t0 = cm_mono_ms();
 	struct candidates c;
-	int n, left;
+	int n, r, left;
 
 	n = list_candidates(nl, &c, links, CM_NL_LINKS_MAX);
 	if (n < 0)
 		return n;
 	l = first_with_carrier(&c, links, n);
 	if (!l) {
-		raise_down_links(nl, &c, links, n);
+		r = raise_down_links(nl, &c, links, n);
+		if (r < 0)
+			return cm_err(r, "netup: set %s up", c.names);
 		while (!l && (left = cm_ms_left(deadline)) > 0) {
 			sleep_ms(left < NETUP_POLL_MS ? left : NETUP_POLL_MS);
 			n = cm_nl_links(nl, links, CM_NL_LINKS_MAX);
@@ -307,6 +334,8 @@ static int pick_link(struct cm_nl *nl, struct cm_netup *st, int64_t deadline,
 	if (!l)
 		return cm_err(n < 0 ? n : -ENOLINK, "netup: no carrier on %s",
 			      c.names);
+	cm_debug("netup: %s ready after %ld ms", l->name,
+		 (long)(cm_mono_ms() - t0));
 	*chosen = *l;
 	st->ifindex = l->ifindex;
 	memcpy(st->ifname, l->name, sizeof(st->ifname));
@@ -424,7 +453,7 @@ void cm_netup_undo(struct cm_netup *st)
 static int bring_up(struct cm_nl *nl, struct cm_netup *st,
 		    const uint32_t *missing, size_t n, int64_t deadline)
 {
-	char ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
+	char ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], srv[INET_ADDRSTRLEN];
 	struct cm_link link;
 	int64_t t0;
 	int r;
@@ -440,7 +469,7 @@ static int bring_up(struct cm_nl *nl, struct cm_netup *st,
 	cm_debug("netup: %s: lease %s/%u router %s from %s in %ld ms",
 		 st->ifname, ip_str(st->lease.yiaddr, ip), st->lease.prefix_len,
 		 st->lease.has_router ? ip_str(st->lease.router, gw) : "none",
-		 ip_str(st->lease.server_id, gw), st->dhcp_ms);
+		 ip_str(st->lease.server_id, srv), st->dhcp_ms);
 	if (st->lease.routes_invalid)
 		cm_warn("netup: %s: malformed classless routes (121) ignored",
 			st->ifname);

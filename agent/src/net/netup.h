@@ -8,11 +8,16 @@
  * change; cm_netup_undo() takes back exactly those, so the booted system
  * starts its own networking from the state it would have had.
  *
- * No DHCPRELEASE on undo: the booted system asks again at once with the
- * same client id and gets the same address; a RELEASE would only make
- * the server free it (some clouds then recycle it, or log the client
- * off).  The address is added with the lease's lifetime, so even an
- * agent killed before undo leaves nothing past the lease. */
+ * No DHCPRELEASE on undo: a cloud binds the address to the NIC, so the
+ * booted system's own DHCP gets the same one whatever we do, and a
+ * RELEASE is one more packet that can be lost or delay the boot (it is
+ * sent from the leased address, so before the address goes).  The cost,
+ * on a LAN server that keys leases on a client id the booted system does
+ * not share: a pool address held until the lease ends.
+ *
+ * The address is added with the lease's lifetime and the routes with it
+ * as their source, so if the agent dies before undo the kernel removes
+ * both when the lease ends (only a link it set up stays up). */
 #ifndef CM_NETUP_H
 #define CM_NETUP_H
 
@@ -43,11 +48,15 @@ struct cm_netup {
 	long elapsed_ms;		/* all of cm_netup() */
 };
 
-/* dests: dotted IPv4 addresses, at most CM_NETUP_DESTS_MAX.  Returns 1
+/* dests: dotted IPv4 addresses, at most CM_NETUP_DESTS_MAX.  st is
+ * overwritten: it must not hold changes not yet undone.  Returns 1
  * when each already has a route (nothing done, nothing recorded), 0 when
  * it configured a way to those that had none, or -errno, logged, with
- * whatever it had changed already taken back.  Returns by timeout_ms
- * (plus CM_NETUP_UNDO_MS when it has to take changes back). */
+ * whatever it had changed already taken back.  Every wait ends by
+ * timeout_ms; after it only teardown remains (closing the packet
+ * socket, taking changes back: kernel work that waits for an RCU grace
+ * period, a few ms; undo's netlink answers are waited for at most
+ * CM_NETUP_UNDO_MS in all). */
 int cm_netup(struct cm_netup *st, const char *const *dests, size_t n,
 	     long timeout_ms);
 
