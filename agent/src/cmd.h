@@ -15,7 +15,7 @@ struct cm_detect_opts;
 
 /* Detection options shared by detect and record update: c is the short
  * code of --root (r), --no-metadata (n), --timeout (t),
- * --metadata-endpoint (e), --debug (d).  0 taken, 1 not ours,
+ * --metadata-endpoint (e), --debug (d), --network (N).  0 taken, 1 not ours,
  * CM_EXIT_USAGE after printing the error. */
 int cm_detect_option(const char *cmd, const char *usage, int c,
 		     const char *arg, struct cm_detect_opts *o);

@@ -15,7 +15,8 @@
 
 #define DETECT_USAGE \
 	"cloudmove detect [--root DIR] [--no-metadata] [--timeout MS] [--json]\n" \
-	"                 [--metadata-endpoint HOST:PORT] [--debug]"
+	"                 [--metadata-endpoint HOST:PORT] [--network auto|never]\n" \
+	"                 [--debug]"
 
 int cm_parse_timeout(const char *s, long *out)
 {
@@ -73,6 +74,12 @@ int cm_detect_option(const char *cmd, const char *usage, int c,
 	case 'd':
 		cm_log_set_level(CM_LOG_DEBUG);
 		return 0;
+	case 'N':
+		if (strcmp(arg, "auto") && strcmp(arg, "never"))
+			return cm_usage_error(cmd, usage,
+				"--network: 'auto' or 'never', not '%s'", arg);
+		o->bring_up_network = !strcmp(arg, "auto");
+		return 0;
 	}
 	return 1;	/* not a detection option */
 }
@@ -85,6 +92,7 @@ int cm_cmd_detect(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "metadata-endpoint", required_argument, NULL, 'e' },
 		{ "debug", no_argument, NULL, 'd' },
+		{ "network", required_argument, NULL, 'N' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }

@@ -18,7 +18,7 @@
 #define RECORD_USAGE \
 	"cloudmove record show [--root SYSROOT] [--json]\n" \
 	"       cloudmove record update [--root SYSROOT] [--no-metadata] [--timeout MS]\n" \
-	"                               [--metadata-endpoint HOST:PORT]\n" \
+	"                               [--metadata-endpoint HOST:PORT] [--network auto|never]\n" \
 	"       cloudmove record export --url URL [--root SYSROOT] [--timeout MS]"
 
 static const struct option record_longopts[] = {
@@ -27,6 +27,7 @@ static const struct option record_longopts[] = {
 	{ "timeout", required_argument, NULL, 't' },
 	{ "metadata-endpoint", required_argument, NULL, 'e' },
 	{ "debug", no_argument, NULL, 'd' },
+	{ "network", required_argument, NULL, 'N' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "url", required_argument, NULL, 'u' },
 	{ 0 }
@@ -57,7 +58,7 @@ static int parse_record_args(int argc, char **argv, const char *sub,
 			continue;
 		}
 		if (c == '?' || c == 'j' || c == 'u' ||
-		    (strcmp(sub, "update") && (c == 'n' || c == 'e')) ||
+		    (strcmp(sub, "update") && (c == 'n' || c == 'e' || c == 'N')) ||
 		    (!strcmp(sub, "show") && c == 't'))
 			return cm_usage_error("record", RECORD_USAGE,
 					      "%s: unknown option or missing value: '%s'",

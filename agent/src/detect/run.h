@@ -13,6 +13,8 @@ struct cm_detect_opts {
 	int no_metadata;
 	long timeout_ms;
 	const char *endpoint;	/* HOST:PORT for every metadata probe */
+	int bring_up_network;	/* when metadata is unreachable: DHCP on
+				   the first NIC for the probe, undone after */
 };
 
 /* Defaults, with CLOUDMOVE_METADATA_ENDPOINT from the environment. */
