@@ -1,0 +1,103 @@
+#!/bin/sh
+# cloudmove-run.sh — run the cloudmove agent once in the initramfs, after the
+# root is mounted and before switch-root.  Shared by both initramfs flavours:
+#   non-systemd: cloudmove-pre-pivot.sh (a dracut pre-pivot hook) runs it;
+#   systemd:     cloudmove.service runs it (stdout goes to journal+console).
+#
+# Contract: never exits non-zero, never blocks boot for more than
+# CM_DETECT_TIMEOUT (+2 s grace for SIGTERM before SIGKILL), prints exactly
+# one "cloudmove: ..." verdict line on stdout:
+#   cloudmove: detected <agent's line>          e.g. "gcp (dmi): sys_vendor=..."
+#   cloudmove: detect failed (exit N), continuing boot
+# Kernel command line: cloudmove=0 (or no/off/false) disables it (no output).
+# CM_CONSOLE=/dev/console (set by cloudmove.service, whose stdout is the
+# journal) also writes the verdict line, unprefixed, to that console.
+# The agent's line is kept in /run/cloudmove/detect for later stages
+# (/run survives switch-root).
+
+CM_AGENT=${CM_AGENT:-/usr/bin/cloudmove}
+CM_DETECT_TIMEOUT=${CM_DETECT_TIMEOUT:-10}
+CM_RUNDIR=${CM_RUNDIR:-/run/cloudmove}
+CM_CMDLINE=${CM_CMDLINE:-/proc/cmdline}	# overridable for qemu-tests/hook-test.sh
+
+cm_disabled() {
+	cm_cmdline=
+	read -r cm_cmdline <"$CM_CMDLINE" 2>/dev/null
+	set -f
+	for cm_arg in $cm_cmdline; do
+		case $cm_arg in
+		cloudmove=0 | cloudmove=no | cloudmove=off | cloudmove=false)
+			set +f
+			return 0
+			;;
+		esac
+	done
+	set +f
+	return 1
+}
+
+# cm_bounded CMD... — run CMD with stdout to $CM_RUNDIR/detect.out; after
+# $CM_DETECT_TIMEOUT s send it TERM, 2 s later KILL.  Returns its status, or
+# like timeout(1) 124 when TERM ended it, 137 when KILL had to.
+cm_bounded() {
+	if command -v timeout >/dev/null 2>&1; then
+		timeout -k 2 "$CM_DETECT_TIMEOUT" "$@" </dev/null >"$CM_RUNDIR/detect.out"
+		return $?
+	fi
+	# No timeout(1): background the agent and poll it, 10 ticks a second
+	# (1 tick a second where sleep takes whole seconds only).
+	"$@" </dev/null >"$CM_RUNDIR/detect.out" &
+	cm_pid=$!
+	cm_ticks=0
+	cm_limit=$((CM_DETECT_TIMEOUT * 10))
+	cm_sig=
+	while kill -0 "$cm_pid" 2>/dev/null; do
+		if [ "$cm_ticks" -ge "$cm_limit" ]; then
+			case $cm_sig in
+			"") cm_sig=TERM cm_limit=$((cm_limit + 20)) ;;
+			TERM) cm_sig=KILL ;;
+			esac
+			kill -"$cm_sig" "$cm_pid" 2>/dev/null
+			[ "$cm_sig" = KILL ] && break
+		fi
+		if sleep 0.1 2>/dev/null; then
+			cm_ticks=$((cm_ticks + 1))
+		else
+			sleep 1
+			cm_ticks=$((cm_ticks + 10))
+		fi
+	done
+	wait "$cm_pid"
+	cm_st=$?
+	case $cm_sig in
+	TERM) return 124 ;;
+	KILL) return 137 ;;
+	esac
+	return "$cm_st"
+}
+
+cm_say() {
+	echo "cloudmove: $*"
+	if [ -n "${CM_CONSOLE-}" ]; then
+		echo "cloudmove: $*" >"$CM_CONSOLE" 2>/dev/null
+	fi
+}
+
+cm_main() {
+	cm_disabled && return 0
+	mkdir -p "$CM_RUNDIR" 2>/dev/null
+	cm_rc=0
+	cm_bounded "$CM_AGENT" detect --no-metadata || cm_rc=$?
+	cm_line=
+	read -r cm_line <"$CM_RUNDIR/detect.out" 2>/dev/null
+	if [ "$cm_rc" -eq 0 ] && [ -n "$cm_line" ]; then
+		printf '%s\n' "$cm_line" >"$CM_RUNDIR/detect" 2>/dev/null
+		cm_say "detected $cm_line"
+	else
+		cm_say "detect failed (exit $cm_rc), continuing boot"
+	fi
+	return 0
+}
+
+cm_main
+exit 0

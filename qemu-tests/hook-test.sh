@@ -1,0 +1,66 @@
+#!/bin/bash
+# qemu-tests/hook-test.sh — host-side checks of hooks/cloudmove-run.sh (seconds, no
+# QEMU): verdict line, failure line, cloudmove=0, the 10 s bound with and
+# without timeout(1), and that it always exits 0.  Prints "N passed, N failed".
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../hooks" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+
+mkagent() {	# mkagent NAME BODY — a stand-in agent
+	printf '#!/bin/sh\n%s\n' "$2" >"$tmp/$1"
+	chmod +x "$tmp/$1"
+}
+mkagent ok 'echo "gcp (dmi): sys_vendor=\"Google\""'
+mkagent fails 'echo "cloudmove: read dmi: boom" >&2; exit 3'
+mkagent silent 'exit 0'
+mkagent hangs 'exec sleep 1000'
+mkagent ignores-term 'trap "" TERM; while :; do sleep 1; done'
+echo "BOOT_IMAGE=/vmlinuz root=UUID=x ro" >"$tmp/cmdline"
+echo "root=UUID=x cloudmove=0 ro" >"$tmp/cmdline-off"
+
+# Without timeout(1): a PATH holding everything the script uses but timeout.
+mkdir "$tmp/bin"
+for c in sh sleep kill mkdir cat; do ln -s "$(command -v $c)" "$tmp/bin/$c"; done
+
+# check NAME EXPECTED_OUTPUT MAX_SECONDS [ENV...] — run the script, compare.
+check() {
+	local name=$1 want=$2 max=$3 out rc t0 t1
+	shift 3
+	t0=$(date +%s)
+	out=$(env CM_RUNDIR="$tmp/run" CM_CMDLINE="$tmp/cmdline" CM_DETECT_TIMEOUT=2 "$@" \
+		sh "$here/cloudmove-run.sh" 2>/dev/null)
+	rc=$?
+	t1=$(date +%s)
+	if [ "$rc" = 0 ] && [ "$out" = "$want" ] && [ $((t1 - t0)) -le "$max" ]; then
+		echo "PASS $name"
+		pass=$((pass + 1))
+	else
+		echo "FAIL $name: exit $rc after $((t1 - t0))s (max ${max}s)"
+		echo "  want: $want"
+		echo "  got:  $out"
+		fail=$((fail + 1))
+	fi
+}
+
+check detected 'cloudmove: detected gcp (dmi): sys_vendor="Google"' 2 CM_AGENT="$tmp/ok"
+check failing 'cloudmove: detect failed (exit 3), continuing boot' 2 CM_AGENT="$tmp/fails"
+check no-output 'cloudmove: detect failed (exit 0), continuing boot' 2 CM_AGENT="$tmp/silent"
+check missing 'cloudmove: detect failed (exit 127), continuing boot' 2 CM_AGENT="$tmp/nonexistent"
+check disabled '' 1 CM_AGENT="$tmp/ok" CM_CMDLINE="$tmp/cmdline-off"
+check hangs 'cloudmove: detect failed (exit 124), continuing boot' 4 CM_AGENT="$tmp/hangs"
+check ignores-term 'cloudmove: detect failed (exit 137), continuing boot' 6 CM_AGENT="$tmp/ignores-term"
+check hangs-no-timeout 'cloudmove: detect failed (exit 124), continuing boot' 6 \
+	CM_AGENT="$tmp/hangs" PATH="$tmp/bin"
+check ignores-term-no-timeout 'cloudmove: detect failed (exit 137), continuing boot' 6 \
+	CM_AGENT="$tmp/ignores-term" PATH="$tmp/bin"
+check ok-no-timeout 'cloudmove: detected gcp (dmi): sys_vendor="Google"' 2 \
+	CM_AGENT="$tmp/ok" PATH="$tmp/bin"
+if [ "$(cat "$tmp/run/detect" 2>/dev/null)" = 'gcp (dmi): sys_vendor="Google"' ]; then
+	echo "PASS run-file"; pass=$((pass + 1))
+else
+	echo "FAIL run-file: $tmp/run/detect does not hold the verdict"; fail=$((fail + 1))
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

@@ -1,0 +1,208 @@
+# qemu-tests/lib.sh — sourced by qemu-tests/run.sh and qemu-tests/demo.sh.
+# shellcheck shell=bash
+#
+# A scenario is qemu-tests/scenarios/NAME.conf, sourced by bash, setting:
+#   SMBIOS=(-smbios ...)   QEMU -smbios arguments (empty: QEMU's defaults)
+#   DISK=virtio-blk|virtio-scsi|nvme|ahci|ide      bus of the root disk
+#   FLAVOUR=dracut|systemd                         initramfs flavour
+#   EXPECT=<cloud>|none|fail   "cloudmove: detected <cloud> (" expected;
+#                              none: no cloudmove line at all; fail: the
+#                              "cloudmove: detect failed (exit N)" line
+#   APPEND="..."           extra kernel arguments (optional)
+#   ROOT=fast|full         root boot path (optional, default $QT_ROOT):
+#                          fast = init=/usr/local/sbin/cm-test-init,
+#                          full = systemd up to multi-user.target
+#   AGENT_STUB=NAME        use qemu-tests/agents/NAME instead of $AGENT
+#   TIMEOUT=SECONDS        hard limit of the boot (optional, default 120)
+#   SLOW=1                 left out of run.sh's default set (QT_SLOW=1 or
+#                          naming it runs it)
+# Every boot must print "CLOUDMOVE-TEST: root reached" on the serial port.
+
+# shellcheck source=images/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../images/lib.sh"
+
+QT_DIR=$CM_TOP/qemu-tests
+QT_ROOT=${QT_ROOT:-fast}
+QT_TIMEOUT=${QT_TIMEOUT:-120}
+
+# qt_load NAME — source a scenario into the SC_* variables.
+qt_load() {
+	local f=$QT_DIR/scenarios/$1.conf
+	[ -f "$f" ] || cm_die "no scenario '$1' ($f)"
+	local SMBIOS=() DISK=virtio-blk FLAVOUR=dracut EXPECT='' APPEND='' ROOT=$QT_ROOT
+	local AGENT_STUB='' TIMEOUT=$QT_TIMEOUT SLOW=''
+	# shellcheck disable=SC1090
+	. "$f"
+	case $DISK in virtio-blk | virtio-scsi | nvme | ahci | ide) ;; *) cm_die "$1: bad DISK=$DISK" ;; esac
+	case $FLAVOUR in dracut | systemd) ;; *) cm_die "$1: bad FLAVOUR=$FLAVOUR" ;; esac
+	case $ROOT in fast | full) ;; *) cm_die "$1: bad ROOT=$ROOT" ;; esac
+	[ -n "$EXPECT" ] || cm_die "$1: EXPECT not set"
+	if [ -n "$AGENT_STUB" ]; then
+		[ -x "$QT_DIR/agents/$AGENT_STUB" ] || cm_die "$1: no agent stub $AGENT_STUB"
+	fi
+	SC_SMBIOS=("${SMBIOS[@]}") SC_DISK=$DISK SC_FLAVOUR=$FLAVOUR
+	SC_EXPECT=$EXPECT SC_APPEND=$APPEND SC_ROOT=$ROOT SC_AGENT_STUB=$AGENT_STUB
+	SC_TIMEOUT=$TIMEOUT SC_SLOW=$SLOW
+}
+
+# qt_agent_of — path of the agent the loaded scenario runs.
+qt_agent_of() {
+	if [ -n "$SC_AGENT_STUB" ]; then
+		printf '%s\n' "$QT_DIR/agents/$SC_AGENT_STUB"
+	else
+		printf '%s\n' "$AGENT"
+	fi
+}
+
+# qt_prepare OUTDIR SCENARIO... — build (cached) the kernel, the root disk and
+# every initramfs the scenarios need; set QT_KERNEL_DIR, QT_ROOT_DIR,
+# ROOT_UUID; initramfs images land in OUTDIR/initramfs-<agent>-<flavour>.img.
+qt_prepare() {
+	local out=$1 name img pids=() n=0 i failed=0 args
+	local -A want_agent=() want_flavour=()
+	shift
+	[ -n "${AGENT-}" ] || cm_die "AGENT not set"
+	QT_KERNEL_DIR=${CLOUDMOVE_KERNEL_DIR:-$("$CM_TOP/images/kernel.sh")}
+	export CLOUDMOVE_KERNEL_DIR=$QT_KERNEL_DIR
+	QT_ROOT_DIR=$("$CM_TOP/images/root.sh")
+	# shellcheck disable=SC1091
+	. "$QT_ROOT_DIR/root.env"
+	for name in "$@"; do
+		qt_load "$name"
+		img=$(qt_initrd_path "$out")
+		want_agent[$img]=$(qt_agent_of)
+		want_flavour[$img]=$SC_FLAVOUR
+		[ -x "${want_agent[$img]}" ] ||
+			cm_die "agent '${want_agent[$img]}' not found: build it (make) or set AGENT=..."
+	done
+	# dracut is mostly one bash process: build two at a time.
+	for img in "${!want_agent[@]}"; do
+		args=("${want_agent[$img]}" "$img")
+		[ "${want_flavour[$img]}" = systemd ] && args+=(--systemd)
+		"$CM_TOP/images/initramfs.sh" "${args[@]}" >/dev/null &
+		pids+=($!)
+		n=$((n + 1))
+		if [ "$n" -ge 2 ]; then
+			wait "${pids[0]}" || failed=1
+			pids=("${pids[@]:1}")
+			n=$((n - 1))
+		fi
+	done
+	for i in "${pids[@]}"; do wait "$i" || failed=1; done
+	[ "$failed" = 0 ] || cm_die "initramfs build failed"
+}
+
+# qt_initrd_path OUTDIR — initramfs image of the loaded scenario.
+qt_initrd_path() {
+	local tag=agent
+	[ -n "$SC_AGENT_STUB" ] && tag=$SC_AGENT_STUB
+	printf '%s\n' "$1/initramfs-$tag-$SC_FLAVOUR.img"
+}
+
+# qt_qemu_args OUTDIR DISKIMG — the QEMU command line of the loaded scenario
+# into QT_ARGS (serial port not included).
+qt_qemu_args() {
+	local out=$1 disk=$2 append
+	append="root=UUID=$ROOT_UUID console=ttyS0 panic=1 rd.shell=0 rd.emergency=poweroff"
+	[ "$SC_ROOT" = fast ] && append+=" init=/usr/local/sbin/cm-test-init"
+	[ -n "$SC_APPEND" ] && append+=" $SC_APPEND"
+	# The uncompressed vmlinux (PVH entry) boots ~5 s faster under TCG than
+	# the bzImage, which QT_BZIMAGE=1 selects.
+	local kernel=$QT_KERNEL_DIR/vmlinux
+	[ -f "$kernel" ] && [ "${QT_BZIMAGE-}" != 1 ] || kernel=$QT_KERNEL_DIR/vmlinuz
+	QT_ARGS=(qemu-system-x86_64 -accel tcg -m 512 -nodefaults -no-reboot
+		-display none -monitor none
+		-kernel "$kernel" -initrd "$(qt_initrd_path "$out")"
+		-append "$append"
+		-drive "file=$disk,if=none,id=root,format=qcow2,cache=unsafe")
+	case $SC_DISK in
+	virtio-blk) QT_ARGS+=(-device virtio-blk-pci,drive=root) ;;
+	virtio-scsi) QT_ARGS+=(-device virtio-scsi-pci,id=scsi0 -device scsi-hd,drive=root,bus=scsi0.0) ;;
+	nvme) QT_ARGS+=(-device nvme,drive=root,serial=cloudmove0) ;;
+	ahci) QT_ARGS+=(-device ahci,id=ahci0 -device ide-hd,drive=root,bus=ahci0.0) ;;
+	ide) QT_ARGS+=(-device ide-hd,drive=root,bus=ide.0) ;;
+	esac
+	QT_ARGS+=("${SC_SMBIOS[@]}")
+}
+
+# qt_boot OUTDIR WORKDIR [live] — boot the loaded scenario; the serial log goes
+# to WORKDIR/serial.log (and to stdout too with "live").  A copy-on-write
+# overlay keeps the cached root.img pristine (WORKDIR/disk.qcow2 holds what
+# the boot wrote).  Returns QEMU's status (124: killed at SC_TIMEOUT).
+qt_boot() {
+	local out=$1 work=$2 live=${3-} rc=0
+	mkdir -p "$work"
+	rm -f "$work/disk.qcow2" "$work/serial.log"
+	qemu-img create -q -f qcow2 -b "$QT_ROOT_DIR/root.img" -F raw "$work/disk.qcow2"
+	qt_qemu_args "$out" "$work/disk.qcow2"
+	if [ "$live" = live ]; then
+		# --foreground: QEMU stays in the terminal's process group, ^C stops it.
+		QT_ARGS+=(-serial stdio)
+		printf '%q ' "${QT_ARGS[@]}" >"$work/cmd"
+		timeout --foreground -k 5 "$SC_TIMEOUT" "${QT_ARGS[@]}" </dev/null 2>&1 |
+			tee "$work/serial.log" || rc=${PIPESTATUS[0]}
+	else
+		# timeout.pid lets an interrupted run.sh stop this boot (qt_kill_boots).
+		QT_ARGS+=(-serial "file:$work/serial.log")
+		printf '%q ' "${QT_ARGS[@]}" >"$work/cmd"
+		timeout -k 5 "$SC_TIMEOUT" "${QT_ARGS[@]}" </dev/null >"$work/qemu.out" 2>&1 &
+		echo $! >"$work/timeout.pid"
+		wait $! || rc=$?
+		rm -f "$work/timeout.pid"
+	fi
+	return "$rc"
+}
+
+# qt_kill_boots DIR — stop the boots still running under DIR/*/ (their
+# timeout(1) passes the TERM on to QEMU).
+qt_kill_boots() {
+	local f
+	for f in "$1"/*/timeout.pid; do
+		[ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null
+	done
+	return 0
+}
+
+# qt_check WORKDIR — assert on WORKDIR/serial.log; prints why on failure.
+qt_check() {
+	local log=$1/serial.log text
+	text=$(tr -d '\r' <"$log" 2>/dev/null) || text=
+	if ! grep -q '^CLOUDMOVE-TEST: root reached' <<<"$text"; then
+		echo "root not reached"
+		return 1
+	fi
+	if [ "$SC_ROOT" = full ] && ! grep -q '^CLOUDMOVE-TEST: root reached multi-user' <<<"$text"; then
+		echo "root reached, but not through systemd's multi-user.target"
+		return 1
+	fi
+	case $SC_EXPECT in
+	none)
+		if grep -q 'cloudmove: detect' <<<"$text"; then
+			echo "agent ran although disabled"
+			return 1
+		fi
+		;;
+	fail)
+		if ! grep -q '^cloudmove: detect failed (exit [0-9]*), continuing boot$' <<<"$text"; then
+			echo "no 'cloudmove: detect failed' line"
+			return 1
+		fi
+		if grep -q 'cloudmove: detected' <<<"$text"; then
+			echo "unexpected 'cloudmove: detected' line"
+			return 1
+		fi
+		;;
+	*)
+		if ! grep -qF "cloudmove: detected $SC_EXPECT (" <<<"$text"; then
+			echo "expected 'cloudmove: detected $SC_EXPECT (', got: $(grep -m1 'cloudmove: detect' <<<"$text" || echo nothing)"
+			return 1
+		fi
+		;;
+	esac
+	return 0
+}
+
+# qt_verdict WORKDIR — the agent's verdict line from a serial log.
+qt_verdict() {
+	tr -d '\r' <"$1/serial.log" | grep -m1 '^cloudmove: detect' || echo "(no cloudmove line)"
+}

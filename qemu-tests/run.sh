@@ -1,0 +1,93 @@
+#!/bin/bash
+# qemu-tests/run.sh [SCENARIO...] — end-to-end boots under QEMU (TCG).
+#
+# Builds (cached) the kernel, the root disk and the initramfs images for
+# $AGENT, then boots each scenario of qemu-tests/scenarios/ (by default all
+# but those marked SLOW=1) dressed as a cloud with -smbios, and asserts on
+# the serial log.
+# Prints "PASS|FAIL <name> <seconds>s" per scenario (on FAIL, why and the last
+# 30 console lines), then "N passed, N failed".  Exit 1 if any failed.
+#
+# Env: AGENT        agent binary (default <repo>/build/cloudmove)
+#      JOBS         boots run in parallel (default 2)
+#      QT_ROOT      fast|full: root boot path for scenarios that do not say
+#      QT_TIMEOUT   per-boot hard limit in seconds (default 120)
+#      QT_BZIMAGE=1 boot the bzImage instead of the extracted vmlinux (PVH)
+#      QT_SLOW=1    include the SLOW=1 scenarios (full systemd boots) by default
+#      CLOUDMOVE_CACHE  cache (default <repo>/.cache); each run's logs are in
+#                   $CLOUDMOVE_CACHE/qemu-tests/latest/<scenario>/serial.log
+set -euo pipefail
+# shellcheck source=qemu-tests/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cm_need qemu-system-x86_64 qemu-img timeout
+
+AGENT=${AGENT:-$CM_TOP/build/cloudmove}
+JOBS=${JOBS:-2}
+
+if [ $# -gt 0 ]; then
+	scenarios=("$@")
+else
+	scenarios=()
+	for f in "$QT_DIR"/scenarios/*.conf; do
+		f=${f##*/}
+		qt_load "${f%.conf}"
+		[ -n "$SC_SLOW" ] && [ "${QT_SLOW-}" != 1 ] && continue
+		scenarios+=("${f%.conf}")
+	done
+fi
+for s in "${scenarios[@]}"; do qt_load "$s"; done	# fail early on a bad name
+
+mkdir -p "$CM_CACHE/qemu-tests"
+run=$(mktemp -d "$CM_CACHE/qemu-tests/run.XXXXXX")
+cm_on_exit() { qt_kill_boots "$run"; }
+ln -sfn "${run##*/}" "$CM_CACHE/qemu-tests/latest"
+# keep the five newest runs
+ls -1dt "$CM_CACHE"/qemu-tests/run.* | tail -n +6 | xargs -r rm -rf --
+
+cm_log "agent: $AGENT"
+qt_prepare "$run" "${scenarios[@]}"
+cm_log "images ready; booting ${#scenarios[@]} scenario(s), $JOBS at a time"
+
+# one_scenario NAME — boot and check; writes $run/NAME/report, returns 0/1.
+one_scenario() {
+	local name=$1 work=$run/$1 t0 t1 rc=0 why secs
+	qt_load "$name"
+	t0=$(date +%s%N)
+	qt_boot "$run" "$work" || rc=$?
+	t1=$(date +%s%N)
+	secs=$(((t1 - t0 + 500000000) / 1000000000))
+	if why=$(qt_check "$work"); then
+		printf 'PASS %s %ss\n' "$name" "$secs" >"$work/report"
+		return 0
+	fi
+	[ "$rc" = 124 ] && why+=" (QEMU killed after ${SC_TIMEOUT}s)"
+	{
+		printf 'FAIL %s %ss\n' "$name" "$secs"
+		printf '  why: %s\n' "$why"
+		printf '  log: %s\n' "$work/serial.log"
+		tr -d '\r' <"$work/serial.log" 2>/dev/null | tail -n 30 | sed 's/^/  | /'
+	} >"$work/report"
+	return 1
+}
+
+passed=0 failed=0
+declare -A running=()
+finish_one() {
+	local pid name rc=0
+	wait -n -p pid "${!running[@]}" || rc=$?
+	name=${running[$pid]}
+	unset "running[$pid]"
+	cat "$run/$name/report" 2>/dev/null || echo "FAIL $name (no report, exit $rc)"
+	if [ "$rc" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+}
+for s in "${scenarios[@]}"; do
+	while [ "${#running[@]}" -ge "$JOBS" ]; do finish_one; done
+	mkdir -p "$run/$s"
+	one_scenario "$s" &
+	running[$!]=$s
+done
+while [ "${#running[@]}" -gt 0 ]; do finish_one; done
+
+cm_log "logs: $run"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
