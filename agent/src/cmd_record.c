@@ -6,14 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cmd.h"
 #include "detect/run.h"
 #include "log.h"
 #include "record/events.h"
 #include "record/store.h"
-#include "util/rootrw.h"
+#include "record/update.h"
 
 #define RECORD_USAGE \
 	"cloudmove record show [--root SYSROOT] [--json]\n" \
@@ -153,11 +152,11 @@ static int record_show(const struct record_opts *o, struct cm_record *r)
 	return rc < 0 ? CM_EXIT_FAIL : CM_EXIT_OK;
 }
 
-static int record_update(const struct record_opts *o, struct cm_record *r)
+static int record_update(const struct record_opts *o)
 {
-	struct cm_rootrw rw;
 	struct cm_verdict v;
-	int rc, fresh;
+	char line[512];
+	int rc;
 
 	if (cm_record_location_ok(o->detect.root) < 0) {
 		fprintf(stderr, "cloudmove: record: update: /var of %s is not "
@@ -169,23 +168,9 @@ static int record_update(const struct record_opts *o, struct cm_record *r)
 	if (rc < 0)
 		cm_warn("record: metadata: %s (verdict from DMI alone)",
 			strerror(-rc));
-	if (cm_record_load(o->detect.root, r) < 0)
+	if (cm_record_update(o->detect.root, &v, line, sizeof(line)) < 0)
 		return CM_EXIT_FAIL;
-	if (!r->machine_id[0])
-		cm_record_machine_id(o->detect.root, r->machine_id,
-				     sizeof(r->machine_id));
-	fresh = cm_record_note_boot(r, &v, time(NULL));
-	if (cm_rootrw_begin(&rw, o->detect.root ? o->detect.root : "/") < 0)
-		return CM_EXIT_FAIL;
-	rc = cm_record_save(o->detect.root, r);
-	if (rc == 0 && fresh && cm_events_spool_new_stay(o->detect.root, r) < 0)
-		cm_warn("record: the stay is recorded, its events are not spooled");
-	if (cm_rootrw_end(&rw) < 0 || rc < 0)
-		return CM_EXIT_FAIL;
-	printf("record: %s%s%s, stay %lu (%s, %lu boot%s)\n", v.cloud,
-	       v.instance_id[0] ? " " : "", v.instance_id,
-	       r->stays[r->n - 1].seq, fresh ? "new" : "continued",
-	       r->stays[r->n - 1].boots, r->stays[r->n - 1].boots == 1 ? "" : "s");
+	printf("record: %s\n", line);
 	return CM_EXIT_OK;
 }
 
@@ -239,7 +224,7 @@ int cm_cmd_record(int argc, char **argv)
 		cm_err(-ENOMEM, "record");
 		return CM_EXIT_FAIL;
 	}
-	rc = !strcmp(sub, "show") ? record_show(&o, r) : record_update(&o, r);
+	rc = !strcmp(sub, "show") ? record_show(&o, r) : record_update(&o);
 	free(r);
 	return rc;
 }

@@ -15,6 +15,9 @@
 	"           name the cloud (or hypervisor) this machine runs in\n" \
 	"  record   show [--json] | update | export --url URL   [--root SYSROOT]\n" \
 	"           the hosting record: stays per cloud and instance\n" \
+	"  boot     [--root SYSROOT] [--cmdline FILE]\n" \
+	"           what the initramfs runs: kernel command line, detect,\n" \
+	"           record, metering; never fails the boot\n" \
 	"  plan, adapt, rollback, check, stream, migrate, profiles\n" \
 	"           see the README; not in this build yet\n" \
 	"\n" \
@@ -29,6 +32,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "boot", cm_cmd_boot },
 	{ "detect", cm_cmd_detect },
 	{ "record", cm_cmd_record },
 	{ "version", cm_cmd_version },

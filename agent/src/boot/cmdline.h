@@ -1,0 +1,34 @@
+/* The cloudmove.* keys of the kernel command line (DESIGN.md), parsed
+ * once, here.  Unknown keys and bad values are warnings and leave the
+ * default: the boot always goes on. */
+#ifndef CM_CMDLINE_H
+#define CM_CMDLINE_H
+
+#include <stddef.h>
+
+#define CM_CMDLINE_WARN_MAX 8
+
+enum cm_boot_mode { CM_MODE_ADAPT = 0, CM_MODE_DETECT };
+enum cm_boot_after { CM_AFTER_CONTINUE = 0, CM_AFTER_REBOOT, CM_AFTER_POWEROFF };
+
+struct cm_boot_opts {
+	int disabled;			/* cloudmove=0 */
+	enum cm_boot_mode mode;
+	char target[32];		/* a cloud id, validated */
+	char dest[1024];
+	char format[8];			/* raw, gce, vhd */
+	char creds[512];
+	enum cm_boot_after after;
+	char metering[1024];
+	long timeout_ms;		/* rd.cloudmove.timeout */
+	int debug;			/* rd.cloudmove.debug */
+	char warnings[CM_CMDLINE_WARN_MAX][192];
+	size_t n_warnings;
+};
+
+/* Pure: buf[0..len) is /proc/cmdline's text (not NUL-terminated).  Always
+ * fills o (defaults where keys are absent or bad); returns the number of
+ * warnings. */
+int cm_cmdline_parse(const char *buf, size_t len, struct cm_boot_opts *o);
+
+#endif

@@ -1,0 +1,79 @@
+#include "boot/cmdline.h"
+#include "test.h"
+
+static struct cm_boot_opts o;
+
+static int parse(const char *s)
+{
+	return cm_cmdline_parse(s, strlen(s), &o);
+}
+
+TEST(cmdline_defaults)
+{
+	CHECK_INT(parse("BOOT_IMAGE=/vmlinuz root=UUID=1 ro quiet\n"), 0);
+	CHECK_INT(o.disabled, 0);
+	CHECK_INT(o.mode, CM_MODE_ADAPT);
+	CHECK_INT(o.timeout_ms, 2000);
+	CHECK_STR(o.target, "");
+	CHECK_INT(o.after, CM_AFTER_CONTINUE);
+	CHECK_INT(parse(""), 0);
+}
+
+TEST(cmdline_every_key)
+{
+	CHECK_INT(parse("root=/dev/vda1 cloudmove.mode=detect cloudmove.target=gcp "
+			"cloudmove.dest=gs://bucket/disk.tar.gz cloudmove.format=gce "
+			"cloudmove.creds=/etc/cloudmove/gcs.json cloudmove.after=poweroff "
+			"cloudmove.metering=https://meter.example/events "
+			"rd.cloudmove.timeout=5000 rd.cloudmove.debug"), 0);
+	CHECK_INT(o.mode, CM_MODE_DETECT);
+	CHECK_STR(o.target, "gcp");
+	CHECK_STR(o.dest, "gs://bucket/disk.tar.gz");
+	CHECK_STR(o.format, "gce");
+	CHECK_STR(o.creds, "/etc/cloudmove/gcs.json");
+	CHECK_INT(o.after, CM_AFTER_POWEROFF);
+	CHECK_STR(o.metering, "https://meter.example/events");
+	CHECK_INT(o.timeout_ms, 5000);
+	CHECK_INT(o.debug, 1);
+}
+
+TEST(cmdline_disable_and_quotes)
+{
+	CHECK_INT(parse("quiet cloudmove=0"), 0);
+	CHECK_INT(o.disabled, 1);
+	CHECK_INT(parse("cloudmove.dest=\"s3://b/k?endpoint=http://127.0.0.1:9\" x"), 0);
+	CHECK_STR(o.dest, "s3://b/k?endpoint=http://127.0.0.1:9");
+	CHECK_INT(parse("\"cloudmove.metering=http://a b\""), 0);
+	CHECK_STR(o.metering, "http://a b");
+	CHECK_INT(parse("cloudmovex=1 mycloudmove.mode=x"), 0);	/* not ours */
+}
+
+TEST(cmdline_bad_values_warn_and_keep_defaults)
+{
+	CHECK_INT(parse("cloudmove.mode=fast cloudmove.target=mars "
+			"cloudmove.after=explode rd.cloudmove.timeout=-5 "
+			"cloudmove.format=zip cloudmove.dest=ftp://x "
+			"cloudmove.creds=relative cloudmove.colour=blue cloudmove=2 "
+			"cloudmove.metering=ftp://m"), 8);
+	CHECK_INT(o.mode, CM_MODE_ADAPT);
+	CHECK_STR(o.target, "");
+	CHECK_INT(o.after, CM_AFTER_CONTINUE);
+	CHECK_INT(o.timeout_ms, 2000);
+	CHECK_STR(o.format, "");
+	CHECK_STR(o.dest, "");
+	CHECK(strstr(o.warnings[0], "cloudmove.mode=fast"));
+	CHECK_INT(parse("rd.cloudmove.timeout=999999 cloudmove.target=kvm cloudmove.target"), 3);
+	CHECK_INT(o.timeout_ms, 2000);
+}
+
+TEST(cmdline_long_and_binary)
+{
+	char big[6000];
+
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "cloudmove.dest=s3://", 20);
+	CHECK_INT(cm_cmdline_parse(big, sizeof(big), &o), 1);
+	CHECK_STR(o.dest, "");
+	CHECK_INT(parse("cloudmove.target=g\x01" "cp"), 1);
+	CHECK_STR(o.target, "");
+}
