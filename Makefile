@@ -207,11 +207,7 @@ PREFIX ?= /usr
 DRACUT_MODULES ?= $(PREFIX)/lib/dracut/modules.d
 install: build/cloudmove
 	install -D -m 0755 build/cloudmove $(DESTDIR)$(PREFIX)/sbin/cloudmove
-	install -d $(DESTDIR)$(DRACUT_MODULES)/90cloudmove
-	install -m 0755 dracut-module/90cloudmove/module-setup.sh \
-		$(DESTDIR)$(DRACUT_MODULES)/90cloudmove/
-	for f in hooks/*; do install -m 0644 $$f $(DESTDIR)$(DRACUT_MODULES)/90cloudmove/; done
-	chmod 0755 $(DESTDIR)$(DRACUT_MODULES)/90cloudmove/*.sh
+	dracut-module/install.sh $(DESTDIR)$(DRACUT_MODULES)
 
 clean:
 	rm -rf build

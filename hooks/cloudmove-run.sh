@@ -4,10 +4,15 @@
 #   non-systemd: cloudmove-pre-pivot.sh (a dracut pre-pivot hook) runs it;
 #   systemd:     cloudmove.service runs it (stdout goes to journal+console).
 #
+# It runs `cloudmove boot`, which reads the kernel command line itself (the
+# one parser), detects the cloud (metadata included), notes the boot in the
+# hosting record and exports it when asked, printing one "cloudmove: ..."
+# line per decision, e.g.
+#   cloudmove: detected gcp (dmi+metadata): product_name="Google Compute Engine" instance_id=...
+#   cloudmove: record: gcp 8736259342352342879, stay 2 (new, 1 boot)
 # Contract: never exits non-zero, never blocks boot for more than
-# CM_DETECT_TIMEOUT (+2 s grace for SIGTERM before SIGKILL), prints exactly
-# one "cloudmove: ..." verdict line on stdout:
-#   cloudmove: detected <agent's line>          e.g. "gcp (dmi): sys_vendor=..."
+# CM_DETECT_TIMEOUT (+2 s grace for SIGTERM before SIGKILL), and when the
+# agent fails, hangs or says nothing, prints
 #   cloudmove: detect failed (exit N), continuing boot
 # Kernel command line: cloudmove=0 (or no/off/false) disables it (no output).
 # CM_CONSOLE=/dev/console (set by cloudmove.service, whose stdout is the
@@ -16,7 +21,7 @@
 # (/run survives switch-root).
 
 CM_AGENT=${CM_AGENT:-/usr/bin/cloudmove}
-CM_DETECT_TIMEOUT=${CM_DETECT_TIMEOUT:-10}
+CM_DETECT_TIMEOUT=${CM_DETECT_TIMEOUT:-25}
 CM_RUNDIR=${CM_RUNDIR:-/run/cloudmove}
 CM_CMDLINE=${CM_CMDLINE:-/proc/cmdline}	# overridable for qemu-tests/hook-test.sh
 
@@ -76,24 +81,33 @@ cm_bounded() {
 	return "$cm_st"
 }
 
-cm_say() {
-	echo "cloudmove: $*"
+cm_echo() {
+	printf '%s\n' "$*"
 	if [ -n "${CM_CONSOLE-}" ]; then
-		echo "cloudmove: $*" >"$CM_CONSOLE" 2>/dev/null
+		printf '%s\n' "$*" >"$CM_CONSOLE" 2>/dev/null
 	fi
+}
+
+cm_say() {
+	cm_echo "cloudmove: $*"
 }
 
 cm_main() {
 	cm_disabled && return 0
 	mkdir -p "$CM_RUNDIR" 2>/dev/null
 	cm_rc=0
-	cm_bounded "$CM_AGENT" detect --no-metadata || cm_rc=$?
-	cm_line=
-	read -r cm_line <"$CM_RUNDIR/detect.out" 2>/dev/null
-	if [ "$cm_rc" -eq 0 ] && [ -n "$cm_line" ]; then
-		printf '%s\n' "$cm_line" >"$CM_RUNDIR/detect" 2>/dev/null
-		cm_say "detected $cm_line"
-	else
+	cm_bounded "$CM_AGENT" boot || cm_rc=$?
+	cm_said=0
+	while IFS= read -r cm_line; do
+		cm_said=1
+		case $cm_line in
+		"cloudmove: detected "*)
+			printf '%s\n' "${cm_line#cloudmove: detected }" \
+				>"$CM_RUNDIR/detect" 2>/dev/null ;;
+		esac
+		cm_echo "$cm_line"
+	done <"$CM_RUNDIR/detect.out"
+	if [ "$cm_rc" -ne 0 ] || [ "$cm_said" -eq 0 ]; then
 		cm_say "detect failed (exit $cm_rc), continuing boot"
 	fi
 	return 0

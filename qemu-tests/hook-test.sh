@@ -12,7 +12,7 @@ mkagent() {	# mkagent NAME BODY — a stand-in agent
 	printf '#!/bin/sh\n%s\n' "$2" >"$tmp/$1"
 	chmod +x "$tmp/$1"
 }
-mkagent ok 'echo "gcp (dmi): sys_vendor=\"Google\""'
+mkagent ok 'echo "cloudmove: detected gcp (dmi): sys_vendor=\"Google\""; echo "cloudmove: record: gcp, stay 1 (new, 1 boot)"'
 mkagent fails 'echo "cloudmove: read dmi: boom" >&2; exit 3'
 mkagent silent 'exit 0'
 mkagent hangs 'exec sleep 1000'
@@ -44,7 +44,8 @@ check() {
 	fi
 }
 
-check detected 'cloudmove: detected gcp (dmi): sys_vendor="Google"' 2 CM_AGENT="$tmp/ok"
+check detected 'cloudmove: detected gcp (dmi): sys_vendor="Google"
+cloudmove: record: gcp, stay 1 (new, 1 boot)' 2 CM_AGENT="$tmp/ok"
 check failing 'cloudmove: detect failed (exit 3), continuing boot' 2 CM_AGENT="$tmp/fails"
 check no-output 'cloudmove: detect failed (exit 0), continuing boot' 2 CM_AGENT="$tmp/silent"
 check missing 'cloudmove: detect failed (exit 127), continuing boot' 2 CM_AGENT="$tmp/nonexistent"
@@ -55,7 +56,8 @@ check hangs-no-timeout 'cloudmove: detect failed (exit 124), continuing boot' 6 
 	CM_AGENT="$tmp/hangs" PATH="$tmp/bin"
 check ignores-term-no-timeout 'cloudmove: detect failed (exit 137), continuing boot' 6 \
 	CM_AGENT="$tmp/ignores-term" PATH="$tmp/bin"
-check ok-no-timeout 'cloudmove: detected gcp (dmi): sys_vendor="Google"' 2 \
+check ok-no-timeout 'cloudmove: detected gcp (dmi): sys_vendor="Google"
+cloudmove: record: gcp, stay 1 (new, 1 boot)' 2 \
 	CM_AGENT="$tmp/ok" PATH="$tmp/bin"
 if [ "$(cat "$tmp/run/detect" 2>/dev/null)" = 'gcp (dmi): sys_vendor="Google"' ]; then
 	echo "PASS run-file"; pass=$((pass + 1))

@@ -31,6 +31,7 @@ qt_load() {
 	[ -f "$f" ] || cm_die "no scenario '$1' ($f)"
 	local SMBIOS=() DISK=virtio-blk FLAVOUR=dracut EXPECT='' APPEND='' ROOT=$QT_ROOT
 	local AGENT_STUB='' TIMEOUT=$QT_TIMEOUT SLOW=''
+	local METADATA='' NIC=virtio-net-pci EXPECT_LINES=() THEN=''
 	# shellcheck disable=SC1090
 	. "$f"
 	case $DISK in virtio-blk | virtio-scsi | nvme | ahci | ide) ;; *) cm_die "$1: bad DISK=$DISK" ;; esac
@@ -43,6 +44,35 @@ qt_load() {
 	SC_SMBIOS=("${SMBIOS[@]}") SC_DISK=$DISK SC_FLAVOUR=$FLAVOUR
 	SC_EXPECT=$EXPECT SC_APPEND=$APPEND SC_ROOT=$ROOT SC_AGENT_STUB=$AGENT_STUB
 	SC_TIMEOUT=$TIMEOUT SC_SLOW=$SLOW
+	SC_METADATA=$METADATA SC_NIC=$NIC SC_EXPECT_LINES=("${EXPECT_LINES[@]}")
+	SC_THEN=$THEN
+	if [ -n "$THEN" ]; then
+		[ -f "$QT_DIR/scenarios/$THEN.conf" ] || cm_die "$1: THEN=$THEN: no such scenario"
+	fi
+}
+
+# qt_metadata_start WORK — when the scenario has METADATA=<cloud>, start the
+# test metadata server for that cloud on a free loopback port; sets QT_MD_PORT
+# and QT_MD_PID.
+qt_metadata_start() {
+	local work=$1 i
+	QT_MD_PORT='' QT_MD_PID=''
+	[ -n "$SC_METADATA" ] || return 0
+	rm -f "$work/md.port"
+	python3 "$CM_TOP/agent/tests/metadata/mdserver.py" --cloud "$SC_METADATA" \
+		--port 0 --port-file "$work/md.port" --log "$work/md.log" \
+		2>"$work/md.err" &
+	QT_MD_PID=$!
+	for i in $(seq 100); do
+		[ -s "$work/md.port" ] && break
+		sleep 0.1
+	done
+	QT_MD_PORT=$(cat "$work/md.port" 2>/dev/null) || cm_die "metadata server did not start"
+}
+
+qt_metadata_stop() {
+	[ -n "${QT_MD_PID-}" ] && kill "$QT_MD_PID" 2>/dev/null
+	QT_MD_PID=''
 }
 
 # qt_agent_of — path of the agent the loaded scenario runs.
@@ -123,6 +153,13 @@ qt_qemu_args() {
 	ide) QT_ARGS+=(-device ide-hd,drive=root,bus=ide.0) ;;
 	esac
 	QT_ARGS+=("${SC_SMBIOS[@]}")
+	# A NIC only where the scenario has a metadata service: QEMU's user
+	# network, restricted (no way out), its DHCP handing out 169.254.0.15,
+	# and the metadata address forwarded to the server on loopback.
+	if [ -n "${QT_MD_PORT-}" ]; then
+		QT_ARGS+=(-netdev "user,id=n0,restrict=on,net=169.254.0.0/16,host=169.254.0.2,dns=169.254.0.3,guestfwd=tcp:169.254.169.254:80-cmd:socat - TCP:127.0.0.1:$QT_MD_PORT"
+			-device "$SC_NIC,netdev=n0")
+	fi
 }
 
 # qt_boot OUTDIR WORKDIR [live] — boot the loaded scenario; the serial log goes
@@ -132,8 +169,13 @@ qt_qemu_args() {
 qt_boot() {
 	local out=$1 work=$2 live=${3-} rc=0
 	mkdir -p "$work"
-	rm -f "$work/disk.qcow2" "$work/serial.log"
-	qemu-img create -q -f qcow2 -b "$QT_ROOT_DIR/root.img" -F raw "$work/disk.qcow2"
+	rm -f "$work/serial.log"
+	# QT_KEEP_DISK=1: boot the disk the previous boot left (a second boot)
+	if [ "${QT_KEEP_DISK-}" != 1 ] || [ ! -f "$work/disk.qcow2" ]; then
+		rm -f "$work/disk.qcow2"
+		qemu-img create -q -f qcow2 -b "$QT_ROOT_DIR/root.img" -F raw "$work/disk.qcow2"
+	fi
+	qt_metadata_start "$work"
 	qt_qemu_args "$out" "$work/disk.qcow2"
 	if [ "$live" = live ]; then
 		# --foreground: QEMU stays in the terminal's process group, ^C stops it.
@@ -150,6 +192,7 @@ qt_boot() {
 		wait $! || rc=$?
 		rm -f "$work/timeout.pid"
 	fi
+	qt_metadata_stop
 	return "$rc"
 }
 
@@ -199,6 +242,13 @@ qt_check() {
 		fi
 		;;
 	esac
+	local re
+	for re in "${SC_EXPECT_LINES[@]}"; do
+		if ! grep -qE "$re" <<<"$text"; then
+			echo "no line matching '$re'; cloudmove said: $(grep 'cloudmove: ' <<<"$text" | tr '\n' '|')"
+			return 1
+		fi
+	done
 	return 0
 }
 

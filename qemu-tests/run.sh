@@ -35,7 +35,12 @@ else
 		scenarios+=("${f%.conf}")
 	done
 fi
-for s in "${scenarios[@]}"; do qt_load "$s"; done	# fail early on a bad name
+prepare=()
+for s in "${scenarios[@]}"; do	# fail early on a bad name
+	qt_load "$s"
+	prepare+=("$s")
+	[ -n "$SC_THEN" ] && prepare+=("$SC_THEN")
+done
 
 mkdir -p "$CM_CACHE/qemu-tests"
 run=$(mktemp -d "$CM_CACHE/qemu-tests/run.XXXXXX")
@@ -45,7 +50,7 @@ ln -sfn "${run##*/}" "$CM_CACHE/qemu-tests/latest"
 ls -1dt "$CM_CACHE"/qemu-tests/run.* | tail -n +6 | xargs -r rm -rf --
 
 cm_log "agent: $AGENT"
-qt_prepare "$run" "${scenarios[@]}"
+qt_prepare "$run" "${prepare[@]}"
 cm_log "images ready; booting ${#scenarios[@]} scenario(s), $JOBS at a time"
 
 # one_scenario NAME — boot and check; writes $run/NAME/report, returns 0/1.
@@ -57,8 +62,22 @@ one_scenario() {
 	t1=$(date +%s%N)
 	secs=$(((t1 - t0 + 500000000) / 1000000000))
 	if why=$(qt_check "$work"); then
-		printf 'PASS %s %ss\n' "$name" "$secs" >"$work/report"
-		return 0
+		if [ -z "$SC_THEN" ]; then
+			printf 'PASS %s %ss\n' "$name" "$secs" >"$work/report"
+			return 0
+		fi
+		# THEN=: the same disk boots again, dressed as the next scenario
+		cp "$work/serial.log" "$work/serial.1.log"
+		qt_load "$SC_THEN"
+		t0=$(date +%s%N)
+		QT_KEEP_DISK=1 qt_boot "$run" "$work" || rc=$?
+		t1=$(date +%s%N)
+		secs="$secs+$(((t1 - t0 + 500000000) / 1000000000))"
+		if why=$(qt_check "$work"); then
+			printf 'PASS %s %ss\n' "$name" "$secs" >"$work/report"
+			return 0
+		fi
+		why="second boot ($SC_THEN): $why"
 	fi
 	[ "$rc" = 124 ] && why+=" (QEMU killed after ${SC_TIMEOUT}s)"
 	{

@@ -1,5 +1,8 @@
 /* cloudmove boot [--root SYSROOT] [--cmdline FILE] [--metadata-endpoint HOST:PORT]
  *
+ * --root is the installed system (default /sysroot in the initramfs); the
+ * machine itself is always detected live.
+ *
  * What the initramfs hooks run, once the root is mounted and before the
  * pivot: reads the kernel command line, detects the cloud (metadata
  * included, network brought up and down again), notes the boot in the
@@ -62,14 +65,17 @@ static void read_cmdline(const char *path, struct cm_boot_opts *bo)
 	cm_cmdline_parse(buf, r < 0 ? 0 : len, bo);
 }
 
+/* The machine is detected live (its /sys, /proc, CPUID); the record is
+ * the installed system's, under root. */
 static void detect_and_record(const struct cm_boot_opts *bo,
-			      struct cm_detect_opts *d)
+			      struct cm_detect_opts *d, const char *root)
 {
 	struct cm_verdict v;
 	char line[512];
 	int r;
 
 	d->timeout_ms = bo->timeout_ms;
+	d->root = NULL;
 	r = cm_detect_run(d, &v);
 	if (r < 0)
 		say("warning: metadata: %s (verdict from DMI alone)", strerror(-r));
@@ -78,7 +84,7 @@ static void detect_and_record(const struct cm_boot_opts *bo,
 	fflush(stdout);
 	/* detect-only mode still keeps the record: it is how a later boot
 	 * knows that the machine moved */
-	r = cm_record_update(d->root, &v, line, sizeof(line));
+	r = cm_record_update(root, &v, line, sizeof(line));
 	if (r < 0)
 		say("record: not updated (%s); boot goes on", strerror(-r));
 	else
@@ -110,6 +116,7 @@ int cm_cmd_boot(int argc, char **argv)
 	const char *cmdline = "/proc/cmdline";
 	struct cm_detect_opts d;
 	struct cm_boot_opts bo;
+	const char *root;
 	size_t i;
 	int c;
 
@@ -139,12 +146,13 @@ int cm_cmd_boot(int argc, char **argv)
 		cm_log_set_level(CM_LOG_DEBUG);
 	for (i = 0; i < bo.n_warnings; i++)
 		say("warning: %s", bo.warnings[i]);
-	if (d.root && cm_check_root("boot", d.root) < 0) {
-		say("no root at %s; nothing to do", d.root);
+	root = d.root;
+	if (root && cm_check_root("boot", root) < 0) {
+		say("no root at %s; nothing to do", root);
 		return CM_EXIT_OK;
 	}
-	detect_and_record(&bo, &d);
-	export_record(&bo, d.root);
+	detect_and_record(&bo, &d, root);
+	export_record(&bo, root);
 	if (bo.target[0] || bo.dest[0])
 		say("cloudmove.target/cloudmove.dest: adapting and moving are not "
 		    "in this build yet; booting as is");

@@ -40,7 +40,7 @@ cloudmove_cloud_drivers="
 	virtio_blk virtio_scsi virtio_net virtio_pci
 	xen-blkfront xen-netfront
 	hv_vmbus hv_storvsc hv_netvsc
-	vmw_pvscsi vmxnet3
+	vmw_pvscsi vmxnet3 e1000 e1000e
 "
 
 # called by dracut
