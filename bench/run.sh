@@ -5,3 +5,6 @@ set -u
 cd "$(dirname "$0")/.."
 echo "=== detect: cloudmove vs cloud-init ds-identify (same fixture roots)"
 bench/detect.sh
+echo
+echo "=== detect with metadata: loopback, refused, black hole (budget)"
+bench/metadata.sh
