@@ -208,6 +208,8 @@ DRACUT_MODULES ?= $(PREFIX)/lib/dracut/modules.d
 install: build/cloudmove
 	install -D -m 0755 build/cloudmove $(DESTDIR)$(PREFIX)/sbin/cloudmove
 	dracut-module/install.sh $(DESTDIR)$(DRACUT_MODULES)
+	install -D -m 0644 hooks/cloudmove-export.service \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system/cloudmove-export.service
 
 clean:
 	rm -rf build

@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "boot/cmdline.h"
 #include "cmd.h"
+#include "limits.h"
+#include "util/file.h"
 #include "detect/run.h"
 #include "log.h"
 #include "record/events.h"
@@ -18,7 +21,7 @@
 	"cloudmove record show [--root SYSROOT] [--json]\n" \
 	"       cloudmove record update [--root SYSROOT] [--no-metadata] [--timeout MS]\n" \
 	"                               [--metadata-endpoint HOST:PORT] [--network auto|never]\n" \
-	"       cloudmove record export --url URL [--root SYSROOT] [--timeout MS]"
+	"       cloudmove record export [--url URL] [--root SYSROOT] [--timeout MS]"
 
 static const struct option record_longopts[] = {
 	{ "root", required_argument, NULL, 'r' },
@@ -179,23 +182,40 @@ static int url_ok(const char *url)
 	return !strncmp(url, "http://", 7) || !strncmp(url, "https://", 8);
 }
 
+/* Without --url: the kernel command line's cloudmove.metering=. */
+static const char *metering_from_cmdline(struct cm_boot_opts *bo)
+{
+	char buf[CM_CMDLINE_MAX];
+	size_t len = 0;
+
+	if (cm_file_read_small("/proc/cmdline", buf, sizeof(buf), &len) < 0)
+		len = 0;
+	cm_cmdline_parse(buf, len, bo);
+	return bo->metering[0] ? bo->metering : NULL;
+}
+
 static int record_export(const struct record_opts *o)
 {
 	struct cm_export_result res;
+	struct cm_boot_opts bo;
+	const char *url = o->url;
 
-	if (!o->url)
-		return cm_usage_error("record", RECORD_USAGE, "export: --url is required");
-	if (!url_ok(o->url))
+	if (!url)
+		url = metering_from_cmdline(&bo);
+	if (!url)
+		return cm_usage_error("record", RECORD_USAGE, "export: --url is required "
+				      "(or cloudmove.metering= on the kernel command line)");
+	if (!url_ok(url))
 		return cm_usage_error("record", RECORD_USAGE,
 				      "export: --url must be http:// or https://: '%s'",
-				      o->url);
-	if (cm_events_export(o->detect.root, o->url, o->detect.timeout_ms, &res) < 0)
+				      url);
+	if (cm_events_export(o->detect.root, url, o->detect.timeout_ms, &res) < 0)
 		return CM_EXIT_FAIL;
 	printf("record: export to %s: %u sent, %u left in the spool, %u rejected\n",
-	       o->url, res.sent, res.left, res.rejected);
+	       url, res.sent, res.left, res.rejected);
 	if (res.left) {
 		fprintf(stderr, "cloudmove: record: export: %s unreachable or "
-			"failing; %u event(s) spooled for later\n", o->url, res.left);
+			"failing; %u event(s) spooled for later\n", url, res.left);
 		return CM_EXIT_FAIL;
 	}
 	return CM_EXIT_OK;

@@ -112,7 +112,7 @@ else
 	echo "     (read-only root test skipped: cannot mount tmpfs)"
 fi
 
-for args in "record" "record bogus" "record export" "record export --url ftp://x" "record show --url x"; do
+for args in "record" "record bogus" "record export --url ftp://x" "record show --url x"; do
 	# shellcheck disable=SC2086
 	"$bin" $args --root "$root" >/dev/null 2>"$tmp/err"
 	rc=$?
