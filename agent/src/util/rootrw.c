@@ -10,7 +10,8 @@
 #include "rootrw.h"
 
 /* statvfs's ST_* flags are the same bits as mount(2)'s MS_* for the
- * per-mount options that a remount must repeat. */
+ * per-mount options that a remount must repeat.  (A remount ignores the
+ * source and type given; they are named rather than NULL for valgrind.) */
 static unsigned long mount_flags(unsigned long st)
 {
 	static const unsigned long keep[][2] = {
@@ -39,7 +40,7 @@ int cm_rootrw_begin(struct cm_rootrw *st, const char *path)
 	if (!(sv.f_flag & ST_RDONLY))
 		return 0;
 	st->flags = mount_flags(sv.f_flag);
-	if (mount(NULL, path, NULL, MS_REMOUNT | st->flags, NULL) < 0)
+	if (mount("none", path, "none", MS_REMOUNT | st->flags, NULL) < 0)
 		return cm_err(-errno, "remount %s read-write", path);
 	st->remounted = 1;
 	cm_debug("remounted %s read-write", path);
@@ -58,7 +59,7 @@ int cm_rootrw_end(struct cm_rootrw *st)
 	}
 	if (!st->remounted)
 		return r;
-	if (mount(NULL, st->path, NULL, MS_REMOUNT | MS_RDONLY | st->flags,
+	if (mount("none", st->path, "none", MS_REMOUNT | MS_RDONLY | st->flags,
 		  NULL) < 0)
 		return cm_err(-errno, "remount %s read-only again", st->path);
 	st->remounted = 0;
