@@ -25,32 +25,14 @@ static void event_id(const struct cm_record *r, const struct cm_stay *s,
 		 (long)s->first_seen, kind_names[kind]);
 }
 
-static struct json_object *text_or_null(const char *s)
-{
-	return *s ? json_object_new_string(s) : NULL;
-}
-
+/* The stay, plus its length in seconds for receivers that sum. */
 static struct json_object *stay_data(const struct cm_stay *s)
 {
-	struct json_object *d = json_object_new_object();
-	char t[32];
+	struct json_object *d = cm_stay_to_json(s);
 
-	if (!d)
-		return NULL;
-	json_object_object_add(d, "seq", json_object_new_int64((int64_t)s->seq));
-	json_object_object_add(d, "cloud", json_object_new_string(s->cloud));
-	json_object_object_add(d, "public", json_object_new_boolean(s->is_public));
-	json_object_object_add(d, "instance_id", text_or_null(s->instance_id));
-	json_object_object_add(d, "region", text_or_null(s->region));
-	json_object_object_add(d, "zone", text_or_null(s->zone));
-	json_object_object_add(d, "instance_type", text_or_null(s->instance_type));
-	cm_time_format(s->first_seen, t, sizeof(t));
-	json_object_object_add(d, "first_seen", json_object_new_string(t));
-	cm_time_format(s->last_seen, t, sizeof(t));
-	json_object_object_add(d, "last_seen", json_object_new_string(t));
-	json_object_object_add(d, "seconds", json_object_new_int64(
-				       (int64_t)(s->last_seen - s->first_seen)));
-	json_object_object_add(d, "boots", json_object_new_int64((int64_t)s->boots));
+	if (d)
+		json_object_object_add(d, "seconds", json_object_new_int64(
+					       (int64_t)(s->last_seen - s->first_seen)));
 	return d;
 }
 

@@ -150,7 +150,7 @@ static struct json_object *text_or_null(const char *s)
 	return *s ? json_object_new_string(s) : NULL;
 }
 
-static struct json_object *stay_json(const struct cm_stay *s)
+struct json_object *cm_stay_to_json(const struct cm_stay *s)
 {
 	struct json_object *o = json_object_new_object();
 	char t[32];
@@ -189,7 +189,7 @@ int cm_record_format(const struct cm_record *r, struct cm_buf *out)
 	json_object_object_add(root, "version", json_object_new_int(CM_RECORD_VERSION));
 	json_object_object_add(root, "machine_id", text_or_null(r->machine_id));
 	for (i = 0; i < r->n; i++)
-		json_object_array_add(stays, stay_json(&r->stays[i]));
+		json_object_array_add(stays, cm_stay_to_json(&r->stays[i]));
 	json_object_object_add(root, "stays", stays);
 	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 					      JSON_C_TO_STRING_SPACED |

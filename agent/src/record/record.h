@@ -44,6 +44,10 @@ struct cm_record {
 int cm_record_parse(const char *buf, size_t len, struct cm_record *out);
 int cm_record_format(const struct cm_record *r, struct cm_buf *out);
 
+/* One stay as a JSON object (the record's and the events' shape). */
+struct json_object;
+struct json_object *cm_stay_to_json(const struct cm_stay *s);
+
 /* Notes one boot seen as v at now: extends the last stay or starts a new
  * one.  Returns 1 when a new stay started, 0 otherwise. */
 int cm_record_note_boot(struct cm_record *r, const struct cm_verdict *v,
