@@ -33,7 +33,7 @@ FUZZ_SRCS := agent/src/detect/smbios.c agent/src/detect/facts.c \
 	agent/src/detect/cpuinfo.c agent/src/detect/detect.c \
 	agent/src/detect/mdparse.c agent/src/json.c \
 	agent/src/record/record.c agent/src/util/buf.c agent/src/net/dhcp.c \
-	agent/src/boot/cmdline.c \
+	agent/src/boot/cmdline.c agent/src/adapt/fstab.c \
 	$(wildcard agent/src/clouds/*.c) agent/src/log.c
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -143,8 +143,8 @@ FUZZ_CFLAGS := $(STD) -g -O1 -fsanitize=fuzzer,address,undefined -Iagent/src
 
 build/fuzz/%: agent/fuzz/fuzz_%.c $(FUZZ_SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags json-c) -o $@ $< \
-		$(FUZZ_SRCS) $(shell pkg-config --libs json-c)
+	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags json-c mount blkid) -o $@ $< \
+		$(FUZZ_SRCS) $(shell pkg-config --libs json-c mount blkid)
 
 # --- the network bring-up probe (run in namespaces by run-netup.sh) ---------
 NETUP_PROBE_SRCS := agent/tests/netup-probe.c $(wildcard agent/src/net/*.c) agent/src/log.c
