@@ -1,0 +1,254 @@
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kargs.h"
+
+#define ARGS_MAX 256
+
+struct arg {
+	const char *p;
+	size_t len;
+};
+
+/* Returns the count, or max + 1 when there are more than max. */
+static size_t split_args(const char *s, size_t len, struct arg *v, size_t max)
+{
+	size_t i = 0, n = 0;
+
+	while (i < len) {
+		size_t start;
+
+		while (i < len && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+		if (i == len)
+			break;
+		start = i;
+		while (i < len && s[i] != ' ' && s[i] != '\t')
+			i++;
+		if (n == max)
+			return max + 1;
+		v[n].p = s + start;
+		v[n].len = i - start;
+		n++;
+	}
+	return n;
+}
+
+/* "console=tty0" removes exactly that; "earlyprintk" any earlyprintk[=..]. */
+static int removed(const struct arg *a, const struct cm_kargs_edit *e)
+{
+	size_t i, rl;
+
+	for (i = 0; i < e->n_remove; i++) {
+		const char *r = e->remove[i];
+
+		rl = strlen(r);
+		if (strchr(r, '=')) {
+			if (a->len == rl && !memcmp(a->p, r, rl))
+				return 1;
+		} else if (a->len >= rl && !memcmp(a->p, r, rl) &&
+			   (a->len == rl || a->p[rl] == '=')) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int present(const struct arg *v, size_t n, const char *want)
+{
+	size_t i, wl = strlen(want);
+
+	for (i = 0; i < n; i++)
+		if (v[i].len == wl && !memcmp(v[i].p, want, wl))
+			return 1;
+	return 0;
+}
+
+int cm_kargs_apply(const char *args, size_t len, const struct cm_kargs_edit *e,
+		   struct cm_buf *out)
+{
+	struct arg v[ARGS_MAX];
+	size_t n, i;
+	int changes = 0, r = 0, first = 1;
+
+	if (len > CM_KARGS_MAX)
+		return -EMSGSIZE;
+	n = split_args(args, len, v, ARGS_MAX);
+	if (n > ARGS_MAX)
+		return -E2BIG;	/* never drop what we could not read */
+	cm_buf_reset(out);
+	for (i = 0; r == 0 && i < n; i++) {
+		if (removed(&v[i], e)) {
+			changes++;
+			continue;
+		}
+		if (!first)
+			r = cm_buf_add(out, " ", 1);
+		if (r == 0)
+			r = cm_buf_add(out, v[i].p, v[i].len);
+		first = 0;
+	}
+	for (i = 0; r == 0 && i < e->n_add; i++) {
+		if (present(v, n, e->add[i]) && !removed(&(struct arg){ e->add[i],
+					strlen(e->add[i]) }, e))
+			continue;
+		if (!first)
+			r = cm_buf_add(out, " ", 1);
+		if (r == 0)
+			r = cm_buf_addstr(out, e->add[i]);
+		first = 0;
+		changes++;
+	}
+	if (r == 0 && !out->data)
+		r = cm_buf_add(out, "", 0);
+	return r < 0 ? r : changes;
+}
+
+static int add_bytes(struct cm_buf *out, const char *p, size_t n)
+{
+	return cm_buf_add(out, p, n);
+}
+
+/* Rewrites the double-quoted value of KEY="..." on one line. */
+static int edit_assignment(const char *line, size_t n, size_t vstart,
+			   size_t vend, const struct cm_kargs_edit *e,
+			   struct cm_buf *out, int *changes)
+{
+	struct cm_buf args;
+	int r, edited;
+
+	cm_buf_init(&args, CM_KARGS_MAX * 2);
+	edited = cm_kargs_apply(line + vstart, vend - vstart, e, &args);
+	if (edited < 0) {
+		r = edited;
+		goto done;
+	}
+	*changes += edited;
+	r = add_bytes(out, line, vstart);
+	if (r == 0 && edited)
+		r = add_bytes(out, args.data, args.len);
+	else if (r == 0)
+		r = add_bytes(out, line + vstart, vend - vstart);
+	if (r == 0)
+		r = add_bytes(out, line + vend, n - vend);
+done:
+	cm_buf_free(&args);
+	return r;
+}
+
+int cm_kargs_grub_default(const char *buf, size_t len,
+			  const struct cm_kargs_edit *e, struct cm_buf *out)
+{
+	static const char key[] = "GRUB_CMDLINE_LINUX_DEFAULT=\"";
+	const char *p = buf, *end = buf + len;
+	int changes = 0, seen = 0, r = 0;
+
+	if (len > CM_GRUB_CFG_MAX)
+		return -EMSGSIZE;
+	if (memchr(buf, '\0', len))
+		return -EBADMSG;	/* not a text file */
+	cm_buf_reset(out);
+	while (r == 0 && p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		size_t n = eol ? (size_t)(eol - p) + 1 : (size_t)(end - p);
+		const char *close;
+
+		if (!seen && n > sizeof(key) - 1 && !memcmp(p, key, sizeof(key) - 1) &&
+		    (close = memchr(p + sizeof(key) - 1, '"', n - (sizeof(key) - 1)))) {
+			seen = 1;
+			r = edit_assignment(p, n, sizeof(key) - 1, (size_t)(close - p),
+					    e, out, &changes);
+		} else {
+			r = add_bytes(out, p, n);
+		}
+		p += n;
+	}
+	if (r == 0 && !seen && e->n_add) {
+		struct cm_buf args;
+
+		cm_buf_init(&args, CM_KARGS_MAX * 2);
+		r = cm_kargs_apply("", 0, e, &args);
+		if (r > 0) {
+			changes += r;
+			r = cm_buf_printf(out, "%s%s%s\"\n",
+					  len && buf[len - 1] != '\n' ? "\n" : "",
+					  key, args.data);
+		}
+		cm_buf_free(&args);
+	}
+	if (r == 0 && !out->data)
+		r = cm_buf_add(out, "", 0);
+	return r < 0 ? r : changes;
+}
+
+/* "\tlinux\t/vmlinuz-6.1 root=UUID=x ro quiet": args after the path. */
+static int linux_line(const char *p, size_t n, size_t *astart)
+{
+	static const char *const cmds[] = { "linuxefi", "linux16", "linux", NULL };
+	size_t i = 0, k;
+
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	for (k = 0; cmds[k]; k++) {
+		size_t cl = strlen(cmds[k]);
+
+		if (n - i > cl && !memcmp(p + i, cmds[k], cl) &&
+		    (p[i + cl] == ' ' || p[i + cl] == '\t'))
+			break;
+	}
+	if (!cmds[k])
+		return 0;
+	i += strlen(cmds[k]);
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	if (i == n || p[i] == '\n')
+		return 0;	/* no kernel: not a line we understand */
+	while (i < n && p[i] != ' ' && p[i] != '\t' && p[i] != '\n')
+		i++;	/* the kernel's path */
+	*astart = i;
+	return 1;
+}
+
+int cm_kargs_grub_cfg(const char *buf, size_t len, const struct cm_kargs_edit *e,
+		      struct cm_buf *out)
+{
+	const char *p = buf, *end = buf + len;
+	int changes = 0, r = 0;
+
+	if (len > CM_GRUB_CFG_MAX)
+		return -EMSGSIZE;
+	if (memchr(buf, '\0', len))
+		return -EBADMSG;	/* not a text file */
+	cm_buf_reset(out);
+	while (r == 0 && p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		size_t n = eol ? (size_t)(eol - p) + 1 : (size_t)(end - p);
+		size_t vend = eol ? n - 1 : n, astart;
+		int before = changes;
+
+		if (linux_line(p, vend, &astart)) {
+			struct cm_buf args;
+
+			cm_buf_init(&args, CM_KARGS_MAX * 2);
+			r = cm_kargs_apply(p + astart, vend - astart, e, &args);
+			if (r >= 0) {
+				changes += r;
+				r = add_bytes(out, p, astart);
+				if (r == 0 && changes > before)
+					r = cm_buf_printf(out, " %s", args.data);
+				else if (r == 0)
+					r = add_bytes(out, p + astart, vend - astart);
+				if (r == 0)
+					r = add_bytes(out, p + vend, n - vend);
+			}
+			cm_buf_free(&args);
+		} else {
+			r = add_bytes(out, p, n);
+		}
+		p += n;
+	}
+	if (r == 0 && !out->data)
+		r = cm_buf_add(out, "", 0);
+	return r < 0 ? r : changes;
+}
