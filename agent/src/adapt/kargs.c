@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,17 +36,33 @@ static size_t split_args(const char *s, size_t len, struct arg *v, size_t max)
 	return n;
 }
 
-/* "console=tty0" removes exactly that; "earlyprintk" any earlyprintk[=..]. */
+static int same_arg(const struct arg *a, const char *s)
+{
+	size_t n = strlen(s);
+
+	return a->len == n && !memcmp(a->p, s, n);
+}
+
+/* A remove pattern is an fnmatch(3) glob over the whole argument
+ * ("console=ttyS*"); without '=' it is a key: "earlyprintk" matches
+ * "earlyprintk" and "earlyprintk=...".  An argument the edit also adds
+ * is kept where it is, so a second run changes nothing. */
 static int removed(const struct arg *a, const struct cm_kargs_edit *e)
 {
+	char text[CM_KARGS_MAX + 1];
 	size_t i, rl;
 
+	for (i = 0; i < e->n_add; i++)
+		if (same_arg(a, e->add[i]))
+			return 0;
+	memcpy(text, a->p, a->len);
+	text[a->len] = '\0';
 	for (i = 0; i < e->n_remove; i++) {
 		const char *r = e->remove[i];
 
 		rl = strlen(r);
 		if (strchr(r, '=')) {
-			if (a->len == rl && !memcmp(a->p, r, rl))
+			if (fnmatch(r, text, 0) == 0)
 				return 1;
 		} else if (a->len >= rl && !memcmp(a->p, r, rl) &&
 			   (a->len == rl || a->p[rl] == '=')) {
@@ -57,10 +74,10 @@ static int removed(const struct arg *a, const struct cm_kargs_edit *e)
 
 static int present(const struct arg *v, size_t n, const char *want)
 {
-	size_t i, wl = strlen(want);
+	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (v[i].len == wl && !memcmp(v[i].p, want, wl))
+		if (same_arg(&v[i], want))
 			return 1;
 	return 0;
 }
@@ -90,8 +107,7 @@ int cm_kargs_apply(const char *args, size_t len, const struct cm_kargs_edit *e,
 		first = 0;
 	}
 	for (i = 0; r == 0 && i < e->n_add; i++) {
-		if (present(v, n, e->add[i]) && !removed(&(struct arg){ e->add[i],
-					strlen(e->add[i]) }, e))
+		if (present(v, n, e->add[i]))
 			continue;
 		if (!first)
 			r = cm_buf_add(out, " ", 1);

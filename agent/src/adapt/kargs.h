@@ -16,8 +16,8 @@
 struct cm_kargs_edit {
 	const char *const *add;		/* "console=ttyS0,38400n8" */
 	size_t n_add;
-	const char *const *remove;	/* "earlyprintk" (any value) or
-					   "console=tty0" (exactly) */
+	const char *const *remove;	/* "earlyprintk" (the key, any value)
+					   or a glob: "console=ttyS*" */
 	size_t n_remove;
 };
 

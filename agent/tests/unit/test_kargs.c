@@ -34,6 +34,19 @@ TEST(kargs_add_remove_idempotent)
 	cm_buf_free(&out);
 }
 
+TEST(kargs_globs_and_kept_adds)
+{
+	static const char *const add[] = { "console=ttyS0,38400n8" };
+	static const char *const rm[] = { "console=ttyS*", "quiet" };
+	static const struct cm_kargs_edit e = { add, 1, rm, 2 };
+	const char *in = "ro console=ttyS0,38400n8 console=ttyS1 quiet quietly";
+
+	cm_buf_init(&out, 1 << 16);
+	CHECK_INT(cm_kargs_apply(in, strlen(in), &e, &out), 2);
+	CHECK_STR(out.data, "ro console=ttyS0,38400n8 quietly");
+	cm_buf_free(&out);
+}
+
 TEST(kargs_grub_default_edits_only_its_line)
 {
 	const char *in = "# comment\nGRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet console=tty0\"\n"
