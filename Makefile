@@ -34,6 +34,7 @@ FUZZ_SRCS := agent/src/detect/smbios.c agent/src/detect/facts.c \
 	agent/src/detect/mdparse.c agent/src/json.c \
 	agent/src/record/record.c agent/src/util/buf.c agent/src/net/dhcp.c \
 	agent/src/boot/cmdline.c agent/src/adapt/fstab.c agent/src/adapt/kargs.c \
+	agent/src/adapt/drivers.c \
 	$(wildcard agent/src/clouds/*.c) agent/src/log.c
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
