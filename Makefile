@@ -36,6 +36,7 @@ FUZZ_SRCS := agent/src/detect/smbios.c agent/src/detect/facts.c \
 	agent/src/boot/cmdline.c agent/src/adapt/fstab.c agent/src/adapt/kargs.c \
 	agent/src/adapt/drivers.c \
 	$(wildcard agent/src/clouds/*.c) agent/src/log.c
+FUZZ_SRCS += agent/src/profiles/profile.c agent/src/profiles/conf.c
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wvla

@@ -9,6 +9,7 @@
 
 int cm_cmd_boot(int argc, char **argv);
 int cm_cmd_detect(int argc, char **argv);
+int cm_cmd_profiles(int argc, char **argv);
 int cm_cmd_record(int argc, char **argv);
 int cm_cmd_version(int argc, char **argv);
 

@@ -18,7 +18,9 @@
 	"  boot     [--root SYSROOT] [--cmdline FILE]\n" \
 	"           what the initramfs runs: kernel command line, detect,\n" \
 	"           record, metering; never fails the boot\n" \
-	"  plan, adapt, rollback, check, stream, migrate, profiles\n" \
+	"  profiles list | show CLOUD [--json]   [--root SYSROOT]\n" \
+	"           the target profiles: what each cloud requires\n" \
+	"  plan, adapt, rollback, check, stream, migrate\n" \
 	"           see the README; not in this build yet\n" \
 	"\n" \
 	"  --version   versions of cloudmove and the libraries it links\n" \
@@ -34,13 +36,14 @@ struct command {
 static const struct command commands[] = {
 	{ "boot", cm_cmd_boot },
 	{ "detect", cm_cmd_detect },
+	{ "profiles", cm_cmd_profiles },
 	{ "record", cm_cmd_record },
 	{ "version", cm_cmd_version },
 };
 
 /* In DESIGN.md's contract, landing in later issues. */
 static const char *const planned[] = {
-	"plan", "adapt", "rollback", "check", "stream", "migrate", "profiles",
+	"plan", "adapt", "rollback", "check", "stream", "migrate",
 };
 
 int main(int argc, char **argv)

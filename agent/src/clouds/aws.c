@@ -85,6 +85,49 @@ static const struct cm_metadata aws_md = {
 	.blind_ok = true,
 };
 
+/* Target profile.  Sources (docs.aws.amazon.com):
+ *  [import]  VM Import/Export User Guide, "Requirements for resources you
+ *            import": DHCP on the network interface, no firewall in the way.
+ *  [nvme]    EBS User Guide, "Amazon EBS volumes and NVMe": on Nitro, EBS
+ *            volumes are NVMe devices (/dev/nvme0n1), the NVMe driver is
+ *            required; "NVMe I/O operation timeout": set
+ *            nvme_core.io_timeout to the maximum, 4294967295.
+ *  [ena]     EC2 User Guide, "Enhanced networking on Linux": ENA (ena) on
+ *            Nitro, Intel 82599 VF (ixgbevf) on older types; Xen PV
+ *            front ends on Xen instances.
+ *  [serial]  EC2 User Guide, "EC2 Serial Console", configure GRUB:
+ *            console=ttyS0,115200n8.
+ *  [time]    EC2 User Guide, "Set the time for your EC2 instance": the
+ *            Amazon Time Sync Service at 169.254.169.123 (link-local).
+ *  [ssm]     Systems Manager User Guide: amazon-ssm-agent (systemd unit).
+ *  [ebs]     EBS User Guide, "Make a volume available for use": fstab by
+ *            UUID with nofail.
+ *  [mtu]     EC2 User Guide, "Network MTU": 9001 in a VPC, from DHCP. */
+static const struct cm_profile aws_profile = {
+	.storage_drivers = { "nvme", "xen-blkfront" },		/* [nvme] */
+	.net_drivers     = { "ena", "ixgbevf", "xen-netfront" },	/* [ena] */
+	.disk            = CM_DISK_NVME,			/* [nvme] */
+	.kargs_add       = { "nvme_core.io_timeout=4294967295",	/* [nvme] */
+			     "console=ttyS0,115200n8" },	/* [serial] */
+	/* Other clouds' serial consoles and Azure's boot delay. */
+	.kargs_remove    = { "console=ttyS*", "earlyprintk", "rootdelay" },
+	.time            = CM_TIME_NTP,
+	.time_servers    = { "169.254.169.123" },		/* [time] */
+	.agents_enable   = { "amazon-ssm-agent" },		/* [ssm] */
+	.agents_disable  = { "google-guest-agent", "google-osconfig-agent",
+			     "walinuxagent", "waagent", "hv-kvp-daemon",
+			     "hypervkvpd", "hv-vss-daemon", "hypervvssd",
+			     "oracle-cloud-agent", "droplet-agent",
+			     "qemu-guest-agent", "open-vm-tools", "vmtoolsd" },
+	.fstab_by_uuid   = true,				/* [ebs] */
+	.fstab_nofail    = true,				/* [ebs] */
+	.fstab_device_timeout = 30,	/* cloudmove policy, not an AWS value */
+	.mtu             = 0,					/* [mtu] */
+	.dhcp4           = true,				/* [import] */
+	.dhcp6           = true,
+	.ifnames         = CM_IFNAMES_KEEP,
+};
+
 const struct cm_cloud aws_cloud = {
 	.name       = "aws",
 	.title      = "Amazon Web Services (EC2)",
@@ -93,4 +136,5 @@ const struct cm_cloud aws_cloud = {
 	.signatures = aws_signatures,
 	.md         = &aws_md,
 	.dmi_enrich = aws_dmi_enrich,
+	.profile    = &aws_profile,
 };

@@ -29,6 +29,53 @@ static const struct cm_metadata azure_md = {
 	.blind_ok = true,
 };
 
+/* Target profile.  Sources (learn.microsoft.com/azure/virtual-machines/linux):
+ *  [generic] create-upload-generic ("Prepare Linux for imaging in Azure"):
+ *            Hyper-V drivers hv_vmbus, hv_netvsc, hv_storvsc in the
+ *            initramfs; VFAT and UDF kernel support (provisioning media);
+ *            kernel command line rootdelay=300 console=ttyS0
+ *            earlyprintk=ttyS0, without rhgb/quiet/crashkernel=auto; no
+ *            swap on the OS disk (the agent or cloud-init puts it on the
+ *            resource disk); Azure Linux Agent installed.
+ *  [debian]  create-upload-generic / Debian VHD: walinuxagent is the
+ *            Debian unit; waagent on RHEL-family (create-upload-centos,
+ *            which also adds net.ifnames=0).
+ *  [accel]   virtual-network/accelerated-networking-overview: Mellanox
+ *            ConnectX-3/4/5 VFs (mlx4_en, mlx5_core) and MANA (mana).
+ *  [ptp]     time-sync: chrony "refclock PHC /dev/ptp_hyperv poll 3
+ *            dpoll -2 offset 0".
+ *  [kvp]     hyperv-daemons: hv-kvp-daemon (Debian), hypervkvpd (RHEL).
+ *  [data]    attach-disk-portal: fstab by UUID with nofail.
+ *  [nvme]    enable-nvme-interface: NVMe disks on newer (v6) sizes. */
+static const struct cm_profile azure_profile = {
+	.storage_drivers = { "hv_vmbus", "hv_storvsc", "sd_mod",	/* [generic] */
+			     "nvme" },				/* [nvme] */
+	.net_drivers     = { "hv_netvsc",			/* [generic] */
+			     "mlx4_en", "mlx5_core", "mana" },	/* [accel] */
+	.other_drivers   = { "udf", "vfat" },			/* [generic] */
+	.disk            = CM_DISK_SD,
+	.kargs_add       = { "rootdelay=300", "console=ttyS0",	/* [generic] */
+			     "earlyprintk=ttyS0" },
+	.kargs_remove    = { "console=ttyS*", "earlyprintk", "rootdelay",
+			     "rhgb", "quiet", "crashkernel=auto" },	/* [generic] */
+	.time            = CM_TIME_PTP,
+	.time_servers    = { "/dev/ptp_hyperv" },		/* [ptp] */
+	.agents_enable   = { "walinuxagent", "waagent",		/* [debian] */
+			     "hv-kvp-daemon", "hypervkvpd" },	/* [kvp] */
+	.agents_disable  = { "amazon-ssm-agent", "google-guest-agent",
+			     "google-osconfig-agent", "oracle-cloud-agent",
+			     "droplet-agent", "qemu-guest-agent",
+			     "open-vm-tools", "vmtoolsd" },
+	.fstab_by_uuid   = true,				/* [data] */
+	.fstab_nofail    = true,				/* [data] */
+	.fstab_device_timeout = 30,	/* cloudmove policy */
+	.no_swap_on_os_disk = true,				/* [generic] */
+	.mtu             = 0,		/* 1500, from DHCP */
+	.dhcp4           = true,				/* [generic] */
+	.dhcp6           = true,
+	.ifnames         = CM_IFNAMES_KERNEL,			/* [debian] */
+};
+
 const struct cm_cloud azure_cloud = {
 	.name       = "azure",
 	.title      = "Microsoft Azure",
@@ -36,4 +83,5 @@ const struct cm_cloud azure_cloud = {
 	.is_public  = true,
 	.signatures = azure_signatures,
 	.md         = &azure_md,
+	.profile    = &azure_profile,
 };

@@ -9,6 +9,7 @@
 
 #include "../detect/facts.h"
 #include "../detect/mdspec.h"
+#include "../profiles/profile.h"
 
 enum cm_match {
 	CM_MATCH_EQ = 1,	/* whole value, case-insensitive */
@@ -52,6 +53,8 @@ struct cm_cloud {
 	void (*dmi_enrich)(const struct cm_facts *facts, struct cm_verdict *v);
 	/* Its instance metadata service; NULL when it has none we use. */
 	const struct cm_metadata *md;
+	/* Its target profile (profiles/profile.h); NULL when it has none. */
+	const struct cm_profile *profile;
 };
 
 /* Detection order is policy: strong cloud signatures first, then weak

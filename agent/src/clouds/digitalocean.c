@@ -26,6 +26,39 @@ static const struct cm_metadata digitalocean_md = {
 	.blind_ok = true,
 };
 
+/* Target profile.  Sources (docs.digitalocean.com/products/custom-images):
+ *  [req]     details/features ("Image requirements"): ext3/ext4, cloud-init
+ *            (>= 0.7.7, ConfigDrive before NoCloud), sshd on boot.
+ *  [limits]  details/limits: Droplets from custom images get their
+ *            address by DHCP; no IPv6 for them.
+ *  [virtio]  Droplets are KVM with virtio-blk (/dev/vda) and virtio-net;
+ *            block storage volumes are virtio-scsi (/dev/sda).
+ *  [agent]   products/droplets/how-to/manage-agent: droplet-agent (web
+ *            console).
+ *  No platform time service: a public pool.  The console is VNC: no
+ *  serial console argument needed, other clouds' boot delays go. */
+static const struct cm_profile digitalocean_profile = {
+	.storage_drivers = { "virtio_pci", "virtio_blk", "virtio_scsi",
+			     "sd_mod" },				/* [virtio] */
+	.net_drivers     = { "virtio_net" },			/* [virtio] */
+	.disk            = CM_DISK_VD,				/* [virtio] */
+	.kargs_remove    = { "earlyprintk", "rootdelay" },
+	.time            = CM_TIME_POOL,
+	.agents_enable   = { "droplet-agent" },			/* [agent] */
+	.agents_disable  = { "amazon-ssm-agent", "google-guest-agent",
+			     "google-osconfig-agent", "walinuxagent", "waagent",
+			     "hv-kvp-daemon", "hypervkvpd", "hv-vss-daemon",
+			     "hypervvssd", "oracle-cloud-agent", "open-vm-tools",
+			     "vmtoolsd" },
+	.fstab_by_uuid   = true,
+	.fstab_nofail    = true,
+	.fstab_device_timeout = 30,	/* cloudmove policy */
+	.mtu             = 0,
+	.dhcp4           = true,				/* [limits] */
+	.dhcp6           = false,				/* [limits] */
+	.ifnames         = CM_IFNAMES_KEEP,
+};
+
 const struct cm_cloud digitalocean_cloud = {
 	.name       = "digitalocean",
 	.title      = "DigitalOcean",
@@ -33,4 +66,5 @@ const struct cm_cloud digitalocean_cloud = {
 	.is_public  = true,
 	.signatures = digitalocean_signatures,
 	.md         = &digitalocean_md,
+	.profile    = &digitalocean_profile,
 };

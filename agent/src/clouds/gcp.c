@@ -35,6 +35,43 @@ static const struct cm_metadata gcp_md = {
 	.blind_ok = true,
 };
 
+/* Target profile.  Sources (cloud.google.com/compute/docs):
+ *  [custom]  images/building-custom-os, "Hardware support requirements":
+ *            Virtio-SCSI storage, Virtio-Net; gVNIC (gve) required on
+ *            third-generation series; NVMe disks on those series.
+ *  [import]  import/import-existing-image: kernel command line
+ *            console=ttyS0,38400n8 (serial port 1 logging); DHCP.
+ *  [adapt]   migrate/virtual-machines/docs/5.0/resources/vm-adaptations:
+ *            NIC to DHCP, serial console, virtio in the initrd, fstab by
+ *            UUID, VMware tools disabled.
+ *  [guest]   images/guest-environment: google-guest-agent,
+ *            google-osconfig-agent.
+ *  [ntp]     instances/configure-ntp: metadata.google.internal.
+ *  [mtu]     vpc/docs/mtu: default VPC network MTU 1460.
+ *  [disk]    disks/add-persistent-disk: fstab by UUID with nofail. */
+static const struct cm_profile gcp_profile = {
+	.storage_drivers = { "virtio_scsi", "sd_mod", "nvme" },	/* [custom] */
+	.net_drivers     = { "virtio_net", "gve" },		/* [custom] */
+	.disk            = CM_DISK_SD,	/* virtio-scsi; nvme on 3rd gen */
+	.kargs_add       = { "console=ttyS0,38400n8" },		/* [import] */
+	.kargs_remove    = { "console=ttyS*", "earlyprintk", "rootdelay" },
+	.time            = CM_TIME_NTP,
+	.time_servers    = { "metadata.google.internal" },	/* [ntp] */
+	.agents_enable   = { "google-guest-agent",		/* [guest] */
+			     "google-osconfig-agent" },
+	.agents_disable  = { "amazon-ssm-agent", "walinuxagent", "waagent",
+			     "hv-kvp-daemon", "hypervkvpd", "hv-vss-daemon",
+			     "hypervvssd", "oracle-cloud-agent", "droplet-agent",
+			     "qemu-guest-agent", "open-vm-tools", "vmtoolsd" },	/* [adapt] */
+	.fstab_by_uuid   = true,				/* [adapt] */
+	.fstab_nofail    = true,				/* [disk] */
+	.fstab_device_timeout = 30,	/* cloudmove policy */
+	.mtu             = 1460,				/* [mtu] */
+	.dhcp4           = true,				/* [import] */
+	.dhcp6           = true,	/* dual-stack subnets: DHCPv6 */
+	.ifnames         = CM_IFNAMES_KEEP,
+};
+
 const struct cm_cloud gcp_cloud = {
 	.name       = "gcp",
 	.title      = "Google Cloud (Compute Engine)",
@@ -42,4 +79,5 @@ const struct cm_cloud gcp_cloud = {
 	.is_public  = true,
 	.signatures = gcp_signatures,
 	.md         = &gcp_md,
+	.profile    = &gcp_profile,
 };

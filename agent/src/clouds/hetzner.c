@@ -25,6 +25,40 @@ static const struct cm_metadata hetzner_md = {
 	.blind_ok = true,
 };
 
+/* Target profile.  Sources (docs.hetzner.com/cloud, community.hetzner.com):
+ *  [ntp]     community tutorial "Install and configure NTP" (was the
+ *            Hetzner wiki): ntp1.hetzner.de, ntp2.hetzner.com,
+ *            ntp3.hetzner.net.
+ *  [net]     cloud/servers/static-configuration: IPv4 by DHCP; IPv6 is
+ *            static (the server's /64, ::1), set from metadata by
+ *            cloud-init: no DHCPv6.
+ *  [virtio]  Cloud servers are KVM: disks and volumes on virtio-scsi
+ *            (/dev/sda, /dev/sdb), virtio-net.
+ *  [qga]     cloud/servers/faq (root password reset): qemu-guest-agent.
+ *  The console is VNC: no serial console argument needed. */
+static const struct cm_profile hetzner_profile = {
+	.storage_drivers = { "virtio_pci", "virtio_scsi", "sd_mod" },	/* [virtio] */
+	.net_drivers     = { "virtio_net" },			/* [virtio] */
+	.disk            = CM_DISK_SD,				/* [virtio] */
+	.kargs_remove    = { "earlyprintk", "rootdelay" },
+	.time            = CM_TIME_NTP,
+	.time_servers    = { "ntp1.hetzner.de", "ntp2.hetzner.com",
+			     "ntp3.hetzner.net" },		/* [ntp] */
+	.agents_enable   = { "qemu-guest-agent" },		/* [qga] */
+	.agents_disable  = { "amazon-ssm-agent", "google-guest-agent",
+			     "google-osconfig-agent", "walinuxagent", "waagent",
+			     "hv-kvp-daemon", "hypervkvpd", "hv-vss-daemon",
+			     "hypervvssd", "oracle-cloud-agent", "droplet-agent",
+			     "open-vm-tools", "vmtoolsd" },
+	.fstab_by_uuid   = true,
+	.fstab_nofail    = true,
+	.fstab_device_timeout = 30,	/* cloudmove policy */
+	.mtu             = 0,
+	.dhcp4           = true,				/* [net] */
+	.dhcp6           = false,				/* [net] */
+	.ifnames         = CM_IFNAMES_KEEP,
+};
+
 const struct cm_cloud hetzner_cloud = {
 	.name       = "hetzner",
 	.title      = "Hetzner Cloud",
@@ -32,4 +66,5 @@ const struct cm_cloud hetzner_cloud = {
 	.is_public  = true,
 	.signatures = hetzner_signatures,
 	.md         = &hetzner_md,
+	.profile    = &hetzner_profile,
 };

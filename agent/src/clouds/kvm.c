@@ -38,10 +38,37 @@ static const struct cm_signature kvm_signatures[] = {
 	{ 0 }
 };
 
+/* Target profile: a plain KVM/QEMU guest (libvirt defaults): virtio-blk
+ * (/dev/vda), virtio-scsi, virtio-net, e1000 for older machine types;
+ * qemu-guest-agent (libvirt "guest agent" channel); a public time pool;
+ * DHCP.  No cloud agents, no cloud boot arguments. */
+static const struct cm_profile kvm_profile = {
+	.storage_drivers = { "virtio_pci", "virtio_blk", "virtio_scsi",
+			     "sd_mod", "ahci" },
+	.net_drivers     = { "virtio_net", "e1000", "e1000e" },
+	.disk            = CM_DISK_VD,
+	.kargs_remove    = { "earlyprintk", "rootdelay" },
+	.time            = CM_TIME_POOL,
+	.agents_enable   = { "qemu-guest-agent" },
+	.agents_disable  = { "amazon-ssm-agent", "google-guest-agent",
+			     "google-osconfig-agent", "walinuxagent", "waagent",
+			     "hv-kvp-daemon", "hypervkvpd", "hv-vss-daemon",
+			     "hypervvssd", "oracle-cloud-agent", "droplet-agent",
+			     "open-vm-tools", "vmtoolsd" },
+	.fstab_by_uuid   = true,
+	.fstab_nofail    = true,
+	.fstab_device_timeout = 30,	/* cloudmove policy */
+	.mtu             = 0,
+	.dhcp4           = true,
+	.dhcp6           = true,
+	.ifnames         = CM_IFNAMES_KEEP,
+};
+
 const struct cm_cloud kvm_cloud = {
 	.name       = "kvm",
 	.title      = "KVM/QEMU",
 	.kind       = CM_KIND_HYPERVISOR,
 	.is_public  = false,
 	.signatures = kvm_signatures,
+	.profile    = &kvm_profile,
 };

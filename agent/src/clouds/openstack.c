@@ -41,6 +41,39 @@ static const struct cm_metadata openstack_md = {
 	.blind_ok = true,
 };
 
+/* Target profile.  Sources (docs.openstack.org/image-guide):
+ *  [req]     openstack-images.html, "Image requirements": no hard-coded
+ *            MAC address (DHCP), cloud-init, SSH; for "nova console-log"
+ *            the kernel arguments console=tty0 console=ttyS0,115200n8.
+ *  [virtio]  The libvirt/KVM default: virtio-blk disks (/dev/vda),
+ *            virtio-net; virtio-scsi when hw_disk_bus=scsi.
+ *  [qga]     Glance image property hw_qemu_guest_agent=yes:
+ *            qemu-guest-agent in the guest.
+ *  No platform time service: a public pool.  MTU: Neutron advertises it
+ *  by DHCP (option 26). */
+static const struct cm_profile openstack_profile = {
+	.storage_drivers = { "virtio_pci", "virtio_blk", "virtio_scsi",
+			     "sd_mod" },				/* [virtio] */
+	.net_drivers     = { "virtio_net" },			/* [virtio] */
+	.disk            = CM_DISK_VD,				/* [virtio] */
+	.kargs_add       = { "console=tty0", "console=ttyS0,115200n8" },	/* [req] */
+	.kargs_remove    = { "console=ttyS*", "earlyprintk", "rootdelay" },
+	.time            = CM_TIME_POOL,
+	.agents_enable   = { "qemu-guest-agent" },		/* [qga] */
+	.agents_disable  = { "amazon-ssm-agent", "google-guest-agent",
+			     "google-osconfig-agent", "walinuxagent", "waagent",
+			     "hv-kvp-daemon", "hypervkvpd", "hv-vss-daemon",
+			     "hypervvssd", "oracle-cloud-agent", "droplet-agent",
+			     "open-vm-tools", "vmtoolsd" },
+	.fstab_by_uuid   = true,	/* [req]: the disk name may change */
+	.fstab_nofail    = true,
+	.fstab_device_timeout = 30,	/* cloudmove policy */
+	.mtu             = 0,
+	.dhcp4           = true,				/* [req] */
+	.dhcp6           = true,
+	.ifnames         = CM_IFNAMES_KEEP,
+};
+
 const struct cm_cloud openstack_cloud = {
 	.name       = "openstack",
 	.title      = "OpenStack",
@@ -48,4 +81,5 @@ const struct cm_cloud openstack_cloud = {
 	.is_public  = false,
 	.signatures = openstack_signatures,
 	.md         = &openstack_md,
+	.profile    = &openstack_profile,
 };

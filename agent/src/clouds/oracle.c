@@ -30,6 +30,43 @@ static const struct cm_metadata oracle_md = {
 	.blind_ok = true,
 };
 
+/* Target profile.  Sources (docs.oracle.com/iaas/Content/Compute):
+ *  [byoi]    References/bringyourownimage.htm: imported Linux images run
+ *            paravirtualized (virtio block/SCSI and network) or emulated
+ *            (SCSI/SATA, e1000); SR-IOV (hardware-assisted) networking
+ *            on Mellanox ConnectX (mlx5_core).
+ *  [serial]  Tasks/enablingserialconsoleaccess (imported Linux images):
+ *            console=tty0 console=ttyS0,9600.  UNVERIFIED in this pass:
+ *            some OCI images use 115200; override in profiles.d if so.
+ *  [ntp]     Tasks/configuringntpservice.htm: the OCI NTP service at
+ *            169.254.169.254.
+ *  [agent]   Oracle Cloud Agent: oracle-cloud-agent (systemd unit).
+ *  [fstab]   Block/References/fstaboptions.htm: nofail (and _netdev for
+ *            iSCSI) on block volumes, by UUID. */
+static const struct cm_profile oracle_profile = {
+	.storage_drivers = { "virtio_pci", "virtio_scsi", "virtio_blk",
+			     "sd_mod", "ahci" },			/* [byoi] */
+	.net_drivers     = { "virtio_net", "mlx5_core", "e1000" },	/* [byoi] */
+	.disk            = CM_DISK_SD,
+	.kargs_add       = { "console=tty0", "console=ttyS0,9600" },	/* [serial] */
+	.kargs_remove    = { "console=ttyS*", "earlyprintk", "rootdelay" },
+	.time            = CM_TIME_NTP,
+	.time_servers    = { "169.254.169.254" },		/* [ntp] */
+	.agents_enable   = { "oracle-cloud-agent" },		/* [agent] */
+	.agents_disable  = { "amazon-ssm-agent", "google-guest-agent",
+			     "google-osconfig-agent", "walinuxagent", "waagent",
+			     "hv-kvp-daemon", "hypervkvpd", "hv-vss-daemon",
+			     "hypervvssd", "droplet-agent", "open-vm-tools",
+			     "vmtoolsd" },
+	.fstab_by_uuid   = true,				/* [fstab] */
+	.fstab_nofail    = true,				/* [fstab] */
+	.fstab_device_timeout = 30,	/* cloudmove policy */
+	.mtu             = 0,		/* VCN MTU 9000, from DHCP */
+	.dhcp4           = true,
+	.dhcp6           = true,
+	.ifnames         = CM_IFNAMES_KEEP,
+};
+
 const struct cm_cloud oracle_cloud = {
 	.name       = "oracle",
 	.title      = "Oracle Cloud Infrastructure",
@@ -37,4 +74,5 @@ const struct cm_cloud oracle_cloud = {
 	.is_public  = true,
 	.signatures = oracle_signatures,
 	.md         = &oracle_md,
+	.profile    = &oracle_profile,
 };
