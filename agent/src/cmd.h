@@ -7,10 +7,13 @@
 #define CM_EXIT_FAIL	1
 #define CM_EXIT_USAGE	2
 
+int cm_cmd_adapt(int argc, char **argv);
 int cm_cmd_boot(int argc, char **argv);
 int cm_cmd_detect(int argc, char **argv);
+int cm_cmd_plan(int argc, char **argv);
 int cm_cmd_profiles(int argc, char **argv);
 int cm_cmd_record(int argc, char **argv);
+int cm_cmd_rollback(int argc, char **argv);
 int cm_cmd_version(int argc, char **argv);
 
 struct cm_detect_opts;

@@ -20,7 +20,12 @@
 	"           record, metering; never fails the boot\n" \
 	"  profiles list | show CLOUD [--json]   [--root SYSROOT]\n" \
 	"           the target profiles: what each cloud requires\n" \
-	"  plan, adapt, rollback, check, stream, migrate\n" \
+	"  plan     --target CLOUD [--root SYSROOT]\n" \
+	"           what adapt would change, as diffs; writes nothing\n" \
+	"  adapt    [--target CLOUD|auto] [--root SYSROOT] [--dry-run]\n" \
+	"           make the installed system fit CLOUD (transactional)\n" \
+	"  rollback [--root SYSROOT] [--list | --to ID]\n" \
+	"  check, stream, migrate\n" \
 	"           see the README; not in this build yet\n" \
 	"\n" \
 	"  --version   versions of cloudmove and the libraries it links\n" \
@@ -34,16 +39,19 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "adapt", cm_cmd_adapt },
 	{ "boot", cm_cmd_boot },
 	{ "detect", cm_cmd_detect },
+	{ "plan", cm_cmd_plan },
 	{ "profiles", cm_cmd_profiles },
 	{ "record", cm_cmd_record },
+	{ "rollback", cm_cmd_rollback },
 	{ "version", cm_cmd_version },
 };
 
 /* In DESIGN.md's contract, landing in later issues. */
 static const char *const planned[] = {
-	"plan", "adapt", "rollback", "check", "stream", "migrate",
+	"check", "stream", "migrate",
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,1439 @@
+/* Transactional edits inside a sysroot: journal, backups, atomic
+ * renames, rollback (see txn.h for the layout, format and protocol). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../log.h"
+#include "sysroot.h"
+#include "txn.h"
+
+/* ---- journal: pure text format ---------------------------------------- */
+
+static const char *const state_names[] = {
+	[CM_TXN_PREPARED] = "prepared",
+	[CM_TXN_APPLYING] = "applying",
+	[CM_TXN_DONE] = "done",
+	[CM_TXN_ROLLING_BACK] = "rolling-back",
+	[CM_TXN_ROLLED_BACK] = "rolled-back",
+};
+
+static const char *const kind_names[] = {
+	[CM_CHANGE_WRITE] = "write",
+	[CM_CHANGE_DELETE] = "delete",
+	[CM_CHANGE_SYMLINK] = "symlink",
+};
+
+const char *cm_txn_state_name(enum cm_txn_state s)
+{
+	if (s < CM_TXN_PREPARED || s > CM_TXN_ROLLED_BACK)
+		return "?";
+	return state_names[s];
+}
+
+void cm_journal_init(struct cm_journal *j)
+{
+	memset(j, 0, sizeof(*j));
+}
+
+void cm_journal_free(struct cm_journal *j)
+{
+	free(j->v);
+	free(j->dirs);
+	cm_journal_init(j);
+}
+
+static int add_escaped(struct cm_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	char e[3];
+	int r;
+
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p > 0x20 && *p < 0x7f && *p != '%') {
+			r = cm_buf_add(b, p, 1);
+		} else {
+			e[0] = '%';
+			e[1] = hex[*p >> 4];
+			e[2] = hex[*p & 15];
+			r = cm_buf_add(b, e, 3);
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int add_line(struct cm_buf *b, const char *key, const char *val)
+{
+	int r = cm_buf_printf(b, "%s ", key);
+
+	if (r == 0)
+		r = add_escaped(b, val);
+	if (r == 0)
+		r = cm_buf_add(b, "\n", 1);
+	return r;
+}
+
+int cm_journal_format(const struct cm_journal *j, struct cm_buf *b)
+{
+	const struct cm_txn_entry *e;
+	size_t i;
+	int r;
+
+	cm_buf_reset(b);
+	r = cm_buf_printf(b, "cloudmove-txn 1\nid %u\nstate %s\ntime %lld\n",
+			  j->id, cm_txn_state_name(j->state), j->time);
+	if (r == 0)
+		r = add_line(b, "label", j->label);
+	for (i = 0; r == 0 && i < j->n_dirs; i++)
+		r = add_line(b, "dir", j->dirs[i]);
+	for (i = 0; r == 0 && i < j->n; i++) {
+		e = &j->v[i];
+		r = cm_buf_printf(b, "change %s ", kind_names[e->kind]);
+		if (r == 0)
+			r = add_escaped(b, e->path);
+		if (r == 0)
+			r = cm_buf_add(b, "\n", 1);
+		if (r == 0)
+			r = add_line(b, "rewriter", e->rewriter);
+		if (r == 0)
+			r = add_line(b, "why", e->why);
+		if (r == 0 && e->kind == CM_CHANGE_SYMLINK)
+			r = add_line(b, "target", e->target);
+		if (r < 0)
+			break;
+		switch (e->before) {
+		case CM_TXN_ABSENT:
+			r = cm_buf_addstr(b, "before absent\n");
+			break;
+		case CM_TXN_FILE:
+			r = cm_buf_printf(b, "before file %04o %lu %lu %" PRIu64 "\n",
+					  (unsigned)e->mode, (unsigned long)e->uid,
+					  (unsigned long)e->gid, e->size);
+			break;
+		case CM_TXN_SYMLINK:
+			r = cm_buf_printf(b, "before symlink %04o %lu %lu ",
+					  (unsigned)e->mode, (unsigned long)e->uid,
+					  (unsigned long)e->gid);
+			if (r == 0)
+				r = add_escaped(b, e->old_target);
+			if (r == 0)
+				r = cm_buf_add(b, "\n", 1);
+			break;
+		}
+	}
+	if (r == 0)
+		r = cm_buf_addstr(b, "end\n");
+	return r;
+}
+
+static int unhex(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Decodes the escaped word [p, end) into out: 0 or -EBADMSG (a raw byte
+ * that should have been escaped, a bad escape, a NUL, too long). */
+static int unescape(const char *p, const char *end, char *out, size_t size)
+{
+	size_t n = 0;
+	int hi, lo, c;
+
+	while (p < end) {
+		c = (unsigned char)*p;
+		if (c <= 0x20 || c >= 0x7f)
+			return -EBADMSG;
+		if (c == '%') {
+			if (end - p < 3)
+				return -EBADMSG;
+			hi = unhex((unsigned char)p[1]);
+			lo = unhex((unsigned char)p[2]);
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+				return -EBADMSG;
+			c = hi << 4 | lo;
+			p += 3;
+		} else {
+			p++;
+		}
+		if (n + 1 >= size)
+			return -EBADMSG;
+		out[n++] = (char)c;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* Unsigned decimal (or octal) [p, end) <= max: 0 or -EBADMSG. */
+static int parse_num(const char *p, const char *end, int base,
+		     unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v = 0;
+	int d;
+
+	if (p == end || end - p > 20)
+		return -EBADMSG;
+	for (; p < end; p++) {
+		if (*p < '0' || *p >= '0' + base)
+			return -EBADMSG;
+		d = *p - '0';
+		if (v > (max - (unsigned)d) / (unsigned)base)
+			return -EBADMSG;
+		v = v * (unsigned)base + (unsigned)d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* A plan or journal path: absolute, no empty, "." or ".." component. */
+static int path_ok(const char *path)
+{
+	const char *p = path, *end;
+
+	if (path[0] != '/' || !path[1] || strlen(path) >= CM_PATH_MAX)
+		return 0;
+	while (*p == '/') {
+		p++;
+		end = strchrnul(p, '/');
+		if (end == p || (end - p == 1 && p[0] == '.') ||
+		    (end - p == 2 && p[0] == '.' && p[1] == '.') ||
+		    end - p > CM_NAME_MAX)
+			return 0;
+		p = end;
+	}
+	return 1;
+}
+
+/* Splits [p, end) at the next space: the word, and p after it. */
+static const char *word(const char **p, const char *end, const char **wend)
+{
+	const char *w = *p, *s = memchr(w, ' ', (size_t)(end - w));
+
+	*wend = s ? s : end;
+	*p = s ? s + 1 : end;
+	return w;
+}
+
+static int parse_before(const char *p, const char *end, struct cm_txn_entry *e)
+{
+	unsigned long long mode, uid, gid, size;
+	const char *w, *we;
+
+	w = word(&p, end, &we);
+	if (we - w == 6 && !memcmp(w, "absent", 6) && p == end && we == end) {
+		e->before = CM_TXN_ABSENT;
+		return 0;
+	}
+	if (we - w == 4 && !memcmp(w, "file", 4))
+		e->before = CM_TXN_FILE;
+	else if (we - w == 7 && !memcmp(w, "symlink", 7))
+		e->before = CM_TXN_SYMLINK;
+	else
+		return -EBADMSG;
+	w = word(&p, end, &we);
+	if (parse_num(w, we, 8, 07777, &mode) < 0)
+		return -EBADMSG;
+	w = word(&p, end, &we);
+	if (parse_num(w, we, 10, UINT32_MAX - 1, &uid) < 0)
+		return -EBADMSG;
+	w = word(&p, end, &we);
+	if (parse_num(w, we, 10, UINT32_MAX - 1, &gid) < 0)
+		return -EBADMSG;
+	e->mode = (mode_t)mode;
+	e->uid = (uid_t)uid;
+	e->gid = (gid_t)gid;
+	w = word(&p, end, &we);
+	if (we != end)
+		return -EBADMSG;
+	if (e->before == CM_TXN_FILE) {
+		if (parse_num(w, we, 10, CM_TXN_BACKUP_MAX, &size) < 0)
+			return -EBADMSG;
+		e->size = size;
+		return 0;
+	}
+	if (w == we)
+		return -EBADMSG;
+	return unescape(w, we, e->old_target, sizeof(e->old_target));
+}
+
+static int journal_grow(struct cm_journal *j, int dir)
+{
+	void *p;
+
+	if (dir) {
+		if (j->n_dirs == CM_TXN_DIRS_MAX)
+			return -E2BIG;
+		if (!j->dirs) {
+			p = malloc(CM_TXN_DIRS_MAX * sizeof(*j->dirs));
+			if (!p)
+				return -ENOMEM;
+			j->dirs = p;
+		}
+		return 0;
+	}
+	if (j->n == CM_TXN_CHANGES_MAX)
+		return -E2BIG;
+	if (!j->v) {
+		p = calloc(CM_TXN_CHANGES_MAX, sizeof(*j->v));
+		if (!p)
+			return -ENOMEM;
+		j->v = p;
+	}
+	return 0;
+}
+
+int cm_journal_parse(const char *buf, size_t len, struct cm_journal *j)
+{
+	const char *p = buf, *end = buf + len, *eol, *key, *kend, *v;
+	unsigned long long num;
+	struct cm_txn_entry *e = NULL;
+	unsigned seen = 0;	/* id 1, state 2, time 4, label 8 */
+	int r = -EBADMSG, lineno = 0, ended = 0;
+	size_t i;
+
+	cm_journal_free(j);
+	if (len > CM_TXN_JOURNAL_MAX)
+		return -E2BIG;
+	while (p < end) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol || ended)
+			goto bad;	/* truncated, or text after "end" */
+		v = p;
+		key = word(&v, eol, &kend);
+		p = eol + 1;
+		if (lineno++ == 0) {
+			if (eol - key != 15 || memcmp(key, "cloudmove-txn 1", 15))
+				goto bad;
+			continue;
+		}
+#define KEY(s) ((size_t)(kend - key) == strlen(s) && !memcmp(key, s, strlen(s)))
+		if (KEY("end") && kend == eol) {
+			ended = 1;
+		} else if (kend == eol) {
+			goto bad;		/* every other key has a value */
+		} else if (KEY("id") && !(seen & 1)) {
+			if (parse_num(v, eol, 10, CM_TXN_ID_MAX, &num) < 0 || !num)
+				goto bad;
+			j->id = (unsigned)num;
+			seen |= 1;
+		} else if (KEY("state") && !(seen & 2)) {
+			for (i = CM_TXN_PREPARED; i <= CM_TXN_ROLLED_BACK; i++)
+				if ((size_t)(eol - v) == strlen(state_names[i]) &&
+				    !memcmp(v, state_names[i], (size_t)(eol - v)))
+					break;
+			if (i > CM_TXN_ROLLED_BACK)
+				goto bad;
+			j->state = (enum cm_txn_state)i;
+			seen |= 2;
+		} else if (KEY("time") && !(seen & 4)) {
+			if (parse_num(v, eol, 10, (1ULL << 62), &num) < 0)
+				goto bad;
+			j->time = (long long)num;
+			seen |= 4;
+		} else if (KEY("label") && !(seen & 8)) {
+			if (unescape(v, eol, j->label, sizeof(j->label)) < 0)
+				goto bad;
+			seen |= 8;
+		} else if (KEY("dir") && seen == 15 && !j->n) {
+			r = journal_grow(j, 1);
+			if (r < 0)
+				goto fail;
+			r = -EBADMSG;
+			if (unescape(v, eol, j->dirs[j->n_dirs], CM_PATH_MAX) < 0 ||
+			    !path_ok(j->dirs[j->n_dirs]))
+				goto bad;
+			j->n_dirs++;
+		} else if (KEY("change") && seen == 15 && (!e || e->before)) {
+			const char *w, *we;
+
+			r = journal_grow(j, 0);
+			if (r < 0)
+				goto fail;
+			r = -EBADMSG;
+			e = &j->v[j->n++];
+			memset(e, 0, sizeof(*e));
+			w = word(&v, eol, &we);
+			for (i = CM_CHANGE_WRITE; i <= CM_CHANGE_SYMLINK; i++)
+				if ((size_t)(we - w) == strlen(kind_names[i]) &&
+				    !memcmp(w, kind_names[i], (size_t)(we - w)))
+					break;
+			if (i > CM_CHANGE_SYMLINK || we == eol)
+				goto bad;
+			e->kind = (enum cm_change_kind)i;
+			if (unescape(v, eol, e->path, sizeof(e->path)) < 0 ||
+			    !path_ok(e->path))
+				goto bad;
+		} else if (KEY("rewriter") && e && !e->before && !e->rewriter[0]) {
+			if (unescape(v, eol, e->rewriter, sizeof(e->rewriter)) < 0)
+				goto bad;
+		} else if (KEY("why") && e && !e->before && !e->why[0]) {
+			if (unescape(v, eol, e->why, sizeof(e->why)) < 0)
+				goto bad;
+		} else if (KEY("target") && e && !e->before && !e->target[0] &&
+			   e->kind == CM_CHANGE_SYMLINK) {
+			if (unescape(v, eol, e->target, sizeof(e->target)) < 0)
+				goto bad;
+		} else if (KEY("before") && e && !e->before) {
+			if (parse_before(v, eol, e) < 0)
+				goto bad;
+			if (e->kind == CM_CHANGE_SYMLINK && !e->target[0])
+				goto bad;
+		} else {
+			goto bad;
+		}
+#undef KEY
+	}
+	if (!ended || seen != 15 || (e && !e->before))
+		goto bad;
+	return 0;
+bad:
+	r = -EBADMSG;
+fail:
+	cm_journal_free(j);
+	return r;
+}
+
+/* ---- I/O helpers --------------------------------------------------------- */
+
+struct txn {
+	const char *sysroot;
+	struct cm_sysroot root;
+	int txnfd;		/* <sysroot>/var/lib/cloudmove/txn, locked */
+	int idfd;		/* .../<id>, or -1 */
+	char id[16];
+	struct cm_journal j;
+	long crash_at;		/* CM_TXN_CRASH_AT, 0: off */
+	long steps;
+};
+
+static void txn_init(struct txn *t, const char *sysroot)
+{
+	const char *s = getenv("CM_TXN_CRASH_AT");
+
+	memset(t, 0, sizeof(*t));
+	t->sysroot = sysroot;
+	t->root.fd = -1;
+	t->txnfd = -1;
+	t->idfd = -1;
+	cm_journal_init(&t->j);
+	t->crash_at = s ? strtol(s, NULL, 10) : 0;
+}
+
+static void txn_close_id(struct txn *t)
+{
+	if (t->idfd >= 0)
+		close(t->idfd);
+	t->idfd = -1;
+	cm_journal_free(&t->j);
+}
+
+static void txn_done(struct txn *t)
+{
+	txn_close_id(t);
+	if (t->txnfd >= 0)
+		close(t->txnfd);	/* drops the lock */
+	t->txnfd = -1;
+	cm_sysroot_close(&t->root);
+}
+
+/* After each durable step: the crash test hook (txn.h). */
+static void durable(struct txn *t)
+{
+	if (t->crash_at > 0 && ++t->steps == t->crash_at)
+		_exit(CM_TXN_CRASH_EXIT);
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	ssize_t k;
+
+	while (len) {
+		k = write(fd, p, len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		p += k;
+		len -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Copies from fd to out, at most max bytes (-EFBIG past them). */
+static int copy_fd(int in, int out, uint64_t max, uint64_t *copied)
+{
+	char chunk[16384];
+	ssize_t k;
+	int r;
+
+	*copied = 0;
+	for (;;) {
+		k = read(in, chunk, sizeof(chunk));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		if (k == 0)
+			return 0;
+		if ((uint64_t)k > max - *copied)
+			return -EFBIG;
+		r = write_all(out, chunk, (size_t)k);
+		if (r < 0)
+			return r;
+		*copied += (uint64_t)k;
+	}
+}
+
+static int fsync_fd(int fd)
+{
+	return fsync(fd) < 0 ? -errno : 0;
+}
+
+static void id_name(unsigned id, char *out, size_t size)
+{
+	snprintf(out, size, "%04u", id);
+}
+
+static int parse_id(const char *s, unsigned *id)
+{
+	unsigned long long v;
+	size_t len = strlen(s);
+
+	if (!len || len > 9 || parse_num(s, s + len, 10, CM_TXN_ID_MAX, &v) < 0)
+		return -EINVAL;
+	*id = (unsigned)v;
+	return 0;
+}
+
+/* The journal: formatted, written to a temp file, fsync'ed, renamed over
+ * "journal", the directory fsync'ed.  One durable step. */
+static int journal_save(struct txn *t)
+{
+	struct cm_buf b;
+	int fd, r;
+
+	cm_buf_init(&b, CM_TXN_JOURNAL_MAX);
+	r = cm_journal_format(&t->j, &b);
+	if (r < 0)
+		goto out;
+	fd = openat(t->idfd, "journal.tmp", O_WRONLY | O_CREAT | O_TRUNC |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	r = write_all(fd, b.data, b.len);
+	if (r == 0)
+		r = fsync_fd(fd);
+	close(fd);
+	if (r == 0 && renameat(t->idfd, "journal.tmp", t->idfd, "journal") < 0)
+		r = -errno;
+	if (r == 0)
+		r = fsync_fd(t->idfd);
+out:
+	cm_buf_free(&b);
+	if (r < 0)
+		return cm_err(r, "txn %s: write journal", t->id);
+	durable(t);
+	return 0;
+}
+
+static int set_state(struct txn *t, enum cm_txn_state s)
+{
+	t->j.state = s;
+	return journal_save(t);
+}
+
+static int read_journal(int idfd, struct cm_journal *j)
+{
+	struct cm_buf b;
+	char chunk[8192];
+	ssize_t k;
+	int fd, r = 0;
+
+	fd = openat(idfd, "journal", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	cm_buf_init(&b, CM_TXN_JOURNAL_MAX);
+	for (;;) {
+		k = read(fd, chunk, sizeof(chunk));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			r = k < 0 ? -errno : 0;
+			break;
+		}
+		r = cm_buf_add(&b, chunk, (size_t)k);
+		if (r < 0)
+			break;
+	}
+	close(fd);
+	if (r == 0)
+		r = cm_journal_parse(b.data ? b.data : "", b.len, j);
+	cm_buf_free(&b);
+	return r;
+}
+
+/* Opens the sysroot (into s) and its transaction directory (into *fd). */
+static int open_txn_dir(struct cm_sysroot *s, const char *sysroot, int create,
+			int *fd)
+{
+	int r;
+
+	*fd = -1;
+	r = cm_sysroot_init(s, sysroot);
+	if (r < 0)
+		return cm_err(r, "open %s", sysroot ? sysroot : "/");
+	if (create) {
+		r = cm_sysroot_mkdirsat(s, CM_TXN_DIR);
+		if (r < 0)
+			return cm_err(r, "create %s in %s", CM_TXN_DIR, sysroot);
+	}
+	*fd = cm_sysroot_openat(s, CM_TXN_DIR, O_RDONLY | O_DIRECTORY, 0);
+	if (*fd < 0) {
+		r = *fd;
+		*fd = -1;
+		return r == -ENOENT && !create ? -ENOENT :
+			cm_err(r, "open %s in %s", CM_TXN_DIR, sysroot);
+	}
+	return 0;
+}
+
+static int lock_txn_dir(int fd)
+{
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK ?
+			cm_err(-EBUSY, "txn: another cloudmove is changing this root") :
+			cm_err(-errno, "txn: lock");
+	return 0;
+}
+
+static int cmp_unsigned(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The ids present (every all-digit directory name), ascending. */
+static int list_ids(int txnfd, unsigned **ids, size_t *n)
+{
+	struct dirent *de;
+	unsigned *v, id;
+	DIR *d;
+	int fd;
+
+	*ids = NULL;
+	*n = 0;
+	v = malloc(CM_TXN_LIST_MAX * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	fd = openat(txnfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		int r = -errno;
+
+		if (fd >= 0)
+			close(fd);
+		free(v);
+		return r;
+	}
+	while ((de = readdir(d))) {
+		if (parse_id(de->d_name, &id) < 0 || !id)
+			continue;
+		if (*n == CM_TXN_LIST_MAX) {
+			closedir(d);
+			free(v);
+			return -E2BIG;
+		}
+		v[(*n)++] = id;
+	}
+	closedir(d);
+	qsort(v, *n, sizeof(*v), cmp_unsigned);
+	*ids = v;
+	return 0;
+}
+
+static int open_id(struct txn *t, unsigned id)
+{
+	id_name(id, t->id, sizeof(t->id));
+	t->idfd = openat(t->txnfd, t->id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			 O_CLOEXEC);
+	if (t->idfd < 0)
+		return -errno;
+	return 0;
+}
+
+/* ---- restoring and applying one path ------------------------------------- */
+
+static void tmp_name(const struct txn *t, size_t i, char *out, size_t size)
+{
+	snprintf(out, size, ".cm-txn-%s-%zu", t->id, i);
+}
+
+/* The parent directory of path inside the sysroot, created when missing
+ * (a restore puts a file back where it was). */
+static int open_parent(struct txn *t, const char *path, char *name, int create)
+{
+	char dir[CM_PATH_MAX];
+	int fd, r;
+
+	fd = cm_sysroot_parentat(&t->root, path, name, CM_NAME_MAX + 1);
+	if (fd != -ENOENT || !create)
+		return fd;
+	snprintf(dir, sizeof(dir), "%s", path);
+	*strrchr(dir, '/') = '\0';
+	r = cm_sysroot_mkdirsat(&t->root, dir);
+	if (r < 0)
+		return r;
+	return cm_sysroot_parentat(&t->root, path, name, CM_NAME_MAX + 1);
+}
+
+/* Puts entry i back as it was before the transaction.  Idempotent. */
+static int restore_one(struct txn *t, size_t i)
+{
+	const struct cm_txn_entry *e = &t->j.v[i];
+	char name[CM_NAME_MAX + 1], tmp[64], bname[32];
+	uint64_t copied;
+	struct stat st;
+	int dfd, fd = -1, in = -1, r = 0;
+
+	dfd = open_parent(t, e->path, name, e->before != CM_TXN_ABSENT);
+	if (dfd == -ENOENT && e->before == CM_TXN_ABSENT)
+		return 0;		/* neither it nor its directory exist */
+	if (dfd < 0)
+		return cm_err(dfd, "txn %s: restore %s", t->id, e->path);
+	tmp_name(t, i, tmp, sizeof(tmp));
+	if (unlinkat(dfd, tmp, 0) < 0 && errno != ENOENT) {
+		r = -errno;
+		goto out;
+	}
+	switch (e->before) {
+	case CM_TXN_ABSENT:
+		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISDIR(st.st_mode)) {
+			r = -EISDIR;
+			break;
+		}
+		if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
+			r = -errno;
+		break;
+	case CM_TXN_FILE:
+		snprintf(bname, sizeof(bname), "backup-%zu", i);
+		in = openat(t->idfd, bname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (in < 0) {
+			r = -errno;
+			break;
+		}
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			    O_CLOEXEC, 0600);
+		if (fd < 0) {
+			r = -errno;
+			break;
+		}
+		r = copy_fd(in, fd, e->size, &copied);
+		if (r == 0 && copied != e->size)
+			r = -EBADMSG;	/* the backup is not what was saved */
+		if (r == 0 && fchown(fd, e->uid, e->gid) < 0)
+			r = -errno;
+		if (r == 0 && fchmod(fd, e->mode) < 0)
+			r = -errno;
+		if (r == 0)
+			r = fsync_fd(fd);
+		if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
+			r = -errno;
+		break;
+	case CM_TXN_SYMLINK:
+		if (symlinkat(e->old_target, dfd, tmp) < 0) {
+			r = -errno;
+			break;
+		}
+		if (fchownat(dfd, tmp, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0)
+			r = -errno;
+		if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
+			r = -errno;
+		break;
+	}
+	if (r == 0)
+		r = fsync_fd(dfd);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (in >= 0)
+		close(in);
+	if (r < 0)
+		unlinkat(dfd, tmp, 0);
+	close(dfd);
+	if (r < 0)
+		return cm_err(r, "txn %s: restore %s", t->id, e->path);
+	durable(t);
+	return 0;
+}
+
+/* Every change undone, newest first, then the directories the txn made
+ * (when empty).  Goes on past a failure so as much as possible is back;
+ * returns the first error. */
+static int restore_all(struct txn *t)
+{
+	char name[CM_NAME_MAX + 1];
+	size_t i;
+	int r, first = 0, dfd;
+
+	for (i = t->j.n; i-- > 0;) {
+		r = restore_one(t, i);
+		if (r < 0 && !first)
+			first = r;
+	}
+	for (i = t->j.n_dirs; i-- > 0;) {
+		dfd = cm_sysroot_parentat(&t->root, t->j.dirs[i], name,
+					     sizeof(name));
+		if (dfd < 0)
+			continue;
+		if (unlinkat(dfd, name, AT_REMOVEDIR) == 0)
+			fsync(dfd);
+		close(dfd);
+		durable(t);
+	}
+	return first;
+}
+
+static int apply_one(struct txn *t, const struct cm_change *c, size_t i)
+{
+	const struct cm_txn_entry *e = &t->j.v[i];
+	char name[CM_NAME_MAX + 1], tmp[64];
+	int dfd, fd = -1, r = 0;
+
+	dfd = cm_sysroot_parentat(&t->root, e->path, name, sizeof(name));
+	if (dfd < 0)
+		return cm_err(dfd, "txn %s: %s", t->id, e->path);
+	tmp_name(t, i, tmp, sizeof(tmp));
+	if (unlinkat(dfd, tmp, 0) < 0 && errno != ENOENT) {
+		r = -errno;
+		goto out;
+	}
+	switch (c->kind) {
+	case CM_CHANGE_WRITE:
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			    O_CLOEXEC, 0600);
+		if (fd < 0) {
+			r = -errno;
+			break;
+		}
+		r = write_all(fd, c->content.data ? c->content.data : "",
+			      c->content.len);
+		if (r == 0 && e->before == CM_TXN_FILE &&
+		    fchown(fd, e->uid, e->gid) < 0)
+			r = -errno;
+		if (r == 0 && fchmod(fd, e->before == CM_TXN_FILE ? e->mode :
+				     (c->mode & 07777) ? (c->mode & 07777) : 0644) < 0)
+			r = -errno;
+		if (r == 0)
+			r = fsync_fd(fd);
+		break;
+	case CM_CHANGE_SYMLINK:
+		if (symlinkat(c->target, dfd, tmp) < 0)
+			r = -errno;
+		else if (e->before != CM_TXN_ABSENT &&
+			 fchownat(dfd, tmp, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0)
+			r = -errno;
+		break;
+	case CM_CHANGE_DELETE:
+		if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
+			r = -errno;
+		goto sync;
+	}
+	if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
+		r = -errno;
+sync:
+	if (r == 0)
+		r = fsync_fd(dfd);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (r < 0)
+		unlinkat(dfd, tmp, 0);
+	close(dfd);
+	if (r < 0)
+		return cm_err(r, "txn %s: %s %s", t->id, kind_names[c->kind], e->path);
+	durable(t);
+	return 0;
+}
+
+/* ---- recover, prepare, apply, rollback ---------------------------------- */
+
+static int recover_locked(struct txn *t)
+{
+	unsigned *ids;
+	size_t n, i;
+	int r, count = 0, first = 0;
+
+	r = list_ids(t->txnfd, &ids, &n);
+	if (r < 0)
+		return cm_err(r, "txn: list %s", CM_TXN_DIR);
+	for (i = 0; i < n; i++) {
+		txn_close_id(t);
+		r = open_id(t, ids[i]);
+		if (r == 0)
+			r = read_journal(t->idfd, &t->j);
+		if (r == -ENOENT && t->idfd >= 0) {
+			/* crashed before its first journal: touched nothing */
+			unlinkat(t->idfd, "journal.tmp", 0);
+			unlinkat(t->txnfd, t->id, AT_REMOVEDIR);
+			continue;
+		}
+		if (r < 0) {
+			cm_warn("txn %s: journal unreadable (%s); left alone",
+				t->id, strerror(-r));
+			continue;
+		}
+		if (t->j.state == CM_TXN_DONE || t->j.state == CM_TXN_ROLLED_BACK)
+			continue;
+		if (t->j.state != CM_TXN_PREPARED) {
+			cm_warn("txn %s: interrupted while %s; rolling it back",
+				t->id, cm_txn_state_name(t->j.state));
+			r = restore_all(t);
+			if (r < 0) {
+				if (!first)
+					first = r;
+				continue;	/* stays interrupted: retried next time */
+			}
+		}
+		r = set_state(t, CM_TXN_ROLLED_BACK);
+		if (r < 0 && !first)
+			first = r;
+		count++;
+	}
+	txn_close_id(t);
+	free(ids);
+	return first ? first : count;
+}
+
+int cm_txn_recover(const char *sysroot)
+{
+	struct txn t;
+	int r;
+
+	txn_init(&t, sysroot);
+	r = open_txn_dir(&t.root, sysroot, 0, &t.txnfd);
+	if (r == -ENOENT)
+		return 0;
+	if (r == 0)
+		r = lock_txn_dir(t.txnfd);
+	if (r == 0)
+		r = recover_locked(&t);
+	txn_done(&t);
+	return r;
+}
+
+static int same_content(int dfd, const char *name, const struct cm_buf *want)
+{
+	char chunk[8192];
+	size_t off = 0;
+	ssize_t k;
+	int fd, same = 1;
+
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	while (same) {
+		k = read(fd, chunk, sizeof(chunk));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			same = k == 0 && off == want->len;
+			break;
+		}
+		if ((size_t)k > want->len - off ||
+		    memcmp(chunk, want->data + off, (size_t)k))
+			same = 0;
+		off += (size_t)k;
+	}
+	close(fd);
+	return same;
+}
+
+static int add_dir(struct cm_journal *j, const char *dir)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < j->n_dirs; i++)
+		if (!strcmp(j->dirs[i], dir))
+			return 0;
+	r = journal_grow(j, 1);
+	if (r < 0)
+		return r;
+	snprintf(j->dirs[j->n_dirs++], CM_PATH_MAX, "%s", dir);
+	return 0;
+}
+
+/* The missing directories above path, outermost first. */
+static int missing_dirs(struct txn *t, const char *path)
+{
+	char prefix[CM_PATH_MAX];
+	size_t len = strrchr(path, '/') - path, i;
+	int fd, r, missing = 0;
+
+	for (i = 1; i <= len; i++) {
+		if (i < len && path[i] != '/')
+			continue;
+		memcpy(prefix, path, i);
+		prefix[i] = '\0';
+		if (!missing) {
+			fd = cm_sysroot_openat(&t->root, prefix, O_PATH | O_DIRECTORY, 0);
+			if (fd >= 0) {
+				close(fd);
+				continue;
+			}
+			if (fd != -ENOENT)
+				return cm_err(fd, "txn: %s", prefix);
+			missing = 1;
+		}
+		r = add_dir(&t->j, prefix);
+		if (r < 0)
+			return cm_err(r, "txn: directories to create");
+	}
+	return 0;
+}
+
+/* Fills entry i from change c and the current state of its path; *noop
+ * when the change would change nothing. */
+static int prepare_one(struct txn *t, const struct cm_change *c,
+		       struct cm_txn_entry *e, uint64_t *backup, int *noop)
+{
+	char name[CM_NAME_MAX + 1];
+	struct stat st;
+	ssize_t k;
+	int dfd, r = 0;
+
+	*noop = 0;
+	memset(e, 0, sizeof(*e));
+	e->kind = c->kind;
+	snprintf(e->path, sizeof(e->path), "%s", c->path);
+	snprintf(e->rewriter, sizeof(e->rewriter), "%s", c->rewriter);
+	snprintf(e->why, sizeof(e->why), "%s", c->why);
+	if (c->kind == CM_CHANGE_SYMLINK) {
+		if (!c->target[0] || strlen(c->target) >= sizeof(e->target))
+			return cm_err(-EINVAL, "txn: symlink %s: bad target", c->path);
+		snprintf(e->target, sizeof(e->target), "%s", c->target);
+	}
+	e->before = CM_TXN_ABSENT;
+	dfd = cm_sysroot_parentat(&t->root, c->path, name, sizeof(name));
+	if (dfd == -ENOENT) {
+		*noop = c->kind == CM_CHANGE_DELETE;
+		return *noop ? 0 : missing_dirs(t, c->path);
+	}
+	if (dfd < 0)
+		return cm_err(dfd, "txn: %s", c->path);
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno != ENOENT)
+			r = cm_err(-errno, "txn: stat %s", c->path);
+		*noop = c->kind == CM_CHANGE_DELETE;
+		goto out;
+	}
+	e->mode = st.st_mode & 07777;
+	e->uid = st.st_uid;
+	e->gid = st.st_gid;
+	if (S_ISREG(st.st_mode)) {
+		e->before = CM_TXN_FILE;
+		e->size = (uint64_t)st.st_size;
+		if ((uint64_t)st.st_size > CM_TXN_BACKUP_MAX - *backup) {
+			r = cm_err(-EFBIG, "txn: backups of this plan are over %d MiB",
+				   CM_TXN_BACKUP_MAX >> 20);
+			goto out;
+		}
+		*backup += (uint64_t)st.st_size;
+		*noop = c->kind == CM_CHANGE_WRITE &&
+			(uint64_t)st.st_size == c->content.len &&
+			same_content(dfd, name, &c->content);
+	} else if (S_ISLNK(st.st_mode)) {
+		e->before = CM_TXN_SYMLINK;
+		k = readlinkat(dfd, name, e->old_target, sizeof(e->old_target));
+		if (k < 0 || (size_t)k >= sizeof(e->old_target)) {
+			r = cm_err(k < 0 ? -errno : -ENAMETOOLONG,
+				   "txn: readlink %s", c->path);
+			goto out;
+		}
+		e->old_target[k] = '\0';
+		*noop = c->kind == CM_CHANGE_SYMLINK &&
+			!strcmp(e->old_target, c->target);
+	} else {
+		r = cm_err(S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL,
+			   "txn: %s is not a regular file or a symlink", c->path);
+	}
+out:
+	close(dfd);
+	return r;
+}
+
+/* Saves the previous content of each file entry; the mode, owner and
+ * size recorded are those of the file actually copied. */
+static int backup_all(struct txn *t)
+{
+	char name[CM_NAME_MAX + 1], bname[32];
+	struct cm_txn_entry *e;
+	struct stat st;
+	uint64_t copied, total = 0;
+	size_t i;
+	int dfd, in, out, r;
+
+	for (i = 0; i < t->j.n; i++) {
+		e = &t->j.v[i];
+		if (e->before != CM_TXN_FILE)
+			continue;
+		dfd = cm_sysroot_parentat(&t->root, e->path, name, sizeof(name));
+		if (dfd < 0)
+			return cm_err(dfd, "txn %s: back up %s", t->id, e->path);
+		in = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		close(dfd);
+		if (in < 0)
+			return cm_err(-errno, "txn %s: back up %s", t->id, e->path);
+		snprintf(bname, sizeof(bname), "backup-%zu", i);
+		out = openat(t->idfd, bname, O_WRONLY | O_CREAT | O_TRUNC |
+			     O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (out < 0) {
+			r = -errno;
+			close(in);
+			return cm_err(r, "txn %s: create %s", t->id, bname);
+		}
+		r = fstat(in, &st) < 0 ? -errno : 0;
+		if (r == 0 && !S_ISREG(st.st_mode))
+			r = -EINVAL;
+		if (r == 0)
+			r = copy_fd(in, out, CM_TXN_BACKUP_MAX - total, &copied);
+		if (r == 0)
+			r = fsync_fd(out);
+		close(in);
+		close(out);
+		if (r < 0)
+			return cm_err(r, "txn %s: back up %s", t->id, e->path);
+		e->mode = st.st_mode & 07777;
+		e->uid = st.st_uid;
+		e->gid = st.st_gid;
+		e->size = copied;
+		total += copied;
+		durable(t);
+	}
+	r = fsync_fd(t->idfd);
+	return r < 0 ? cm_err(r, "txn %s: fsync", t->id) : 0;
+}
+
+static int plan_ok(const struct cm_plan *plan)
+{
+	static const char txn_dir[] = CM_TXN_DIR "/";
+	size_t i;
+
+	if (plan->n > CM_TXN_CHANGES_MAX)
+		return cm_err(-E2BIG, "txn: %zu changes, at most %d", plan->n,
+			      CM_TXN_CHANGES_MAX);
+	for (i = 0; i < plan->n; i++) {
+		const struct cm_change *c = &plan->v[i];
+
+		if (c->kind < CM_CHANGE_WRITE || c->kind > CM_CHANGE_SYMLINK ||
+		    !path_ok(c->path) ||
+		    !strncmp(c->path, txn_dir, sizeof(txn_dir) - 1) ||
+		    !strcmp(c->path, CM_TXN_DIR))
+			return cm_err(-EINVAL, "txn: bad change path '%s'", c->path);
+	}
+	return 0;
+}
+
+/* Creates the next id's directory (ids are never reused). */
+static int new_id(struct txn *t)
+{
+	unsigned *ids, id;
+	size_t n;
+	int r;
+
+	r = list_ids(t->txnfd, &ids, &n);
+	if (r < 0)
+		return cm_err(r, "txn: list %s", CM_TXN_DIR);
+	id = n ? ids[n - 1] + 1 : 1;
+	free(ids);
+	if (id > CM_TXN_ID_MAX)
+		return cm_err(-E2BIG, "txn: ids exhausted");
+	id_name(id, t->id, sizeof(t->id));
+	if (mkdirat(t->txnfd, t->id, 0700) < 0)
+		return cm_err(-errno, "txn: create %s/%s", CM_TXN_DIR, t->id);
+	r = fsync_fd(t->txnfd);
+	if (r == 0)
+		r = open_id(t, id);
+	if (r < 0)
+		return cm_err(r, "txn: %s/%s", CM_TXN_DIR, t->id);
+	t->j.id = id;
+	durable(t);
+	return 0;
+}
+
+static int apply_locked(struct txn *t, const struct cm_plan *plan,
+			const char *label, char *id, size_t id_size)
+{
+	const struct cm_change **eff = NULL;
+	struct cm_journal *j = &t->j;
+	uint64_t backup = 0;
+	size_t i, n = 0;
+	int r, noop;
+
+	r = journal_grow(j, 0);
+	if (r < 0)
+		return cm_err(r, "txn");
+	eff = calloc(plan->n ? plan->n : 1, sizeof(*eff));
+	if (!eff)
+		return cm_err(-ENOMEM, "txn");
+	for (i = 0; i < plan->n; i++) {
+		r = prepare_one(t, &plan->v[i], &j->v[n], &backup, &noop);
+		if (r < 0)
+			goto out;
+		if (!noop)
+			eff[n++] = &plan->v[i];
+	}
+	j->n = n;
+	if (!n) {
+		cm_info("txn: nothing to change");
+		goto out;
+	}
+	r = new_id(t);
+	if (r < 0)
+		goto out;
+	j->time = (long long)time(NULL);
+	snprintf(j->label, sizeof(j->label), "%s", label ? label : "");
+	for (i = 0; j->label[i]; i++)
+		if (j->label[i] == '\n')
+			j->label[i] = ' ';
+	r = set_state(t, CM_TXN_PREPARED);
+	if (r == 0)
+		r = backup_all(t);
+	if (r == 0)
+		r = set_state(t, CM_TXN_APPLYING);
+	if (r < 0) {
+		set_state(t, CM_TXN_ROLLED_BACK);	/* nothing touched yet */
+		goto out;
+	}
+	for (i = 0; r == 0 && i < j->n_dirs; i++) {
+		char name[CM_NAME_MAX + 1];
+		int dfd = cm_sysroot_parentat(&t->root, j->dirs[i], name,
+						 sizeof(name));
+
+		if (dfd < 0) {
+			r = cm_err(dfd, "txn %s: mkdir %s", t->id, j->dirs[i]);
+			break;
+		}
+		if (mkdirat(dfd, name, 0755) < 0 && errno != EEXIST)
+			r = cm_err(-errno, "txn %s: mkdir %s", t->id, j->dirs[i]);
+		else if (fsync(dfd) < 0)
+			r = cm_err(-errno, "txn %s: fsync", t->id);
+		close(dfd);
+		if (r == 0)
+			durable(t);
+	}
+	for (i = 0; r == 0 && i < n; i++)
+		r = apply_one(t, eff[i], i);
+	if (r < 0) {
+		cm_warn("txn %s: failed midway; rolling it back", t->id);
+		if (restore_all(t) == 0)
+			set_state(t, CM_TXN_ROLLED_BACK);
+		goto out;
+	}
+	r = set_state(t, CM_TXN_DONE);
+out:
+	free(eff);
+	if (r == 0 && id && id_size)
+		snprintf(id, id_size, "%s", n ? t->id : "");
+	return r;
+}
+
+int cm_txn_apply(const char *sysroot, const struct cm_plan *plan,
+		 const char *label, char *id, size_t id_size)
+{
+	struct txn t;
+	int r;
+
+	if (id && id_size)
+		id[0] = '\0';
+	r = plan_ok(plan);
+	if (r < 0 || !plan->n)
+		return r;	/* an empty plan touches nothing, not even txn/ */
+	txn_init(&t, sysroot);
+	r = open_txn_dir(&t.root, sysroot, 1, &t.txnfd);
+	if (r == 0)
+		r = lock_txn_dir(t.txnfd);
+	if (r == 0) {
+		r = recover_locked(&t);
+		if (r > 0)
+			r = 0;
+	}
+	if (r == 0)
+		r = apply_locked(&t, plan, label, id, id_size);
+	txn_done(&t);
+	return r;
+}
+
+static int undo(struct txn *t, unsigned id)
+{
+	int r;
+
+	r = open_id(t, id);
+	if (r == 0)
+		r = read_journal(t->idfd, &t->j);
+	if (r < 0)
+		return cm_err(r, "txn %s: journal", t->id);
+	r = set_state(t, CM_TXN_ROLLING_BACK);
+	if (r == 0)
+		r = restore_all(t);
+	if (r == 0)
+		r = set_state(t, CM_TXN_ROLLED_BACK);
+	if (r == 0)
+		cm_info("txn %s: rolled back", t->id);
+	return r;
+}
+
+int cm_txn_rollback(const char *sysroot, const char *to_id)
+{
+	unsigned *ids = NULL, to = 0, *done;
+	size_t n = 0, i, n_done = 0;
+	int r, count = 0;
+	struct txn t;
+
+	if (to_id && parse_id(to_id, &to) < 0)
+		return cm_err(-EINVAL, "rollback: bad transaction id '%s'", to_id);
+	txn_init(&t, sysroot);
+	r = open_txn_dir(&t.root, sysroot, 0, &t.txnfd);
+	if (r == -ENOENT) {
+		r = to_id && !to ? 0 :
+			cm_err(-ENOENT, "rollback: no transaction in %s", sysroot);
+		goto out;
+	}
+	if (r == 0)
+		r = lock_txn_dir(t.txnfd);
+	if (r == 0)
+		r = recover_locked(&t);
+	if (r >= 0)
+		r = list_ids(t.txnfd, &ids, &n);
+	if (r < 0)
+		goto out;
+	if (to) {
+		for (i = 0; i < n && ids[i] != to; i++)
+			;
+		if (i == n) {
+			r = cm_err(-ENOENT, "rollback: no transaction %s", to_id);
+			goto out;
+		}
+	}
+	done = ids;		/* the "done" ones, filtered in place */
+	for (i = 0; i < n; i++) {
+		txn_close_id(&t);
+		if (open_id(&t, ids[i]) < 0 || read_journal(t.idfd, &t.j) < 0)
+			continue;
+		if (t.j.state == CM_TXN_DONE)
+			done[n_done++] = ids[i];
+	}
+	txn_close_id(&t);
+	if (!to_id && !n_done) {
+		r = cm_err(-ENOENT, "rollback: no transaction to roll back");
+		goto out;
+	}
+	for (i = n_done; i-- > 0;) {
+		if (to_id ? done[i] <= to : i != n_done - 1)
+			break;
+		r = undo(&t, done[i]);
+		txn_close_id(&t);
+		if (r < 0)
+			goto out;
+		count++;
+	}
+	r = count;
+out:
+	free(ids);
+	txn_done(&t);
+	return r;
+}
+
+int cm_txn_load(const char *sysroot, unsigned id, struct cm_journal *j)
+{
+	struct cm_sysroot root;
+	char nm[16];
+	int txnfd, idfd, r;
+
+	r = open_txn_dir(&root, sysroot, 0, &txnfd);
+	if (r < 0) {
+		cm_sysroot_close(&root);
+		return r;
+	}
+	id_name(id, nm, sizeof(nm));
+	idfd = openat(txnfd, nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	r = idfd < 0 ? -errno : read_journal(idfd, j);
+	if (idfd >= 0)
+		close(idfd);
+	close(txnfd);
+	cm_sysroot_close(&root);
+	return r;
+}
+
+int cm_txn_list(const char *sysroot, struct cm_txn_info **v, size_t *n)
+{
+	struct cm_sysroot root;
+	struct cm_journal j;
+	unsigned *ids;
+	size_t i, count;
+	int txnfd, idfd, r;
+	char nm[16];
+
+	*v = NULL;
+	*n = 0;
+	r = open_txn_dir(&root, sysroot, 0, &txnfd);
+	cm_sysroot_close(&root);	/* txnfd is all it needs */
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	r = list_ids(txnfd, &ids, &count);
+	if (r < 0) {
+		close(txnfd);
+		return cm_err(r, "txn: list %s", CM_TXN_DIR);
+	}
+	*v = calloc(count ? count : 1, sizeof(**v));
+	if (!*v) {
+		free(ids);
+		close(txnfd);
+		return -ENOMEM;
+	}
+	cm_journal_init(&j);
+	for (i = 0; i < count; i++) {
+		struct cm_txn_info *info = &(*v)[i];
+
+		info->id = ids[i];
+		id_name(ids[i], nm, sizeof(nm));
+		idfd = openat(txnfd, nm, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			      O_CLOEXEC);
+		if (idfd < 0)
+			continue;
+		if (read_journal(idfd, &j) == 0) {
+			info->ok = 1;
+			info->state = j.state;
+			info->time = j.time;
+			info->n_changes = j.n;
+			snprintf(info->label, sizeof(info->label), "%s", j.label);
+		}
+		cm_journal_free(&j);
+		close(idfd);
+	}
+	*n = count;
+	free(ids);
+	close(txnfd);
+	return 0;
+}

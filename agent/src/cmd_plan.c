@@ -1,0 +1,239 @@
+/* cloudmove plan  --target CLOUD [--root SYSROOT]
+ * cloudmove adapt [--target CLOUD|auto] [--root SYSROOT] [--dry-run]
+ *
+ * plan prints what adapt would change, as a unified diff per file and a
+ * summary; it writes nothing.  adapt applies the same plan through the
+ * transaction engine (journal, backups, atomic renames; `rollback` undoes
+ * it).  A second adapt finds nothing to change. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "adapt/adapt.h"
+#include "adapt/sysroot.h"
+#include "adapt/txn.h"
+#include "cmd.h"
+#include "detect/run.h"
+#include "log.h"
+#include "profiles/profile.h"
+#include "record/store.h"
+#include "util/diff.h"
+#include "util/rootrw.h"
+
+#define PLAN_USAGE "cloudmove plan --target CLOUD [--root SYSROOT]"
+#define ADAPT_USAGE "cloudmove adapt [--target CLOUD|auto] [--root SYSROOT] [--dry-run]"
+
+struct adapt_opts {
+	const char *cmd, *usage;
+	const char *target;
+	const char *root;
+	int dry_run;
+};
+
+static const char *default_root(void)
+{
+	if (access("/etc/initrd-release", F_OK) == 0 &&
+	    access("/sysroot/etc", F_OK) == 0)
+		return "/sysroot";
+	return "/";
+}
+
+static int parse(int argc, char **argv, struct adapt_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "target", required_argument, NULL, 't' },
+		{ "root", required_argument, NULL, 'r' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ 0 }
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		if (c == 't')
+			o->target = optarg;
+		else if (c == 'r')
+			o->root = optarg;
+		else if (c == 'n' && !strcmp(o->cmd, "adapt"))
+			o->dry_run = 1;
+		else if (c == 'd')
+			cm_log_set_level(CM_LOG_DEBUG);
+		else
+			return cm_usage_error(o->cmd, o->usage,
+					      "unknown option or missing value: '%s'",
+					      argv[optind - 1]);
+	}
+	if (optind < argc)
+		return cm_usage_error(o->cmd, o->usage, "unexpected argument '%s'",
+				      argv[optind]);
+	if (!o->target && !strcmp(o->cmd, "plan"))
+		return cm_usage_error(o->cmd, o->usage, "--target is required");
+	if (!o->target)
+		o->target = "auto";
+	if (!o->root)
+		o->root = default_root();
+	if (cm_check_root(o->cmd, o->root) < 0)
+		return CM_EXIT_FAIL;
+	return 0;
+}
+
+/* "auto": the cloud this machine is in (DMI and metadata). */
+static int resolve_target(struct adapt_opts *o, char *buf, size_t size)
+{
+	struct cm_detect_opts d;
+	struct cm_verdict v;
+
+	if (strcmp(o->target, "auto"))
+		return 0;
+	cm_detect_opts_init(&d);
+	cm_detect_run(&d, &v);
+	snprintf(buf, size, "%s", v.cloud);
+	o->target = buf;
+	printf("detected %s (%s)\n", v.cloud, v.confidence);
+	return 0;
+}
+
+static int print_diffs(const char *root, const struct cm_plan *plan)
+{
+	struct cm_buf old, diff;
+	char a[CM_PATH_MAX + 4], b[CM_PATH_MAX + 4];
+	size_t i;
+	int r = 0;
+
+	cm_buf_init(&old, 4 * 1024 * 1024);
+	cm_buf_init(&diff, 16 * 1024 * 1024);
+	for (i = 0; r == 0 && i < plan->n; i++) {
+		const struct cm_change *c = &plan->v[i];
+		int have = cm_sysroot_read(root, c->path, &old) == 0;
+
+		snprintf(a, sizeof(a), "a%s", c->path);
+		snprintf(b, sizeof(b), "b%s", c->path);
+		cm_buf_reset(&diff);
+		if (c->kind == CM_CHANGE_WRITE)
+			r = cm_diff_unified(have ? old.data : "", have ? old.len : 0,
+					    c->content.data ? c->content.data : "",
+					    c->content.len, have ? a : "/dev/null",
+					    b, &diff);
+		else if (c->kind == CM_CHANGE_DELETE && have)
+			r = cm_diff_unified(old.data, old.len, "", 0, a, "/dev/null",
+					    &diff);
+		else if (c->kind == CM_CHANGE_SYMLINK)
+			r = cm_buf_printf(&diff, "symlink %s -> %s\n", c->path, c->target);
+		if (r == 0 && diff.data)
+			fputs(diff.data, stdout);
+	}
+	cm_buf_free(&old);
+	cm_buf_free(&diff);
+	return r;
+}
+
+static void print_summary(const char *cloud, const struct cm_plan *plan,
+			  const struct cm_adapt_report *rep)
+{
+	size_t i;
+
+	if (!plan->n)
+		printf("nothing to change for %s\n", cloud);
+	else
+		printf("%zu change%s for %s:\n", plan->n, plan->n == 1 ? "" : "s", cloud);
+	for (i = 0; i < plan->n; i++)
+		printf("  %-8s %s: %s\n", plan->v[i].rewriter, plan->v[i].path,
+		       plan->v[i].why);
+	for (i = 0; i < rep->n_notes; i++)
+		printf("  note: %s\n", rep->notes[i]);
+}
+
+static int apply(const struct adapt_opts *o, const struct cm_plan *plan)
+{
+	struct cm_rootrw rw;
+	char id[32] = "", label[96];
+	int r, e;
+
+	snprintf(label, sizeof(label), "adapt for %s", o->target);
+	r = cm_rootrw_begin(&rw, o->root);
+	if (r < 0)
+		return r;
+	r = cm_txn_apply(o->root, plan, label, id, sizeof(id));
+	e = cm_rootrw_end(&rw);
+	if (r < 0)
+		return r;
+	if (e < 0)
+		return e;
+	if (!id[0]) {	/* every change was already in place */
+		printf("nothing to change for %s\n", o->target);
+		return 0;
+	}
+	printf("adapted for %s: %zu change%s, txn %s (undo: cloudmove rollback "
+	       "--root %s)\n", o->target, plan->n, plan->n == 1 ? "" : "s", id,
+	       o->root);
+	return 0;
+}
+
+static int run(struct adapt_opts *o)
+{
+	struct cm_profiles *set = malloc(sizeof(*set));
+	struct cm_adapt_report rep;
+	const struct cm_profile_rt *p;
+	struct cm_plan plan;
+	char detected[32];
+	int r, rc = CM_EXIT_FAIL;
+
+	cm_plan_init(&plan);
+	if (!set)
+		return cm_err(-ENOMEM, "%s", o->cmd), CM_EXIT_FAIL;
+	resolve_target(o, detected, sizeof(detected));
+	if (cm_profiles_init(set) < 0 || cm_profiles_load(o->root, set) < 0) {
+		cm_err(-ENOMEM, "%s: profiles", o->cmd);
+		goto out;
+	}
+	p = cm_profiles_find(set, o->target);
+	if (!p) {
+		fprintf(stderr, "cloudmove: %s: no profile for '%s' (see cloudmove "
+			"profiles list)\n", o->cmd, o->target);
+		goto out;
+	}
+	r = cm_adapt_plan(o->root, p, &plan, &rep);
+	if (r < 0)
+		goto out;	/* logged where understood */
+	if (!strcmp(o->cmd, "plan") || o->dry_run || !plan.n) {
+		if (print_diffs(o->root, &plan) < 0)
+			goto out;
+		print_summary(o->target, &plan, &rep);
+		rc = CM_EXIT_OK;
+		goto out;
+	}
+	print_summary(o->target, &plan, &rep);
+	/* the journal lives under /var: not under a mount point to come */
+	if (cm_record_location_ok(strcmp(o->root, "/") ? o->root : NULL) < 0) {
+		fprintf(stderr, "cloudmove: adapt: /var of %s is not mounted yet; "
+			"nothing changed\n", o->root);
+		goto out;
+	}
+	if (apply(o, &plan) == 0)
+		rc = CM_EXIT_OK;
+out:
+	cm_plan_free(&plan);
+	free(set);
+	return rc;
+}
+
+int cm_cmd_plan(int argc, char **argv)
+{
+	struct adapt_opts o = { .cmd = "plan", .usage = PLAN_USAGE };
+	int r = parse(argc, argv, &o);
+
+	return r ? r : run(&o);
+}
+
+int cm_cmd_adapt(int argc, char **argv)
+{
+	struct adapt_opts o = { .cmd = "adapt", .usage = ADAPT_USAGE };
+	int r = parse(argc, argv, &o);
+
+	return r ? r : run(&o);
+}

@@ -1,0 +1,106 @@
+#!/bin/bash
+# run-adapt.sh [--regen] CLOUDMOVE — plan / adapt / rollback end to end on
+# fixture roots (agent/tests/adapt/<case>/root): the plan's diff against
+# its golden file, plan writing nothing, adapt then a second adapt finding
+# nothing, rollback restoring every byte, rollback --to across two
+# transactions, and bad input (unknown cloud, corrupt fstab, symlinks
+# pointing out of the root) failing cleanly.  Ends with "N passed, N failed".
+set -uo pipefail
+regen=0
+[ "${1:-}" = --regen ] && { regen=1; shift; }
+bin=$(realpath "${1:?usage: run-adapt.sh [--regen] CLOUDMOVE}")
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+# The tree's content, modes and links, without cloudmove's own state.
+snapshot() { (cd "$1" && find . -path ./var/lib/cloudmove -prune -o -print0 | sort -z |
+	xargs -0 stat -c '%n %a %u %g %F %s' && find . -path ./var/lib/cloudmove -prune -o -type f -print0 |
+	sort -z | xargs -0 -r sha256sum && find . -type l -print0 | sort -z | xargs -0 -r readlink); }
+
+for case_dir in "$here"/adapt/*/; do
+	case_dir=${case_dir%/}
+	name=$(basename "$case_dir")
+	for golden in "$case_dir"/plan-*.expected; do
+		[ -f "$golden" ] || continue
+		target=${golden##*/plan-}
+		target=${target%.expected}
+		root=$tmp/$name-$target
+		cp -a "$case_dir/root" "$root"
+		before=$(snapshot "$root")
+		"$bin" plan --target "$target" --root "$root" >"$tmp/plan" 2>"$tmp/err"
+		rc=$?
+		if [ $regen = 1 ]; then cp "$tmp/plan" "$golden"; fi
+		if [ $rc -eq 0 ] && diff -u "$golden" "$tmp/plan" >"$tmp/d"; then
+			ok "$name: plan for $target matches $(basename "$golden")"
+		else
+			fail "$name: plan for $target" "rc $rc $(cat "$tmp/err"; head -40 "$tmp/d")"
+		fi
+		[ "$(snapshot "$root")" = "$before" ] && ok "$name: plan for $target wrote nothing" ||
+			fail "$name: plan for $target" "the root changed"
+
+		"$bin" adapt --target "$target" --root "$root" >"$tmp/out" 2>"$tmp/err"
+		rc=$?
+		grep -q "^adapted for $target: [0-9]* changes*, txn 0001" "$tmp/out" && [ $rc -eq 0 ] &&
+			ok "$name: adapt for $target applied (txn 0001)" ||
+			fail "$name: adapt for $target" "rc $rc $(cat "$tmp/out" "$tmp/err")"
+		"$bin" adapt --target "$target" --root "$root" >"$tmp/out" 2>"$tmp/err"
+		grep -q "^nothing to change for $target" "$tmp/out" &&
+			ok "$name: a second adapt changes nothing" ||
+			fail "$name: second adapt" "$(cat "$tmp/out" "$tmp/err")"
+		"$bin" rollback --root "$root" >"$tmp/out" 2>"$tmp/err"
+		rc=$?
+		[ $rc -eq 0 ] && [ "$(snapshot "$root")" = "$before" ] &&
+			ok "$name: rollback restores every file, mode and link" ||
+			fail "$name: rollback" "rc $rc $(cat "$tmp/err") $(diff <(echo "$before") <(snapshot "$root") | head)"
+	done
+done
+
+# Two transactions, then back to the first.
+root=$tmp/two
+cp -a "$here/adapt/aws-debian12/root" "$root"
+"$bin" adapt --target gcp --root "$root" >/dev/null 2>&1
+after_gcp=$(snapshot "$root")
+"$bin" adapt --target azure --root "$root" >/dev/null 2>&1
+"$bin" rollback --root "$root" --to 0001 >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 0 ] && [ "$(snapshot "$root")" = "$after_gcp" ] &&
+	ok "rollback --to 0001 undoes the later azure adaptation" ||
+	fail "rollback --to" "rc $rc $(cat "$tmp/out" "$tmp/err")"
+
+# Bad input: one line on stderr, exit 1, nothing written.
+root=$tmp/bad
+cp -a "$here/adapt/aws-debian12/root" "$root"
+printf 'garbage\n' >>"$root/etc/fstab"
+before=$(snapshot "$root")
+"$bin" adapt --target gcp --root "$root" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 1 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "^cloudmove: fstab: " "$tmp/err" &&
+	[ "$(snapshot "$root")" = "$before" ] &&
+	ok "corrupt fstab: exit 1, one line ($(cat "$tmp/err")), nothing written" ||
+	fail "corrupt fstab" "rc $rc $(cat "$tmp/err")"
+"$bin" plan --target mars --root "$root" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 1 ] && grep -q "no profile for 'mars'" "$tmp/err" && ok "unknown cloud: exit 1" ||
+	fail "unknown cloud" "rc $rc $(cat "$tmp/err")"
+"$bin" plan --root "$root" >/dev/null 2>&1
+[ $? -eq 2 ] && ok "plan without --target: exit 2" || fail "plan usage" "not 2"
+
+# A root whose files point outside it: never read or written outside.
+root=$tmp/escape
+cp -a "$here/adapt/aws-debian12/root" "$root"
+rm "$root/etc/fstab"
+ln -s /etc/hostname "$root/etc/fstab"
+ln -s ../../../../../../../etc "$root/etc/modprobe.d/up"
+host_before=$(sha256sum /etc/hostname)
+"$bin" adapt --target gcp --root "$root" >"$tmp/out" 2>"$tmp/err"
+if [ "$(sha256sum /etc/hostname)" = "$host_before" ] && ! grep -q "$(head -c 20 /etc/hostname)" "$tmp/out"; then
+	ok "symlinks out of the root stay inside it (host untouched)"
+else
+	fail "symlink escape" "$(cat "$tmp/out" "$tmp/err")"
+fi
+
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
