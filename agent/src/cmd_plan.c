@@ -101,7 +101,7 @@ static int resolve_target(struct adapt_opts *o, char *buf, size_t size)
 static int print_diffs(const char *root, const struct cm_plan *plan)
 {
 	struct cm_buf old, diff;
-	char a[CM_PATH_MAX + 4], b[CM_PATH_MAX + 4];
+	char a[CM_PATH_MAX + 4], b[CM_PATH_MAX + 4], link[CM_PATH_MAX];
 	size_t i;
 	int r = 0;
 
@@ -119,6 +119,9 @@ static int print_diffs(const char *root, const struct cm_plan *plan)
 					    c->content.data ? c->content.data : "",
 					    c->content.len, have ? a : "/dev/null",
 					    b, &diff);
+		else if (c->kind == CM_CHANGE_DELETE &&
+			 cm_sysroot_readlink(root, c->path, link, sizeof(link)) >= 0)
+			r = cm_buf_printf(&diff, "remove symlink %s -> %s\n", c->path, link);
 		else if (c->kind == CM_CHANGE_DELETE && have)
 			r = cm_diff_unified(old.data, old.len, "", 0, a, "/dev/null",
 					    &diff);
