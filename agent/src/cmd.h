@@ -25,6 +25,10 @@ struct cm_detect_opts;
 int cm_detect_option(const char *cmd, const char *usage, int c,
 		     const char *arg, struct cm_detect_opts *o);
 int cm_parse_timeout(const char *s, long *out);
+/* The installed system: /sysroot in the initramfs (once the root is
+ * mounted there), / elsewhere. */
+const char *cm_installed_root(void);
+
 /* A --root must be a directory: 0 or -errno (logged). */
 int cm_check_root(const char *cmd, const char *root);
 

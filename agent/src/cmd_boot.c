@@ -44,15 +44,6 @@ static void say(const char *fmt, ...)
 	fflush(stdout);
 }
 
-/* In the initramfs the installed system is at /sysroot. */
-static const char *default_root(void)
-{
-	if (access("/etc/initrd-release", F_OK) == 0 &&
-	    access("/sysroot/etc", F_OK) == 0)
-		return "/sysroot";
-	return NULL;
-}
-
 static void read_cmdline(const char *path, struct cm_boot_opts *bo)
 {
 	char buf[CM_CMDLINE_MAX];
@@ -121,7 +112,9 @@ int cm_cmd_boot(int argc, char **argv)
 	int c;
 
 	cm_detect_opts_init(&d);
-	d.root = default_root();
+	d.root = cm_installed_root();
+	if (!strcmp(d.root, "/"))
+		d.root = NULL;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {

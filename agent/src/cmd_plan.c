@@ -33,14 +33,6 @@ struct adapt_opts {
 	int dry_run;
 };
 
-static const char *default_root(void)
-{
-	if (access("/etc/initrd-release", F_OK) == 0 &&
-	    access("/sysroot/etc", F_OK) == 0)
-		return "/sysroot";
-	return "/";
-}
-
 static int parse(int argc, char **argv, struct adapt_opts *o)
 {
 	static const struct option longopts[] = {
@@ -76,7 +68,7 @@ static int parse(int argc, char **argv, struct adapt_opts *o)
 	if (!o->target)
 		o->target = "auto";
 	if (!o->root)
-		o->root = default_root();
+		o->root = cm_installed_root();
 	if (cm_check_root(o->cmd, o->root) < 0)
 		return CM_EXIT_FAIL;
 	return 0;

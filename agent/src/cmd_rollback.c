@@ -16,6 +16,7 @@
 
 #include "adapt/txn.h"
 #include "cmd.h"
+#include "record/record.h"
 #include "log.h"
 #include "util/rootrw.h"
 
@@ -28,24 +29,6 @@ static const struct option rollback_longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 }
 };
-
-/* In the initramfs the installed system is at /sysroot. */
-static const char *default_root(void)
-{
-	if (access("/etc/initrd-release", F_OK) == 0)
-		return "/sysroot";
-	return "/";
-}
-
-static void format_time(long long t, char *out, size_t size)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!gmtime_r(&tt, &tm) ||
-	    !strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(out, size, "%lld", t);
-}
 
 static const char *kind_name(enum cm_change_kind k)
 {
@@ -74,7 +57,8 @@ static int rollback_list(const char *root)
 			       v[i].id, "?");
 			continue;
 		}
-		format_time(v[i].time, when, sizeof(when));
+		if (cm_time_format((time_t)v[i].time, when, sizeof(when)) < 0)
+			snprintf(when, sizeof(when), "%lld", (long long)v[i].time);
 		printf("%04u   %-13s %-21s %7zu  %s\n", v[i].id,
 		       cm_txn_state_name(v[i].state), when, v[i].n_changes,
 		       v[i].label);
@@ -150,7 +134,7 @@ int cm_cmd_rollback(int argc, char **argv)
 				      "--to wants a transaction id (see --list): '%s'",
 				      to);
 	if (!root)
-		root = default_root();
+		root = cm_installed_root();
 	if (cm_check_root("rollback", root) < 0)
 		return CM_EXIT_FAIL;
 	return list ? rollback_list(root) : rollback_run(root, to);

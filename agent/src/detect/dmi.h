@@ -9,7 +9,6 @@
 
 #include "facts.h"
 
-struct cm_ctx;
 
 /* root: NULL for the live system.  Always succeeds (0); what could not
  * be read is logged at debug level. */
