@@ -32,7 +32,8 @@ FUZZERS := $(patsubst agent/fuzz/fuzz_%.c,%,$(wildcard agent/fuzz/fuzz_*.c))
 FUZZ_SRCS := agent/src/detect/smbios.c agent/src/detect/facts.c \
 	agent/src/detect/cpuinfo.c agent/src/detect/detect.c \
 	agent/src/detect/mdparse.c agent/src/json.c \
-	agent/src/record/record.c agent/src/util/buf.c agent/src/net/dhcp.c \
+	agent/src/record/record.c agent/src/util/buf.c agent/src/util/file.c \
+	agent/src/net/dhcp.c \
 	agent/src/boot/cmdline.c agent/src/adapt/fstab.c agent/src/adapt/kargs.c \
 	agent/src/adapt/drivers.c agent/src/adapt/agents.c \
 	$(wildcard agent/src/clouds/*.c) agent/src/log.c

@@ -3,6 +3,8 @@
 #ifndef CM_CMD_H
 #define CM_CMD_H
 
+#include <getopt.h>
+
 #define CM_EXIT_OK	0
 #define CM_EXIT_FAIL	1
 #define CM_EXIT_USAGE	2
@@ -25,6 +27,15 @@ struct cm_detect_opts;
 int cm_detect_option(const char *cmd, const char *usage, int c,
 		     const char *arg, struct cm_detect_opts *o);
 int cm_parse_timeout(const char *s, long *out);
+
+/* Their getopt_long entries, for the commands' option tables. */
+#define CM_DETECT_LONGOPTS \
+	{ "root", required_argument, NULL, 'r' }, \
+	{ "no-metadata", no_argument, NULL, 'n' }, \
+	{ "timeout", required_argument, NULL, 't' }, \
+	{ "metadata-endpoint", required_argument, NULL, 'e' }, \
+	{ "network", required_argument, NULL, 'N' }, \
+	{ "debug", no_argument, NULL, 'd' }
 /* The installed system: /sysroot in the initramfs (once the root is
  * mounted there), / elsewhere. */
 const char *cm_installed_root(void);

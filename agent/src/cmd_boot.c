@@ -18,14 +18,11 @@
 
 #include "boot/cmdline.h"
 #include "cmd.h"
-#include "detect/metadata.h"
 #include "detect/report.h"
 #include "detect/run.h"
-#include "limits.h"
 #include "log.h"
 #include "record/events.h"
 #include "record/update.h"
-#include "util/file.h"
 
 #define BOOT_USAGE \
 	"cloudmove boot [--root SYSROOT] [--cmdline FILE] [--metadata-endpoint HOST:PORT]"
@@ -42,18 +39,6 @@ static void say(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stdout);
 	fflush(stdout);
-}
-
-static void read_cmdline(const char *path, struct cm_boot_opts *bo)
-{
-	char buf[CM_CMDLINE_MAX];
-	size_t len = 0;
-	int r;
-
-	r = cm_file_read_small(path, buf, sizeof(buf), &len);
-	if (r < 0)
-		say("warning: read %s: %s; defaults", path, strerror(-r));
-	cm_cmdline_parse(buf, r < 0 ? 0 : len, bo);
 }
 
 /* The machine is detected live (its /sys, /proc, CPUID); the record is
@@ -132,7 +117,7 @@ int cm_cmd_boot(int argc, char **argv)
 	if (optind < argc)
 		return cm_usage_error("boot", BOOT_USAGE, "unexpected argument '%s'",
 				      argv[optind]);
-	read_cmdline(cmdline, &bo);
+	cm_cmdline_read(cmdline, &bo);
 	if (bo.disabled)
 		return CM_EXIT_OK;
 	if (bo.debug)

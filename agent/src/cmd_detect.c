@@ -87,12 +87,7 @@ int cm_detect_option(const char *cmd, const char *usage, int c,
 int cm_cmd_detect(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "root", required_argument, NULL, 'r' },
-		{ "no-metadata", no_argument, NULL, 'n' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "metadata-endpoint", required_argument, NULL, 'e' },
-		{ "debug", no_argument, NULL, 'd' },
-		{ "network", required_argument, NULL, 'N' },
+		CM_DETECT_LONGOPTS,
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }

@@ -9,8 +9,6 @@
 
 #include "boot/cmdline.h"
 #include "cmd.h"
-#include "limits.h"
-#include "util/file.h"
 #include "detect/run.h"
 #include "log.h"
 #include "record/events.h"
@@ -24,12 +22,7 @@
 	"       cloudmove record export [--url URL] [--root SYSROOT] [--timeout MS]"
 
 static const struct option record_longopts[] = {
-	{ "root", required_argument, NULL, 'r' },
-	{ "no-metadata", no_argument, NULL, 'n' },
-	{ "timeout", required_argument, NULL, 't' },
-	{ "metadata-endpoint", required_argument, NULL, 'e' },
-	{ "debug", no_argument, NULL, 'd' },
-	{ "network", required_argument, NULL, 'N' },
+	CM_DETECT_LONGOPTS,
 	{ "json", no_argument, NULL, 'j' },
 	{ "url", required_argument, NULL, 'u' },
 	{ 0 }
@@ -185,12 +178,7 @@ static int url_ok(const char *url)
 /* Without --url: the kernel command line's cloudmove.metering=. */
 static const char *metering_from_cmdline(struct cm_boot_opts *bo)
 {
-	char buf[CM_CMDLINE_MAX];
-	size_t len = 0;
-
-	if (cm_file_read_small("/proc/cmdline", buf, sizeof(buf), &len) < 0)
-		len = 0;
-	cm_cmdline_parse(buf, len, bo);
+	cm_cmdline_read("/proc/cmdline", bo);
 	return bo->metering[0] ? bo->metering : NULL;
 }
 

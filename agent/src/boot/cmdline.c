@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "../clouds/clouds.h"
+#include "../limits.h"
+#include "../util/file.h"
 #include "cmdline.h"
 
 #define TIMEOUT_DEFAULT_MS 2000
@@ -192,5 +194,18 @@ int cm_cmdline_parse(const char *buf, size_t len, struct cm_boot_opts *o)
 		}
 		key_value(o, key, value);
 	}
+	return (int)o->n_warnings;
+}
+
+int cm_cmdline_read(const char *path, struct cm_boot_opts *o)
+{
+	char buf[CM_CMDLINE_MAX];
+	size_t len = 0;
+	int r;
+
+	r = cm_file_read_small(path, buf, sizeof(buf), &len);
+	cm_cmdline_parse(buf, r < 0 ? 0 : len, o);
+	if (r < 0)
+		warn(o, "read %s: %s; defaults", path, strerror(-r));
 	return (int)o->n_warnings;
 }

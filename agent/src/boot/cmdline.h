@@ -31,4 +31,8 @@ struct cm_boot_opts {
  * warnings. */
 int cm_cmdline_parse(const char *buf, size_t len, struct cm_boot_opts *o);
 
+/* Reads and parses path (/proc/cmdline); an unreadable file is a warning
+ * and the defaults.  Returns the number of warnings. */
+int cm_cmdline_read(const char *path, struct cm_boot_opts *o);
+
 #endif
