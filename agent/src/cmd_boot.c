@@ -73,7 +73,9 @@ static void export_record(const struct cm_boot_opts *bo, const char *root)
 
 	if (!bo->metering[0])
 		return;
-	if (cm_events_export(root, bo->metering, bo->timeout_ms, &res) < 0) {
+	/* One try, no backoff: before the pivot the endpoint is usually out of
+	 * reach, and cloudmove-export.service delivers once the system is up. */
+	if (cm_events_export(root, bo->metering, bo->timeout_ms, 0, &res) < 0) {
 		say("metering: export failed; events stay spooled");
 		return;
 	}

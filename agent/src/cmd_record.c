@@ -154,17 +154,16 @@ static int record_update(const struct record_opts *o)
 	char line[512];
 	int rc;
 
-	if (cm_record_location_ok(o->detect.root) < 0) {
-		fprintf(stderr, "cloudmove: record: update: /var of %s is not "
-			"mounted yet; the record is left to a later run\n",
-			o->detect.root);
-		return CM_EXIT_FAIL;
-	}
 	rc = cm_detect_run(&o->detect, &v);
 	if (rc < 0)
 		cm_warn("record: metadata: %s (verdict from DMI alone)",
 			strerror(-rc));
-	if (cm_record_update(o->detect.root, &v, line, sizeof(line)) < 0)
+	rc = cm_record_update(o->detect.root, &v, line, sizeof(line));
+	if (rc == -EXDEV)
+		fprintf(stderr, "cloudmove: record: update: /var of %s is not "
+			"mounted yet; the record is left to a later run\n",
+			o->detect.root);
+	if (rc < 0)
 		return CM_EXIT_FAIL;
 	printf("record: %s\n", line);
 	return CM_EXIT_OK;
@@ -197,7 +196,7 @@ static int record_export(const struct record_opts *o)
 		return cm_usage_error("record", RECORD_USAGE,
 				      "export: --url must be http:// or https://: '%s'",
 				      url);
-	if (cm_events_export(o->detect.root, url, o->detect.timeout_ms, &res) < 0)
+	if (cm_events_export(o->detect.root, url, o->detect.timeout_ms, 1, &res) < 0)
 		return CM_EXIT_FAIL;
 	printf("record: export to %s: %u sent, %u left in the spool, %u rejected\n",
 	       url, res.sent, res.left, res.rejected);

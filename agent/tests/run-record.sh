@@ -71,6 +71,35 @@ else fail "delivery after refusals" "rc $rc, got $got: $(cat "$tmp/out" "$tmp/er
 [ "$(wc -l <"$tmp/flaky.log")" -eq 3 ] && grep -q "0 sent" "$tmp/out" \
 	&& ok "second export sends nothing again" || fail "second export" "$(cat "$tmp/out")"
 
+# A black hole: the export gives up at its budget and keeps everything.
+dress "$root" hetzner-cloud-sys-vendor
+update
+start_receiver hole --hang
+t0=$(date +%s%N)
+"$bin" record export --root "$root" --url "http://127.0.0.1:$port/events" --timeout 1500 >"$tmp/out" 2>"$tmp/err"
+rc=$? ms=$((($(date +%s%N) - t0) / 1000000))
+n=$(ls "$spool"/*.json 2>/dev/null | wc -l)
+[ $rc -eq 1 ] && [ $ms -lt 2500 ] && [ "$n" -eq 2 ] \
+	&& ok "black-hole endpoint: export gives up at its budget ($ms ms for 1500), 2 events kept" \
+	|| fail "black-hole export" "rc $rc, $ms ms, $n spooled: $(cat "$tmp/err")"
+
+# At boot: one try, no backoff, whatever the endpoint does; the boot goes on.
+boot_with() {	# boot_with URL -> rc, ms
+	printf 'root=UUID=x ro cloudmove.metering=%s rd.cloudmove.timeout=1000\n' "$1" >"$tmp/cmdline"
+	t0=$(date +%s%N)
+	"$bin" boot --root "$root" --cmdline "$tmp/cmdline" --metadata-endpoint 127.0.0.1:9 >"$tmp/out" 2>"$tmp/err"
+	rc=$? ms=$((($(date +%s%N) - t0) / 1000000))
+}
+boot_with "http://127.0.0.1:9/events"
+[ $rc -eq 0 ] && [ $ms -lt 500 ] && grep -qE "^cloudmove: metering: 0 event\(s\) sent, [1-9][0-9]* left spooled" "$tmp/out" \
+	&& ok "boot, endpoint refused: no retries ($ms ms), events stay spooled, exit 0" \
+	|| fail "boot, refused endpoint" "rc $rc, $ms ms: $(cat "$tmp/out" "$tmp/err")"
+boot_with "http://127.0.0.1:$port/events"
+[ $rc -eq 0 ] && [ $ms -lt 2000 ] && grep -q "^cloudmove: metering: 0 event(s) sent" "$tmp/out" \
+	&& ok "boot, black-hole endpoint: bounded by rd.cloudmove.timeout ($ms ms for 1000), exit 0" \
+	|| fail "boot, black-hole endpoint" "rc $rc, $ms ms: $(cat "$tmp/out" "$tmp/err")"
+rm -f "$spool"/*.json
+
 dress "$root" azure-chassis-wott
 update
 start_receiver refusing --status 400

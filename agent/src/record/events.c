@@ -255,7 +255,7 @@ static void reject(const char *dir, const char *name)
 }
 
 int cm_events_export(const char *root, const char *url, long deadline_ms,
-		     struct cm_export_result *res)
+		     int retry, struct cm_export_result *res)
 {
 	char dir[CM_PATH_MAX], path[CM_PATH_MAX], why[128] = "";
 	struct timespec t0;
@@ -313,6 +313,8 @@ int cm_events_export(const char *root, const char *url, long deadline_ms,
 			continue;
 		}
 		res->failed++;
+		if (!retry)
+			break;
 		cm_debug("record: %s: %s; retry in %ld ms", url, why, backoff);
 		if (backoff >= deadline_ms - ms_since(&t0))
 			break;

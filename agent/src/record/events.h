@@ -27,9 +27,12 @@ struct cm_export_result {
 	unsigned sent, failed, left, rejected;
 };
 
-/* Delivers the spool to url (POST, one event per request), oldest first,
- * retrying with backoff until deadline_ms; what is left stays spooled. */
+/* Delivers the spool to url (POST, one event per request), oldest first;
+ * with retry, failures are retried with backoff until deadline_ms,
+ * without, the first failure ends the run (the boot path: no network
+ * there is the normal case, not a reason to wait).  What is left stays
+ * spooled. */
 int cm_events_export(const char *root, const char *url, long deadline_ms,
-		     struct cm_export_result *res);
+		     int retry, struct cm_export_result *res);
 
 #endif

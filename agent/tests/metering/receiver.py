@@ -6,13 +6,15 @@ and keeps what it got in a JSON-lines file.
   receiver.py --port-file F --log FILE [--fail-first N] [--status CODE]
 
 --fail-first N answers 503 to the first N requests (a receiver with passing
-trouble); --status CODE answers CODE to every request (e.g. 400: refused).
+trouble); --status CODE answers CODE to every request (e.g. 400: refused);
+--hang reads each request and never answers (a black hole).
 Every received event is one line in --log: {"id":..., "type":..., "valid":
 bool, "problem": str, "duplicate": bool}.  Loopback only."""
 import argparse
 import json
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 REQUIRED = ("specversion", "id", "source", "type")
@@ -48,6 +50,9 @@ class Handler(BaseHTTPRequestHandler):
         srv = self.server
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(min(n, 1 << 20))
+        if srv.hang:
+            time.sleep(3600)
+            return
         with srv.lock:
             srv.requests += 1
             nth = srv.requests
@@ -78,6 +83,7 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--fail-first", type=int, default=0)
     ap.add_argument("--status", type=int, default=0)
+    ap.add_argument("--hang", action="store_true")
     a = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
     srv.daemon_threads = True
@@ -87,6 +93,7 @@ def main():
     srv.log = a.log
     srv.fail_first = a.fail_first
     srv.status = a.status
+    srv.hang = a.hang
     if a.port_file:
         with open(a.port_file + ".tmp", "w") as f:
             f.write(str(srv.server_address[1]))
