@@ -1,7 +1,15 @@
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "../log.h"
 #include "agents.h"
+#include "rewrite.h"
+#include "sysroot.h"
 
 static int blank(char c)
 {
@@ -121,4 +129,129 @@ int cm_unit_install_targets(const char *buf, size_t len,
 		}
 	}
 	return (int)count;
+}
+
+static const char *const unit_dirs[] = {
+	"/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system",
+	NULL,
+};
+
+/* Where the unit's file is (a mask, /etc -> /dev/null, is reported in
+ * *masked); 0 found, -ENOENT not installed. */
+static int find_unit(const char *sysroot, const char *name, char *path,
+		     size_t size, int *masked)
+{
+	char link[CM_PATH_MAX];
+	struct stat st;
+	size_t i;
+
+	*masked = 0;
+	for (i = 0; unit_dirs[i]; i++) {
+		snprintf(path, size, "%s/%s", unit_dirs[i], name);
+		if (cm_sysroot_lstat(sysroot, path, &st) < 0)
+			continue;
+		if (S_ISLNK(st.st_mode) &&
+		    cm_sysroot_readlink(sysroot, path, link, sizeof(link)) >= 0 &&
+		    !strcmp(link, "/dev/null")) {
+			*masked = 1;
+			continue;
+		}
+		if (S_ISREG(st.st_mode))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+static int enable_unit(const char *sysroot, const char *unit, const char *cloud,
+		       struct cm_plan *plan, struct cm_adapt_report *rep)
+{
+	char name[CM_UNIT_NAME_MAX], path[CM_PATH_MAX], link[CM_PATH_MAX];
+	char have[CM_PATH_MAX], why[192];
+	char targets[CM_UNIT_TARGETS_MAX][CM_UNIT_NAME_MAX];
+	char kinds[CM_UNIT_TARGETS_MAX];
+	struct cm_buf b;
+	int i, n, masked, r = 0;
+
+	snprintf(name, sizeof(name), "%s.service", unit);
+	if (find_unit(sysroot, name, path, sizeof(path), &masked) < 0) {
+		cm_adapt_note(rep, "agents: %s is not installed; not enabled", name);
+		return 0;
+	}
+	snprintf(why, sizeof(why), "%s: its guest agent %s enabled", cloud, name);
+	if (masked) {
+		snprintf(link, sizeof(link), "/etc/systemd/system/%s", name);
+		r = cm_plan_delete(plan, "agents", link, why);
+		if (r < 0)
+			return r;
+	}
+	cm_buf_init(&b, CM_UNIT_MAX);
+	r = cm_sysroot_read(sysroot, path, &b);
+	n = r < 0 ? r : cm_unit_install_targets(b.data, b.len, targets, kinds,
+						  CM_UNIT_TARGETS_MAX);
+	cm_buf_free(&b);
+	if (n < 0) {
+		cm_adapt_note(rep, "agents: %s%s: cannot read its [Install] section (%s)",
+		     sysroot, path, strerror(-n));
+		return 0;
+	}
+	for (i = 0; r >= 0 && i < n; i++) {
+		snprintf(link, sizeof(link), "/etc/systemd/system/%s.%s/%s",
+			 targets[i], kinds[i] == 'r' ? "requires" : "wants", name);
+		if (cm_sysroot_readlink(sysroot, link, have, sizeof(have)) >= 0 &&
+		    !strcmp(have, path))
+			continue;
+		r = cm_plan_symlink(plan, "agents", link, path, why);
+	}
+	return r < 0 ? r : 0;
+}
+
+static int disable_unit(const char *sysroot, const char *unit, const char *cloud,
+			struct cm_plan *plan)
+{
+	char name[CM_UNIT_NAME_MAX], link[CM_PATH_MAX], why[192];
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd, r = 0;
+
+	snprintf(name, sizeof(name), "%s.service", unit);
+	fd = cm_sysroot_open(sysroot, "/etc/systemd/system", O_RDONLY | O_DIRECTORY, 0);
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : fd;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	snprintf(why, sizeof(why), "%s: another cloud's agent %s disabled", cloud,
+		 name);
+	while (r >= 0 && (de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+
+		if (!((l > 6 && !strcmp(de->d_name + l - 6, ".wants")) ||
+		      (l > 9 && !strcmp(de->d_name + l - 9, ".requires"))))
+			continue;
+		if (snprintf(link, sizeof(link), "/etc/systemd/system/%s/%s",
+			     de->d_name, name) >= (int)sizeof(link))
+			continue;
+		if (cm_sysroot_lstat(sysroot, link, &st) == 0 && S_ISLNK(st.st_mode))
+			r = cm_plan_delete(plan, "agents", link, why);
+	}
+	closedir(d);
+	return r;
+}
+
+int cm_agents_plan(const char *sysroot, const struct cm_profile_rt *p,
+		       struct cm_plan *plan, struct cm_adapt_report *rep)
+{
+	unsigned i;
+	int r = 0;
+
+	for (i = 0; r >= 0 && i < p->agents_disable.n; i++)
+		r = disable_unit(sysroot, p->agents_disable.v[i], p->name, plan);
+	for (i = 0; r >= 0 && i < p->agents_enable.n; i++)
+		r = enable_unit(sysroot, p->agents_enable.v[i], p->name, plan, rep);
+	if (r < 0)
+		cm_err(r, "agents: %s/etc/systemd/system", sysroot);
+	return r < 0 ? r : 0;
 }

@@ -18,4 +18,12 @@
 int cm_unit_install_targets(const char *buf, size_t len,
 			    char out[][CM_UNIT_NAME_MAX], char *kind, size_t max);
 
+struct cm_profile_rt;
+struct cm_plan;
+struct cm_adapt_report;
+
+/* The rewriter (see rewrite.h): adds what profile p needs to plan. */
+int cm_agents_plan(const char *sysroot, const struct cm_profile_rt *p,
+		  struct cm_plan *plan, struct cm_adapt_report *rep);
+
 #endif

@@ -1,7 +1,15 @@
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "../log.h"
 #include "drivers.h"
+#include "rewrite.h"
+#include "sysroot.h"
 
 /* Module names: dashes and underscores are the same to modprobe. */
 static int same_module(const char *a, size_t alen, const char *b)
@@ -169,4 +177,87 @@ int cm_drivers_unblacklist(const char *buf, size_t len,
 	if (r == 0 && !out->data)
 		r = cm_buf_add(out, "", 0);
 	return r < 0 ? r : count;
+}
+
+static int plan_modprobe_dir(const char *sysroot, const char *const *drv,
+			     size_t n, const char *cloud, struct cm_plan *plan)
+{
+	char path[CM_PATH_MAX], why[192];
+	struct cm_buf old, new;
+	struct dirent *de;
+	DIR *d;
+	int fd, r = 0;
+
+	fd = cm_sysroot_open(sysroot, "/etc/modprobe.d", O_RDONLY | O_DIRECTORY, 0);
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : cm_err(fd, "open %s/etc/modprobe.d", sysroot);
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return cm_err(-errno, "read %s/etc/modprobe.d", sysroot);
+	}
+	cm_buf_init(&old, CM_MODPROBE_MAX);
+	cm_buf_init(&new, 2 * CM_MODPROBE_MAX);
+	snprintf(why, sizeof(why), "%s boots from these drivers: not blacklisted",
+		 cloud);
+	while (r >= 0 && (de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+
+		if (l < 6 || strcmp(de->d_name + l - 5, ".conf"))
+			continue;
+		if (snprintf(path, sizeof(path), "/etc/modprobe.d/%s",
+			     de->d_name) >= (int)sizeof(path))
+			continue;
+		if (cm_rewrite_read(sysroot, path, &old) <= 0)
+			continue;
+		r = cm_drivers_unblacklist(old.data, old.len, drv, n, &new);
+		if (r > 0)
+			r = cm_rewrite_if_changed(plan, sysroot, "drivers", path, &old,
+					    1, &new, why);
+	}
+	closedir(d);
+	cm_buf_free(&old);
+	cm_buf_free(&new);
+	return r < 0 ? r : 0;
+}
+
+int cm_drivers_plan(const char *sysroot, const struct cm_profile_rt *p,
+			struct cm_plan *plan, struct cm_adapt_report *rep)
+{
+	const char *drv[CM_REWRITE_LIST_MAX];
+	struct cm_buf old, new;
+	struct stat st;
+	size_t n = cm_rewrite_items(&p->storage_drivers, &p->net_drivers, drv);
+	char why[192];
+	int r = 0, existed;
+
+	if (!n)
+		return 0;
+	cm_buf_init(&old, CM_MODPROBE_MAX);
+	cm_buf_init(&new, 2 * CM_MODPROBE_MAX);
+	snprintf(why, sizeof(why), "%s: its storage and network drivers in "
+		 "every initramfs", p->name);
+	if (cm_sysroot_lstat(sysroot, "/etc/dracut.conf.d", &st) == 0) {
+		existed = cm_rewrite_read(sysroot, CM_DRIVERS_CONF, &old);
+		r = existed < 0 ? existed :
+		    cm_drivers_dracut_conf(p->name, drv, n, &new);
+		if (r >= 0)
+			r = cm_rewrite_if_changed(plan, sysroot, "drivers", CM_DRIVERS_CONF,
+					    &old, existed, &new, why);
+	}
+	if (r >= 0 && cm_rewrite_read(sysroot, "/etc/initramfs-tools/modules", &old) > 0) {
+		r = cm_drivers_initramfs_tools(old.data, old.len, drv, n, &new);
+		if (r > 0)
+			r = cm_rewrite_if_changed(plan, sysroot, "drivers",
+					    "/etc/initramfs-tools/modules", &old, 1,
+					    &new, why);
+	}
+	if (r >= 0)
+		r = plan_modprobe_dir(sysroot, drv, n, p->name, plan);
+	if (r >= 0)
+		cm_adapt_note(rep, "drivers: the initramfs images themselves are rebuilt by "
+		     "the boot integration (not by adapt yet)");
+	cm_buf_free(&old);
+	cm_buf_free(&new);
+	return r < 0 ? r : 0;
 }

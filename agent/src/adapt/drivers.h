@@ -31,4 +31,12 @@ int cm_drivers_unblacklist(const char *buf, size_t len,
 			   const char *const *drivers, size_t n,
 			   struct cm_buf *out);
 
+struct cm_profile_rt;
+struct cm_plan;
+struct cm_adapt_report;
+
+/* The rewriter (see rewrite.h): adds what profile p needs to plan. */
+int cm_drivers_plan(const char *sysroot, const struct cm_profile_rt *p,
+		  struct cm_plan *plan, struct cm_adapt_report *rep);
+
 #endif

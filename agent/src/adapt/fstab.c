@@ -4,8 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "../log.h"
 #include "fstab.h"
+#include "rewrite.h"
+#include "sysroot.h"
 
 #define FSTAB_FIELDS 6
 
@@ -231,4 +235,46 @@ int cm_fstab_resolve_blkid(void *ctx, const char *dev, char *out, size_t size)
 		return 0;
 	}
 	return -ENOENT;
+}
+
+int cm_fstab_plan(const char *sysroot, const struct cm_profile_rt *p,
+		      struct cm_plan *plan, struct cm_adapt_report *rep)
+{
+	struct cm_fstab_opts o = {
+		.data_nofail = p->fstab_nofail,
+		.device_timeout_s = (int)p->fstab_device_timeout,
+		.swap = !p->no_swap_on_os_disk,
+	};
+	struct cm_fstab_result res;
+	struct cm_buf old, new;
+	char why[192];
+	int r;
+
+	cm_buf_init(&old, CM_FSTAB_MAX);
+	cm_buf_init(&new, 2 * CM_FSTAB_MAX);
+	r = cm_rewrite_read(sysroot, "/etc/fstab", &old);
+	if (r <= 0) {
+		if (r == 0)
+			cm_adapt_note(rep, "fstab: the root has no /etc/fstab");
+		goto out;
+	}
+	r = cm_fstab_rewrite(old.data, old.len, &o,
+			     p->fstab_by_uuid ? cm_fstab_resolve_blkid : NULL,
+			     NULL, &new, &res);
+	if (r < 0) {
+		cm_err(r, "fstab: %s/etc/fstab", sysroot);
+		goto out;
+	}
+	if (res.unresolved)
+		cm_adapt_note(rep, "fstab: %u device name(s) could not be resolved to a "
+		     "UUID here (first: %s); left as they are", res.unresolved,
+		     res.unresolved_dev[0]);
+	snprintf(why, sizeof(why), "%s: %u device name(s) to UUID/LABEL, %u data "
+		 "mount(s) nofail, %u swap entr%s off", p->name, res.renamed,
+		 res.nofail, res.swap_off, res.swap_off == 1 ? "y" : "ies");
+	r = cm_rewrite_if_changed(plan, sysroot, "fstab", "/etc/fstab", &old, 1, &new, why);
+out:
+	cm_buf_free(&old);
+	cm_buf_free(&new);
+	return r;
 }

@@ -41,4 +41,12 @@ int cm_fstab_unstable_device(const char *spec);
 /* A resolver for the live system's block devices (libblkid). */
 int cm_fstab_resolve_blkid(void *ctx, const char *dev, char *out, size_t size);
 
+struct cm_profile_rt;
+struct cm_plan;
+struct cm_adapt_report;
+
+/* The rewriter (see rewrite.h): adds what profile p needs to plan. */
+int cm_fstab_plan(const char *sysroot, const struct cm_profile_rt *p,
+		  struct cm_plan *plan, struct cm_adapt_report *rep);
+
 #endif

@@ -2,8 +2,12 @@
 #include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "../log.h"
 #include "kargs.h"
+#include "rewrite.h"
+#include "sysroot.h"
 
 #define ARGS_MAX 256
 
@@ -267,4 +271,62 @@ int cm_kargs_grub_cfg(const char *buf, size_t len, const struct cm_kargs_edit *e
 	if (r == 0 && !out->data)
 		r = cm_buf_add(out, "", 0);
 	return r < 0 ? r : changes;
+}
+
+typedef int (*kargs_fn)(const char *, size_t, const struct cm_kargs_edit *,
+			struct cm_buf *);
+
+static int plan_kargs_file(const char *sysroot, const char *path, kargs_fn f,
+			   const struct cm_kargs_edit *e, const char *cloud,
+			   struct cm_plan *plan)
+{
+	struct cm_buf old, new;
+	char why[192];
+	int r;
+
+	cm_buf_init(&old, CM_GRUB_CFG_MAX);
+	cm_buf_init(&new, 2 * CM_GRUB_CFG_MAX);
+	r = cm_rewrite_read(sysroot, path, &old);
+	if (r <= 0)
+		goto out;
+	r = f(old.data, old.len, e, &new);
+	if (r < 0) {
+		cm_err(r, "kernel arguments: %s%s", sysroot, path);
+		goto out;
+	}
+	snprintf(why, sizeof(why), "%s: kernel arguments the cloud needs "
+		 "(console, timeouts) added, others' removed", cloud);
+	r = cm_rewrite_if_changed(plan, sysroot, "boot", path, &old, 1, &new, why);
+out:
+	cm_buf_free(&old);
+	cm_buf_free(&new);
+	return r;
+}
+
+int cm_kargs_plan(const char *sysroot, const struct cm_profile_rt *p,
+		      struct cm_plan *plan, struct cm_adapt_report *rep)
+{
+	const char *add[CM_REWRITE_LIST_MAX], *rm[CM_REWRITE_LIST_MAX];
+	struct cm_kargs_edit e;
+	struct stat st;
+	int r;
+
+	e.add = add;
+	e.n_add = cm_rewrite_items(&p->kargs_add, NULL, add);
+	e.remove = rm;
+	e.n_remove = cm_rewrite_items(&p->kargs_remove, NULL, rm);
+	if (!e.n_add && !e.n_remove)
+		return 0;
+	if (cm_sysroot_lstat(sysroot, "/etc/default/grub", &st) < 0 &&
+	    cm_sysroot_lstat(sysroot, "/boot/grub/grub.cfg", &st) < 0) {
+		cm_adapt_note(rep, "boot: no GRUB configuration found; kernel arguments "
+		     "not changed");
+		return 0;
+	}
+	r = plan_kargs_file(sysroot, "/etc/default/grub", cm_kargs_grub_default,
+			    &e, p->name, plan);
+	if (r == 0)
+		r = plan_kargs_file(sysroot, "/boot/grub/grub.cfg",
+				    cm_kargs_grub_cfg, &e, p->name, plan);
+	return r;
 }

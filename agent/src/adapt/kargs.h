@@ -37,4 +37,12 @@ int cm_kargs_grub_default(const char *buf, size_t len,
 int cm_kargs_grub_cfg(const char *buf, size_t len, const struct cm_kargs_edit *e,
 		      struct cm_buf *out);
 
+struct cm_profile_rt;
+struct cm_plan;
+struct cm_adapt_report;
+
+/* The rewriter (see rewrite.h): adds what profile p needs to plan. */
+int cm_kargs_plan(const char *sysroot, const struct cm_profile_rt *p,
+		  struct cm_plan *plan, struct cm_adapt_report *rep);
+
 #endif
