@@ -35,7 +35,7 @@ FUZZ_SRCS := agent/src/detect/smbios.c agent/src/detect/facts.c \
 	agent/src/record/record.c agent/src/util/buf.c agent/src/util/file.c \
 	agent/src/net/dhcp.c \
 	agent/src/boot/cmdline.c agent/src/adapt/fstab.c agent/src/adapt/kargs.c \
-	agent/src/adapt/drivers.c agent/src/adapt/agents.c \
+	agent/src/adapt/drivers.c agent/src/adapt/agents.c agent/src/adapt/devmap.c \
 	agent/src/adapt/rewrite.c agent/src/adapt/plan.c agent/src/adapt/sysroot.c \
 	$(wildcard agent/src/clouds/*.c) agent/src/log.c
 FUZZ_SRCS += agent/src/profiles/profile.c agent/src/profiles/conf.c

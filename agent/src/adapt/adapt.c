@@ -2,15 +2,15 @@
 
 #include "adapt.h"
 #include "agents.h"
+#include "boot.h"
 #include "drivers.h"
 #include "fstab.h"
-#include "kargs.h"
 #include "rewrite.h"
 
 /* Every rewriter, in the order their changes appear in a plan. */
 static const cm_rewriter_fn rewriters[] = {
 	cm_fstab_plan,
-	cm_kargs_plan,
+	cm_boot_plan,
 	cm_drivers_plan,
 	cm_agents_plan,
 };

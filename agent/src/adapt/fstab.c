@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "../log.h"
+#include "devmap.h"
 #include "fstab.h"
 #include "rewrite.h"
 #include "sysroot.h"
@@ -133,7 +134,10 @@ static int rewrite_entry(const char *line, size_t len, const struct span *f,
 		return r < 0 ? r : add_span(out, line, 0, len);
 	}
 	if (cm_fstab_unstable_device(spec)) {
-		if (resolve && resolve(ctx, spec, stable, sizeof(stable)) == 0) {
+		if (o->root && o->root[0] && !strcmp(file, "/")) {
+			snprintf(stable, sizeof(stable), "%s", o->root);
+			rename_it = 1;
+		} else if (resolve && resolve(ctx, spec, stable, sizeof(stable)) == 0) {
 			rename_it = 1;
 		} else {
 			if (res->unresolved < 4)
@@ -246,10 +250,13 @@ int cm_fstab_plan(const char *sysroot, const struct cm_profile_rt *p,
 		.swap = !p->no_swap_on_os_disk,
 	};
 	struct cm_fstab_result res;
+	struct cm_devmap map;
 	struct cm_buf old, new;
 	char why[192];
 	int r;
 
+	cm_devmap_load(sysroot, &map);
+	o.root = map.root;
 	cm_buf_init(&old, CM_FSTAB_MAX);
 	cm_buf_init(&new, 2 * CM_FSTAB_MAX);
 	r = cm_rewrite_read(sysroot, "/etc/fstab", &old);
@@ -259,16 +266,17 @@ int cm_fstab_plan(const char *sysroot, const struct cm_profile_rt *p,
 		goto out;
 	}
 	r = cm_fstab_rewrite(old.data, old.len, &o,
-			     p->fstab_by_uuid ? cm_fstab_resolve_blkid : NULL,
-			     NULL, &new, &res);
+			     p->fstab_by_uuid ? cm_devmap_resolve : NULL,
+			     &map, &new, &res);
 	if (r < 0) {
 		cm_err(r, "fstab: %s/etc/fstab", sysroot);
 		goto out;
 	}
 	if (res.unresolved)
-		cm_adapt_note(rep, "fstab: %u device name(s) could not be resolved to a "
-		     "UUID here (first: %s); left as they are", res.unresolved,
-		     res.unresolved_dev[0]);
+		cm_adapt_note(rep, "fstab: %u device name(s) not known by UUID or "
+			      "LABEL (first: %s: not present here, not recorded "
+			      "in the root); left as they are", res.unresolved,
+			      res.unresolved_dev[0]);
 	snprintf(why, sizeof(why), "%s: %u device name(s) to UUID/LABEL, %u data "
 		 "mount(s) nofail, %u swap entr%s off", p->name, res.renamed,
 		 res.nofail, res.swap_off, res.swap_off == 1 ? "y" : "ies");

@@ -16,6 +16,8 @@ struct cm_fstab_opts {
 	int data_nofail;		/* nofail on data (non-system) mounts */
 	int device_timeout_s;		/* with it: x-systemd.device-timeout */
 	int swap;			/* 0: swap entries are commented out */
+	const char *root;		/* the root fs's stable name ("UUID=..."),
+					   for an unstable "/" entry; or NULL */
 };
 
 /* Maps an unstable device path to "UUID=..."/"LABEL=..."; 0 found,

@@ -86,9 +86,39 @@ static int present(const struct arg *v, size_t n, const char *want)
 	return 0;
 }
 
+/* root=/dev/xvda1 -> root=UUID=...: 1 renamed into name (NUL-ended),
+ * 0 left as it is. */
+static int stable_device_arg(const struct arg *a, const struct cm_kargs_edit *e,
+			     char *name, size_t size)
+{
+	static const char *const keys[] = { "root=", "resume=", NULL };
+	char dev[CM_KARGS_MAX + 1], stable[256];
+	size_t k, kl;
+
+	if (!e->root && !e->resolve)
+		return 0;
+	for (k = 0; keys[k]; k++) {
+		kl = strlen(keys[k]);
+		if (a->len > kl && !memcmp(a->p, keys[k], kl))
+			break;
+	}
+	if (!keys[k])
+		return 0;
+	memcpy(dev, a->p + kl, a->len - kl);
+	dev[a->len - kl] = '\0';
+	if (!cm_fstab_unstable_device(dev))
+		return 0;
+	if (k == 0 && e->root && e->root[0])
+		snprintf(stable, sizeof(stable), "%s", e->root);
+	else if (!e->resolve || e->resolve(e->ctx, dev, stable, sizeof(stable)) < 0)
+		return 0;
+	return snprintf(name, size, "%s%s", keys[k], stable) < (int)size;
+}
+
 int cm_kargs_apply(const char *args, size_t len, const struct cm_kargs_edit *e,
 		   struct cm_buf *out)
 {
+	char renamed[CM_KARGS_MAX + 1];
 	struct arg v[ARGS_MAX];
 	size_t n, i;
 	int changes = 0, r = 0, first = 1;
@@ -106,11 +136,15 @@ int cm_kargs_apply(const char *args, size_t len, const struct cm_kargs_edit *e,
 		}
 		if (!first)
 			r = cm_buf_add(out, " ", 1);
-		if (r == 0)
+		if (r == 0 && stable_device_arg(&v[i], e, renamed, sizeof(renamed))) {
+			r = cm_buf_addstr(out, renamed);
+			changes++;
+		} else if (r == 0) {
 			r = cm_buf_add(out, v[i].p, v[i].len);
+		}
 		first = 0;
 	}
-	for (i = 0; r == 0 && i < e->n_add; i++) {
+	for (i = 0; r == 0 && !e->no_append && i < e->n_add; i++) {
 		if (present(v, n, e->add[i]))
 			continue;
 		if (!first)
@@ -157,13 +191,34 @@ done:
 	return r;
 }
 
-int cm_kargs_grub_default(const char *buf, size_t len,
-			  const struct cm_kargs_edit *e, struct cm_buf *out)
+/* KEY="..." or KEY='...' at the start of a line: the value's bounds. */
+static int grub_assignment(const char *p, size_t n, const char *key,
+			   size_t *vstart, size_t *vend)
 {
-	static const char key[] = "GRUB_CMDLINE_LINUX_DEFAULT=\"";
+	size_t kl = strlen(key);
+	const char *close;
+
+	if (n < kl + 2 || memcmp(p, key, kl) || p[kl] != '=' ||
+	    (p[kl + 1] != '"' && p[kl + 1] != '\''))
+		return 0;
+	close = memchr(p + kl + 2, p[kl + 1], n - kl - 2);
+	if (!close)
+		return 0;
+	*vstart = kl + 2;
+	*vend = (size_t)(close - p);
+	return 1;
+}
+
+int cm_kargs_grub_vars(const char *buf, size_t len,
+		       const struct cm_kargs_edit *e, int add_here,
+		       struct cm_buf *out)
+{
+	static const char dflt[] = "GRUB_CMDLINE_LINUX_DEFAULT";
+	struct cm_kargs_edit keep = *e;
 	const char *p = buf, *end = buf + len;
 	int changes = 0, seen = 0, r = 0;
 
+	keep.no_append = 1;
 	if (len > CM_GRUB_CFG_MAX)
 		return -EMSGSIZE;
 	if (memchr(buf, '\0', len))
@@ -172,34 +227,41 @@ int cm_kargs_grub_default(const char *buf, size_t len,
 	while (r == 0 && p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		size_t n = eol ? (size_t)(eol - p) + 1 : (size_t)(end - p);
-		const char *close;
+		size_t vs, ve;
 
-		if (!seen && n > sizeof(key) - 1 && !memcmp(p, key, sizeof(key) - 1) &&
-		    (close = memchr(p + sizeof(key) - 1, '"', n - (sizeof(key) - 1)))) {
+		if (grub_assignment(p, n, dflt, &vs, &ve)) {
 			seen = 1;
-			r = edit_assignment(p, n, sizeof(key) - 1, (size_t)(close - p),
-					    e, out, &changes);
+			r = edit_assignment(p, n, vs, ve, add_here ? e : &keep,
+					    out, &changes);
+		} else if (grub_assignment(p, n, "GRUB_CMDLINE_LINUX", &vs, &ve)) {
+			r = edit_assignment(p, n, vs, ve, &keep, out, &changes);
 		} else {
 			r = add_bytes(out, p, n);
 		}
 		p += n;
 	}
-	if (r == 0 && !seen && e->n_add) {
+	if (r == 0 && !seen && add_here && e->n_add) {
 		struct cm_buf args;
 
 		cm_buf_init(&args, CM_KARGS_MAX * 2);
 		r = cm_kargs_apply("", 0, e, &args);
 		if (r > 0) {
 			changes += r;
-			r = cm_buf_printf(out, "%s%s%s\"\n",
+			r = cm_buf_printf(out, "%s%s=\"%s\"\n",
 					  len && buf[len - 1] != '\n' ? "\n" : "",
-					  key, args.data);
+					  dflt, args.data);
 		}
 		cm_buf_free(&args);
 	}
 	if (r == 0 && !out->data)
 		r = cm_buf_add(out, "", 0);
 	return r < 0 ? r : changes;
+}
+
+int cm_kargs_grub_default(const char *buf, size_t len,
+			  const struct cm_kargs_edit *e, struct cm_buf *out)
+{
+	return cm_kargs_grub_vars(buf, len, e, 1, out);
 }
 
 /* "\tlinux\t/vmlinuz-6.1 root=UUID=x ro quiet": args after the path. */
@@ -273,60 +335,93 @@ int cm_kargs_grub_cfg(const char *buf, size_t len, const struct cm_kargs_edit *e
 	return r < 0 ? r : changes;
 }
 
-typedef int (*kargs_fn)(const char *, size_t, const struct cm_kargs_edit *,
-			struct cm_buf *);
-
-static int plan_kargs_file(const char *sysroot, const char *path, kargs_fn f,
-			   const struct cm_kargs_edit *e, const char *cloud,
-			   struct cm_plan *plan)
+/* Edits the arguments after a keyword at the start of lines ("options"
+ * in a BLS entry, "kernelopts=" in grubenv, "" for a whole-line file). */
+static int edit_lines(const char *buf, size_t len, const char *kw,
+		      const struct cm_kargs_edit *e, struct cm_buf *out)
 {
-	struct cm_buf old, new;
-	char why[192];
-	int r;
+	const char *p = buf, *end = buf + len;
+	size_t kl = strlen(kw);
+	int changes = 0, r = 0;
 
-	cm_buf_init(&old, CM_GRUB_CFG_MAX);
-	cm_buf_init(&new, 2 * CM_GRUB_CFG_MAX);
-	r = cm_rewrite_read(sysroot, path, &old);
-	if (r <= 0)
-		goto out;
-	r = f(old.data, old.len, e, &new);
-	if (r < 0) {
-		cm_err(r, "kernel arguments: %s%s", sysroot, path);
-		goto out;
+	if (len > CM_GRUB_CFG_MAX)
+		return -EMSGSIZE;
+	if (memchr(buf, '\0', len))
+		return -EBADMSG;
+	cm_buf_reset(out);
+	while (r == 0 && p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		size_t n = eol ? (size_t)(eol - p) + 1 : (size_t)(end - p);
+		size_t vend = eol ? n - 1 : n, vs = kl;
+
+		if (vend >= kl && !memcmp(p, kw, kl) &&
+		    (!kl || kw[kl - 1] == '=' || (vend > kl && (p[kl] == ' ' || p[kl] == '\t')))) {
+			while (vs < vend && (p[vs] == ' ' || p[vs] == '\t'))
+				vs++;
+			r = edit_assignment(p, n, vs, vend, e, out, &changes);
+		} else {
+			r = add_bytes(out, p, n);
+		}
+		p += n;
 	}
-	snprintf(why, sizeof(why), "%s: kernel arguments the cloud needs "
-		 "(console, timeouts) added, others' removed", cloud);
-	r = cm_rewrite_if_changed(plan, sysroot, "boot", path, &old, 1, &new, why);
-out:
-	cm_buf_free(&old);
-	cm_buf_free(&new);
-	return r;
+	if (r == 0 && !out->data)
+		r = cm_buf_add(out, "", 0);
+	return r < 0 ? r : changes;
 }
 
-int cm_kargs_plan(const char *sysroot, const struct cm_profile_rt *p,
-		      struct cm_plan *plan, struct cm_adapt_report *rep)
+int cm_kargs_bls_entry(const char *buf, size_t len,
+		       const struct cm_kargs_edit *e, struct cm_buf *out)
 {
-	const char *add[CM_REWRITE_LIST_MAX], *rm[CM_REWRITE_LIST_MAX];
-	struct cm_kargs_edit e;
-	struct stat st;
+	return edit_lines(buf, len, "options", e, out);
+}
+
+int cm_kargs_cmdline_file(const char *buf, size_t len,
+			  const struct cm_kargs_edit *e, struct cm_buf *out)
+{
+	const char *eol = memchr(buf, '\n', len);
+
+	/* One line of arguments; anything after it is not ours. */
+	if (eol && (size_t)(eol - buf) + 1 < len)
+		return -EBADMSG;
+	return edit_lines(buf, len, "", e, out);
+}
+
+#define GRUBENV_SIZE 1024
+#define GRUBENV_HEADER "# GRUB Environment Block\n"
+
+int cm_kargs_grubenv(const char *buf, size_t len, const struct cm_kargs_edit *e,
+		     struct cm_buf *out)
+{
+	size_t used = len;
 	int r;
 
-	e.add = add;
-	e.n_add = cm_rewrite_items(&p->kargs_add, NULL, add);
-	e.remove = rm;
-	e.n_remove = cm_rewrite_items(&p->kargs_remove, NULL, rm);
-	if (!e.n_add && !e.n_remove)
-		return 0;
-	if (cm_sysroot_lstat(sysroot, "/etc/default/grub", &st) < 0 &&
-	    cm_sysroot_lstat(sysroot, "/boot/grub/grub.cfg", &st) < 0) {
-		cm_adapt_note(rep, "boot: no GRUB configuration found; kernel arguments "
-		     "not changed");
-		return 0;
+	if (len != GRUBENV_SIZE || memcmp(buf, GRUBENV_HEADER, sizeof(GRUBENV_HEADER) - 1))
+		return -EBADMSG;
+	/* The block is padded with '#' after the last variable's newline. */
+	while (used > 0 && buf[used - 1] == '#')
+		used--;
+	r = edit_lines(buf, used, "kernelopts=", e, out);
+	if (r <= 0)
+		return r == 0 ? cm_buf_add(out, buf + used, len - used) : r;
+	if (out->len > GRUBENV_SIZE)
+		return -EMSGSIZE;	/* grub reads exactly one block */
+	while (r > 0 && out->len < GRUBENV_SIZE && cm_buf_add(out, "#", 1) == 0)
+		;
+	return out->len == GRUBENV_SIZE ? r : -ENOMEM;
+}
+
+int cm_kargs_grub_sets_default(const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len;
+	size_t vs, ve;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		size_t n = eol ? (size_t)(eol - p) + 1 : (size_t)(end - p);
+
+		if (grub_assignment(p, n, "GRUB_CMDLINE_LINUX_DEFAULT", &vs, &ve))
+			return 1;
+		p += n;
 	}
-	r = plan_kargs_file(sysroot, "/etc/default/grub", cm_kargs_grub_default,
-			    &e, p->name, plan);
-	if (r == 0)
-		r = plan_kargs_file(sysroot, "/boot/grub/grub.cfg",
-				    cm_kargs_grub_cfg, &e, p->name, plan);
-	return r;
+	return 0;
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "../util/buf.h"
+#include "fstab.h"
 
 #define CM_KARGS_MAX 4096
 #define CM_GRUB_CFG_MAX (1024 * 1024)
@@ -19,6 +20,12 @@ struct cm_kargs_edit {
 	const char *const *remove;	/* "earlyprintk" (the key, any value)
 					   or a glob: "console=ttyS*" */
 	size_t n_remove;
+	int no_append;			/* add[] only keeps args from removal */
+	/* root= and resume= naming an unstable device (/dev/xvda1) become
+	 * root's stable name (root= only) or what resolve says. */
+	const char *root;		/* "UUID=...", or NULL */
+	cm_fstab_resolve_fn resolve;	/* NULL: leave devices alone */
+	void *ctx;
 };
 
 /* One argument string -> edited (pure).  Returns the number of
@@ -26,9 +33,16 @@ struct cm_kargs_edit {
 int cm_kargs_apply(const char *args, size_t len, const struct cm_kargs_edit *e,
 		   struct cm_buf *out);
 
-/* /etc/default/grub: GRUB_CMDLINE_LINUX_DEFAULT (created if absent).
- * Returns changes made (0: out equals the input), or -errno (-EBADMSG:
- * not text). */
+/* /etc/default/grub and /etc/default/grub.d/NN-*.cfg (shell, sourced in
+ * that order, the last assignment wins): removals and device renames in
+ * every GRUB_CMDLINE_LINUX and GRUB_CMDLINE_LINUX_DEFAULT; additions only
+ * with add_here (the file whose _DEFAULT wins), where _DEFAULT is created
+ * if absent.  Returns changes made (0: out equals the input), or -errno
+ * (-EBADMSG: not text). */
+int cm_kargs_grub_vars(const char *buf, size_t len,
+		       const struct cm_kargs_edit *e, int add_here,
+		       struct cm_buf *out);
+/* cm_kargs_grub_vars with add_here. */
 int cm_kargs_grub_default(const char *buf, size_t len,
 			  const struct cm_kargs_edit *e, struct cm_buf *out);
 
@@ -37,12 +51,18 @@ int cm_kargs_grub_default(const char *buf, size_t len,
 int cm_kargs_grub_cfg(const char *buf, size_t len, const struct cm_kargs_edit *e,
 		      struct cm_buf *out);
 
-struct cm_profile_rt;
-struct cm_plan;
-struct cm_adapt_report;
-
-/* The rewriter (see rewrite.h): adds what profile p needs to plan. */
-int cm_kargs_plan(const char *sysroot, const struct cm_profile_rt *p,
-		  struct cm_plan *plan, struct cm_adapt_report *rep);
+/* A BLS entry (boot/loader/entries/NAME.conf): its "options" lines. */
+int cm_kargs_bls_entry(const char *buf, size_t len,
+		       const struct cm_kargs_edit *e, struct cm_buf *out);
+/* /etc/kernel/cmdline (what kernel-install gives new kernels): one line. */
+int cm_kargs_cmdline_file(const char *buf, size_t len,
+			  const struct cm_kargs_edit *e, struct cm_buf *out);
+/* grubenv: the 1024-byte block; its kernelopts= (RHEL 8/9 BLS entries
+ * say "options $kernelopts").  -EBADMSG not a grubenv, -EMSGSIZE when
+ * the edit would not fit the block. */
+int cm_kargs_grubenv(const char *buf, size_t len, const struct cm_kargs_edit *e,
+		     struct cm_buf *out);
+/* 1 when the file assigns GRUB_CMDLINE_LINUX_DEFAULT. */
+int cm_kargs_grub_sets_default(const char *buf, size_t len);
 
 #endif
