@@ -18,7 +18,7 @@ suite=bookworm
 mirror=${CLOUDMOVE_MIRROR:-http://deb.debian.org/debian}
 # What later work needs in a "real Debian with systemd": init, udev, the
 # ifupdown network stack that adapt/network.c rewrites, mkfs/fsck, modprobe.
-include=systemd-sysv,udev,ifupdown,iproute2,e2fsprogs,kmod
+include=systemd-sysv,udev,ifupdown,iproute2,e2fsprogs,kmod,dracut
 
 build() {
 	local out=$1 dir=$1/root

@@ -13,24 +13,28 @@
 #include <unistd.h>
 
 #include "adapt/adapt.h"
+#include "adapt/initramfs.h"
 #include "adapt/sysroot.h"
 #include "adapt/txn.h"
 #include "cmd.h"
 #include "detect/run.h"
 #include "log.h"
 #include "profiles/profile.h"
+#include "record/record.h"
 #include "record/store.h"
 #include "util/diff.h"
 #include "util/rootrw.h"
 
 #define PLAN_USAGE "cloudmove plan --target CLOUD [--root SYSROOT]"
-#define ADAPT_USAGE "cloudmove adapt [--target CLOUD|auto] [--root SYSROOT] [--dry-run]"
+#define ADAPT_USAGE "cloudmove adapt [--target CLOUD|auto] [--root SYSROOT] [--dry-run] " \
+	"[--no-initramfs | --rebuild-initramfs]"
 
 struct adapt_opts {
 	const char *cmd, *usage;
 	const char *target;
 	const char *root;
 	int dry_run;
+	int initramfs;		/* -1 never, 0 when drivers changed, 1 always */
 };
 
 static int parse(int argc, char **argv, struct adapt_opts *o)
@@ -39,6 +43,8 @@ static int parse(int argc, char **argv, struct adapt_opts *o)
 		{ "target", required_argument, NULL, 't' },
 		{ "root", required_argument, NULL, 'r' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "no-initramfs", no_argument, NULL, 'I' },
+		{ "rebuild-initramfs", no_argument, NULL, 'R' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ 0 }
 	};
@@ -53,6 +59,10 @@ static int parse(int argc, char **argv, struct adapt_opts *o)
 			o->root = optarg;
 		else if (c == 'n' && !strcmp(o->cmd, "adapt"))
 			o->dry_run = 1;
+		else if (c == 'I' && !strcmp(o->cmd, "adapt"))
+			o->initramfs = -1;
+		else if (c == 'R' && !strcmp(o->cmd, "adapt"))
+			o->initramfs = 1;
 		else if (c == 'd')
 			cm_log_set_level(CM_LOG_DEBUG);
 		else
@@ -74,11 +84,16 @@ static int parse(int argc, char **argv, struct adapt_opts *o)
 	return 0;
 }
 
-/* "auto": the cloud this machine is in (DMI and metadata). */
+/* "auto": the cloud this machine is in (DMI and metadata), when it
+ * differs from the last stay in the hosting record: the root is adapted
+ * once per move, and whatever the operator changed by hand afterwards is
+ * theirs.  1 when there is nothing to adapt (said why), 0 go on. */
 static int resolve_target(struct adapt_opts *o, char *buf, size_t size)
 {
+	struct cm_record *rec;
 	struct cm_detect_opts d;
 	struct cm_verdict v;
+	int r = 0;
 
 	if (strcmp(o->target, "auto"))
 		return 0;
@@ -87,7 +102,21 @@ static int resolve_target(struct adapt_opts *o, char *buf, size_t size)
 	snprintf(buf, size, "%s", v.cloud);
 	o->target = buf;
 	printf("detected %s (%s)\n", v.cloud, v.confidence);
-	return 0;
+	rec = calloc(1, sizeof(*rec));
+	if (rec && cm_record_load(o->root, rec) >= 0 && rec->n &&
+	    !strcmp(rec->stays[rec->n - 1].cloud, v.cloud)) {
+		char since[40];
+
+		cm_time_format(rec->stays[rec->n - 1].first_seen, since, sizeof(since));
+		printf("nothing to adapt: the hosting record shows this system on "
+		       "%s since %s\n", v.cloud, since);
+		r = 1;
+	} else if (rec && rec->n) {
+		printf("last seen on %s: adapting for %s\n",
+		       rec->stays[rec->n - 1].cloud, v.cloud);
+	}
+	free(rec);
+	return r;
 }
 
 static int print_diffs(const char *root, const struct cm_plan *plan)
@@ -143,30 +172,71 @@ static void print_summary(const char *cloud, const struct cm_plan *plan,
 		printf("  note: %s\n", rep->notes[i]);
 }
 
+static int drivers_changed(const struct cm_plan *plan)
+{
+	size_t i;
+
+	for (i = 0; i < plan->n; i++)
+		if (!strcmp(plan->v[i].rewriter, "drivers"))
+			return 1;
+	return 0;
+}
+
+/* The images carry the drivers: rebuilt when what goes into them changed
+ * (or when asked), for every installed kernel, by the root's own tool. */
+static int rebuild_initramfs(const struct adapt_opts *o, const char *id)
+{
+	struct cm_initramfs_report rep;
+	int r;
+
+	r = cm_initramfs_regenerate(o->root, id, &rep);
+	if (rep.built || rep.failed)
+		printf("initramfs: %u image%s rebuilt with %s in %.1f s%s\n",
+		       rep.built, rep.built == 1 ? "" : "s", rep.tool, rep.seconds,
+		       rep.failed ? ", some failed (the old images stay)" : "");
+	else if (r == 0)
+		printf("initramfs: no installed kernel; nothing rebuilt\n");
+	return r;
+}
+
+/* The newest applied transaction: a rebuild asked for with nothing to
+ * change is recorded there (so its rollback restores the images too). */
+static const char *last_done_id(const char *root, char *id, size_t size)
+{
+	struct cm_txn_info *v = NULL;
+	size_t n = 0;
+
+	id[0] = '\0';
+	if (cm_txn_list(root, &v, &n) == 0)
+		while (n-- > 0)
+			if (v[n].ok && v[n].state == CM_TXN_DONE) {
+				snprintf(id, size, "%04u", v[n].id);
+				break;
+			}
+	free(v);
+	return id;
+}
+
 static int apply(const struct adapt_opts *o, const struct cm_plan *plan)
 {
-	struct cm_rootrw rw;
 	char id[32] = "", label[96];
-	int r, e;
+	int r;
 
 	snprintf(label, sizeof(label), "adapt for %s", o->target);
-	r = cm_rootrw_begin(&rw, o->root);
-	if (r < 0)
-		return r;
 	r = cm_txn_apply(o->root, plan, label, id, sizeof(id));
-	e = cm_rootrw_end(&rw);
-	if (r < 0)
-		return r;
-	if (e < 0)
-		return e;
-	if (!id[0]) {	/* every change was already in place */
+	if (r == 0 && id[0])
+		printf("adapted for %s: %zu change%s, txn %s (undo: cloudmove "
+		       "rollback --root %s)\n", o->target, plan->n,
+		       plan->n == 1 ? "" : "s", id, o->root);
+	else if (r == 0)
 		printf("nothing to change for %s\n", o->target);
-		return 0;
-	}
-	printf("adapted for %s: %zu change%s, txn %s (undo: cloudmove rollback "
-	       "--root %s)\n", o->target, plan->n, plan->n == 1 ? "" : "s", id,
-	       o->root);
-	return 0;
+	if (r == 0 && o->initramfs > 0 && !id[0] && !last_done_id(o->root, id, sizeof(id))[0])
+		r = cm_err(-ENOENT, "adapt: --rebuild-initramfs: no transaction "
+			   "to record it in (adapt the root first)");
+	else if (r == 0 && o->initramfs >= 0 &&
+		 (o->initramfs > 0 || drivers_changed(plan)))
+		r = rebuild_initramfs(o, id);
+	return r;
 }
 
 static int run(struct adapt_opts *o)
@@ -175,27 +245,43 @@ static int run(struct adapt_opts *o)
 	struct cm_adapt_report rep;
 	const struct cm_profile_rt *p;
 	struct cm_plan plan;
+	struct cm_rootrw rw = { .remounted = 0 };
 	char detected[32];
-	int r, rc = CM_EXIT_FAIL;
+	int r, rc = CM_EXIT_FAIL, writing = 0;
 
 	cm_plan_init(&plan);
 	if (!set)
 		return cm_err(-ENOMEM, "%s", o->cmd), CM_EXIT_FAIL;
-	resolve_target(o, detected, sizeof(detected));
+	if (resolve_target(o, detected, sizeof(detected)) > 0) {
+		rc = CM_EXIT_OK;
+		goto out;
+	}
 	if (cm_profiles_init(set) < 0 || cm_profiles_load(o->root, set) < 0) {
 		cm_err(-ENOMEM, "%s: profiles", o->cmd);
 		goto out;
 	}
 	p = cm_profiles_find(set, o->target);
+	if (!p && o->target == detected) {
+		printf("nothing to adapt: %s has no profile\n", detected);
+		rc = CM_EXIT_OK;
+		goto out;
+	}
 	if (!p) {
 		fprintf(stderr, "cloudmove: %s: no profile for '%s' (see cloudmove "
 			"profiles list)\n", o->cmd, o->target);
 		goto out;
 	}
+	/* An interrupted transaction is undone before planning: the plan
+	 * must start from the whole old root, not from half of it. */
+	writing = strcmp(o->cmd, "plan") && !o->dry_run;
+	if (writing && cm_rootrw_begin(&rw, o->root) < 0)
+		goto out;
+	if (writing && cm_txn_recover(o->root) < 0)
+		goto out;
 	r = cm_adapt_plan(o->root, p, &plan, &rep);
 	if (r < 0)
 		goto out;	/* logged where understood */
-	if (!strcmp(o->cmd, "plan") || o->dry_run || !plan.n) {
+	if (!strcmp(o->cmd, "plan") || o->dry_run || (!plan.n && o->initramfs <= 0)) {
 		if (print_diffs(o->root, &plan) < 0)
 			goto out;
 		print_summary(o->target, &plan, &rep);
@@ -212,6 +298,8 @@ static int run(struct adapt_opts *o)
 	if (apply(o, &plan) == 0)
 		rc = CM_EXIT_OK;
 out:
+	if (writing && cm_rootrw_end(&rw) < 0)
+		rc = CM_EXIT_FAIL;
 	cm_plan_free(&plan);
 	free(set);
 	return rc;

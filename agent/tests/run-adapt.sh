@@ -102,5 +102,96 @@ else
 	fail "symlink escape" "$(cat "$tmp/out" "$tmp/err")"
 fi
 
+# Unreadable and oversized files: one clear line, exit 1, nothing written.
+root=$tmp/unreadable
+cp -a "$here/adapt/aws-debian12/root" "$root"
+rm "$root/etc/fstab" && mkdir "$root/etc/fstab"
+before=$(snapshot "$root")
+"$bin" adapt --target gcp --no-initramfs --root "$root" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 1 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "fstab" "$tmp/err" &&
+	[ "$(snapshot "$root")" = "$before" ] &&
+	ok "fstab that is a directory: exit 1 ($(cat "$tmp/err"))" || fail "fstab directory" "rc $rc $(cat "$tmp/err")"
+root=$tmp/huge
+cp -a "$here/adapt/aws-debian12/root" "$root"
+head -c 3000000 /dev/zero | tr '\0' '#' >"$root/boot/grub/grub.cfg"
+before=$(snapshot "$root")
+"$bin" adapt --target gcp --no-initramfs --root "$root" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 1 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "grub.cfg" "$tmp/err" &&
+	[ "$(snapshot "$root")" = "$before" ] &&
+	ok "3 MB grub.cfg: exit 1 ($(cat "$tmp/err"))" || fail "huge grub.cfg" "rc $rc $(cat "$tmp/err")"
+
+# A full disk (a 1 MiB file system): the transaction fails and undoes
+# itself; every file is as it was.
+root=$tmp/full
+mkdir "$root"
+if mount -t tmpfs -o size=1m cm-full "$root" 2>/dev/null; then
+	cp -a "$here/adapt/aws-debian12/root/." "$root/"
+	head -c 2000000 /dev/urandom >"$root/filler" 2>/dev/null
+	# (tmpfs directories change size with their entries: files only)
+	before=$(snapshot "$root" | grep -v ' directory ')
+	"$bin" adapt --target gcp --no-initramfs --root "$root" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ $rc -eq 1 ] && grep -q "No space left on device" "$tmp/err" &&
+		[ "$(snapshot "$root" | grep -v ' directory ')" = "$before" ] &&
+		ok "full disk: exit 1 ($(head -1 "$tmp/err")), every file as it was" ||
+		fail "full disk" "rc $rc $(cat "$tmp/out" "$tmp/err")"
+	umount "$root"
+else
+	fail "full disk" "cannot mount a tmpfs (not root?)"
+fi
+
+# A read-only root (the initramfs' /sysroot): made writable for the
+# change only, read-only again after.
+root=$tmp/ro
+mkdir "$root" "$tmp/ro-src"
+cp -a "$here/adapt/aws-debian12/root/." "$tmp/ro-src/"
+if mount --bind "$tmp/ro-src" "$root" && mount -o remount,bind,ro "$root"; then
+	"$bin" adapt --target gcp --no-initramfs --root "$root" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	opts=$(findmnt -n -o OPTIONS "$root")
+	[ $rc -eq 0 ] && grep -q "^adapted for gcp" "$tmp/out" && [[ $opts == ro,* ]] &&
+		ok "read-only root: adapted, read-only again ($opts)" ||
+		fail "read-only root" "rc $rc opts $opts $(cat "$tmp/err")"
+	umount "$root"
+else
+	fail "read-only root" "cannot bind-mount"
+fi
+
+# Crash sweep: a crash after each durable step of a full adapt (journal
+# states, backups, directories, changes), then a plain adapt: after the
+# crash every file is old or new, and the next run ends with the new root.
+case_root=$here/adapt/aws-debian12/root
+ref=$tmp/sweep-ref
+cp -a "$case_root" "$ref"
+"$bin" adapt --target azure --no-initramfs --root "$ref" >/dev/null 2>&1
+new_state=$(snapshot "$ref")
+sweep_start=$(date +%s%N)
+n=1 crashes=0 bad=0
+while [ $n -lt 200 ]; do
+	root=$tmp/sweep-$n
+	cp -a "$case_root" "$root"
+	CM_TXN_CRASH_AT=$n "$bin" adapt --target azure --no-initramfs --root "$root" >/dev/null 2>&1
+	rc=$?
+	if [ $rc -ne 77 ]; then rm -rf "$root"; break; fi
+	crashes=$((crashes + 1))
+	# old or new, file by file
+	while read -r f; do
+		cur=$(sha256sum 2>/dev/null <"$root/$f")
+		o=$(sha256sum 2>/dev/null <"$case_root/$f")
+		w=$(sha256sum 2>/dev/null <"$ref/$f")
+		[ "$cur" = "$o" ] || [ "$cur" = "$w" ] || { bad=$((bad + 1)); echo "  step $n: $f is neither"; }
+	done < <(cd "$ref" && find . -path ./var/lib/cloudmove -prune -o -type f -print)
+	"$bin" adapt --target azure --no-initramfs --root "$root" >/dev/null 2>&1
+	[ "$(snapshot "$root")" = "$new_state" ] || { bad=$((bad + 1)); echo "  step $n: not new after the next run"; }
+	rm -rf "$root"
+	n=$((n + 1))
+done
+ms=$((($(date +%s%N) - sweep_start) / 1000000))
+[ $crashes -gt 5 ] && [ $bad -eq 0 ] &&
+	ok "crash sweep: $crashes crash points of a full adapt, each old-or-new, then new ($ms ms)" ||
+	fail "crash sweep" "$crashes crash points, $bad bad"
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -255,8 +255,9 @@ int cm_drivers_plan(const char *sysroot, const struct cm_profile_rt *p,
 	if (r >= 0)
 		r = plan_modprobe_dir(sysroot, drv, n, p->name, plan);
 	if (r >= 0)
-		cm_adapt_note(rep, "drivers: the initramfs images themselves are rebuilt by "
-		     "the boot integration (not by adapt yet)");
+		cm_adapt_note(rep, "drivers: adapt then rebuilds every installed "
+			      "kernel's initramfs with the root's own generator "
+			      "(not with --no-initramfs)");
 	cm_buf_free(&old);
 	cm_buf_free(&new);
 	return r < 0 ? r : 0;

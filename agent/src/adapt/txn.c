@@ -14,6 +14,7 @@
 
 #include "../log.h"
 #include "sysroot.h"
+#include "initramfs.h"
 #include "txn.h"
 
 /* ---- journal: pure text format ---------------------------------------- */
@@ -1295,6 +1296,8 @@ static int undo(struct txn *t, unsigned id)
 	r = set_state(t, CM_TXN_ROLLING_BACK);
 	if (r == 0)
 		r = restore_all(t);
+	if (r == 0)
+		r = cm_initramfs_undo(t->sysroot, t->id);
 	if (r == 0)
 		r = set_state(t, CM_TXN_ROLLED_BACK);
 	if (r == 0)

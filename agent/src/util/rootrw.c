@@ -29,6 +29,12 @@ static unsigned long mount_flags(unsigned long st)
 	return f;
 }
 
+/* A mount is read-only by its own flag (a read-only bind mount), by its
+ * file system's (the initramfs' /sysroot, mounted "ro" from a device),
+ * or both: the first is changed with MS_BIND and leaves the file system
+ * alone (remounting a bind mount's file system would change every other
+ * mount of it: the host's root, in a test); the second only when the
+ * first was not enough. */
 int cm_rootrw_begin(struct cm_rootrw *st, const char *path)
 {
 	struct statvfs sv;
@@ -40,15 +46,25 @@ int cm_rootrw_begin(struct cm_rootrw *st, const char *path)
 	if (!(sv.f_flag & ST_RDONLY))
 		return 0;
 	st->flags = mount_flags(sv.f_flag);
-	if (mount("none", path, "none", MS_REMOUNT | st->flags, NULL) < 0)
+	if (mount("none", path, "none", MS_REMOUNT | MS_BIND | st->flags, NULL) == 0) {
+		st->remounted = CM_ROOTRW_MOUNT;
+		if (statvfs(path, &sv) == 0 && !(sv.f_flag & ST_RDONLY)) {
+			cm_debug("made the mount of %s read-write", path);
+			return 0;
+		}
+	}
+	if (mount("none", path, "none", MS_REMOUNT | st->flags, NULL) < 0) {
+		cm_rootrw_end(st);
 		return cm_err(-errno, "remount %s read-write", path);
-	st->remounted = 1;
+	}
+	st->remounted = CM_ROOTRW_FS;
 	cm_debug("remounted %s read-write", path);
 	return 0;
 }
 
 int cm_rootrw_end(struct cm_rootrw *st)
 {
+	unsigned long how = st->remounted == CM_ROOTRW_MOUNT ? MS_BIND : 0;
 	int fd, r = 0;
 
 	fd = open(st->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -59,7 +75,7 @@ int cm_rootrw_end(struct cm_rootrw *st)
 	}
 	if (!st->remounted)
 		return r;
-	if (mount("none", st->path, "none", MS_REMOUNT | MS_RDONLY | st->flags,
+	if (mount("none", st->path, "none", MS_REMOUNT | MS_RDONLY | how | st->flags,
 		  NULL) < 0)
 		return cm_err(-errno, "remount %s read-only again", st->path);
 	st->remounted = 0;

@@ -3,10 +3,15 @@
 #ifndef CM_ROOTRW_H
 #define CM_ROOTRW_H
 
+enum {
+	CM_ROOTRW_MOUNT = 1,	/* the mount's own read-only flag */
+	CM_ROOTRW_FS,		/* the file system (and the mount) */
+};
+
 struct cm_rootrw {
 	char path[4096];
 	unsigned long flags;	/* the mount flags to restore */
-	int remounted;		/* we made it writable */
+	int remounted;		/* we made it writable: CM_ROOTRW_* */
 };
 
 /* Makes the filesystem holding path writable when it is mounted
