@@ -142,7 +142,7 @@ TEST(rootrw_remounts_and_restores)
 		return;
 	}
 	CHECK_INT(cm_rootrw_begin(&st, dir), 0);
-	CHECK_INT(st.remounted, 1);
+	CHECK_INT(st.remounted, CM_ROOTRW_FS);	/* the file system was read-only */
 	snprintf(file, sizeof(file), "%s/x", dir);
 	f = fopen(file, "w");
 	CHECK(f != NULL);
@@ -160,5 +160,19 @@ TEST(rootrw_remounts_and_restores)
 	CHECK_INT(cm_rootrw_end(&st), 0);
 	CHECK_INT(statvfs(dir, &sv), 0);
 	CHECK(!(sv.f_flag & ST_RDONLY));
+	/* a read-only bind mount of a writable file system: only the mount
+	 * changes, the file system (mounted at dir too) stays writable */
+	snprintf(file, sizeof(file), "%s/bind", cm_test_tmpdir());
+	CHECK_INT(mkdir(file, 0755), 0);
+	CHECK_INT(mount(dir, file, NULL, MS_BIND, NULL), 0);
+	CHECK_INT(mount("none", file, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL), 0);
+	CHECK_INT(cm_rootrw_begin(&st, file), 0);
+	CHECK_INT(st.remounted, CM_ROOTRW_MOUNT);
+	CHECK_INT(cm_rootrw_end(&st), 0);
+	CHECK_INT(statvfs(file, &sv), 0);
+	CHECK(sv.f_flag & ST_RDONLY);
+	CHECK_INT(statvfs(dir, &sv), 0);
+	CHECK(!(sv.f_flag & ST_RDONLY));
+	umount(file);
 	umount(dir);
 }
