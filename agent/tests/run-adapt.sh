@@ -5,16 +5,36 @@
 # nothing, rollback restoring every byte, rollback --to across two
 # transactions, and bad input (unknown cloud, corrupt fstab, symlinks
 # pointing out of the root) failing cleanly.  Ends with "N passed, N failed".
+# One line per case and target (-v: one per check).  A case whose adapt
+# must be refused (e.g. /var a separate filesystem of the root, which
+# cloudmove will not write under before it is mounted) holds a file
+# adapt-refused with the message expected on stderr.
 set -uo pipefail
-regen=0
-[ "${1:-}" = --regen ] && { regen=1; shift; }
-bin=$(realpath "${1:?usage: run-adapt.sh [--regen] CLOUDMOVE}")
+regen=0 verbose=0
+while [ $# -gt 1 ]; do
+	case $1 in
+	--regen) regen=1 ;;
+	-v) verbose=1 ;;
+	*) break ;;
+	esac
+	shift
+done
+bin=$(realpath "${1:?usage: run-adapt.sh [--regen] [-v] CLOUDMOVE}")
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+passed=0 failed=0 pair_failed=0 pair_checks=0
+ok() {
+	passed=$((passed + 1)) pair_checks=$((pair_checks + 1))
+	[ $verbose = 1 ] && echo "ok   $1"
+	return 0
+}
+fail() { failed=$((failed + 1)) pair_failed=$((pair_failed + 1)); echo "FAIL $1: $2"; }
+# The summary line of one case and target.
+pair_done() {
+	[ $pair_failed = 0 ] && [ $verbose = 0 ] && echo "ok   $1 ($pair_checks checks)"
+	pair_failed=0 pair_checks=0
+}
 # The tree's content, modes and links, without cloudmove's own state.
 snapshot() { (cd "$1" && find . -path ./var/lib/cloudmove -prune -o -print0 | sort -z |
 	xargs -0 stat -c '%n %a %u %g %F %s' && find . -path ./var/lib/cloudmove -prune -o -type f -print0 |
@@ -41,6 +61,16 @@ for case_dir in "$here"/adapt/*/; do
 		[ "$(snapshot "$root")" = "$before" ] && ok "$name: plan for $target wrote nothing" ||
 			fail "$name: plan for $target" "the root changed"
 
+		if [ -f "$case_dir/adapt-refused" ]; then
+			"$bin" adapt --target "$target" --root "$root" >"$tmp/out" 2>"$tmp/err"
+			rc=$?
+			[ $rc -eq 1 ] && grep -qF "$(cat "$case_dir/adapt-refused")" "$tmp/err" &&
+				[ "$(snapshot "$root")" = "$before" ] &&
+				ok "$name: adapt for $target refused, nothing written" ||
+				fail "$name: adapt for $target" "not refused: rc $rc $(cat "$tmp/out" "$tmp/err")"
+			pair_done "$name -> $target (adapt refused)"
+			continue
+		fi
 		"$bin" adapt --target "$target" --root "$root" >"$tmp/out" 2>"$tmp/err"
 		rc=$?
 		grep -q "^adapted for $target: [0-9]* changes*, txn 0001" "$tmp/out" && [ $rc -eq 0 ] &&
@@ -55,8 +85,11 @@ for case_dir in "$here"/adapt/*/; do
 		[ $rc -eq 0 ] && [ "$(snapshot "$root")" = "$before" ] &&
 			ok "$name: rollback restores every file, mode and link" ||
 			fail "$name: rollback" "rc $rc $(cat "$tmp/err") $(diff <(echo "$before") <(snapshot "$root") | head)"
+		pair_done "$name -> $target"
+		rm -rf "$root"
 	done
 done
+verbose=1	# the checks below print one line each
 
 # Two transactions, then back to the first.
 root=$tmp/two
