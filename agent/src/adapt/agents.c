@@ -162,6 +162,17 @@ static int find_unit(const char *sysroot, const char *name, char *path,
 	return -ENOENT;
 }
 
+/* /lib/systemd/... and /usr/lib/systemd/... are one file on merged-/usr
+ * systems (Debian 12, Ubuntu): a link to either is already right. */
+static int same_unit_path(const char *a, const char *b)
+{
+	if (!strncmp(a, "/usr/lib/", 9))
+		a += 4;
+	if (!strncmp(b, "/usr/lib/", 9))
+		b += 4;
+	return !strcmp(a, b);
+}
+
 static int enable_unit(const char *sysroot, const char *unit, const char *cloud,
 		       struct cm_plan *plan, struct cm_adapt_report *rep)
 {
@@ -198,7 +209,7 @@ static int enable_unit(const char *sysroot, const char *unit, const char *cloud,
 		snprintf(link, sizeof(link), "/etc/systemd/system/%s.%s/%s",
 			 targets[i], kinds[i] == 'r' ? "requires" : "wants", name);
 		if (cm_sysroot_readlink(sysroot, link, have, sizeof(have)) >= 0 &&
-		    !strcmp(have, path))
+		    same_unit_path(have, path))
 			continue;
 		r = cm_plan_symlink(plan, "agents", link, path, why);
 	}

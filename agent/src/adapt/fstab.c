@@ -30,10 +30,21 @@ static const char *const system_mounts[] = {
 	"/", "/usr", "/var", "/boot", "/boot/efi", "/efi", NULL,
 };
 
+/* by-id names that the kernel's device mapper and md derive from
+ * their own UUIDs: as stable as UUID=. */
+static const char *const stable_by_id[] = {
+	"/dev/disk/by-id/dm-uuid-", "/dev/disk/by-id/dm-name-",
+	"/dev/disk/by-id/lvm-pv-uuid-", "/dev/disk/by-id/md-uuid-",
+	"/dev/disk/by-id/md-name-", NULL,
+};
+
 int cm_fstab_unstable_device(const char *spec)
 {
 	size_t i;
 
+	for (i = 0; stable_by_id[i]; i++)
+		if (!strncmp(spec, stable_by_id[i], strlen(stable_by_id[i])))
+			return 0;
 	for (i = 0; unstable_prefixes[i]; i++)
 		if (!strncmp(spec, unstable_prefixes[i], strlen(unstable_prefixes[i])))
 			return 1;
@@ -148,7 +159,10 @@ static int rewrite_entry(const char *line, size_t len, const struct span *f,
 	}
 	/* Quotes in options are libmount's to interpret and rare in fstab:
 	 * such an entry is left exactly as it is. */
+	/* The root file system's other mounts (btrfs subvolumes) are the
+	 * system itself: never nofail. */
 	if (o->data_nofail && nf > 3 && strcmp(type, "swap") && !strchr(opts, '"') &&
+	    !(o->root && o->root[0] && !strcmp(spec, o->root)) &&
 	    !in_list(file, system_mounts) && file[0] == '/' &&
 	    (mnt_optstr_get_option(opts, "nofail", NULL, NULL) != 0 ||
 	     (o->device_timeout_s > 0 &&
