@@ -8,3 +8,7 @@ bench/detect.sh
 echo
 echo "=== detect with metadata: loopback, refused, black hole (budget)"
 bench/metadata.sh
+
+echo
+echo "=== adapt: every fixture x target; initramfs rebuild (BENCH_INITRAMFS=1)"
+bench/adapt.sh
