@@ -27,7 +27,7 @@
 #define CM_CLOUDINIT_DIR	"/etc/cloud/cloud.cfg.d"
 #define CM_CLOUDINIT_PIN	CM_CLOUDINIT_DIR "/99_cloudmove-datasource.cfg"
 #define CM_CLOUDINIT_MAX	(256 * 1024)	/* one .cfg file */
-#define CM_CLOUDINIT_LIST_MAX	512	/* a datasource_list's items */
+#define CM_CLOUDINIT_LIST_MAX	2048	/* a datasource_list's items */
 
 /* The whole pin file for cloud: "datasource_list: [ A, B, None ]" (a
  * "None" in ds is skipped: it goes last).  0, -EINVAL when a name is not
