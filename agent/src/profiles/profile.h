@@ -124,7 +124,7 @@ struct cm_profile_rt {
 };
 
 /* All profiles, in registry order, then user-defined ones in file order.
- * About 200 KiB: callers allocate it once (malloc), never on the stack. */
+ * About 220 KiB: callers allocate it once (malloc), never on the stack. */
 struct cm_profiles {
 	size_t n;
 	struct cm_profile_rt v[CM_PROFILES_MAX];
