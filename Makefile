@@ -39,6 +39,8 @@ FUZZ_SRCS := agent/src/detect/smbios.c agent/src/detect/facts.c \
 	agent/src/adapt/rewrite.c agent/src/adapt/plan.c agent/src/adapt/sysroot.c \
 	$(wildcard agent/src/clouds/*.c) agent/src/log.c
 FUZZ_SRCS += agent/src/profiles/profile.c agent/src/profiles/conf.c
+FUZZ_SRCS += agent/src/adapt/timesync.c agent/src/adapt/cloudinit.c agent/src/adapt/netrules.c \
+	agent/src/adapt/initramfs.c
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wvla

@@ -12,7 +12,6 @@
 
 #include "adapt/txn.h"
 #ifndef CM_FUZZ_LINKED_TXN
-#include "adapt/sysroot.c"
 #include "adapt/txn.c"
 #endif
 

@@ -3,15 +3,21 @@
 #include "adapt.h"
 #include "agents.h"
 #include "boot.h"
+#include "cloudinit.h"
 #include "drivers.h"
 #include "fstab.h"
+#include "netrules.h"
 #include "rewrite.h"
+#include "timesync.h"
 
 /* Every rewriter, in the order their changes appear in a plan. */
 static const cm_rewriter_fn rewriters[] = {
 	cm_fstab_plan,
 	cm_boot_plan,
 	cm_drivers_plan,
+	cm_timesync_plan,
+	cm_cloudinit_plan,
+	cm_netrules_plan,
 	cm_agents_plan,
 };
 

@@ -102,7 +102,9 @@ static const struct cm_metadata aws_md = {
  *  [ssm]     Systems Manager User Guide: amazon-ssm-agent (systemd unit).
  *  [ebs]     EBS User Guide, "Make a volume available for use": fstab by
  *            UUID with nofail.
- *  [mtu]     EC2 User Guide, "Network MTU": 9001 in a VPC, from DHCP. */
+ *  [mtu]     EC2 User Guide, "Network MTU": 9001 in a VPC, from DHCP.
+ *  [ci]      cloud-init datasources/ec2.rst: dsname Ec2.
+ */
 static const struct cm_profile aws_profile = {
 	.storage_drivers = { "nvme", "xen-blkfront" },		/* [nvme] */
 	.net_drivers     = { "ena", "ixgbevf", "xen-netfront" },	/* [ena] */
@@ -126,6 +128,7 @@ static const struct cm_profile aws_profile = {
 	.dhcp4           = true,				/* [import] */
 	.dhcp6           = true,
 	.ifnames         = CM_IFNAMES_KEEP,
+	.cloudinit_datasource = { "Ec2" },	/* [ci] */
 };
 
 const struct cm_cloud aws_cloud = {

@@ -46,7 +46,9 @@ static const struct cm_metadata azure_md = {
  *            dpoll -2 offset 0".
  *  [kvp]     hyperv-daemons: hv-kvp-daemon (Debian), hypervkvpd (RHEL).
  *  [data]    attach-disk-portal: fstab by UUID with nofail.
- *  [nvme]    enable-nvme-interface: NVMe disks on newer (v6) sizes. */
+ *  [nvme]    enable-nvme-interface: NVMe disks on newer (v6) sizes.
+ *  [ci]      cloud-init datasources/azure.rst: dsname Azure.
+ */
 static const struct cm_profile azure_profile = {
 	.storage_drivers = { "hv_vmbus", "hv_storvsc", "sd_mod",	/* [generic] */
 			     "nvme" },				/* [nvme] */
@@ -74,6 +76,7 @@ static const struct cm_profile azure_profile = {
 	.dhcp4           = true,				/* [generic] */
 	.dhcp6           = true,
 	.ifnames         = CM_IFNAMES_KERNEL,			/* [debian] */
+	.cloudinit_datasource = { "Azure" },	/* [ci] */
 };
 
 const struct cm_cloud azure_cloud = {

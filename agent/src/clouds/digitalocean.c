@@ -36,7 +36,11 @@ static const struct cm_metadata digitalocean_md = {
  *  [agent]   products/droplets/how-to/manage-agent: droplet-agent (web
  *            console).
  *  No platform time service: a public pool.  The console is VNC: no
- *  serial console argument needed, other clouds' boot delays go. */
+ *  serial console argument needed, other clouds' boot delays go.
+ *  [ci]      cloud-init datasources/digitalocean.rst: the DigitalOcean
+ *            datasource is deprecated since 23.2 for ConfigDrive; both
+ *            listed, ConfigDrive first, for older cloud-init releases.
+ */
 static const struct cm_profile digitalocean_profile = {
 	.storage_drivers = { "virtio_pci", "virtio_blk", "virtio_scsi",
 			     "sd_mod" },				/* [virtio] */
@@ -57,6 +61,7 @@ static const struct cm_profile digitalocean_profile = {
 	.dhcp4           = true,				/* [limits] */
 	.dhcp6           = false,				/* [limits] */
 	.ifnames         = CM_IFNAMES_KEEP,
+	.cloudinit_datasource = { "ConfigDrive", "DigitalOcean" },	/* [ci] */
 };
 
 const struct cm_cloud digitalocean_cloud = {

@@ -48,7 +48,9 @@ static const struct cm_metadata gcp_md = {
  *            google-osconfig-agent.
  *  [ntp]     instances/configure-ntp: metadata.google.internal.
  *  [mtu]     vpc/docs/mtu: default VPC network MTU 1460.
- *  [disk]    disks/add-persistent-disk: fstab by UUID with nofail. */
+ *  [disk]    disks/add-persistent-disk: fstab by UUID with nofail.
+ *  [ci]      cloud-init datasources/gce.rst: dsname GCE.
+ */
 static const struct cm_profile gcp_profile = {
 	.storage_drivers = { "virtio_scsi", "sd_mod", "nvme" },	/* [custom] */
 	.net_drivers     = { "virtio_net", "gve" },		/* [custom] */
@@ -70,6 +72,7 @@ static const struct cm_profile gcp_profile = {
 	.dhcp4           = true,				/* [import] */
 	.dhcp6           = true,	/* dual-stack subnets: DHCPv6 */
 	.ifnames         = CM_IFNAMES_KEEP,
+	.cloudinit_datasource = { "GCE" },	/* [ci] */
 };
 
 const struct cm_cloud gcp_cloud = {

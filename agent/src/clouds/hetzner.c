@@ -35,7 +35,9 @@ static const struct cm_metadata hetzner_md = {
  *  [virtio]  Cloud servers are KVM: disks and volumes on virtio-scsi
  *            (/dev/sda, /dev/sdb), virtio-net.
  *  [qga]     cloud/servers/faq (root password reset): qemu-guest-agent.
- *  The console is VNC: no serial console argument needed. */
+ *  The console is VNC: no serial console argument needed.
+ *  [ci]      cloud-init DataSourceHetzner.py: dsname Hetzner.
+ */
 static const struct cm_profile hetzner_profile = {
 	.storage_drivers = { "virtio_pci", "virtio_scsi", "sd_mod" },	/* [virtio] */
 	.net_drivers     = { "virtio_net" },			/* [virtio] */
@@ -57,6 +59,7 @@ static const struct cm_profile hetzner_profile = {
 	.dhcp4           = true,				/* [net] */
 	.dhcp6           = false,				/* [net] */
 	.ifnames         = CM_IFNAMES_KEEP,
+	.cloudinit_datasource = { "Hetzner" },	/* [ci] */
 };
 
 const struct cm_cloud hetzner_cloud = {

@@ -41,7 +41,10 @@ static const struct cm_signature kvm_signatures[] = {
 /* Target profile: a plain KVM/QEMU guest (libvirt defaults): virtio-blk
  * (/dev/vda), virtio-scsi, virtio-net, e1000 for older machine types;
  * qemu-guest-agent (libvirt "guest agent" channel); a public time pool;
- * DHCP.  No cloud agents, no cloud boot arguments. */
+ * DHCP.  No cloud agents, no cloud boot arguments.  cloud-init: NoCloud
+ * (cloud-init datasources/nocloud.rst: configuration from a local seed,
+ * e.g. a "cidata" volume as libvirt's virt-install --cloud-init makes),
+ * then None: its defaults when there is no seed. */
 static const struct cm_profile kvm_profile = {
 	.storage_drivers = { "virtio_pci", "virtio_blk", "virtio_scsi",
 			     "sd_mod", "ahci" },
@@ -62,6 +65,7 @@ static const struct cm_profile kvm_profile = {
 	.dhcp4           = true,
 	.dhcp6           = true,
 	.ifnames         = CM_IFNAMES_KEEP,
+	.cloudinit_datasource = { "NoCloud" },
 };
 
 const struct cm_cloud kvm_cloud = {

@@ -50,7 +50,11 @@ static const struct cm_metadata openstack_md = {
  *  [qga]     Glance image property hw_qemu_guest_agent=yes:
  *            qemu-guest-agent in the guest.
  *  No platform time service: a public pool.  MTU: Neutron advertises it
- *  by DHCP (option 26). */
+ *  by DHCP (option 26).
+ *  [ci]      cloud-init datasources/openstack.rst and configdrive.rst:
+ *            a cloud serves its metadata by HTTP (OpenStack) or a
+ *            config drive (ConfigDrive), or both: both are allowed.
+ */
 static const struct cm_profile openstack_profile = {
 	.storage_drivers = { "virtio_pci", "virtio_blk", "virtio_scsi",
 			     "sd_mod" },				/* [virtio] */
@@ -72,6 +76,7 @@ static const struct cm_profile openstack_profile = {
 	.dhcp4           = true,				/* [req] */
 	.dhcp6           = true,
 	.ifnames         = CM_IFNAMES_KEEP,
+	.cloudinit_datasource = { "ConfigDrive", "OpenStack" },	/* [ci] */
 };
 
 const struct cm_cloud openstack_cloud = {

@@ -42,7 +42,10 @@ static const struct cm_metadata oracle_md = {
  *            169.254.169.254.
  *  [agent]   Oracle Cloud Agent: oracle-cloud-agent (systemd unit).
  *  [fstab]   Block/References/fstaboptions.htm: nofail (and _netdev for
- *            iSCSI) on block volumes, by UUID. */
+ *            iSCSI) on block volumes, by UUID.
+ *  [ci]      cloud-init datasources/oracle.rst: dsname Oracle (its own
+ *            datasource since the OpenStack one was not quite right).
+ */
 static const struct cm_profile oracle_profile = {
 	.storage_drivers = { "virtio_pci", "virtio_scsi", "virtio_blk",
 			     "sd_mod", "ahci" },			/* [byoi] */
@@ -65,6 +68,7 @@ static const struct cm_profile oracle_profile = {
 	.dhcp4           = true,
 	.dhcp6           = true,
 	.ifnames         = CM_IFNAMES_KEEP,
+	.cloudinit_datasource = { "Oracle" },	/* [ci] */
 };
 
 const struct cm_cloud oracle_cloud = {

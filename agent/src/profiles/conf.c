@@ -25,6 +25,7 @@ enum item_kind {
 	ITEM_UNIT,		/* systemd unit: [A-Za-z0-9:_.@-] */
 	ITEM_KARG,		/* kernel argument: printable, no quotes */
 	ITEM_HOST,		/* NTP server or device path */
+	ITEM_DSNAME,		/* cloud-init datasource name: [A-Za-z0-9] */
 };
 
 struct key {
@@ -56,6 +57,7 @@ static const struct key keys[] = {
 	{ "dhcp4", KEY_BOOL, RT(dhcp4), 0 },
 	{ "dhcp6", KEY_BOOL, RT(dhcp6), 0 },
 	{ "ifnames", KEY_IFNAMES, RT(ifnames), 0 },
+	{ "cloudinit_datasource", KEY_LIST, RT(cloudinit_datasource), ITEM_DSNAME },
 	{ NULL, 0, 0, 0 }
 };
 
@@ -104,6 +106,8 @@ static int item_char_ok(enum item_kind kind, unsigned char c)
 	case ITEM_HOST:
 		return alnum || c == '_' || c == '-' || c == '.' || c == ':' ||
 		       c == '/' || c == '[' || c == ']';
+	case ITEM_DSNAME:
+		return alnum;
 	case ITEM_KARG:
 		return c > 0x20 && c < 0x7f && c != '"' && c != '\'' &&
 		       c != '\\' && c != '`' && c != '$';

@@ -70,6 +70,11 @@ int cm_profile_format_text(const struct cm_profile_rt *p, struct cm_buf *out)
 				  "net.ifnames: %s\n", "network:",
 				  p->dhcp4 ? "yes" : "no", p->dhcp6 ? "yes" : "no",
 				  cm_ifnames_name(p->ifnames));
+	if (!r && !p->cloudinit_datasource.n)
+		r = cm_buf_printf(out, "  %-20s %s\n", "cloud-init source:",
+				  "as cloud-init detects");
+	else if (!r)
+		r = list_text(out, "cloud-init source:", &p->cloudinit_datasource);
 	return r;
 }
 
@@ -134,6 +139,8 @@ int cm_profile_format_json(const struct cm_profile_rt *p, struct cm_buf *out)
 	json_object_object_add(x, "ifnames",
 			       json_object_new_string(cm_ifnames_name(p->ifnames)));
 	json_object_object_add(o, "network", x);
+	json_object_object_add(o, "cloudinit_datasource",
+			       list_json(&p->cloudinit_datasource));
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 					      JSON_C_TO_STRING_SPACED |
 					      JSON_C_TO_STRING_NOSLASHESCAPE);

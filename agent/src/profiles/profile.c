@@ -80,6 +80,7 @@ void cm_profile_from_builtin(const struct cm_profile *p, const char *name,
 	out->dhcp4 = p->dhcp4;
 	out->dhcp6 = p->dhcp6;
 	out->ifnames = p->ifnames;
+	list_from(&out->cloudinit_datasource, p->cloudinit_datasource);
 }
 
 int cm_profiles_init(struct cm_profiles *set)

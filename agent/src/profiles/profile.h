@@ -84,6 +84,10 @@ struct cm_profile {
 	unsigned mtu;			/* 0: as DHCP says */
 	bool dhcp4, dhcp6;		/* on the first NIC */
 	enum cm_ifnames ifnames;
+	/* cloud-init datasource names (dsname: "Ec2", "GCE", ...) pinned in
+	 * /etc/cloud/cloud.cfg.d when cloud-init is installed, "None" added
+	 * last; empty: cloud-init's own detection decides. */
+	const char *cloudinit_datasource[CM_PROFILE_LIST_MAX];
 };
 
 /* --- runtime form ------------------------------------------------------- */
@@ -116,10 +120,11 @@ struct cm_profile_rt {
 	unsigned mtu;
 	bool dhcp4, dhcp6;
 	enum cm_ifnames ifnames;
+	struct cm_plist cloudinit_datasource;
 };
 
 /* All profiles, in registry order, then user-defined ones in file order.
- * About 200 KiB: callers allocate it once (malloc), never on the stack. */
+ * About 220 KiB: callers allocate it once (malloc), never on the stack. */
 struct cm_profiles {
 	size_t n;
 	struct cm_profile_rt v[CM_PROFILES_MAX];

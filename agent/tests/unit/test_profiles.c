@@ -87,7 +87,7 @@ TEST(profiles_builtin_fit_caps)
 	all = cm_clouds_all(&n);
 	for (i = 0; i < n; i++) {
 		const struct cm_profile *p = all[i]->profile;
-		const char *const *lists[9];
+		const char *const *lists[10];
 		size_t j, k;
 
 		if (!p)
@@ -100,7 +100,8 @@ TEST(profiles_builtin_fit_caps)
 		lists[5] = p->time_servers;
 		lists[6] = p->agents_enable;
 		lists[7] = p->agents_disable;
-		lists[8] = NULL;
+		lists[8] = p->cloudinit_datasource;
+		lists[9] = NULL;
 		for (j = 0; lists[j]; j++) {
 			CHECK(count(lists[j]) < CM_PROFILE_LIST_MAX);
 			for (k = 0; lists[j][k]; k++)
@@ -145,6 +146,56 @@ TEST(profiles_builtin_key_values)
 	p = cm_profiles_find(set, "oracle");
 	CHECK(p && cm_plist_has(&p->time_servers, "169.254.169.254"));
 	CHECK(cm_plist_has(&p->agents_enable, "oracle-cloud-agent"));
+	free(set);
+}
+
+/* cloud-init's dsname for each built-in cloud (its datasource_dsname_map). */
+TEST(profiles_builtin_cloudinit_datasource)
+{
+	static const char *const want[][3] = {
+		{ "aws", "Ec2", NULL }, { "gcp", "GCE", NULL },
+		{ "azure", "Azure", NULL }, { "oracle", "Oracle", NULL },
+		{ "openstack", "ConfigDrive", "OpenStack" },
+		{ "digitalocean", "ConfigDrive", "DigitalOcean" },
+		{ "hetzner", "Hetzner", NULL }, { "kvm", "NoCloud", NULL },
+	};
+	struct cm_profiles *set = fresh();
+	struct cm_profile_rt *p;
+	size_t i;
+
+	CHECK(set);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		p = cm_profiles_find(set, want[i][0]);
+		CHECK(p);
+		CHECK_INT(p->cloudinit_datasource.n, want[i][2] ? 2 : 1);
+		CHECK_STR(p->cloudinit_datasource.v[0], want[i][1]);
+		if (want[i][2])
+			CHECK_STR(p->cloudinit_datasource.v[1], want[i][2]);
+	}
+	free(set);
+}
+
+TEST(profiles_conf_cloudinit_datasource)
+{
+	struct cm_profiles *set = fresh();
+	struct cm_profile_rt *p;
+	char err[CM_PROFILE_ERR_MAX];
+
+	CHECK(set);
+	CHECK_INT(parse(set, "[gcp]\ncloudinit_datasource += ConfigDrive GCE\n"
+			"[aws]\ncloudinit_datasource =\n", NULL, 0), 0);
+	p = cm_profiles_find(set, "gcp");
+	CHECK_INT(p->cloudinit_datasource.n, 2);
+	CHECK_STR(p->cloudinit_datasource.v[1], "ConfigDrive");
+	CHECK_INT(cm_profiles_find(set, "aws")->cloudinit_datasource.n, 0);
+	CHECK_INT(parse(set, "[mycloud]\ndisk = vd\n", NULL, 0), 0);
+	CHECK_INT(cm_profiles_find(set, "mycloud")->cloudinit_datasource.n, 0);
+	/* A dsname is letters and digits: no YAML can be smuggled in. */
+	CHECK_INT(parse(set, "[gcp]\ncloudinit_datasource = GCE]\n", err,
+			sizeof(err)), -EBADMSG);
+	CHECK_STR(err, "profiles.d/10-x.conf:2: cloudinit_datasource: invalid value 'GCE]'");
+	CHECK_INT(parse(set, "[gcp]\ncloudinit_datasource = Ec2,\n", NULL, 0),
+		  -EBADMSG);
 	free(set);
 }
 
@@ -439,6 +490,7 @@ TEST(profiles_format_text_and_json)
 	cm_buf_init(&b, 64 * 1024);
 	CHECK_INT(cm_profile_format_text(cm_profiles_find(set, "azure"), &b), 0);
 	CHECK(strstr(b.data, "swap on OS disk:     no\n"));
+	CHECK(strstr(b.data, "cloud-init source:   Azure\n"));
 	CHECK(strstr(b.data, "time source:          ptp /dev/ptp_hyperv\n") ||
 	      strstr(b.data, "ptp /dev/ptp_hyperv"));
 	cm_buf_reset(&b);
@@ -452,6 +504,8 @@ TEST(profiles_format_text_and_json)
 	CHECK_STR(v, "metadata.google.internal");
 	CHECK_INT(cm_json_get_text(o, "swap_on_os_disk", v, sizeof(v)), 0);
 	CHECK_STR(v, "true");
+	CHECK_INT(cm_json_get_text(o, "cloudinit_datasource.0", v, sizeof(v)), 0);
+	CHECK_STR(v, "GCE");
 	json_object_put(o);
 	cm_buf_free(&b);
 	free(set);
