@@ -702,7 +702,12 @@ static int chrony_dirs(struct ts_run *t, const struct cm_chrony_dir *dirs,
 
 static int plan_chrony(struct ts_run *t, const char *conf)
 {
-	static const char *const daemon[] = { "/usr/sbin/chronyd", "/sbin/chronyd", NULL };
+	/* the daemon, or its unit (a root of config files only, as in a
+	 * fixture or a partial copy, still says what it runs) */
+	static const char *const daemon[] = { "/usr/sbin/chronyd", "/sbin/chronyd",
+		"/usr/lib/systemd/system/chronyd.service",
+		"/usr/lib/systemd/system/chrony.service",
+		"/lib/systemd/system/chrony.service", NULL };
 	struct cm_chrony_dir dirs[CM_TIMESYNC_DIRS_MAX];
 	char ours[4][CM_PATH_MAX], dropin[CM_PATH_MAX];
 	struct cm_buf lines, main_text;
@@ -743,7 +748,9 @@ static int plan_chrony(struct ts_run *t, const char *conf)
 static int plan_timesyncd(struct ts_run *t)
 {
 	static const char *const daemon[] = { "/usr/lib/systemd/systemd-timesyncd",
-		"/lib/systemd/systemd-timesyncd", NULL };
+		"/lib/systemd/systemd-timesyncd",
+		"/usr/lib/systemd/system/systemd-timesyncd.service",
+		"/lib/systemd/system/systemd-timesyncd.service", NULL };
 	char ours[4][CM_PATH_MAX];
 	struct cm_buf lines;
 	size_t n_ours = 0;
@@ -775,7 +782,10 @@ static int plan_timesyncd(struct ts_run *t)
 
 static int plan_ntpd(struct ts_run *t, const char *conf)
 {
-	static const char *const daemon[] = { "/usr/sbin/ntpd", "/sbin/ntpd", NULL };
+	static const char *const daemon[] = { "/usr/sbin/ntpd", "/sbin/ntpd",
+		"/usr/lib/systemd/system/ntpd.service",
+		"/lib/systemd/system/ntpsec.service",
+		"/usr/lib/systemd/system/ntpsec.service", NULL };
 	struct cm_buf lines, text;
 	int r, have = 0;
 
