@@ -117,6 +117,7 @@ int cm_check_format_json(const struct cm_check_report *rep, const char *target,
 	json_object_object_add(o, "bootable",
 			       json_object_new_boolean(cm_check_bootable(rep)));
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+					   JSON_C_TO_STRING_SPACED |
 					   JSON_C_TO_STRING_NOSLASHESCAPE);
 	r = s ? cm_buf_printf(out, "%s\n", s) : -ENOMEM;
 	json_object_put(o);
