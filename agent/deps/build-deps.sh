@@ -451,11 +451,36 @@ build_json_c() {
 	cp "$build/json-c-inst/lib/libjson-c.a" "$tmp/lib/"
 }
 
+build_zstd() {
+	tree zstd
+	# The decoder only (check reads zstd initramfs images): no compressor,
+	# dictionary builder, legacy formats or threads.
+	make -j"$jobs" -C lib libzstd.a CC=musl-gcc CFLAGS="$opt" \
+		ZSTD_LIB_COMPRESSION=0 ZSTD_LIB_DICTBUILDER=0 ZSTD_LIB_DEPRECATED=0 \
+		ZSTD_LEGACY_SUPPORT=0
+	cp lib/zstd.h lib/zstd_errors.h "$tmp/include/"
+	cp lib/libzstd.a "$tmp/lib/"
+}
+
+build_xz() {
+	tree xz
+	# liblzma's decoders only (xz and legacy lzma initramfs images).
+	./configure CFLAGS="$opt" \
+		--disable-shared --enable-static --disable-dependency-tracking \
+		--disable-encoders --disable-xz --disable-xzdec --disable-lzmadec \
+		--disable-lzmainfo --disable-lzma-links --disable-scripts --disable-doc \
+		--disable-nls --enable-threads=no
+	make -j"$jobs" -C src/liblzma liblzma.la
+	cp src/liblzma/api/lzma.h "$tmp/include/"
+	cp -R src/liblzma/api/lzma "$tmp/include/"
+	cp src/liblzma/.libs/liblzma.a "$tmp/lib/"
+}
+
 # Two lanes, one per core, about even in CPU time: util-linux and json-c
 # beside zlib, mbedTLS, curl (curl needs mbedTLS); configure scripts run one
 # process at a time, so each make still runs -j$jobs. Each lane is a process
 # group of its own: the first failure (or a signal to this script) stops all.
-bg_lane=" util-linux json-c "
+bg_lane=" util-linux json-c xz "
 build_lane() {
 	local i
 	for i in "$@"; do
@@ -481,14 +506,15 @@ done
 lanes=()
 
 # --------------------------------------------------------------- results
-for a in libcurl libmbedtls libmbedx509 libmbedcrypto libmount libblkid libjson-c libz; do
+for a in libcurl libmbedtls libmbedx509 libmbedcrypto libmount libblkid libjson-c libz \
+	libzstd liblzma; do
 	[ -s "$tmp/lib/$a.a" ] || die "$a.a was not built"
 done
 for i in "${!names[@]}"; do
 	echo "${names[$i]} ${vers[$i]}"
 done >"$tmp/versions.txt"
 cflags() { echo "-I$1/include -I$1/include/blkid -I$1/include/libmount -isystem $1/kinclude -DCURL_STATICLIB"; }
-ldflags() { echo "-L$1/lib -lcurl -lmbedtls -lmbedx509 -lmbedcrypto -lmount -lblkid -ljson-c -lz -lpthread"; }
+ldflags() { echo "-L$1/lib -lcurl -lmbedtls -lmbedx509 -lmbedcrypto -lmount -lblkid -ljson-c -lzstd -llzma -lz -lpthread"; }
 cflags "$prefix" >"$tmp/cflags"
 ldflags "$prefix" >"$tmp/ldflags"
 
@@ -503,6 +529,8 @@ check_link() {
 	#include <libmount.h>
 	#include <json-c/json.h>
 	#include <zlib.h>
+	#include <zstd.h>
+	#include <lzma.h>
 	#include <mbedtls/version.h>
 	#include <linux/fs.h>
 	int main(void)
@@ -518,10 +546,18 @@ check_link() {
 		blkid_get_library_version(&b, NULL);
 		mnt_get_library_version(&m);
 		mbedtls_version_get_string(t);
-		printf("curl %s (%s) blkid %s mount %s json-c %s zlib %s mbedtls %s\n",
-		       v->version, v->ssl_version, b, m, json_c_version(), zlibVersion(), t);
+		ZSTD_DCtx *z = ZSTD_createDCtx();
+		lzma_stream x = LZMA_STREAM_INIT;
+		int xz = lzma_stream_decoder(&x, 1 << 26, 0);
+
+		printf("curl %s (%s) blkid %s mount %s json-c %s zlib %s mbedtls %s "
+		       "zstd %s lzma %s\n", v->version, v->ssl_version, b, m,
+		       json_c_version(), zlibVersion(), t, ZSTD_versionString(),
+		       lzma_version_string());
+		ZSTD_freeDCtx(z);
+		lzma_end(&x);
 		curl_easy_cleanup(c);
-		return !(o && !sigv4 && !proxy && strstr(v->ssl_version, "mbedTLS") &&
+		return !(o && z && xz == LZMA_OK && !sigv4 && !proxy && strstr(v->ssl_version, "mbedTLS") &&
 			 (v->features & CURL_VERSION_ASYNCHDNS) && BLKGETSIZE64);
 	}
 	EOF

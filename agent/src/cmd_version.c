@@ -4,8 +4,10 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 #include <libmount.h>
+#include <lzma.h>
 #include <stdio.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "cmd.h"
 
@@ -29,5 +31,7 @@ int cm_cmd_version(int argc, char **argv)
 	printf("libmount %s\n", mount_version ? mount_version : "?");
 	printf("json-c %s\n", json_c_version());
 	printf("zlib %s\n", zlibVersion());
+	printf("libzstd %s\n", ZSTD_versionString());
+	printf("liblzma %s\n", lzma_version_string());
 	return fflush(stdout) == EOF ? CM_EXIT_FAIL : CM_EXIT_OK;
 }

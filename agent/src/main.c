@@ -25,7 +25,9 @@
 	"  adapt    [--target CLOUD|auto] [--root SYSROOT] [--dry-run]\n" \
 	"           make the installed system fit CLOUD (transactional)\n" \
 	"  rollback [--root SYSROOT] [--list | --to ID]\n" \
-	"  check, stream, migrate\n" \
+	"  check    --target CLOUD [--root SYSROOT] [--json]\n" \
+	"           could the installed system boot on CLOUD? what is missing\n" \
+	"  stream, migrate\n" \
 	"           see the README; not in this build yet\n" \
 	"\n" \
 	"  --version   versions of cloudmove and the libraries it links\n" \
@@ -41,6 +43,7 @@ struct command {
 static const struct command commands[] = {
 	{ "adapt", cm_cmd_adapt },
 	{ "boot", cm_cmd_boot },
+	{ "check", cm_cmd_check },
 	{ "detect", cm_cmd_detect },
 	{ "plan", cm_cmd_plan },
 	{ "profiles", cm_cmd_profiles },
@@ -51,7 +54,7 @@ static const struct command commands[] = {
 
 /* In DESIGN.md's contract, landing in later issues. */
 static const char *const planned[] = {
-	"check", "stream", "migrate",
+	"stream", "migrate",
 };
 
 int main(int argc, char **argv)
