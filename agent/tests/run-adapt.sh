@@ -53,6 +53,16 @@ for case_dir in "$here"/adapt/*/; do
 		"$bin" plan --target "$target" --root "$root" >"$tmp/plan" 2>"$tmp/err"
 		rc=$?
 		if [ $regen = 1 ]; then cp "$tmp/plan" "$golden"; fi
+		# check (the preflight) on the same root: its golden, writes nothing
+		cgold=$case_dir/check-$target.expected
+		"$bin" check --target "$target" --root "$root" >"$tmp/check" 2>/dev/null
+		crc=$?
+		[ $regen = 1 ] && cp "$tmp/check" "$cgold"
+		if [ $crc -le 1 ] && [ -f "$cgold" ] && diff -u "$cgold" "$tmp/check" >"$tmp/d"; then
+			ok "$name: check for $target matches $(basename "$cgold")"
+		else
+			fail "$name: check for $target" "rc $crc $(head -20 "$tmp/d" 2>/dev/null)"
+		fi
 		if [ $rc -eq 0 ] && diff -u "$golden" "$tmp/plan" >"$tmp/d"; then
 			ok "$name: plan for $target matches $(basename "$golden")"
 		else
