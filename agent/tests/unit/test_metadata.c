@@ -156,7 +156,7 @@ TEST(md_refused_connection_is_fast)
 	all[n++] = &azure_cloud;
 	CHECK_INT(cm_metadata_probe(&o, all, n, &out), 0);
 	CHECK(out.cloud == NULL);
-	CHECK(out.elapsed_ms < 300);
+	CHECK(out.elapsed_ms < 1000);	/* refused: not the 2 s budget (valgrind, loaded CI: slow) */
 	CHECK_INT(out.n_notes, 3);
 	o.endpoint = "nope";
 	CHECK_INT(cm_metadata_probe(&o, all, n, &out), -EINVAL);

@@ -164,8 +164,8 @@ TEST(rootrw_remounts_and_restores)
 	 * changes, the file system (mounted at dir too) stays writable */
 	snprintf(file, sizeof(file), "%s/bind", cm_test_tmpdir());
 	CHECK_INT(mkdir(file, 0755), 0);
-	CHECK_INT(mount(dir, file, NULL, MS_BIND, NULL), 0);
-	CHECK_INT(mount("none", file, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL), 0);
+	CHECK_INT(mount(dir, file, "none", MS_BIND, NULL), 0);
+	CHECK_INT(mount("none", file, "none", MS_REMOUNT | MS_BIND | MS_RDONLY, NULL), 0);
 	CHECK_INT(cm_rootrw_begin(&st, file), 0);
 	CHECK_INT(st.remounted, CM_ROOTRW_MOUNT);
 	CHECK_INT(cm_rootrw_end(&st), 0);
