@@ -252,6 +252,26 @@ static int disable_unit(const char *sysroot, const char *unit, const char *cloud
 	return r;
 }
 
+/* "a|b": alternatives, newest first (a package that replaced its old
+ * unit, like google-guest-agent-manager): the first one installed is
+ * enabled, the others left as they are. */
+static int enable_first(const char *sysroot, const char *item, const char *cloud,
+			struct cm_plan *plan, struct cm_adapt_report *rep)
+{
+	char unit[CM_UNIT_NAME_MAX], name[CM_UNIT_NAME_MAX + 8], path[CM_PATH_MAX];
+	const char *p = item, *bar;
+	int masked;
+
+	while ((bar = strchr(p, '|'))) {
+		snprintf(unit, sizeof(unit), "%.*s", (int)(bar - p), p);
+		snprintf(name, sizeof(name), "%s.service", unit);
+		if (find_unit(sysroot, name, path, sizeof(path), &masked) == 0 || masked)
+			return enable_unit(sysroot, unit, cloud, plan, rep);
+		p = bar + 1;
+	}
+	return enable_unit(sysroot, p, cloud, plan, rep);
+}
+
 int cm_agents_plan(const char *sysroot, const struct cm_profile_rt *p,
 		       struct cm_plan *plan, struct cm_adapt_report *rep)
 {
@@ -261,7 +281,7 @@ int cm_agents_plan(const char *sysroot, const struct cm_profile_rt *p,
 	for (i = 0; r >= 0 && i < p->agents_disable.n; i++)
 		r = disable_unit(sysroot, p->agents_disable.v[i], p->name, plan);
 	for (i = 0; r >= 0 && i < p->agents_enable.n; i++)
-		r = enable_unit(sysroot, p->agents_enable.v[i], p->name, plan, rep);
+		r = enable_first(sysroot, p->agents_enable.v[i], p->name, plan, rep);
 	if (r < 0)
 		cm_err(r, "agents: %s/etc/systemd/system", sysroot);
 	return r < 0 ? r : 0;

@@ -545,6 +545,8 @@ static int journal_save(struct txn *t)
 	close(fd);
 	if (r == 0 && renameat(t->idfd, "journal.tmp", t->idfd, "journal") < 0)
 		r = -errno;
+	if (r < 0)
+		unlinkat(t->idfd, "journal.tmp", 0);	/* a full disk: no debris */
 	if (r == 0)
 		r = fsync_fd(t->idfd);
 out:

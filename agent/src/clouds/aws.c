@@ -115,12 +115,16 @@ static const struct cm_profile aws_profile = {
 	.kargs_remove    = { "console=ttyS*", "earlyprintk", "rootdelay" },
 	.time            = CM_TIME_NTP,
 	.time_servers    = { "169.254.169.123" },		/* [time] */
-	.agents_enable   = { "amazon-ssm-agent" },		/* [ssm] */
+	.agents_enable   = { "amazon-ssm-agent|snap.amazon-ssm-agent.amazon-ssm-agent" }, /* [ssm]; Ubuntu: a snap */
 	.agents_disable  = { "google-guest-agent", "google-osconfig-agent",
 			     "walinuxagent", "waagent", "hv-kvp-daemon",
 			     "hypervkvpd", "hv-vss-daemon", "hypervvssd",
 			     "oracle-cloud-agent", "droplet-agent",
-			     "qemu-guest-agent", "open-vm-tools", "vmtoolsd" },
+			     "qemu-guest-agent", "open-vm-tools", "vmtoolsd",
+			     /* newer units, snap and SUSE names (fixtures) */
+			     "google-guest-agent-manager", "google-guest-compat-manager",
+			     "google-startup-scripts", "google-shutdown-scripts",
+			     "hv_kvp_daemon", "hv_vss_daemon" },
 	.fstab_by_uuid   = true,				/* [ebs] */
 	.fstab_nofail    = true,				/* [ebs] */
 	.fstab_device_timeout = 30,	/* cloudmove policy, not an AWS value */

@@ -63,11 +63,16 @@ static const struct cm_profile azure_profile = {
 	.time            = CM_TIME_PTP,
 	.time_servers    = { "/dev/ptp_hyperv" },		/* [ptp] */
 	.agents_enable   = { "walinuxagent", "waagent",		/* [debian] */
-			     "hv-kvp-daemon", "hypervkvpd" },	/* [kvp] */
+			     "hv-kvp-daemon", "hypervkvpd",	/* [kvp] */
+			     "hv_kvp_daemon" },	/* SUSE's name */
 	.agents_disable  = { "amazon-ssm-agent", "google-guest-agent",
 			     "google-osconfig-agent", "oracle-cloud-agent",
 			     "droplet-agent", "qemu-guest-agent",
-			     "open-vm-tools", "vmtoolsd" },
+			     "open-vm-tools", "vmtoolsd",
+			     /* newer units, snap and SUSE names (fixtures) */
+			     "google-guest-agent-manager", "google-guest-compat-manager",
+			     "google-startup-scripts", "google-shutdown-scripts",
+			     "snap.amazon-ssm-agent.amazon-ssm-agent" },
 	.fstab_by_uuid   = true,				/* [data] */
 	.fstab_nofail    = true,				/* [data] */
 	.fstab_device_timeout = 30,	/* cloudmove policy */

@@ -59,12 +59,17 @@ static const struct cm_profile gcp_profile = {
 	.kargs_remove    = { "console=ttyS*", "earlyprintk", "rootdelay" },
 	.time            = CM_TIME_NTP,
 	.time_servers    = { "metadata.google.internal" },	/* [ntp] */
-	.agents_enable   = { "google-guest-agent",		/* [guest] */
+	/* the guest agent's manager replaced its old unit in 2025: the
+	 * first one installed is enabled, never both */
+	.agents_enable   = { "google-guest-agent-manager|google-guest-agent", /* [guest] */
 			     "google-osconfig-agent" },
 	.agents_disable  = { "amazon-ssm-agent", "walinuxagent", "waagent",
 			     "hv-kvp-daemon", "hypervkvpd", "hv-vss-daemon",
 			     "hypervvssd", "oracle-cloud-agent", "droplet-agent",
-			     "qemu-guest-agent", "open-vm-tools", "vmtoolsd" },	/* [adapt] */
+			     "qemu-guest-agent", "open-vm-tools", "vmtoolsd",
+			     /* newer units, snap and SUSE names (fixtures) */
+			     "snap.amazon-ssm-agent.amazon-ssm-agent", "hv_kvp_daemon",
+			     "hv_vss_daemon" },	/* [adapt] */
 	.fstab_by_uuid   = true,				/* [adapt] */
 	.fstab_nofail    = true,				/* [disk] */
 	.fstab_device_timeout = 30,	/* cloudmove policy */

@@ -22,7 +22,8 @@ enum key_type {
 
 enum item_kind {
 	ITEM_DRIVER = 1,	/* kernel module: [A-Za-z0-9_-] */
-	ITEM_UNIT,		/* systemd unit: [A-Za-z0-9:_.@-] */
+	ITEM_UNIT,		/* systemd unit: [A-Za-z0-9:_.@-], "|" between
+				   alternatives */
 	ITEM_KARG,		/* kernel argument: printable, no quotes */
 	ITEM_HOST,		/* NTP server or device path */
 	ITEM_DSNAME,		/* cloud-init datasource name: [A-Za-z0-9] */
@@ -102,7 +103,7 @@ static int item_char_ok(enum item_kind kind, unsigned char c)
 		return alnum || c == '_' || c == '-';
 	case ITEM_UNIT:
 		return alnum || c == '_' || c == '-' || c == '.' || c == '@' ||
-		       c == ':';
+		       c == ':' || c == '|';
 	case ITEM_HOST:
 		return alnum || c == '_' || c == '-' || c == '.' || c == ':' ||
 		       c == '/' || c == '[' || c == ']';

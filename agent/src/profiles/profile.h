@@ -16,7 +16,7 @@
 #include <stddef.h>
 
 /* Caps on the built-in lists and on every runtime list. */
-#define CM_PROFILE_LIST_MAX	16	/* items per list */
+#define CM_PROFILE_LIST_MAX	24	/* items per list */
 #define CM_PROFILE_ITEM_MAX	64	/* bytes per item, NUL included */
 #define CM_PROFILE_NAME_MAX	32	/* cloud id, NUL included */
 #define CM_PROFILE_TITLE_MAX	64

@@ -125,7 +125,7 @@ TEST(profiles_builtin_key_values)
 	CHECK(cm_plist_has(&p->kargs_add, "console=ttyS0,38400n8"));
 	CHECK(p->time == CM_TIME_NTP);
 	CHECK_STR(p->time_servers.v[0], "metadata.google.internal");
-	CHECK(cm_plist_has(&p->agents_enable, "google-guest-agent"));
+	CHECK(cm_plist_has(&p->agents_enable, "google-guest-agent-manager|google-guest-agent"));
 	p = cm_profiles_find(set, "azure");
 	CHECK(p && p->no_swap_on_os_disk && p->time == CM_TIME_PTP);
 	CHECK_STR(p->time_servers.v[0], "/dev/ptp_hyperv");
@@ -232,7 +232,7 @@ TEST(profiles_conf_override_and_append)
 	CHECK_INT(p->kargs_add.n, 2);
 	CHECK_STR(p->kargs_add.v[1], "quiet");
 	CHECK(!cm_plist_has(&p->agents_enable, "google-osconfig-agent"));
-	CHECK(cm_plist_has(&p->agents_enable, "google-guest-agent"));
+	CHECK(cm_plist_has(&p->agents_enable, "google-guest-agent-manager|google-guest-agent"));
 	CHECK_INT(p->net_drivers.n, 1);
 	CHECK_STR(p->net_drivers.v[0], "e1000");
 	CHECK(p->no_swap_on_os_disk);
@@ -356,8 +356,8 @@ TEST(profiles_conf_caps)
 	size_t i, n;
 
 	/* 17 values in a list of at most 16. */
-	CHECK(parse_fails("[gcp]\ndrivers = a b c d e f g h i j k l m n o p q\n",
-			  -E2BIG, "profiles.d/10-x.conf:2: drivers: more than 16 values"));
+	CHECK(parse_fails("[gcp]\ndrivers = a b c d e f g h i j k l m n o p q r s t u v w x y\n",
+			  -E2BIG, "profiles.d/10-x.conf:2: drivers: more than 24 values"));
 	/* A value of 64 bytes. */
 	CHECK(parse_fails("[gcp]\ndrivers = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 			  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", -EMSGSIZE,
