@@ -132,6 +132,13 @@ static void adapt_for(const char *root, const char *target, const char *why,
 	int r;
 
 	cm_plan_init(&plan);
+	/* the journal lives under /var: never under a mount point to come */
+	if (cm_record_location_ok(root) < 0) {
+		say("detected %s (%s), %s → not adapting before the pivot: /var is "
+		    "its own file system; run `cloudmove adapt --target %s` once up",
+		    v->cloud, v->confidence, why, target);
+		goto out;
+	}
 	if (set && cm_profiles_init(set) == 0 && cm_profiles_load(root, set) >= 0)
 		p = cm_profiles_find(set, target);
 	if (!p) {

@@ -110,6 +110,17 @@ boot "$root" "cloudmove.target=vultr cloudmove.colour=blue cloudmove.target2"
 	[ "$(snapshot "$root")" = "$before" ] &&
 	ok "a cloud without a profile, unknown keys: warnings, nothing changed, exit 0" ||
 	fail "no profile" "rc $rc $(cat "$tmp/out")"
+# /var on its own file system (not mounted before the pivot): no journal
+# written under its mount point; the root is left as it is.
+root=$tmp/r5
+mkroot "$root"
+echo "UUID=0000-var /var ext4 defaults 0 2" >>"$root/etc/fstab"
+before=$(snapshot "$root")
+boot "$root" "cloudmove.target=gcp"
+[ $rc -eq 0 ] && grep -q "→ not adapting before the pivot: /var is its own file system" "$tmp/out" &&
+	[ "$(snapshot "$root")" = "$before" ] && [ ! -e "$root/var/lib/cloudmove/txn" ] &&
+	ok "/var on its own file system: not adapted before the pivot, said why" ||
+	fail "separate /var" "rc $rc $(cat "$tmp/out")"
 boot "$tmp/nonexistent" "cloudmove.target=gcp"
 [ $rc -eq 0 ] && ok "no root: exit 0" || fail "no root" "rc $rc"
 
