@@ -22,14 +22,29 @@ passed=0 failed=0
 ok() { passed=$((passed + 1)); echo "ok   $1"; }
 fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
 finish() { echo "$passed passed, $failed failed"; [ $failed -eq 0 ]; exit; }
+# lap NAME — the time since the last lap goes into the timing line.
+laps='' lap_at=$SECONDS
+lap() { laps+="${laps:+, }$1 $((SECONDS - lap_at)) s"; lap_at=$SECONDS; }
 if [ "$(id -u)" != 0 ]; then
 	fail "run-install.sh" "needs root (chroot, mount namespace)"
 	finish
 fi
-tmp=$(mktemp -d)
-# Every mount below lives in a private mount namespace that dies with its
-# command, so removing the tree cannot reach through to /dev or /sys.
-trap 'rm -rf "$tmp"' EXIT
+# The whole test runs in a private mount namespace, on a tmpfs: the 600 MB
+# root unpacks and goes away in no time, and every mount (the tmpfs, the
+# chroot's /dev, /sys, /proc) dies with the namespace, however the test ends.
+if [ -z "${CM_INSTALL_TEST_NS-}" ]; then
+	tmp=$(mktemp -d)
+	CM_INSTALL_TEST_NS=$tmp unshare -m --propagation private "$0" "$@"
+	rc=$?
+	rmdir "$tmp"
+	exit $rc
+fi
+tmp=$CM_INSTALL_TEST_NS
+mount -t tmpfs -o size=4g,mode=0700 cloudmove-install-test "$tmp" || {
+	fail "tmpfs" "cannot mount one on $tmp"
+	finish
+}
+trap 'umount -l "$tmp"' EXIT
 
 # make from inside `make check`: not a sub-make of it (no jobserver here).
 mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory -s -C "$top" "$@"; }
@@ -140,6 +155,8 @@ left=$(files_under "$stage")
 [ -z "$left" ] && ok "make uninstall removes every file it installed" ||
 	fail "uninstall" "left: $left"
 
+lap "host-side checks"
+
 # --- a real Debian 12 root ----------------------------------------------------------------
 ddir=$("$top/images/debootstrap.sh") || { fail "debootstrap" "no root"; finish; }
 kdir=$("$top/images/kernel.sh") || { fail "kernel" "no kernel"; finish; }
@@ -189,6 +206,7 @@ in_root() {
 		exec chroot "$r" "$@"' sh "$root" "$tmp/modules" "$@"
 }
 
+lap "root unpacked, make install"
 in_root dracut --list-modules --kver "$kver" >"$tmp/list-modules" 2>&1
 grep -qx cloudmove "$tmp/list-modules" && ok "the root's dracut sees the module (--list-modules)" ||
 	fail "--list-modules" "$(tail -3 "$tmp/list-modules")"
@@ -265,10 +283,12 @@ start=$SECONDS
 in_root dracut -f --kver "$kver" >"$tmp/dracut-default.log" 2>&1
 rc=$?
 t_default=$((SECONDS - start))
+lap "dracut default"
 img_default=$root/boot/initrd.img-$kver
 if [ $rc -eq 0 ] && [ -s "$img_default" ]; then
 	ok "dracut -f --kver $kver (default): ${t_default} s, $(mib "$img_default")"
 	check_image default "$img_default" systemd "$bundle_sum" $drivers
+	lap "its checks"
 else
 	fail "dracut default" "rc $rc $(tail -5 "$tmp/dracut-default.log")"
 fi
@@ -278,6 +298,7 @@ start=$SECONDS
 in_root dracut -f --hostonly --kver "$kver" /boot/initrd-hostonly.img >"$tmp/dracut-hostonly.log" 2>&1
 rc=$?
 t_hostonly=$((SECONDS - start))
+lap "dracut hostonly"
 img_hostonly=$root/boot/initrd-hostonly.img
 if [ $rc -eq 0 ] && [ -s "$img_hostonly" ]; then
 	ok "dracut -f --hostonly --kver $kver: ${t_hostonly} s, $(mib "$img_hostonly")"
@@ -289,6 +310,7 @@ if [ $rc -eq 0 ] && [ -s "$img_hostonly" ]; then
 		grep -q '/usb-storage\.ko$' "$tmp/default.list" && ! grep -q '/usb-storage\.ko$' "$tmp/hostonly.list" &&
 		ok "hostonly took effect: $n_hostonly kernel modules against $n_default (usb-storage left out)" ||
 		fail "hostonly" "$n_hostonly modules against $n_default; $(grep -i 'host-only' "$tmp/dracut-hostonly.log")"
+	lap "its checks"
 else
 	fail "dracut --hostonly" "rc $rc $(tail -5 "$tmp/dracut-hostonly.log")"
 fi
@@ -296,7 +318,7 @@ fi
 # 3. A RHEL-style trust store (/etc/pki/tls/certs/ca-bundle.crt, a link to
 # the extracted bundle; no Debian bundle), a user profile for another
 # cloud, an initramfs without systemd, hostonly: only this module and base,
-# so it takes seconds.
+# uncompressed (the content is what counts here), so it takes seconds.
 mv "$root/etc/ssl/certs/ca-certificates.crt" "$tmp/debian-bundle"
 mkdir -p "$root/etc/pki/ca-trust/extracted/pem" "$root/etc/pki/tls/certs" "$root/etc/cloudmove/profiles.d"
 echo "-----RHEL-STYLE BUNDLE-----" >"$root/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem"
@@ -304,20 +326,23 @@ ln -s /etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem "$root/etc/pki/tls/certs
 printf '[mycloud]\ntitle = a private cloud\ndrivers.storage = megaraid_sas\ndrivers.net = bnx2x\n' \
 	>"$root/etc/cloudmove/profiles.d/50-mycloud.conf"
 start=$SECONDS
-in_root dracut -f --hostonly -m "base cloudmove" --kver "$kver" /boot/initrd-shell.img >"$tmp/dracut-shell.log" 2>&1
+in_root dracut -f --hostonly -m "base cloudmove" --no-compress --no-early-microcode \
+	--kver "$kver" /boot/initrd-shell.img >"$tmp/dracut-shell.log" 2>&1
 rc=$?
 t_shell=$((SECONDS - start))
+lap "dracut shell"
 if [ $rc -eq 0 ]; then
 	ok "dracut --hostonly -m 'base cloudmove' (RHEL-style CA, user profile): ${t_shell} s, $(mib "$root/boot/initrd-shell.img")"
 	check_image shell "$root/boot/initrd-shell.img" shell \
 		"$(sha256sum <"$root/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem" | cut -d' ' -f1)" \
 		$drivers megaraid_sas bnx2x
+	lap "its checks"
 else
 	fail "dracut -m 'base cloudmove'" "rc $rc $(tail -5 "$tmp/dracut-shell.log")"
 fi
 rm -rf "$root/etc/pki" "$root/etc/cloudmove"
 mv "$tmp/debian-bundle" "$root/etc/ssl/certs/ca-certificates.crt"
-echo "dracut in a chroot: default ${t_default} s, hostonly ${t_hostonly} s, base+cloudmove ${t_shell} s"
+echo "dracut in a chroot: default ${t_default} s, hostonly ${t_hostonly} s, base+cloudmove ${t_shell} s (load $(cut -d' ' -f1 /proc/loadavg))"
 
 # --- uninstall (the root) ----------------------------------------------------------------
 rm -f "$root"/boot/initrd*
@@ -328,6 +353,10 @@ after=$(files_under "$root")
 in_root dracut --list-modules --kver "$kver" >"$tmp/list-modules" 2>&1
 ! grep -qx cloudmove "$tmp/list-modules" && grep -qx base "$tmp/list-modules" &&
 	ok "the root's dracut no longer sees the module" || fail "--list-modules" "cloudmove still listed"
-! grep -q "$tmp" /proc/mounts && ok "no mount left behind" || fail "mounts" "$(grep "$tmp" /proc/mounts)"
+# (the chroot's mounts are in namespaces of their own, now gone)
+[ "$(grep -c " $tmp" /proc/mounts)" = 1 ] && ok "no mount left behind" ||
+	fail "mounts" "$(grep " $tmp" /proc/mounts)"
+lap "uninstall"
+echo "time: $laps"
 
 finish
