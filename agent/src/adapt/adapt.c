@@ -5,12 +5,14 @@
 #include "drivers.h"
 #include "fstab.h"
 #include "kargs.h"
+#include "network.h"
 #include "rewrite.h"
 
 /* Every rewriter, in the order their changes appear in a plan. */
 static const cm_rewriter_fn rewriters[] = {
 	cm_fstab_plan,
 	cm_kargs_plan,
+	cm_network_plan,
 	cm_drivers_plan,
 	cm_agents_plan,
 };
