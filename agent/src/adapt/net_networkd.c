@@ -81,6 +81,10 @@ int cm_networkd_scan(const char *fname, const char *buf, size_t len,
 		} else if (cm_ini_key_is(&ini, i, "Match", "MACAddress") ||
 			   cm_ini_key_is(&ini, i, "Match", "PermanentMACAddress")) {
 			info->mac_match = true;
+		} else if (cm_ini_key_is(&ini, i, "Network", "DHCP")) {
+			cm_ini_value(&ini, i, v, sizeof(v));
+			info->dhcp = !strcmp(v, "yes") || !strcmp(v, "ipv4") ||
+				     !strcmp(v, "true") || !strcmp(v, "both");
 		} else if (cm_ini_key_is(&ini, i, "Network", "Gateway")) {
 			info->gateway = true;
 		} else if (cm_ini_key_is(&ini, i, "Network", "Bond") ||
@@ -365,6 +369,8 @@ static int scan_all(const char *sysroot, struct nd_state *st, struct cm_buf *b)
 				      kind_of(st, &st->info[i]), st->info[i].gateway);
 		if (r >= 0 && st->info[i].master[0])
 			st->ifaces.v[r].member = true;
+		if (r >= 0)
+			st->ifaces.v[r].dhcp |= st->info[i].dhcp;
 	}
 	/* a VLAN's parent is the file that lists it in VLAN= */
 	for (i = 0; i < st->n && r >= 0; i++) {

@@ -28,7 +28,7 @@ struct cm_networkd_info {
 	char name[CM_NET_NAME_MAX];
 	char master[CM_NET_NAME_MAX];		/* Bond= or Bridge= */
 	char vlans[4 * CM_NET_NAME_MAX];
-	bool loopback, other, gateway, mac_match;	/* other: Type= not ether */
+	bool loopback, other, gateway, mac_match, dhcp;	/* other: Type= not ether */
 };
 int cm_networkd_scan(const char *fname, const char *buf, size_t len,
 		     struct cm_networkd_info *info, size_t *err_line);

@@ -60,6 +60,20 @@ int cm_net_pick_gateway(const struct cm_net_ifaces *l)
 	return -1;
 }
 
+/* The free ethernet interface with the least name (with DHCP only). */
+static int first_ether(const struct cm_net_ifaces *l, bool dhcp)
+{
+	size_t i;
+	int best = -1;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].kind == CM_NET_ETHER && !l->v[i].member &&
+		    (!dhcp || l->v[i].dhcp) &&
+		    (best < 0 || strcmp(l->v[i].name, l->v[best].name) < 0))
+			best = (int)i;
+	return best;
+}
+
 int cm_net_pick_primary(const struct cm_net_ifaces *l)
 {
 	int g = cm_net_pick_gateway(l), p;
@@ -73,9 +87,8 @@ int cm_net_pick_primary(const struct cm_net_ifaces *l)
 	}
 	if (g >= 0)
 		return g;
-	for (i = 0; i < l->n; i++)
-		if (l->v[i].kind == CM_NET_ETHER && !l->v[i].member)
-			return (int)i;
+	if ((p = first_ether(l, true)) >= 0 || (p = first_ether(l, false)) >= 0)
+		return p;
 	for (i = 0; i < l->n; i++)
 		if (l->v[i].kind == CM_NET_BOND || l->v[i].kind == CM_NET_BRIDGE)
 			return (int)i;

@@ -61,6 +61,7 @@ struct cm_net_iface {
 	enum cm_net_kind kind;
 	bool gateway;			/* carries the default route */
 	bool member;			/* a bond's or bridge's port */
+	bool dhcp;			/* already asks DHCP (v4) */
 };
 
 struct cm_net_ifaces {
@@ -76,8 +77,10 @@ int cm_net_ifaces_find(const struct cm_net_ifaces *l, const char *name);
 
 /* The interface the target's DHCP must configure: the one with the
  * default route (a VLAN's parent in its stead: clouds do not tag), else
- * the first ethernet, else the first bond or bridge.  -1 when there is
- * none (nothing configured: left alone). */
+ * the ethernet that already asks DHCP, else the first ethernet by name
+ * (eth0 before eth1, ens3 before ens4), else the first bond or bridge;
+ * never a bond's or bridge's port.  -1 when there is none (nothing
+ * configured: left alone). */
 int cm_net_pick_primary(const struct cm_net_ifaces *l);
 /* The one that carried the default route (it loses it, and its DNS,
  * whether or not it is the primary), or -1. */
