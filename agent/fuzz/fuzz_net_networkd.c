@@ -24,6 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	role = data[0] & 0x1f;
+	if (role & CM_NETWORKD_PRIMARY)	/* the roles a file can have together */
+		role &= ~(unsigned)CM_NETWORKD_SECONDARY;
 	size--;
 	cm_networkd_scan("f.network", in, size, &info, &line);
 	cm_networkd_netdev(in, size, name, sizeof(name), &kind);

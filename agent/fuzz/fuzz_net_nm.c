@@ -22,6 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	role = data[0] & 0x1f;
+	if (role & CM_NM_PRIMARY)	/* the roles a file can have together */
+		role &= ~(unsigned)CM_NM_SECONDARY;
 	size--;
 	cm_nm_scan(in, size, &info, &line);
 	cm_buf_init(&a, 2 * CM_NET_FILE_MAX);

@@ -230,6 +230,10 @@ bad networkd systemd/network/10-x.network '[Match]\nName=eth0\nthis is not a key
 	'^cloudmove: networkd: .*10-x.network:3: '
 bad networkd-nul systemd/network/10-x.network '[Match]\nName=eth0\0\n' \
 	'^cloudmove: networkd: .*10-x.network'
+bad nm NetworkManager/system-connections/x.nmconnection '[connection]\nid=x\njunk\n' \
+	'^cloudmove: NetworkManager: .*x.nmconnection:3: '
+bad ifcfg sysconfig/network-scripts/ifcfg-eth0 'DEVICE=eth0\nif true; then\n' \
+	'^cloudmove: ifcfg: .*ifcfg-eth0:2: '
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -58,7 +58,7 @@ static int classify(struct cm_ini *ini, struct cm_ini_line *l, int *section,
 		l->type = CM_INI_BLANK;
 		return 0;
 	}
-	if (b[off] == '[') {
+	if (b[off] == '[' && !ini->shell) {
 		if (b[off + len - 1] != ']' || len < 3)
 			return -EBADMSG;
 		r = add_section(ini, (size_t)(l - ini->lines), off + 1, len - 2);
@@ -104,6 +104,7 @@ int cm_ini_parse(const char *buf, size_t len, int flags, struct cm_ini *ini,
 	ini->buf = buf;
 	ini->len = len;
 	ini->systemd = flags & CM_INI_SYSTEMD;
+	ini->shell = flags & CM_INI_SHELL;
 	ini->final_nl = !len || buf[len - 1] == '\n';
 	if (err_line)
 		*err_line = 0;
@@ -120,6 +121,11 @@ int cm_ini_parse(const char *buf, size_t len, int flags, struct cm_ini *ini,
 	if (!ini->lines || !ini->sections || !ini->ins) {
 		cm_ini_free(ini);
 		return -ENOMEM;
+	}
+	if (flags & CM_INI_SHELL) {
+		section = add_section(ini, 0, 0, 0);
+		ini->sections[0].header = (size_t)-1;	/* before line 0 */
+		ini->sections[0].end = 0;
 	}
 	for (i = 0; i < n && r == 0; i++) {
 		const char *eol = memchr(buf + pos, '\n', len - pos);
@@ -328,6 +334,8 @@ int cm_ini_set(struct cm_ini *ini, const char *section, const char *key,
 	}
 	if (found >= 0)
 		return 0;
+	if (last == (size_t)-1)		/* a shell file without variables */
+		return set_new(ini, section, kv);
 	return insert_after(ini, last, kv);
 }
 
@@ -366,9 +374,10 @@ int cm_ini_write(const struct cm_ini *ini, struct cm_buf *out)
 	if (r == 0 && ini->n_new && out->len && out->data[out->len - 1] != '\n')
 		r = put(out, "", 0, true);
 	for (k = 0; k < ini->n_new && r == 0; k++) {
-		if (out->len && !(out->len >= 2 && out->data[out->len - 2] == '\n'))
+		if (ini->new_name[k][0] && out->len &&
+		    !(out->len >= 2 && out->data[out->len - 2] == '\n'))
 			r = put(out, "", 0, true);
-		if (r == 0)
+		if (r == 0 && ini->new_name[k][0])
 			r = cm_buf_printf(out, "[%s]\n", ini->new_name[k]);
 		if (r == 0)
 			r = put(out, ini->new_text[k].data, ini->new_text[k].len, false);

@@ -60,10 +60,14 @@ struct cm_ini {
 	size_t n_new;
 	bool final_nl;		/* the input ended with '\n' (or was empty) */
 	bool systemd;
+	bool shell;
 };
 
 /* systemd: ';' starts a comment too, and '\' continues a line. */
 #define CM_INI_SYSTEMD	1
+/* Shell variable files (ifcfg): no sections, every key in one implicit
+ * section called "" that starts before the first line. */
+#define CM_INI_SHELL	2
 
 /* Splits buf into lines.  0; -EBADMSG (NUL byte, a line that is neither
  * a section, a comment nor Key=Value, a key before any section),
