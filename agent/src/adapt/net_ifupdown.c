@@ -212,7 +212,9 @@ int cm_ifupdown_scan(const char *buf, size_t len, struct cm_ifupdown_scan *sc,
 		if (!l->n)
 			continue;
 		if (stanza_word(l->w[0])) {
-			in_stanza = true;
+			/* ifupdown takes option lines after iface and
+			 * mapping only ("misplaced option" elsewhere) */
+			in_stanza = !strcmp(l->w[0], "iface") || !strcmp(l->w[0], "mapping");
 			cur = NULL;
 			if (!strcmp(l->w[0], "iface")) {
 				if (l->n < 4) {
