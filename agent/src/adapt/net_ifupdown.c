@@ -192,6 +192,23 @@ static void scan_source(struct cm_ifupdown_scan *sc, const struct line *l)
 	sc->source_kind[sc->n_sources++] = strcmp(l->w[0], "source") ? 'd' : 's';
 }
 
+static const char *auto_target(const char *w);
+
+static void scan_autos(struct cm_ifupdown_scan *sc, const struct line *l)
+{
+	size_t i, n;
+
+	for (i = 1; i < l->n; i++) {
+		/* a bare pattern ("auto /en*") may bring up anything: "*" */
+		const char *t = auto_target(l->w[i]) ? auto_target(l->w[i]) : "*";
+
+		n = strlen(sc->autos);
+		if (t && n + strlen(t) + 2 < sizeof(sc->autos))
+			snprintf(sc->autos + n, sizeof(sc->autos) - n, "%s%s",
+				 n ? " " : "", t);
+	}
+}
+
 int cm_ifupdown_scan(const char *buf, size_t len, struct cm_ifupdown_scan *sc,
 		     size_t *err_line)
 {
@@ -233,6 +250,8 @@ int cm_ifupdown_scan(const char *buf, size_t len, struct cm_ifupdown_scan *sc,
 			} else if (!strcmp(l->w[0], "source") ||
 				   !strcmp(l->w[0], "source-directory")) {
 				scan_source(sc, l);
+			} else if (auto_word(l->w[0])) {
+				scan_autos(sc, l);
 			}
 			continue;
 		}
@@ -367,6 +386,7 @@ struct rw_state {
 	const char *family;
 	bool drop;		/* the stanza is removed whole */
 	const char *opt_indent;	/* how the file indents options */
+	bool auto_added;
 	bool changed;
 };
 
@@ -444,7 +464,16 @@ static int rewrite_iface(const struct line *l, struct rw_state *st,
 	else
 		return 0;
 	*keep = false;
-	r = cm_buf_printf(out, "%siface %s %s %s", indent, l->w[1], l->w[2], method);
+	r = 0;
+	if (st->ro->add_auto && !st->auto_added && !strcmp(l->w[2], "inet")) {
+		char pw[128];
+
+		primary_word(st->ro, o, pw, sizeof(pw));
+		r = cm_buf_printf(out, "%sauto %s\n", indent, pw);
+		st->auto_added = true;
+	}
+	if (r == 0)
+		r = cm_buf_printf(out, "%siface %s %s %s", indent, l->w[1], l->w[2], method);
 	if (r == 0 && l->n > 4)		/* inherits X */
 		r = emit_words(out, "", "", l, 4);
 	else if (r == 0)
@@ -682,6 +711,11 @@ static void roles_of(const struct ifu_state *st, struct cm_ifupdown_roles *ro)
 	if (p >= 0) {
 		snprintf(ro->primary, sizeof(ro->primary), "%s", st->ifaces.v[p].name);
 		ro->primary_kind = st->ifaces.v[p].kind;
+		ro->add_auto = true;
+		for (i = 0; i < st->n; i++)
+			if (in_list(st->sc[i].autos, ro->primary) ||
+			    in_list(st->sc[i].autos, "*"))
+				ro->add_auto = false;
 	}
 	if (g >= 0)
 		snprintf(ro->gateway, sizeof(ro->gateway), "%s", st->ifaces.v[g].name);

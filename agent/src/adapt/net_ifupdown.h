@@ -32,6 +32,8 @@ struct cm_ifupdown_scan {
 	size_t n_sources;
 	char source[CM_IFUPDOWN_SOURCES_MAX][256];
 	char source_kind[CM_IFUPDOWN_SOURCES_MAX];
+	/* the interfaces auto/allow-* lines bring up (space-separated) */
+	char autos[16 * CM_NET_NAME_MAX];
 };
 
 /* 0, or -EBADMSG (err_line: an option line before any stanza, an iface
@@ -46,6 +48,7 @@ struct cm_ifupdown_roles {
 	char members[4 * CM_NET_NAME_MAX];	/* the primary's ports */
 	char secondaries[16 * CM_NET_NAME_MAX];
 	enum cm_net_kind primary_kind;
+	bool add_auto;		/* no auto/allow line brings the primary up */
 };
 
 /* Rewrites one file.  The number of changes (0 or 1) or -errno. */

@@ -173,6 +173,7 @@ static const struct cm_net_backend *const backends[] = {
 int cm_network_plan(const char *sysroot, const struct cm_profile_rt *p,
 		    struct cm_plan *plan, struct cm_adapt_report *rep)
 {
+	const char *primary = NULL, *idle = NULL;
 	struct cm_net_opts o;
 	size_t i;
 	int r = 0;
@@ -183,13 +184,16 @@ int cm_network_plan(const char *sysroot, const struct cm_profile_rt *p,
 
 		memset(&s, 0, sizeof(s));
 		r = backends[i]->plan(sysroot, p->name, &o, plan, &s);
-		if (r > 0) {
-			if (!s.primary[0])
-				cm_adapt_note(rep, "network: %s: no interface "
-					      "configured; left as it is",
-					      backends[i]->name);
-		}
+		if (r > 0 && s.primary[0])
+			primary = backends[i]->name;
+		else if (r > 0 && !idle)
+			idle = backends[i]->name;
 	}
+	/* a back end with nothing configured, and none other with a
+	 * primary interface: the network is someone else's (cloud-init) */
+	if (r >= 0 && idle && !primary)
+		cm_adapt_note(rep, "network: %s: no interface configured; left as "
+			      "it is", idle);
 	if (r >= 0)
 		r = plan_udev_rules(sysroot, p, plan);
 	/* no back end at all: a root configured by cloud-init at first

@@ -37,9 +37,11 @@ TEST(ifcfg_suse_quotes_and_hotplug)
 	CHECK_INT(rewrite("BOOTPROTO='static'\nSTARTMODE='auto'\nIPADDR='10.1.0.2/24'\n",
 			  CM_IFCFG_SUSE | CM_IFCFG_PRIMARY, &out), 1);
 	CHECK_STR(out.data, "BOOTPROTO='dhcp'\nSTARTMODE='auto'\nMTU='1460'\n");
+	cm_buf_free(&out);
 	CHECK_INT(rewrite("BOOTPROTO='static'\nSTARTMODE='auto'\n",
 			  CM_IFCFG_SUSE | CM_IFCFG_SECONDARY, &out), 1);
 	CHECK_STR(out.data, "BOOTPROTO='static'\nSTARTMODE='hotplug'\n");
+	cm_buf_free(&out);
 	CHECK_INT(rewrite("", CM_IFCFG_SUSE | CM_IFCFG_SECONDARY, &out), 1);
 	CHECK_STR(out.data, "STARTMODE=hotplug\n");
 	cm_buf_free(&out);

@@ -58,3 +58,18 @@ TEST(ifupdown_scan)
 	CHECK_INT(cm_ifupdown_scan("auto x\niface x\n", 15, &sc, &line), -EBADMSG);
 	CHECK_INT(line, 2);
 }
+
+TEST(ifupdown_primary_brought_up_when_nothing_did)
+{
+	struct cm_ifupdown_roles ro = { .primary = "ens3", .primary_kind = CM_NET_ETHER,
+					.add_auto = true };
+	struct cm_net_opts kernel = { .dhcp4 = true, .ifnames = CM_IFNAMES_KERNEL };
+	struct cm_net_summary s = { 0 };
+	const char *in = "iface ens3 inet static\n\taddress 10.0.0.2/24\n";
+	struct cm_buf out;
+
+	cm_buf_init(&out, 1 << 20);
+	CHECK_INT(cm_ifupdown_rewrite(in, strlen(in), &ro, &kernel, &out, &s), 1);
+	CHECK_STR(out.data, "auto /eth0=ens3\niface ens3 inet dhcp\n");
+	cm_buf_free(&out);
+}
