@@ -37,16 +37,28 @@ check_networkd() {
 	local root=$1 dir=${2:-$1/etc/systemd/network} out=$tmp/networkd.out
 	[ -d "$dir" ] || return 0
 	command -v udevadm >/dev/null && [ -x /lib/systemd/systemd-networkd ] || return 2
-	timeout 20 unshare -m -n sh -c '
+	timeout 40 unshare -m -n sh -c '
 		mount -t tmpfs none /run/systemd 2>/dev/null ||
 			{ mkdir -p /run/systemd && mount -t tmpfs none /run/systemd; }
 		mkdir -p /run/systemd/netif && chown systemd-network: /run/systemd/netif
 		mount --bind "$1" /etc/systemd/network
-		ip link add cmtest0 type dummy
-		SYSTEMD_LOG_TARGET=console SYSTEMD_LOG_LEVEL=info \
-			timeout 1 /lib/systemd/systemd-networkd
+		# it reads its configuration before enumerating the links:
+		# stop it once it says it has; on a loaded machine it now and
+		# then says nothing for seconds: then it is tried again
+		for try in 1 2 3; do
+			SYSTEMD_LOG_TARGET=console SYSTEMD_LOG_LEVEL=info \
+				/lib/systemd/systemd-networkd >"$2" 2>&1 &
+			i=0
+			while [ $i -lt 100 ] && ! grep -q "Enumeration completed" "$2"; do
+				sleep 0.05; i=$((i + 1))
+			done
+			kill -KILL $! 2>/dev/null; wait
+			grep -q "Enumeration completed" "$2" && break
+		done
+		cat "$2"
 		SYSTEMD_LOG_LEVEL=info udevadm test-builtin net_setup_link \
-			/sys/class/net/lo' sh "$dir" >"$out" 2>&1
+			/sys/class/net/lo' sh "$dir" "$tmp/networkd.raw" >"$out" 2>&1
+	grep -q "Enumeration completed" "$out" || { echo "networkd did not start"; cat "$out"; return 1; }
 	if grep -E '^/etc/systemd/network/[^:]+:' "$out"; then return 1; fi
 	return 0
 }
