@@ -42,6 +42,7 @@ FUZZ_SRCS += agent/src/profiles/profile.c agent/src/profiles/conf.c
 FUZZ_SRCS += agent/src/adapt/timesync.c agent/src/adapt/cloudinit.c agent/src/adapt/netrules.c \
 	agent/src/adapt/initramfs.c
 FUZZ_SRCS += agent/src/util/cpio.c agent/src/util/initrd.c agent/src/util/chroot.c
+FUZZ_SRCS += agent/src/adapt/network.c $(wildcard agent/src/adapt/net_*.c)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wvla
@@ -54,7 +55,7 @@ MUSL_CFLAGS = $(STD) $(WARN) -Os -ffunction-sections -fdata-sections \
 MUSL_LDFLAGS = -static -Wl,--gc-sections -s $(shell cat $(DEPS)/ldflags 2>/dev/null)
 
 # glibc builds: plain (valgrind) and ASan+UBSan, against Debian's -dev libs.
-HOST_PKGS := libcurl blkid mount json-c zlib libzstd liblzma
+HOST_PKGS := libcurl blkid mount json-c zlib libzstd liblzma yaml-0.1
 HOST_CFLAGS = $(STD) $(WARN) -g -O1 $(shell pkg-config --cflags $(HOST_PKGS))
 HOST_LIBS = $(shell pkg-config --libs $(HOST_PKGS)) -lpthread
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -150,9 +151,9 @@ FUZZ_CFLAGS := $(STD) -g -O1 -fsanitize=fuzzer,address,undefined -Iagent/src
 
 build/fuzz/%: agent/fuzz/fuzz_%.c $(FUZZ_SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags json-c mount blkid zlib libzstd liblzma) \
+	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags json-c mount blkid zlib libzstd liblzma yaml-0.1) \
 		-o $@ $< $(FUZZ_SRCS) \
-		$(shell pkg-config --libs json-c mount blkid zlib libzstd liblzma)
+		$(shell pkg-config --libs json-c mount blkid zlib libzstd liblzma yaml-0.1)
 
 # --- the network bring-up probe (run in namespaces by run-netup.sh) ---------
 NETUP_PROBE_SRCS := agent/tests/netup-probe.c $(wildcard agent/src/net/*.c) agent/src/log.c
