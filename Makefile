@@ -54,7 +54,7 @@ MUSL_CFLAGS = $(STD) $(WARN) -Os -ffunction-sections -fdata-sections \
 MUSL_LDFLAGS = -static -Wl,--gc-sections -s $(shell cat $(DEPS)/ldflags 2>/dev/null)
 
 # glibc builds: plain (valgrind) and ASan+UBSan, against Debian's -dev libs.
-HOST_PKGS := libcurl blkid mount json-c zlib libzstd liblzma
+HOST_PKGS := libcurl blkid mount json-c zlib libzstd liblzma libisal
 HOST_CFLAGS = $(STD) $(WARN) -g -O1 $(shell pkg-config --cflags $(HOST_PKGS))
 HOST_LIBS = $(shell pkg-config --libs $(HOST_PKGS)) -lpthread
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
