@@ -42,6 +42,7 @@ FUZZ_SRCS += agent/src/profiles/profile.c agent/src/profiles/conf.c
 FUZZ_SRCS += agent/src/adapt/timesync.c agent/src/adapt/cloudinit.c agent/src/adapt/netrules.c \
 	agent/src/adapt/initramfs.c
 FUZZ_SRCS += agent/src/util/cpio.c agent/src/util/initrd.c
+FUZZ_SRCS += agent/src/stream/url.c agent/src/util/chroot.c
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wvla

@@ -3,6 +3,7 @@
  * pgzip.c.  See gce.h for the format's sources. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -127,6 +128,23 @@ static int disk(struct cm_stream *st, struct cm_pgzip *pg)
 	return zeros(pg, st->src->size, cm_gce_size(st->src->size), buf);
 }
 
+/* The member's mtime: now, or SOURCE_DATE_EPOCH (reproducible-builds.org)
+ * so that the same disk gives the same archive, byte for byte. */
+static int64_t archive_time(void)
+{
+	const char *e = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	long long t;
+
+	if (e && *e) {
+		errno = 0;
+		t = strtoll(e, &end, 10);
+		if (!errno && !*end && t >= 0)
+			return t;
+	}
+	return (int64_t)time(NULL);
+}
+
 static int gce_run(struct cm_stream *st)
 {
 	uint64_t size = cm_gce_size(st->src->size);
@@ -138,7 +156,7 @@ static int gce_run(struct cm_stream *st)
 	if (r < 0)
 		return r;
 	buf = cm_pgzip_buf(pg);
-	r = buf ? cm_tar_header(CM_GCE_NAME, size, (int64_t)time(NULL), buf) : -ECANCELED;
+	r = buf ? cm_tar_header(CM_GCE_NAME, size, archive_time(), buf) : -ECANCELED;
 	if (r == 0) {
 		cm_pgzip_submit(pg, CM_TAR_BLOCK, 0, 0, 0);
 		r = disk(st, pg);
