@@ -170,6 +170,12 @@ if loopdev=$(losetup -f --show "$(truncate -s $((80 * MiB)) "$tmp/dev.img"; echo
 		&& cmp -s -n "$(size_of "$sparse")" "$sparse" "$loopdev"; then
 		ok "block device destination: holes written as zeros over old data"
 	else fail "block device destination" "$(cat "$tmp/err")"; fi
+	# and a block device as the source (O_DIRECT reads)
+	if "$bin" stream --source "$loopdev" --dest "file://$tmp/fromdev.raw" --progress=none 2>"$tmp/err" \
+		&& cmp -s "$loopdev" "$tmp/fromdev.raw"; then
+		ok "block device source: read whole (O_DIRECT), identical"
+	else fail "block device source" "$(cat "$tmp/err")"; fi
+	rm -f "$tmp/fromdev.raw"
 	"$bin" stream --source "$ext4" --dest "file://$loopdev" --format vhd --progress=none 2>"$tmp/err"
 	[ $? -eq 0 ] && ok "block device destination: vhd fits" || fail "block device vhd" "$(cat "$tmp/err")"
 	"$bin" stream --source "$loopdev" --dest "file://$loopdev" --progress=none 2>"$tmp/err"
