@@ -146,8 +146,10 @@ static int run(const struct stream_opts *o)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int rc, r;
 
-	if (!url)
-		return cm_err(-ENOMEM, "stream"), CM_EXIT_FAIL;
+	if (!url) {
+		cm_err(-ENOMEM, "stream");
+		return CM_EXIT_FAIL;
+	}
 	rc = resolve(o, url, &enc, &ops);
 	if (rc != CM_EXIT_OK)
 		goto out;
