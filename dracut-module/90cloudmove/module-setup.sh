@@ -63,8 +63,9 @@ cloudmove_profile_drivers() {
 	[[ -x $agent ]] || return 0
 	# "profiles list": a header line, then "ID TITLE... SOURCE";
 	# "profiles show ID": "  storage drivers:     a b" ("-" when none).
-	for cloud in $("$agent" profiles list --root "$root" 2>/dev/null | awk 'NR > 1 { print $1 }'); do
-		"$agent" profiles show "$cloud" --root "$root" 2>/dev/null |
+	# Bounded: an agent that hangs must not hang the initramfs build.
+	for cloud in $(timeout 10 "$agent" profiles list --root "$root" 2>/dev/null | awk 'NR > 1 { print $1 }'); do
+		timeout 10 "$agent" profiles show "$cloud" --root "$root" 2>/dev/null |
 			awk '/^  (storage|network) drivers:/ {
 				for (i = 3; i <= NF; i++) print $i }'
 	done | grep -E '^[A-Za-z0-9][A-Za-z0-9_-]*$' | sort -u
