@@ -47,17 +47,6 @@ static void say(const char *fmt, ...)
 	fflush(stdout);
 }
 
-/* The cloud of the last stay in root's record, before this boot's. */
-static void last_stay(const char *root, char *out, size_t size)
-{
-	struct cm_record *rec = calloc(1, sizeof(*rec));
-
-	out[0] = '\0';
-	if (rec && cm_record_load(root, rec) >= 0 && rec->n)
-		snprintf(out, size, "%s", rec->stays[rec->n - 1].cloud);
-	free(rec);
-}
-
 /* The machine is detected live (its /sys, /proc, CPUID); the record is
  * the installed system's, under root.  prev gets the cloud of the stay
  * before this boot. */
@@ -76,10 +65,9 @@ static void detect_and_record(const struct cm_boot_opts *bo,
 	fputs("cloudmove: detected ", stdout);
 	cm_report_line(stdout, v);
 	fflush(stdout);
-	last_stay(root, prev, prev_size);
 	/* detect-only mode still keeps the record: it is how a later boot
 	 * knows that the machine moved */
-	r = cm_record_update(root, v, line, sizeof(line));
+	r = cm_record_update(root, v, line, sizeof(line), prev, prev_size);
 	if (r < 0)
 		say("record: not updated (%s); boot goes on", strerror(-r));
 	else

@@ -1,9 +1,12 @@
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "adapt.h"
 #include "agents.h"
 #include "boot.h"
 #include "cloudinit.h"
+#include "devmap.h"
 #include "drivers.h"
 #include "fstab.h"
 #include "netrules.h"
@@ -26,11 +29,18 @@ static const cm_rewriter_fn rewriters[] = {
 int cm_adapt_plan(const char *sysroot, const struct cm_profile_rt *p,
 		  struct cm_plan *plan, struct cm_adapt_report *rep)
 {
+	struct cm_devmap *map = malloc(sizeof(*map));
 	size_t i;
 	int r = 0;
 
 	memset(rep, 0, sizeof(*rep));
+	if (!map)
+		return -ENOMEM;
+	cm_devmap_load(sysroot, map);
+	rep->devmap = map;
 	for (i = 0; r >= 0 && i < sizeof(rewriters) / sizeof(rewriters[0]); i++)
 		r = rewriters[i](sysroot, p, plan, rep);
+	rep->devmap = NULL;
+	free(map);
 	return r < 0 ? r : 0;
 }

@@ -184,17 +184,16 @@ int cm_boot_plan(const char *sysroot, const struct cm_profile_rt *p,
 	const char *add[CM_REWRITE_LIST_MAX], *rm[CM_REWRITE_LIST_MAX];
 	struct boot_ctx c = { .sysroot = sysroot, .cloud = p->name,
 			      .plan = plan, .rep = rep };
-	struct cm_devmap map;
+	const struct cm_devmap *map = rep->devmap;
 	int i, r;
 
-	cm_devmap_load(sysroot, &map);
 	c.e.add = add;
 	c.e.n_add = cm_rewrite_items(&p->kargs_add, NULL, add);
 	c.e.remove = rm;
 	c.e.n_remove = cm_rewrite_items(&p->kargs_remove, NULL, rm);
-	c.e.root = map.root[0] ? map.root : NULL;
+	c.e.root = map->root[0] ? map->root : NULL;
 	c.e.resolve = cm_devmap_resolve;
-	c.e.ctx = &map;
+	c.e.ctx = (void *)map;
 	r = plan_grub_defaults(&c);
 	for (i = 0; r >= 0 && grub_cfgs[i]; i++)
 		r = edit_file(&c, grub_cfgs[i], cm_kargs_grub_cfg, &c.e);

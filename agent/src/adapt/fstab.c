@@ -264,13 +264,11 @@ int cm_fstab_plan(const char *sysroot, const struct cm_profile_rt *p,
 		.swap = !p->no_swap_on_os_disk,
 	};
 	struct cm_fstab_result res;
-	struct cm_devmap map;
 	struct cm_buf old, new;
 	char why[192];
 	int r;
 
-	cm_devmap_load(sysroot, &map);
-	o.root = map.root;
+	o.root = rep->devmap->root;
 	cm_buf_init(&old, CM_FSTAB_MAX);
 	cm_buf_init(&new, 2 * CM_FSTAB_MAX);
 	r = cm_rewrite_read(sysroot, "/etc/fstab", &old);
@@ -281,7 +279,7 @@ int cm_fstab_plan(const char *sysroot, const struct cm_profile_rt *p,
 	}
 	r = cm_fstab_rewrite(old.data, old.len, &o,
 			     p->fstab_by_uuid ? cm_devmap_resolve : NULL,
-			     &map, &new, &res);
+			     (void *)rep->devmap, &new, &res);
 	if (r < 0) {
 		cm_err(r, "fstab: %s/etc/fstab", sysroot);
 		goto out;

@@ -133,32 +133,6 @@ void cm_net_opts_from_profile(const struct cm_profile_rt *p,
 	o->ifnames = p->ifnames;
 }
 
-/* udev's persistent-net rules (written by the old udev
- * 75-persistent-net-generator) name NICs by MAC: in another cloud the
- * first NIC has another MAC and would become eth1. */
-static const char *const persistent_rules[] = {
-	"/etc/udev/rules.d/70-persistent-net.rules",
-	"/etc/udev/rules.d/75-persistent-net-generator.rules",
-	NULL,
-};
-
-static int plan_udev_rules(const char *sysroot, const struct cm_profile_rt *p,
-			   struct cm_plan *plan)
-{
-	char why[192];
-	struct stat st;
-	size_t i;
-	int r = 0;
-
-	snprintf(why, sizeof(why), "%s: NIC names pinned to the old cloud's MAC "
-		 "addresses", p->name);
-	for (i = 0; persistent_rules[i] && r == 0; i++)
-		if (cm_sysroot_lstat(sysroot, persistent_rules[i], &st) == 0 &&
-		    S_ISREG(st.st_mode))
-			r = cm_plan_delete(plan, "network", persistent_rules[i], why);
-	return r;
-}
-
 /* Order is policy: netplan first (when it is there, what it renders for
  * networkd or NetworkManager lives in /run, and the files those read
  * from /etc are hand-written ones, still edited below). */
@@ -194,8 +168,8 @@ int cm_network_plan(const char *sysroot, const struct cm_profile_rt *p,
 	if (r >= 0 && idle && !primary)
 		cm_adapt_note(rep, "network: %s: no interface configured; left as "
 			      "it is", idle);
-	if (r >= 0)
-		r = plan_udev_rules(sysroot, p, plan);
+	/* udev persistent-net rules: netrules.c, the one place that decides
+	 * (a masking 75-persistent-net-generator.rules must stay) */
 	/* no back end at all: a root configured by cloud-init at first
 	 * boot, or with no network; nothing to say */
 	return r < 0 ? r : 0;

@@ -11,7 +11,8 @@
 #include "update.h"
 
 static int note_and_write(const char *root, const struct cm_verdict *v,
-			  struct cm_record *r, char *line, size_t size)
+			  struct cm_record *r, char *line, size_t size,
+			  char *prev, size_t prev_size)
 {
 	struct cm_rootrw rw;
 	const struct cm_stay *s;
@@ -21,6 +22,8 @@ static int note_and_write(const char *root, const struct cm_verdict *v,
 		return -EXDEV;
 	if (cm_record_load(root, r) < 0)
 		return -EIO;
+	if (prev && r->n)
+		snprintf(prev, prev_size, "%s", r->stays[r->n - 1].cloud);
 	if (!r->machine_id[0])
 		cm_record_machine_id(root, r->machine_id, sizeof(r->machine_id));
 	fresh = cm_record_note_boot(r, v, time(NULL));
@@ -42,14 +45,16 @@ static int note_and_write(const char *root, const struct cm_verdict *v,
 }
 
 int cm_record_update(const char *root, const struct cm_verdict *v,
-		     char *line, size_t size)
+		     char *line, size_t size, char *prev, size_t prev_size)
 {
 	struct cm_record *r = malloc(sizeof(*r));
 	int rc;
 
 	if (!r)
 		return cm_err(-ENOMEM, "record");
-	rc = note_and_write(root, v, r, line, size);
+	if (prev && prev_size)
+		prev[0] = '\0';
+	rc = note_and_write(root, v, r, line, size, prev, prev_size);
 	free(r);
 	return rc;
 }
