@@ -1,10 +1,6 @@
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../log.h"
 #include "boot.h"
@@ -26,40 +22,6 @@ struct boot_ctx {
 	struct cm_adapt_report *rep;
 	unsigned files;		/* boot configuration files found */
 };
-
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
-/* The names in dir ending in suffix, sorted (the order GRUB's shell glob
- * and BLS sort use for these plain names). */
-static int list_dir(const char *sysroot, const char *dir, const char *suffix,
-		    char names[][CM_NAME_MAX + 1], size_t max)
-{
-	size_t n = 0, sl = strlen(suffix);
-	struct dirent *de;
-	DIR *d;
-	int fd;
-
-	fd = cm_sysroot_open(sysroot, dir, O_RDONLY | O_DIRECTORY, 0);
-	if (fd < 0)
-		return fd == -ENOENT || fd == -ENOTDIR ? 0 : fd;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
-	while ((de = readdir(d)) && n < max) {
-		size_t l = strlen(de->d_name);
-
-		if (l > sl && !strcmp(de->d_name + l - sl, suffix))
-			snprintf(names[n++], CM_NAME_MAX + 1, "%s", de->d_name);
-	}
-	closedir(d);
-	qsort(names, n, sizeof(names[0]), cmp_names);
-	return (int)n;
-}
 
 /* Reads path, edits it with f, plans the result: 1 found, 0 absent. */
 static int edit_file(struct boot_ctx *c, const char *path, edit_fn f,
@@ -122,13 +84,14 @@ static int sets_default(const char *sysroot, const char *path)
  * overrides the main file), or to the main file. */
 static int plan_grub_defaults(struct boot_ctx *c)
 {
-	static char names[DIR_FILES_MAX][CM_NAME_MAX + 1];
+	static char names[DIR_FILES_MAX][CM_SYSROOT_FNAME_MAX];
 	char path[DIR_FILES_MAX + 1][CM_PATH_MAX];
 	int n, i, last = 0, r = 0;
 
-	n = list_dir(c->sysroot, "/etc/default/grub.d", ".cfg", names, DIR_FILES_MAX);
+	n = cm_sysroot_list(c->sysroot, "/etc/default/grub.d", ".cfg", names,
+			    DIR_FILES_MAX);
 	if (n < 0)
-		return cm_err(n, "boot: %s/etc/default/grub.d", c->sysroot);
+		return n;
 	snprintf(path[0], sizeof(path[0]), "/etc/default/grub");
 	for (i = 0; i < n; i++)
 		if (snprintf(path[i + 1], sizeof(path[0]), "/etc/default/grub.d/%s",
@@ -147,13 +110,13 @@ static int plan_grub_defaults(struct boot_ctx *c)
 
 static int plan_bls(struct boot_ctx *c, const char *dir)
 {
-	static char names[DIR_FILES_MAX][CM_NAME_MAX + 1];
+	static char names[DIR_FILES_MAX][CM_SYSROOT_FNAME_MAX];
 	char path[CM_PATH_MAX];
 	int n, i, r = 0;
 
-	n = list_dir(c->sysroot, dir, ".conf", names, DIR_FILES_MAX);
+	n = cm_sysroot_list(c->sysroot, dir, ".conf", names, DIR_FILES_MAX);
 	if (n < 0)
-		return cm_err(n, "boot: %s%s", c->sysroot, dir);
+		return n;
 	for (i = 0; r >= 0 && i < n; i++) {
 		if (snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >=
 		    (int)sizeof(path))

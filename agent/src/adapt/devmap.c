@@ -1,13 +1,10 @@
 #include <blkid.h>
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <libmount.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../limits.h"
 #include "devmap.h"
@@ -240,28 +237,15 @@ static void learn_kargs_file(struct cm_devmap *m, const char *buf, size_t len)
 /* BLS entries: their "options" lines (scanned whole: only root= counts). */
 static void learn_bls(const char *sysroot, struct cm_devmap *m)
 {
+	static char names[64][CM_SYSROOT_FNAME_MAX];
 	char path[CM_PATH_MAX];
-	struct dirent *de;
-	DIR *d;
-	int fd;
+	int n, i;
 
-	fd = cm_sysroot_open(sysroot, "/boot/loader/entries", O_RDONLY | O_DIRECTORY, 0);
-	if (fd < 0)
-		return;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
-	while ((de = readdir(d))) {
-		size_t l = strlen(de->d_name);
-
-		if (l > 5 && !strcmp(de->d_name + l - 5, ".conf") &&
-		    snprintf(path, sizeof(path), "/boot/loader/entries/%s",
-			     de->d_name) < (int)sizeof(path))
+	n = cm_sysroot_list(sysroot, "/boot/loader/entries", ".conf", names, 64);
+	for (i = 0; i < n; i++)
+		if (snprintf(path, sizeof(path), "/boot/loader/entries/%.255s",
+			     names[i]) < (int)sizeof(path))
 			learn_file(sysroot, path, m, learn_kargs_file);
-	}
-	closedir(d);
 }
 
 void cm_devmap_load(const char *sysroot, struct cm_devmap *m)

@@ -1,10 +1,7 @@
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "../log.h"
 #include "drivers.h"
@@ -182,40 +179,28 @@ int cm_drivers_unblacklist(const char *buf, size_t len,
 static int plan_modprobe_dir(const char *sysroot, const char *const *drv,
 			     size_t n, const char *cloud, struct cm_plan *plan)
 {
+	static char names[CM_MODPROBE_FILES_MAX][CM_SYSROOT_FNAME_MAX];
 	char path[CM_PATH_MAX], why[192];
 	struct cm_buf old, new;
-	struct dirent *de;
-	DIR *d;
-	int fd, r = 0;
+	int i, count, r = 0;
 
-	fd = cm_sysroot_open(sysroot, "/etc/modprobe.d", O_RDONLY | O_DIRECTORY, 0);
-	if (fd < 0)
-		return fd == -ENOENT ? 0 : cm_err(fd, "open %s/etc/modprobe.d", sysroot);
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return cm_err(-errno, "read %s/etc/modprobe.d", sysroot);
-	}
+	count = cm_sysroot_list(sysroot, "/etc/modprobe.d", ".conf", names,
+				CM_MODPROBE_FILES_MAX);
+	if (count <= 0)
+		return count;
 	cm_buf_init(&old, CM_MODPROBE_MAX);
 	cm_buf_init(&new, 2 * CM_MODPROBE_MAX);
 	snprintf(why, sizeof(why), "%s boots from these drivers: not blacklisted",
 		 cloud);
-	while (r >= 0 && (de = readdir(d))) {
-		size_t l = strlen(de->d_name);
-
-		if (l < 6 || strcmp(de->d_name + l - 5, ".conf"))
-			continue;
-		if (snprintf(path, sizeof(path), "/etc/modprobe.d/%s",
-			     de->d_name) >= (int)sizeof(path))
-			continue;
+	for (i = 0; r >= 0 && i < count; i++) {
+		snprintf(path, sizeof(path), "/etc/modprobe.d/%.255s", names[i]);
 		if (cm_rewrite_read(sysroot, path, &old) <= 0)
 			continue;
 		r = cm_drivers_unblacklist(old.data, old.len, drv, n, &new);
 		if (r > 0)
 			r = cm_rewrite_if_changed(plan, sysroot, "drivers", path, &old,
-					    1, &new, why);
+						  1, &new, why);
 	}
-	closedir(d);
 	cm_buf_free(&old);
 	cm_buf_free(&new);
 	return r < 0 ? r : 0;

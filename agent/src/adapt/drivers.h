@@ -11,6 +11,7 @@
 
 #define CM_DRIVERS_CONF "/etc/dracut.conf.d/90-cloudmove.conf"
 #define CM_MODPROBE_MAX (256 * 1024)
+#define CM_MODPROBE_FILES_MAX 128	/* .conf files in modprobe.d */
 
 /* The whole dracut.conf.d snippet that asks for the drivers (ours: the
  * file is generated, its previous content does not matter). */

@@ -6,6 +6,7 @@
 #include "../util/buf.h"
 #include "network.h"
 #include "plan.h"
+#include "sysroot.h"
 
 /* Adds to plan what the back end's files need: 1 the root uses this
  * back end (s says what changed), 0 it does not, -errno after one
@@ -22,12 +23,8 @@ struct cm_net_backend {
 extern const struct cm_net_backend cm_net_netplan, cm_net_networkd,
 	cm_net_nm, cm_net_ifupdown, cm_net_ifcfg;
 
-/* The regular files of dir in the root whose names end in suffix (""
- * any; names starting with '.' never), sorted by strcmp as the tools
- * read them.  The count, 0 when dir is absent, -errno after a line. */
-#define CM_NET_FNAME_MAX 256
-int cm_net_list(const char *sysroot, const char *dir, const char *suffix,
-		char (*names)[CM_NET_FNAME_MAX], size_t max);
+/* Directory listings: cm_sysroot_list (sysroot.h). */
+#define CM_NET_FNAME_MAX CM_SYSROOT_FNAME_MAX
 
 /* Plans "write new to path" when it differs from old, with a reason
  * line naming the back end, the cloud and what changed. */

@@ -1,11 +1,7 @@
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "../log.h"
 #include "netrules.h"
@@ -96,45 +92,22 @@ int cm_netrules_link_pins_mac(const char *buf, size_t len)
 	return mac && name;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
 /* .link files that name a NIC by its MAC address: noted, not changed. */
 static void note_links(const char *sysroot, const char *cloud,
 		       struct cm_adapt_report *rep)
 {
-	char (*names)[CM_NAME_MAX + 1], path[CM_PATH_MAX], first[CM_PATH_MAX];
+	static char names[LINKS_MAX][CM_SYSROOT_FNAME_MAX];
+	char path[CM_PATH_MAX], first[CM_PATH_MAX];
 	struct cm_buf b;
-	struct dirent *de;
-	size_t n = 0, i, pins = 0;
-	DIR *d;
-	int fd;
+	size_t pins = 0;
+	int n, i;
 
-	fd = cm_sysroot_open(sysroot, LINK_DIR, O_RDONLY | O_DIRECTORY, 0);
-	if (fd < 0)
+	n = cm_sysroot_list(sysroot, LINK_DIR, ".link", names, LINKS_MAX);
+	if (n <= 0)
 		return;
-	d = fdopendir(fd);
-	names = d ? malloc(LINKS_MAX * sizeof(*names)) : NULL;
-	if (!names) {
-		if (d)
-			closedir(d);
-		else
-			close(fd);
-		return;
-	}
-	while (n < LINKS_MAX && (de = readdir(d))) {
-		size_t l = strlen(de->d_name);
-
-		if (l > 5 && !strcmp(de->d_name + l - 5, ".link"))
-			snprintf(names[n++], CM_NAME_MAX + 1, "%s", de->d_name);
-	}
-	closedir(d);
-	qsort(names, n, sizeof(names[0]), name_cmp);
 	cm_buf_init(&b, CM_NETRULES_MAX);
 	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), LINK_DIR "/%s", names[i]);
+		snprintf(path, sizeof(path), LINK_DIR "/%.255s", names[i]);
 		if (cm_sysroot_read(sysroot, path, &b) < 0 ||
 		    cm_netrules_link_pins_mac(b.data, b.len) != 1)
 			continue;
@@ -146,7 +119,6 @@ static void note_links(const char *sysroot, const char *cloud,
 			      "MAC address (first: %.80s), which %s will not have: "
 			      "left to the network rewriter", pins, first, cloud);
 	cm_buf_free(&b);
-	free(names);
 }
 
 int cm_netrules_plan(const char *sysroot, const struct cm_profile_rt *p,

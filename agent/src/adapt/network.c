@@ -175,50 +175,6 @@ int cm_network_plan(const char *sysroot, const struct cm_profile_rt *p,
 	return r < 0 ? r : 0;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
-int cm_net_list(const char *sysroot, const char *dir, const char *suffix,
-		char (*names)[CM_NET_FNAME_MAX], size_t max)
-{
-	char path[CM_PATH_MAX];
-	struct dirent *de;
-	struct stat st;
-	size_t n = 0, sl = strlen(suffix);
-	DIR *d;
-	int fd;
-
-	fd = cm_sysroot_open(sysroot, dir, O_RDONLY | O_DIRECTORY, 0);
-	if (fd < 0)
-		return fd == -ENOENT || fd == -ENOTDIR ? 0 :
-		       cm_err(fd, "open %s%s", sysroot, dir);
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return cm_err(-errno, "read %s%s", sysroot, dir);
-	}
-	while ((de = readdir(d))) {
-		size_t l = strlen(de->d_name);
-
-		if (de->d_name[0] == '.' || l < sl || l >= CM_NET_FNAME_MAX ||
-		    strcmp(de->d_name + l - sl, suffix))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (cm_sysroot_lstat(sysroot, path, &st) < 0 || !S_ISREG(st.st_mode))
-			continue;
-		if (n == max) {
-			closedir(d);
-			return cm_err(-E2BIG, "%s%s: more than %zu files", sysroot,
-				      dir, max);
-		}
-		memcpy(names[n++], de->d_name, l + 1);
-	}
-	closedir(d);
-	qsort(names, n, sizeof(names[0]), name_cmp);
-	return (int)n;
-}
 
 int cm_net_plan_file(struct cm_plan *plan, const char *sysroot,
 		     const char *backend, const char *cloud, const char *path,

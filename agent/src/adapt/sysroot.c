@@ -1,4 +1,5 @@
 /* Paths resolved inside a sysroot (see sysroot.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "../limits.h"
+#include "../log.h"
 #include "sysroot.h"
 
 /* <linux/openat2.h> is not in every libc's headers (musl); the ABI is
@@ -423,4 +425,49 @@ int cm_sysroot_mkdirs(const char *sysroot, const char *dir)
 	r = cm_sysroot_mkdirsat(&s, dir);
 	cm_sysroot_close(&s);
 	return r;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+int cm_sysroot_list(const char *sysroot, const char *dir, const char *suffix,
+		    char (*names)[CM_SYSROOT_FNAME_MAX], size_t max)
+{
+	char path[CM_PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	size_t n = 0, sl = strlen(suffix);
+	DIR *d;
+	int fd;
+
+	fd = cm_sysroot_open(sysroot, dir, O_RDONLY | O_DIRECTORY, 0);
+	if (fd < 0)
+		return fd == -ENOENT || fd == -ENOTDIR ? 0 :
+		       cm_err(fd, "open %s%s", sysroot, dir);
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return cm_err(-errno, "read %s%s", sysroot, dir);
+	}
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+
+		if (de->d_name[0] == '.' || l < sl || l >= CM_SYSROOT_FNAME_MAX ||
+		    strcmp(de->d_name + l - sl, suffix))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (cm_sysroot_lstat(sysroot, path, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (n == max) {
+			closedir(d);
+			return cm_err(-E2BIG, "%s%s: more than %zu files", sysroot,
+				      dir, max);
+		}
+		memcpy(names[n++], de->d_name, l + 1);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), name_cmp);
+	return (int)n;
 }
