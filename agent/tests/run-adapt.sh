@@ -202,6 +202,31 @@ else
 	fail "read-only root" "cannot bind-mount"
 fi
 
+# The initramfs step without kernels (config-only roots) and asked for
+# with nothing to attach it to.
+root=$tmp/initrd
+cp -a "$here/adapt/aws-debian12/root" "$root"
+"$bin" adapt --target gcp --rebuild-initramfs --root "$root" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 0 ] && grep -q "^initramfs: no installed kernel; nothing rebuilt" "$tmp/out" &&
+	ok "adapt with no installed kernel: said so, exit 0" ||
+	fail "no kernel" "rc $rc $(cat "$tmp/out" "$tmp/err")"
+root=$tmp/initrd2
+cp -a "$here/adapt/aws-debian12/root" "$root"
+"$bin" adapt --target aws --root "$root" >/dev/null 2>&1	# may change things: reset
+rm -rf "$root/var/lib/cloudmove"
+before=$(snapshot "$root")
+"$bin" adapt --target aws --rebuild-initramfs --root "$root" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if grep -q "^nothing to change" "$tmp/out"; then
+	[ $rc -eq 1 ] && grep -q "^cloudmove: adapt: --rebuild-initramfs: no transaction to record it in" "$tmp/err" &&
+		[ "$(snapshot "$root")" = "$before" ] &&
+		ok "--rebuild-initramfs with no transaction: exit 1, one line, nothing written" ||
+		fail "rebuild without txn" "rc $rc $(cat "$tmp/out" "$tmp/err")"
+else
+	fail "rebuild without txn" "the root was not already adapted: $(head -3 "$tmp/out")"
+fi
+
 # Crash sweep: a crash after each durable step of a full adapt (journal
 # states, backups, directories, changes), then a plain adapt: after the
 # crash every file is old or new, and the next run ends with the new root.
