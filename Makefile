@@ -43,7 +43,8 @@ FUZZ_SRCS += agent/src/adapt/timesync.c agent/src/adapt/cloudinit.c agent/src/ad
 	agent/src/adapt/initramfs.c
 FUZZ_SRCS += agent/src/util/cpio.c agent/src/util/initrd.c agent/src/util/chroot.c
 FUZZ_SRCS += agent/src/adapt/network.c $(wildcard agent/src/adapt/net_*.c)
-FUZZ_SRCS += agent/src/stream/url.c
+FUZZ_SRCS += agent/src/stream/url.c agent/src/stream/state.c agent/src/util/http_header.c \
+	agent/src/util/atomic.c
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wvla
@@ -115,8 +116,10 @@ build/musl/cloudmove: $(SRCS:%.c=build/musl/%.o)
 
 build/cloudmove: build/musl/cloudmove
 	cp $< $@
+	@# the cap: 1.5 MiB until the network sinks (S3 SigV4, Azure, GCS) came;
+	@# 2 MiB is still a small part of an initramfs of 30+ MiB
 	@size=$$(stat -c %s $@); echo "build/cloudmove: $$size bytes"; \
-	if [ $$size -gt 1572864 ]; then echo "build/cloudmove is over 1.5 MiB" >&2; \
+	if [ $$size -gt 2097152 ]; then echo "build/cloudmove is over 2 MiB" >&2; \
 		rm -f $@; exit 1; fi
 
 build/musl/unit-tests: $(LIB_SRCS:%.c=build/musl/%.o) $(TEST_SRCS:%.c=build/musl/%.o)

@@ -130,7 +130,7 @@ static int disk(struct cm_stream *st, struct cm_pgzip *pg)
 
 /* The member's mtime: now, or SOURCE_DATE_EPOCH (reproducible-builds.org)
  * so that the same disk gives the same archive, byte for byte. */
-static int64_t archive_time(void)
+int64_t cm_gce_archive_time(void)
 {
 	const char *e = getenv("SOURCE_DATE_EPOCH");
 	char *end;
@@ -156,7 +156,7 @@ static int gce_run(struct cm_stream *st)
 	if (r < 0)
 		return r;
 	buf = cm_pgzip_buf(pg);
-	r = buf ? cm_tar_header(CM_GCE_NAME, size, archive_time(), buf) : -ECANCELED;
+	r = buf ? cm_tar_header(CM_GCE_NAME, size, st->mtime, buf) : -ECANCELED;
 	if (r == 0) {
 		cm_pgzip_submit(pg, CM_TAR_BLOCK, 0, 0, 0);
 		r = disk(st, pg);

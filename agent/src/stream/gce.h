@@ -22,4 +22,8 @@ uint64_t cm_gce_size(uint64_t size);
 int cm_tar_header(const char *name, uint64_t size, int64_t mtime,
 		  uint8_t hdr[CM_TAR_BLOCK]);
 
+/* The member's mtime for a new stream: now, or SOURCE_DATE_EPOCH (a
+ * resumed one takes it from its state: the same archive, byte for byte). */
+int64_t cm_gce_archive_time(void);
+
 #endif

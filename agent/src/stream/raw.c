@@ -17,6 +17,10 @@ int cm_raw_copy(struct cm_stream *st)
 
 	if (!buf)
 		return cm_err(-ENOMEM, "stream buffer");
+	/* resumed: what the destination holds need not be read again (the
+	 * image's offsets are the disk's, for raw and vhd alike) */
+	if (st->sink->resume_from)
+		cm_source_seek(st->src, st->sink->resume_from & ~(uint64_t)(CM_STREAM_CHUNK - 1));
 	while ((r = cm_source_next(st->src, buf, &e)) > 0) {
 		if (e.zero)
 			r = cm_sink_skip(st->sink, e.off, e.len);

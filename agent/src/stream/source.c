@@ -111,6 +111,13 @@ fail:
 	return r;
 }
 
+void cm_source_seek(struct cm_source *s, uint64_t off)
+{
+	s->pos = off < s->size ? off : s->size;
+	if (s->seek_data)
+		s->data_end = s->pos;	/* look the region up again */
+}
+
 void cm_source_close(struct cm_source *s)
 {
 	if (s->fd >= 0)

@@ -44,6 +44,8 @@ struct cm_source {
 /* 0 or -errno (logged: "source PATH: ..."). */
 int cm_source_open(struct cm_source *s, const char *path);
 void cm_source_close(struct cm_source *s);
+/* The next extent delivered starts at off (a resumed stream). */
+void cm_source_seek(struct cm_source *s, uint64_t off);
 /* The next extent: 1 one was produced (data in buf, which holds
  * CM_STREAM_CHUNK bytes aligned to CM_STREAM_ALIGN), 0 the end, -errno.
  * Data extents never cross a CM_STREAM_CHUNK boundary of the source. */
@@ -60,6 +62,7 @@ struct cm_stream {
 	struct cm_sink *sink;
 	struct cm_progress *progress;
 	int threads;		/* compressor threads (gce) */
+	int64_t mtime;		/* the archive member's (gce) */
 	uint64_t out_bytes;	/* bytes the sink was given (stats) */
 };
 

@@ -11,8 +11,23 @@
  *                    block device or a byte stream writes the zeros
  *   finish()         make the image whole and visible (rename, complete
  *                    the multipart upload, commit the block list)
- *   abort()          leave nothing that claims to be the image
- * Each returns 0 or -errno, logged once by the sink ("dest URL: why"). */
+ *   abort()          give up for good: leave nothing that claims to be
+ *                    the image (delete the part file, abort the multipart
+ *                    upload, delete the blob), free priv
+ *   release()        (CM_SINK_RESUME sinks) the stream was interrupted by
+ *                    a transport failure: free priv but keep the remote
+ *                    session for --resume
+ * Each returns 0 or -errno, logged once by the sink ("dest URL: why").
+ *
+ * Resume: a CM_SINK_RESUME sink calls cm_sink_checkpoint() each time more
+ * of the image is stored for sure (a part's ETag came back, a 308 said the
+ * bytes are there), with the session string it needs to continue (upload
+ * id, resumable-session URL; never a secret).  open() given a resume state
+ * asks the server what it really holds and sets s->resume_from to a point
+ * at or below it: the encoder runs again from the start, and everything
+ * below resume_from is dropped in sink.c before it reaches the sink, so
+ * nothing stored is sent again.  Offsets at or above resume_from come in
+ * the same order as in the first run. */
 #ifndef CM_STREAM_SINK_H
 #define CM_STREAM_SINK_H
 
@@ -32,6 +47,8 @@ struct cm_stream_state {
 	char dest[CM_URL_MAX];			/* the URL it is for */
 	char format[16];
 	uint64_t size;				/* the image's, if known */
+	int64_t mtime;				/* the archive's (gce): the same
+						 * bytes again on resume */
 	uint64_t committed;			/* bytes stored for sure */
 	char session[CM_STATE_SESSION_MAX];	/* sink-specific */
 };
@@ -46,6 +63,7 @@ struct cm_sink_ops {
 	int (*skip)(struct cm_sink *s, uint64_t off, uint64_t len);
 	int (*finish)(struct cm_sink *s);
 	void (*abort)(struct cm_sink *s);
+	void (*release)(struct cm_sink *s);
 };
 
 struct cm_sink {
@@ -54,6 +72,10 @@ struct cm_sink {
 	const char *dest;		/* the URL as given, for messages */
 	uint64_t size;			/* or CM_SIZE_UNKNOWN */
 	uint64_t written;		/* bytes written (not skipped) */
+	uint64_t resume_from;		/* drop what lies below (resume) */
+	const char *creds;		/* --creds PATH, or NULL */
+	const char *state_path;		/* resume state file, or NULL */
+	struct cm_stream_state *state;	/* what goes in it */
 	void *priv;			/* the sink's own state */
 };
 
@@ -62,9 +84,19 @@ extern const struct cm_sink_ops cm_sink_file;
 /* The sink for url, NULL when there is none for its scheme (yet). */
 const struct cm_sink_ops *cm_sink_find(const struct cm_url *url);
 
-/* Opens s for url/dest with ops: 0 or -errno (logged). */
+/* Opens s with ops; the caller has set s->url, dest, size, creds and, for
+ * a resumable stream, state_path and state (dest, format, size, mtime
+ * filled in).  resume: the loaded state of an interrupted stream, or NULL
+ * to start anew.  0 or -errno (logged). */
 int cm_sink_open(struct cm_sink *s, const struct cm_sink_ops *ops,
-		 const struct cm_url *url, const char *dest, uint64_t size);
+		 const struct cm_stream_state *resume);
+/* The sink has bytes [0, committed) stored for sure, in session: saves
+ * the resume state.  0 or -errno (logged). */
+int cm_sink_checkpoint(struct cm_sink *s, uint64_t committed, const char *session);
+/* After a failure: abort, or (a resumable sink that saved a state and
+ * failed on the transport, r == -EIO or -ETIMEDOUT) release and say how to
+ * resume. */
+void cm_sink_fail(struct cm_sink *s, int r);
 int cm_sink_write(struct cm_sink *s, uint64_t off, const void *buf, size_t len);
 int cm_sink_skip(struct cm_sink *s, uint64_t off, uint64_t len);
 int cm_sink_finish(struct cm_sink *s);

@@ -1,0 +1,84 @@
+/* Resume state files and response header lookup. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "stream/state.h"
+#include "test.h"
+#include "util/http.h"
+
+TEST(stream_state_roundtrip)
+{
+	char dir[] = "/tmp/cm-state-XXXXXX", path[256];
+	struct cm_stream_state a = { .size = 1 << 20, .mtime = 1700000000,
+				     .committed = 1 << 19 }, b;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/sub/disk.raw.cloudmove-stream", dir);
+	strcpy(a.dest, "s3://bucket/key?region=eu-west-1");
+	strcpy(a.format, "raw");
+	strcpy(a.session, "upload-id 2~x");
+	CHECK_INT(cm_state_save(path, &a), 0);
+	CHECK_INT(cm_state_load(path, &b), 0);
+	CHECK_STR(b.dest, a.dest);
+	CHECK_STR(b.format, "raw");
+	CHECK_STR(b.session, "upload-id 2~x");
+	CHECK_INT((long long)b.size, 1 << 20);
+	CHECK_INT((long long)b.mtime, 1700000000);
+	CHECK_INT((long long)b.committed, 1 << 19);
+	cm_state_remove(path);
+	CHECK_INT(cm_state_load(path, &b), -ENOENT);
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
+TEST(stream_state_refused)
+{
+	static const char *const bad[] = {
+		"", "dest x\n", "format raw\nsize 1\n", "dest x\nformat raw\nsize 1\ncommitted 2\n",
+		"dest x\nformat raw\nsize -1\n", "dest x\nformat raw\nsize 1x\n", "nospace\n",
+		"dest x\nformat raw\nmtime 99999999999999999999\n",
+	};
+	struct cm_stream_state st;
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		if (cm_state_parse(bad[i], strlen(bad[i]), &st, &why) != -EINVAL || !why) {
+			cm_test_fail(__FILE__, __LINE__, "accepted '%s'", bad[i]);
+			return;
+		}
+	}
+	CHECK_INT(cm_state_parse("dest x\nformat raw\nfuture 1\n", 26, &st, &why), 0);
+}
+
+TEST(stream_state_path)
+{
+	char out[64];
+
+	CHECK_INT(cm_state_path("/var/tmp/disk.img", out, sizeof(out)), 0);
+	CHECK_STR(out, "/var/tmp/disk.img.cloudmove-stream");
+	CHECK_INT(cm_state_path("/var/tmp/a-very-long-name-that-does-not-fit-in-64-bytes.img",
+				out, sizeof(out)), -ENAMETOOLONG);
+}
+
+TEST(http_header_lookup)
+{
+	static const char h[] = "HTTP/1.1 200 OK\r\nETag: \"a1\"\r\ncontent-length: 0\r\n"
+				"x-ms-id:\t 7 \r\nETag: \"b2\"\r\n\r\n";
+	char v[8];
+
+	CHECK_INT(cm_http_header(h, sizeof(h) - 1, "etag", v, sizeof(v)), 0);
+	CHECK_STR(v, "\"b2\"");
+	CHECK_INT(cm_http_header(h, sizeof(h) - 1, "X-MS-ID", v, sizeof(v)), 0);
+	CHECK_STR(v, "7");
+	CHECK_INT(cm_http_header(h, sizeof(h) - 1, "Content-Length", v, sizeof(v)), 0);
+	CHECK_STR(v, "0");
+	CHECK_INT(cm_http_header(h, sizeof(h) - 1, "Range", v, sizeof(v)), -ENOENT);
+	CHECK_INT(cm_http_header(h, sizeof(h) - 1, "ETa", v, sizeof(v)), -ENOENT);
+	CHECK_INT(cm_http_header("Range: bytes=0-1234567", 22, "Range", v, sizeof(v)), -EMSGSIZE);
+}
