@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "stream/creds.h"
 #include "stream/state.h"
 #include "test.h"
 #include "util/http.h"
@@ -81,4 +82,23 @@ TEST(http_header_lookup)
 	CHECK_INT(cm_http_header(h, sizeof(h) - 1, "Range", v, sizeof(v)), -ENOENT);
 	CHECK_INT(cm_http_header(h, sizeof(h) - 1, "ETa", v, sizeof(v)), -ENOENT);
 	CHECK_INT(cm_http_header("Range: bytes=0-1234567", 22, "Range", v, sizeof(v)), -EMSGSIZE);
+}
+
+TEST(creds_parse)
+{
+	static const char f[] = "[default]\n# comment\naws_access_key_id = AKID \n"
+				"AWS_SECRET_ACCESS_KEY=se=cret\n\n; other\nunknown = 1\n"
+				"gcp_access_token=ya29.x\n";
+	struct cm_creds c;
+	unsigned line;
+
+	CHECK_INT(cm_creds_parse(f, sizeof(f) - 1, &c, &line), 0);
+	CHECK_STR(c.aws_access_key_id, "AKID");
+	CHECK_STR(c.aws_secret_access_key, "se=cret");
+	CHECK_STR(c.gcp_access_token, "ya29.x");
+	CHECK_STR(c.azure_account_key, "");
+	CHECK_INT(cm_creds_parse("a = 1\nnot a pair\n", 17, &c, &line), -EINVAL);
+	CHECK_INT(line, 2);
+	CHECK_STR(c.aws_access_key_id, "");
+	CHECK_INT(cm_creds_parse("[open\n", 6, &c, &line), -EINVAL);
 }
