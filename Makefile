@@ -59,7 +59,8 @@ MUSL_LDFLAGS = -static -Wl,--gc-sections -s $(shell cat $(DEPS)/ldflags 2>/dev/n
 # glibc builds: plain (valgrind) and ASan+UBSan, against Debian's -dev libs.
 HOST_PKGS := libcurl blkid mount json-c zlib libzstd liblzma yaml-0.1 libisal
 HOST_CFLAGS = $(STD) $(WARN) -g -O1 $(shell pkg-config --cflags $(HOST_PKGS))
-HOST_LIBS = $(shell pkg-config --libs $(HOST_PKGS)) -lpthread
+# mbedTLS 2.28 (SigV4 hashes) has no .pc file in Debian 12
+HOST_LIBS = $(shell pkg-config --libs $(HOST_PKGS)) -lmbedcrypto -lpthread
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 
@@ -132,7 +133,7 @@ build/musl/agent/tests/unit/%.o: agent/tests/unit/%.c $(HDRS) $(TEST_HDRS) | $(D
 # --- glibc (valgrind) and ASan+UBSan ----------------------------------------
 build/glibc/%.o: %.c $(HDRS) $(TEST_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Iagent/src -c -o $@ $<
+	$(CC) $(HOST_CFLAGS) -iquote agent/src -c -o $@ $<
 
 build/glibc/cloudmove: $(SRCS:%.c=build/glibc/%.o)
 	$(CC) -o $@ $^ $(HOST_LIBS)
@@ -142,7 +143,7 @@ build/glibc/unit-tests: $(LIB_SRCS:%.c=build/glibc/%.o) $(TEST_SRCS:%.c=build/gl
 
 build/asan/%.o: %.c $(HDRS) $(TEST_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iagent/src -c -o $@ $<
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -iquote agent/src -c -o $@ $<
 
 build/asan/cloudmove: $(SRCS:%.c=build/asan/%.o)
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(HOST_LIBS)
