@@ -9,7 +9,9 @@ mapfile -t wanted < <(grep -v '^#' .ci/packages | tr ' ' '\n' | sed '/^$/d')
 missing=()
 for p in "${wanted[@]}"; do
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-	[ "$status" = "install ok installed" ] || missing+=("$p")
+	# npm: NodeSource's nodejs Provides it (and Conflicts with Debian's)
+	[ "$status" = "install ok installed" ] || { [ "$p" = npm ] && command -v npm >/dev/null; } ||
+		missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then

@@ -1,0 +1,811 @@
+/* s3://BUCKET/KEY[?endpoint=http(s)://HOST[:PORT]&region=REGION] — the image
+ * as one S3 object, sent by multipart upload (AWS S3 API reference:
+ * CreateMultipartUpload, UploadPart, ListParts, CompleteMultipartUpload,
+ * AbortMultipartUpload; PutObject for an image smaller than one part).
+ *
+ * Addressing: with an endpoint, path style (ENDPOINT/BUCKET/KEY), what
+ * S3-compatible stores expect; without one, virtual-host style
+ * (https://BUCKET.s3.REGION.amazonaws.com/KEY), or path style on
+ * s3.REGION.amazonaws.com for a bucket with dots (they break the TLS
+ * wildcard).  Region: us-east-1 unless given.  Every request is signed with
+ * SigV4 (stream/sigv4.c) over its real payload hash (x-amz-content-sha256)
+ * and carries Content-MD5, so S3 checks each part it stores.
+ *
+ * Parts: S3 allows 10,000 parts; all but the last must be >= 5 MiB.  A part
+ * is buffered whole (its hashes go in the headers before its bytes), so the
+ * part size is the memory cost.  Known image size: max(8 MiB, size/10,000
+ * rounded up to a MiB) — 8 MiB up to 78 GiB, 16 MiB up to 156 GiB, and so
+ * on (a part buffer over 32 MiB only for images over 312 GiB).  Unknown
+ * size (gce: the tar.gz's size is learnt at the end): 8 MiB parts, doubled
+ * every 2,000 parts (8, 16, 32, 64, 128 MiB), which reaches 484 GiB of
+ * compressed image in 10,000 parts while a stream under 15 GiB never holds
+ * more than 8 MiB.  Zero ranges (skip) are sent as zeros (S3 has no sparse
+ * objects) from a memset, never read from the source.
+ *
+ * Resume: after each part's ETag comes back the state file gets
+ * "s3 part=SIZE grow=0|1 id=UPLOADID" and the bytes stored.  --resume asks
+ * ListParts what S3 really holds and continues after the contiguous run of
+ * parts 1..k of the expected sizes (resume_from = their end); their ETags
+ * come from that listing, so parts stored are never sent again.  A fatal
+ * error aborts the upload (nothing is left that claims to be the image). */
+#include <errno.h>
+#include <mbedtls/base64.h>
+#include <mbedtls/md5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../../log.h"
+#include "../../util/http.h"
+#include "../creds.h"
+#include "../sigv4.h"
+#include "../stream.h"
+#include "sink.h"
+
+#define S3_MiB			(1024ULL * 1024)
+#define S3_PART_MIN		(8 * S3_MiB)
+#define S3_PART_MAX		(5120 * S3_MiB)		/* S3's limit */
+#define S3_PARTS_MAX		10000
+#define S3_GROW_EVERY		2000			/* unknown size: parts per doubling */
+#define S3_ETAG_MAX		80
+#define S3_UPLOAD_ID_MAX	1024
+#define S3_LIST_PAGE		200			/* parts per ListParts page: < 256 KiB */
+#define S3_HOST_MAX		(CM_URL_HOST_MAX + 128)
+
+struct s3_sink {
+	struct cm_http http;
+	struct cm_creds *creds;
+	char region[64];
+	char base[S3_HOST_MAX + 16];		/* scheme://host[:port] */
+	char host[S3_HOST_MAX];			/* the Host header */
+	struct cm_buf uri;			/* /[BUCKET/]KEY, URI-encoded */
+	char upload_id[S3_UPLOAD_ID_MAX];	/* "" for a single PutObject */
+	uint64_t part_size;			/* part 1's */
+	int grow;				/* doubling part sizes (unknown size) */
+	int single;				/* one PutObject at finish */
+	unsigned part_no;			/* the part being filled, 1-based */
+	uint64_t part_start;			/* its offset in the image */
+	unsigned char *buf;			/* its bytes */
+	size_t fill, cap;
+	char (*etags)[S3_ETAG_MAX];		/* [n - 1]: part n's */
+};
+
+/* --- requests ------------------------------------------------------------- */
+
+static uint64_t part_size_of(const struct s3_sink *f, unsigned n)
+{
+	unsigned shift = f->grow ? (n - 1) / S3_GROW_EVERY : 0;
+	uint64_t size = f->part_size << shift;
+
+	return size > S3_PART_MAX ? S3_PART_MAX : size;
+}
+
+static void md5_base64(const void *p, size_t len, char *out, size_t out_size)
+{
+	unsigned char sum[16];
+	size_t n = 0;
+
+	mbedtls_md5_ret(p, len, sum);
+	if (mbedtls_base64_encode((unsigned char *)out, out_size, &n, sum, sizeof(sum)))
+		out[0] = '\0';
+}
+
+struct s3_call {
+	const char *what;		/* the API's name, for messages */
+	const char *method;
+	const char *query;		/* canonical (sorted, encoded) or "" */
+	const void *body;
+	size_t len;
+};
+
+/* The signed headers of one request, "Name: value" lines for curl. */
+struct s3_headers {
+	char host[S3_HOST_MAX + 8];
+	char date[48], sha[96], md5[64], auth[CM_SIGV4_AUTH_MAX + 16];
+	char token[CM_CREDS_VALUE_MAX + 32];
+	const char *list[8];
+};
+
+static int sign_call(struct s3_sink *f, const struct s3_call *c, struct s3_headers *h)
+{
+	char amz_date[CM_AMZ_DATE], sum[CM_SHA256_HEX], md5[32];
+	struct cm_sigv4_hdr sh[5];
+	const struct cm_sigv4_key key = { f->creds->aws_access_key_id,
+					  f->creds->aws_secret_access_key, f->region, "s3" };
+	struct cm_sigv4_req q = { c->method, f->uri.data, c->query, sh, 0, sum, amz_date };
+	size_t n = 0;
+	int r;
+
+	cm_amz_date((long long)time(NULL), amz_date);
+	cm_sha256_hex(c->body ? c->body : "", c->body ? c->len : 0, sum);
+	sh[q.n_hdrs++] = (struct cm_sigv4_hdr){ "host", f->host };
+	sh[q.n_hdrs++] = (struct cm_sigv4_hdr){ "x-amz-date", amz_date };
+	sh[q.n_hdrs++] = (struct cm_sigv4_hdr){ "x-amz-content-sha256", sum };
+	snprintf(h->host, sizeof(h->host), "Host: %s", f->host);
+	snprintf(h->date, sizeof(h->date), "x-amz-date: %s", amz_date);
+	snprintf(h->sha, sizeof(h->sha), "x-amz-content-sha256: %s", sum);
+	h->list[n++] = h->host;
+	h->list[n++] = h->date;
+	h->list[n++] = h->sha;
+	if (c->body) {
+		md5_base64(c->body, c->len, md5, sizeof(md5));
+		sh[q.n_hdrs++] = (struct cm_sigv4_hdr){ "content-md5", md5 };
+		snprintf(h->md5, sizeof(h->md5), "Content-MD5: %s", md5);
+		h->list[n++] = h->md5;
+	}
+	if (f->creds->aws_session_token[0]) {
+		sh[q.n_hdrs++] = (struct cm_sigv4_hdr){ "x-amz-security-token",
+							f->creds->aws_session_token };
+		snprintf(h->token, sizeof(h->token), "x-amz-security-token: %s",
+			 f->creds->aws_session_token);
+		h->list[n++] = h->token;
+	}
+	r = cm_sigv4_authorization(&key, &q, h->auth + 15, sizeof(h->auth) - 15);
+	memcpy(h->auth, "Authorization: ", 15);
+	h->list[n++] = h->auth;
+	h->list[n] = NULL;
+	return r;
+}
+
+/* One signed request, retried on transport errors and 5xx by http.c.
+ * 0: a response came (r->status), else -errno (logged). */
+static int s3_call(struct cm_sink *s, const struct s3_call *c, struct cm_http_resp *resp)
+{
+	struct s3_sink *f = s->priv;
+	struct s3_headers *h = calloc(1, sizeof(*h));
+	struct cm_buf url;
+	struct cm_http_req q = { 0 };
+	int r;
+
+	if (!h)
+		return cm_err(-ENOMEM, "dest %s", s->dest);
+	cm_buf_init(&url, CM_URL_MAX * 2);
+	r = sign_call(f, c, h);
+	if (r < 0) {
+		free(h);
+		return cm_err(r, "dest %s: %s: signing", s->dest, c->what);
+	}
+	if (cm_buf_printf(&url, "%s%s%s%s", f->base, f->uri.data, c->query[0] ? "?" : "",
+			  c->query) < 0) {
+		free(h);
+		return cm_err(-EMSGSIZE, "dest %s: %s: URL", s->dest, c->what);
+	}
+	q.method = c->method;
+	q.url = url.data;
+	q.headers = h->list;
+	q.body = c->body;
+	q.body_len = c->len;
+	/* a minute, plus time for the body at 128 KiB/s */
+	q.timeout_ms = 60 * 1000 + (long)(c->len / 128);
+	r = cm_http_do_retry(&f->http, &q, resp);
+	explicit_bzero(h, sizeof(*h));
+	free(h);
+	cm_buf_free(&url);
+	if (r == -EMSGSIZE)
+		return cm_err(-EPROTO, "dest %s: %s: response too large", s->dest, c->what);
+	if (r < 0)
+		return cm_err(-EIO, "dest %s: %s: %s", s->dest, c->what, f->http.why);
+	return 0;
+}
+
+/* --- responses: S3's small XML documents -------------------------------- */
+
+/* The text of the first <tag>...</tag> in [p, end), the five predefined
+ * entities decoded, into out.  0, -ENOENT or -EMSGSIZE. */
+static int xml_text(const char *p, const char *end, const char *tag, char *out, size_t size)
+{
+	static const char *const ent[][2] = {
+		{ "&quot;", "\"" }, { "&amp;", "&" }, { "&lt;", "<" }, { "&gt;", ">" },
+		{ "&apos;", "'" }, { "&#34;", "\"" },
+	};
+	char open[64], close[64];
+	const char *a, *b;
+	size_t n = 0;
+
+	snprintf(open, sizeof(open), "<%s>", tag);
+	snprintf(close, sizeof(close), "</%s>", tag);
+	a = memmem(p, (size_t)(end - p), open, strlen(open));
+	if (!a)
+		return -ENOENT;
+	a += strlen(open);
+	b = memmem(a, (size_t)(end - a), close, strlen(close));
+	if (!b)
+		return -ENOENT;
+	while (a < b) {
+		size_t i, skip = 1;
+		char c = *a;
+
+		for (i = 0; *a == '&' && i < sizeof(ent) / sizeof(ent[0]); i++)
+			if ((size_t)(b - a) >= strlen(ent[i][0]) &&
+			    !memcmp(a, ent[i][0], strlen(ent[i][0]))) {
+				c = ent[i][1][0];
+				skip = strlen(ent[i][0]);
+				break;
+			}
+		if (n + 1 >= size)
+			return -EMSGSIZE;
+		out[n++] = c;
+		a += skip;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+static const char *body_end(const struct cm_http_resp *r)
+{
+	return r->body.data ? r->body.data + r->body.len : NULL;
+}
+
+/* A response that is not a success: logged ("dest URL: What: 404
+ * NoSuchBucket: The specified bucket does not exist") and mapped to -EIO
+ * (passing trouble: resumable), -EACCES, -ENOENT or -EPROTO. */
+static int s3_error(struct cm_sink *s, const char *what, const struct cm_http_resp *r)
+{
+	char code[64] = "", msg[256] = "";
+	int e = r->status >= 500 ? -EIO : r->status == 403 ? -EACCES :
+		r->status == 404 ? -ENOENT : -EPROTO;
+
+	if (r->body.data) {
+		xml_text(r->body.data, body_end(r), "Code", code, sizeof(code));
+		xml_text(r->body.data, body_end(r), "Message", msg, sizeof(msg));
+	}
+	if (!strcmp(code, "InternalError") || !strcmp(code, "SlowDown"))
+		e = -EIO;
+	return cm_err(e, "dest %s: %s: HTTP %ld%s%s%s%s", s->dest, what, r->status,
+		      code[0] ? " " : "", code, msg[0] ? ": " : "", msg);
+}
+
+static int s3_ok(const struct cm_http_resp *r)
+{
+	/* CompleteMultipartUpload can say 200 and then fail in the body */
+	return r->status / 100 == 2 &&
+	       !(r->body.data && memmem(r->body.data, r->body.len, "<Error>", 7));
+}
+
+/* --- opening: URL, credentials ------------------------------------------- */
+
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* a query value, %XX decoded */
+static int pct_decode(const char *s, size_t n, char *out, size_t size)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '%' && i + 2 < n && hex_digit(s[i + 1]) >= 0 &&
+		    hex_digit(s[i + 2]) >= 0) {
+			c = (char)(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
+			i += 2;
+		}
+		if (k + 1 >= size || c == '\0')
+			return -EINVAL;
+		out[k++] = c;
+	}
+	out[k] = '\0';
+	return 0;
+}
+
+/* endpoint=...&region=... */
+static int parse_query(struct cm_sink *s, char *endpoint, size_t esize, char *region,
+		       size_t rsize)
+{
+	const char *p = s->url->query;
+
+	while (*p) {
+		size_t n = strcspn(p, "&"), k = strcspn(p, "=");
+		int r = -EINVAL;
+
+		if (k < n && k == 8 && !memcmp(p, "endpoint", 8))
+			r = pct_decode(p + 9, n - 9, endpoint, esize);
+		else if (k < n && k == 6 && !memcmp(p, "region", 6))
+			r = pct_decode(p + 7, n - 7, region, rsize);
+		if (r < 0)
+			return cm_err(-EINVAL, "dest %s: bad parameter '%.*s' (endpoint=, region=)",
+				      s->dest, (int)(k < n ? k : n), p);
+		p += n;
+		if (*p == '&')
+			p++;
+	}
+	return 0;
+}
+
+/* http(s)://HOST[:PORT][/]: base URL and Host header (the default port
+ * left out, as curl leaves it out). */
+static int set_endpoint(struct cm_sink *s, struct s3_sink *f, const char *ep)
+{
+	int https = !strncmp(ep, "https://", 8);
+	const char *hp = ep + (https ? 8 : 7);
+	size_t n = strcspn(hp, "/?#");
+	const char *dflt = https ? ":443" : ":80";
+
+	if ((!https && strncmp(ep, "http://", 7)) || n == 0 || n >= S3_HOST_MAX ||
+	    (hp[n] && strcmp(hp + n, "/")))
+		return cm_err(-EINVAL, "dest %s: endpoint must be http(s)://HOST[:PORT]", s->dest);
+	snprintf(f->base, sizeof(f->base), "%s://%.*s", https ? "https" : "http", (int)n, hp);
+	if (n > strlen(dflt) && !strncmp(hp + n - strlen(dflt), dflt, strlen(dflt)))
+		n -= strlen(dflt);
+	snprintf(f->host, sizeof(f->host), "%.*s", (int)n, hp);
+	return 0;
+}
+
+static int set_address(struct cm_sink *s, struct s3_sink *f)
+{
+	char endpoint[CM_URL_MAX] = "", region[64] = "us-east-1";
+	const char *bucket = s->url->host;
+	int path_style, r = parse_query(s, endpoint, sizeof(endpoint), region, sizeof(region));
+
+	if (r < 0)
+		return r;
+	snprintf(f->region, sizeof(f->region), "%s", region);
+	path_style = endpoint[0] || strchr(bucket, '.');
+	if (endpoint[0])
+		r = set_endpoint(s, f, endpoint);
+	else if (path_style)
+		snprintf(f->host, sizeof(f->host), "s3.%s.amazonaws.com", region);
+	else
+		snprintf(f->host, sizeof(f->host), "%s.s3.%s.amazonaws.com", bucket, region);
+	if (r < 0)
+		return r;
+	if (!endpoint[0])
+		snprintf(f->base, sizeof(f->base), "https://%s", f->host);
+	if (path_style)
+		r = cm_buf_printf(&f->uri, "/%s", bucket);
+	if (r == 0)
+		r = cm_buf_addstr(&f->uri, "/");
+	if (r == 0)
+		r = cm_sigv4_uri_encode(&f->uri, s->url->path[0] == '/' ? s->url->path + 1 :
+					s->url->path, 1);
+	return r < 0 ? cm_err(-ENAMETOOLONG, "dest %s: key", s->dest) : 0;
+}
+
+static int load_creds(struct cm_sink *s, struct s3_sink *f)
+{
+	int r;
+
+	if (!s->creds)
+		return cm_err(-EACCES, "dest %s: no credentials (--creds FILE with "
+			      "aws_access_key_id and aws_secret_access_key)", s->dest);
+	f->creds = calloc(1, sizeof(*f->creds));
+	if (!f->creds)
+		return cm_err(-ENOMEM, "dest %s", s->dest);
+	r = cm_creds_load(s->creds, f->creds);
+	if (r < 0)
+		return r;
+	if (!f->creds->aws_access_key_id[0] || !f->creds->aws_secret_access_key[0])
+		return cm_err(-EACCES, "dest %s: %s has no aws_access_key_id and "
+			      "aws_secret_access_key", s->dest, s->creds);
+	return 0;
+}
+
+/* max(8 MiB, size / 10,000 in whole MiB): see the top of the file */
+static uint64_t choose_part_size(uint64_t size)
+{
+	uint64_t per = (size + S3_PARTS_MAX - 1) / S3_PARTS_MAX;
+
+	per = (per + S3_MiB - 1) / S3_MiB * S3_MiB;
+	return per > S3_PART_MIN ? per : S3_PART_MIN;
+}
+
+/* the buffer for the part being filled */
+static int size_buffer(struct cm_sink *s, struct s3_sink *f)
+{
+	uint64_t want = part_size_of(f, f->part_no);
+	unsigned char *p;
+
+	if (f->single)
+		want = s->size;
+	if (f->cap >= want && f->buf)
+		return 0;
+	p = realloc(f->buf, want ? (size_t)want : 1);
+	if (!p)
+		return cm_err(-ENOMEM, "dest %s: a part of %llu bytes", s->dest,
+			      (unsigned long long)want);
+	f->buf = p;
+	f->cap = (size_t)want;
+	return 0;
+}
+
+static int create_upload(struct cm_sink *s, struct s3_sink *f)
+{
+	const struct s3_call c = { "CreateMultipartUpload", "POST", "uploads=", NULL, 0 };
+	struct cm_http_resp resp;
+	int r;
+
+	cm_http_resp_init(&resp);
+	r = s3_call(s, &c, &resp);
+	if (r == 0 && !s3_ok(&resp))
+		r = s3_error(s, c.what, &resp);
+	if (r == 0 && xml_text(resp.body.data ? resp.body.data : "", body_end(&resp) ?
+			       body_end(&resp) : "", "UploadId", f->upload_id,
+			       sizeof(f->upload_id)) < 0)
+		r = cm_err(-EPROTO, "dest %s: %s: no UploadId in the answer", s->dest, c.what);
+	cm_http_resp_free(&resp);
+	return r;
+}
+
+static int upload_query(struct s3_sink *f, struct cm_buf *q, const char *before)
+{
+	int r = cm_buf_addstr(q, before);
+
+	if (r == 0)
+		r = cm_buf_addstr(q, "uploadId=");
+	if (r == 0)
+		r = cm_sigv4_uri_encode(q, f->upload_id, 0);
+	return r;
+}
+
+/* --- resume --------------------------------------------------------------- */
+
+static int parse_session(struct cm_sink *s, struct s3_sink *f, const char *session)
+{
+	unsigned long long part;
+	int grow;
+
+	if (sscanf(session, "s3 part=%llu grow=%d id=%1023s", &part, &grow, f->upload_id) != 3 ||
+	    part < 5 * S3_MiB || part > S3_PART_MAX || (grow != 0 && grow != 1))
+		return cm_err(-EINVAL, "dest %s: --resume: not an S3 upload session", s->dest);
+	f->part_size = part;
+	f->grow = grow;
+	return 0;
+}
+
+/* The expected size of stored part n: a full part, or the image's last. */
+static int part_fits(struct cm_sink *s, struct s3_sink *f, unsigned n, uint64_t start,
+		     uint64_t size)
+{
+	uint64_t full = part_size_of(f, n);
+
+	if (size == full)
+		return 1;
+	return s->size != CM_SIZE_UNKNOWN && start + size == s->size && size < full;
+}
+
+/* One <Part> of ListParts: the run of parts 1..k grows while they come in
+ * order with the sizes this stream would give them. */
+static void take_part(struct cm_sink *s, struct s3_sink *f, const char *p, const char *end,
+		      int *run)
+{
+	char num[16], etag[S3_ETAG_MAX], size[24];
+	unsigned long n;
+	unsigned long long len;
+
+	if (!*run || xml_text(p, end, "PartNumber", num, sizeof(num)) ||
+	    xml_text(p, end, "ETag", etag, sizeof(etag)) ||
+	    xml_text(p, end, "Size", size, sizeof(size)))
+		return;
+	n = strtoul(num, NULL, 10);
+	len = strtoull(size, NULL, 10);
+	if (n != f->part_no || !part_fits(s, f, f->part_no, f->part_start, len)) {
+		*run = 0;
+		return;
+	}
+	snprintf(f->etags[n - 1], S3_ETAG_MAX, "%s", etag);
+	f->part_start += len;
+	f->part_no++;
+}
+
+/* One page of ListParts from marker; *next: the next marker, 0 at the end. */
+static int list_page(struct cm_sink *s, struct s3_sink *f, unsigned marker, unsigned *next,
+		     int *run)
+{
+	struct s3_call c = { "ListParts", "GET", NULL, NULL, 0 };
+	struct cm_http_resp resp;
+	struct cm_buf q;
+	char more[16] = "", nm[16] = "";
+	const char *p, *end;
+	int r;
+
+	cm_buf_init(&q, 4096);
+	r = cm_buf_printf(&q, "max-parts=%d&part-number-marker=%u&", S3_LIST_PAGE, marker);
+	if (r == 0)
+		r = upload_query(f, &q, "");
+	if (r < 0)
+		return cm_err(-ENOMEM, "dest %s", s->dest);
+	c.query = q.data;
+	cm_http_resp_init(&resp);
+	r = s3_call(s, &c, &resp);
+	if (r == 0 && !s3_ok(&resp))
+		r = s3_error(s, c.what, &resp);
+	*next = 0;
+	if (r == 0 && resp.body.data) {
+		end = body_end(&resp);
+		for (p = resp.body.data; (p = memmem(p, (size_t)(end - p), "<Part>", 6)); p += 6)
+			take_part(s, f, p, end, run);
+		xml_text(resp.body.data, end, "IsTruncated", more, sizeof(more));
+		xml_text(resp.body.data, end, "NextPartNumberMarker", nm, sizeof(nm));
+		if (!strcmp(more, "true"))
+			*next = (unsigned)strtoul(nm, NULL, 10);
+	}
+	cm_http_resp_free(&resp);
+	cm_buf_free(&q);
+	return r;
+}
+
+static int resume_upload(struct cm_sink *s, struct s3_sink *f, const struct cm_stream_state *st)
+{
+	unsigned marker = 0, next = 0;
+	int run = 1, r;
+
+	r = parse_session(s, f, st->session);
+	if (r < 0)
+		return r;
+	do {
+		r = list_page(s, f, marker, &next, &run);
+		if (next && next <= marker)
+			return cm_err(-EPROTO, "dest %s: ListParts: marker went back", s->dest);
+		marker = next;
+	} while (r == 0 && next);
+	if (r < 0)
+		return r;
+	s->resume_from = f->part_start;
+	cm_debug("s3: resuming upload at part %u, byte %llu", f->part_no,
+		 (unsigned long long)f->part_start);
+	return 0;
+}
+
+/* --- the sink --------------------------------------------------------------- */
+
+static void s3_free(struct cm_sink *s)
+{
+	struct s3_sink *f = s->priv;
+
+	if (!f)
+		return;
+	cm_http_cleanup(&f->http);
+	if (f->creds) {
+		cm_creds_wipe(f->creds);
+		free(f->creds);
+	}
+	cm_buf_free(&f->uri);
+	free(f->buf);
+	free(f->etags);
+	free(f);
+	s->priv = NULL;
+}
+
+static int s3_open(struct cm_sink *s, const struct cm_stream_state *resume)
+{
+	struct s3_sink *f = calloc(1, sizeof(*f));
+	int r;
+
+	if (!f)
+		return cm_err(-ENOMEM, "dest %s", s->dest);
+	s->priv = f;
+	cm_buf_init(&f->uri, CM_URL_MAX * 3);
+	f->part_no = 1;
+	r = set_address(s, f);
+	if (r == 0)
+		r = load_creds(s, f);
+	if (r == 0)
+		r = cm_http_init(&f->http, s->dest);
+	if (r < 0)
+		return r;
+	f->etags = calloc(S3_PARTS_MAX, sizeof(*f->etags));
+	if (!f->etags)
+		return cm_err(-ENOMEM, "dest %s", s->dest);
+	f->grow = s->size == CM_SIZE_UNKNOWN;
+	f->part_size = f->grow ? S3_PART_MIN : choose_part_size(s->size);
+	if (resume && resume->session[0])
+		r = resume_upload(s, f, resume);
+	else if (!f->grow && s->size <= f->part_size)
+		f->single = 1;
+	else
+		r = create_upload(s, f);
+	return r < 0 ? r : size_buffer(s, f);
+}
+
+static int session_of(struct s3_sink *f, char *out, size_t size)
+{
+	int n = snprintf(out, size, "s3 part=%llu grow=%d id=%s",
+			 (unsigned long long)f->part_size, f->grow, f->upload_id);
+
+	return n < 0 || (size_t)n >= size ? -EMSGSIZE : 0;
+}
+
+/* Sends the buffer as part part_no, keeps its ETag, checkpoints. */
+static int flush_part(struct cm_sink *s, struct s3_sink *f)
+{
+	struct s3_call c = { "UploadPart", "PUT", NULL, f->buf, f->fill };
+	struct cm_http_resp resp;
+	char session[CM_STATE_SESSION_MAX];
+	struct cm_buf q;
+	int r;
+
+	if (f->part_no > S3_PARTS_MAX)
+		return cm_err(-EFBIG, "dest %s: over %d parts", s->dest, S3_PARTS_MAX);
+	cm_buf_init(&q, 4096);
+	r = cm_buf_printf(&q, "partNumber=%u&", f->part_no);
+	if (r == 0)
+		r = upload_query(f, &q, "");
+	if (r < 0)
+		return cm_err(-ENOMEM, "dest %s", s->dest);
+	c.query = q.data;
+	cm_http_resp_init(&resp);
+	r = s3_call(s, &c, &resp);
+	if (r == 0 && !s3_ok(&resp))
+		r = s3_error(s, c.what, &resp);
+	if (r == 0 && cm_http_header(resp.headers.data ? resp.headers.data : "",
+				     resp.headers.len, "ETag", f->etags[f->part_no - 1],
+				     S3_ETAG_MAX) < 0)
+		r = cm_err(-EPROTO, "dest %s: UploadPart %u: no ETag", s->dest, f->part_no);
+	cm_http_resp_free(&resp);
+	cm_buf_free(&q);
+	if (r < 0)
+		return r;
+	f->part_start += f->fill;
+	f->part_no++;
+	f->fill = 0;
+	r = session_of(f, session, sizeof(session));
+	if (r == 0)
+		r = cm_sink_checkpoint(s, f->part_start, session);
+	return r < 0 ? r : size_buffer(s, f);
+}
+
+/* len bytes at off into the parts: from src, or zeros when src is NULL */
+static int put_bytes(struct cm_sink *s, uint64_t off, const unsigned char *src, uint64_t len)
+{
+	struct s3_sink *f = s->priv;
+	uint64_t pos = f->part_start + f->fill;
+	int r;
+
+	if (off < pos)
+		return cm_err(-EINVAL, "dest %s: write at %llu, below %llu", s->dest,
+			      (unsigned long long)off, (unsigned long long)pos);
+	if (off > pos) {	/* a gap the encoder left: zeros */
+		r = put_bytes(s, pos, NULL, off - pos);
+		if (r < 0)
+			return r;
+	}
+	while (len) {
+		uint64_t room = (f->single ? f->cap : part_size_of(f, f->part_no)) - f->fill;
+		size_t n;
+
+		if (room == 0) {
+			if (f->single)
+				return cm_err(-EFBIG, "dest %s: more than the %llu bytes announced",
+					      s->dest, (unsigned long long)s->size);
+			r = flush_part(s, f);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		n = (size_t)(len < room ? len : room);
+		if (src) {
+			memcpy(f->buf + f->fill, src, n);
+			src += n;
+		} else {
+			memset(f->buf + f->fill, 0, n);
+		}
+		f->fill += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int s3_write(struct cm_sink *s, uint64_t off, const void *buf, size_t len)
+{
+	return put_bytes(s, off, buf, len);
+}
+
+static int s3_skip(struct cm_sink *s, uint64_t off, uint64_t len)
+{
+	return put_bytes(s, off, NULL, len);
+}
+
+static int put_object(struct cm_sink *s, struct s3_sink *f)
+{
+	const struct s3_call c = { "PutObject", "PUT", "", f->buf, f->fill };
+	struct cm_http_resp resp;
+	int r;
+
+	cm_http_resp_init(&resp);
+	r = s3_call(s, &c, &resp);
+	if (r == 0 && !s3_ok(&resp))
+		r = s3_error(s, c.what, &resp);
+	cm_http_resp_free(&resp);
+	return r;
+}
+
+static int complete_upload(struct cm_sink *s, struct s3_sink *f)
+{
+	struct s3_call c = { "CompleteMultipartUpload", "POST", NULL, NULL, 0 };
+	struct cm_http_resp resp;
+	struct cm_buf q, body;
+	unsigned n;
+	int r;
+
+	cm_buf_init(&q, 4096);
+	cm_buf_init(&body, (size_t)S3_PARTS_MAX * (S3_ETAG_MAX + 64) + 128);
+	r = upload_query(f, &q, "");
+	if (r == 0)
+		r = cm_buf_addstr(&body, "<CompleteMultipartUpload>");
+	for (n = 1; r == 0 && n < f->part_no; n++)
+		r = cm_buf_printf(&body, "<Part><PartNumber>%u</PartNumber><ETag>%s</ETag></Part>",
+				  n, f->etags[n - 1]);
+	if (r == 0)
+		r = cm_buf_addstr(&body, "</CompleteMultipartUpload>");
+	if (r < 0) {
+		cm_buf_free(&q);
+		return cm_err(-ENOMEM, "dest %s", s->dest);
+	}
+	c.query = q.data;
+	c.body = body.data;
+	c.len = body.len;
+	cm_http_resp_init(&resp);
+	r = s3_call(s, &c, &resp);
+	if (r == 0 && !s3_ok(&resp))
+		r = s3_error(s, c.what, &resp);
+	cm_http_resp_free(&resp);
+	cm_buf_free(&q);
+	cm_buf_free(&body);
+	return r;
+}
+
+static int s3_finish(struct cm_sink *s)
+{
+	struct s3_sink *f = s->priv;
+	uint64_t end = f->part_start + f->fill;
+	int r;
+
+	if (s->size != CM_SIZE_UNKNOWN && end < s->size) {	/* trailing zeros */
+		r = put_bytes(s, end, NULL, s->size - end);
+		if (r < 0)
+			return r;
+	}
+	if (f->single) {
+		r = put_object(s, f);
+	} else {
+		r = 0;
+		if (f->fill || f->part_no == 1)
+			r = flush_part(s, f);
+		if (r == 0)
+			r = complete_upload(s, f);
+	}
+	if (r == 0) {
+		f->upload_id[0] = '\0';
+		s3_free(s);
+	}
+	return r;
+}
+
+static void s3_abort(struct cm_sink *s)
+{
+	struct s3_sink *f = s->priv;
+	struct s3_call c = { "AbortMultipartUpload", "DELETE", NULL, NULL, 0 };
+	struct cm_http_resp resp;
+	struct cm_buf q;
+
+	if (!f)
+		return;
+	if (f->upload_id[0] && f->creds && f->http.curl) {
+		cm_buf_init(&q, 4096);
+		cm_http_resp_init(&resp);
+		if (upload_query(f, &q, "") == 0) {
+			c.query = q.data;
+			if (s3_call(s, &c, &resp) == 0 && resp.status != 204 &&
+			    !s3_ok(&resp) && resp.status != 404)
+				s3_error(s, c.what, &resp);
+		}
+		cm_http_resp_free(&resp);
+		cm_buf_free(&q);
+	}
+	s3_free(s);
+}
+
+const struct cm_sink_ops cm_sink_s3 = {
+	.scheme  = "s3",
+	.caps    = CM_SINK_RESUME,
+	.open    = s3_open,
+	.write   = s3_write,
+	.skip    = s3_skip,
+	.finish  = s3_finish,
+	.abort   = s3_abort,
+	.release = s3_free,
+};
