@@ -2,7 +2,7 @@
 """An S3 front for s3rver in the s3:// sink tests, on 127.0.0.1 only.
 
   s3shim.py --to PORT --data DIR --log FILE [--port-file F]
-            [--access-key K --secret-key S --region R]
+            [--access-key K --secret-key S --region R] [--refuse-part N]
 
 Every request is checked as S3 would and then passed to s3rver (which
 stores the objects but checks no signature and implements neither
@@ -21,7 +21,8 @@ ListParts, AbortMultipartUpload nor ListMultipartUploads):
   ListMultipartUploads answer like S3.
 Each request is appended to --log as one JSON line: method, path, query,
 body length, part number, status, sig (true: botocore's signature was the
-same)."""
+same), token (an x-amz-security-token came).  --refuse-part N answers
+UploadPart N with 403 AccessDenied (a fatal error in the middle)."""
 import argparse
 import base64
 import hashlib
@@ -87,7 +88,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def record(self, status, sig, body, query):
         part = query.get("partNumber", [None])[0]
-        entry = {"method": self.command, "path": urllib.parse.urlsplit(self.path).path,
+        entry = {"token": "x-amz-security-token" in self.headers, "method": self.command, "path": urllib.parse.urlsplit(self.path).path,
                  "query": urllib.parse.urlsplit(self.path).query, "len": len(body),
                  "part": int(part) if part else None, "status": status, "sig": sig}
         with LOCK, open(ARGS.log, "a") as f:
@@ -136,6 +137,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.abort(uid)
         if not key and "uploads" in query and self.command == "GET":
             return self.list_uploads(bucket)
+        if key and uid and self.command == "PUT" and query.get("partNumber") == [str(ARGS.refuse_part)]:
+            return self.reply(403, error_xml("AccessDenied", "Access Denied"))
         if key and uid and uid not in UPLOADS:
             return self.reply(404, error_xml("NoSuchUpload", "The specified upload does not exist."))
         return self.forward(bucket, key, query, uid, body)
@@ -217,6 +220,7 @@ def main():
     ap.add_argument("--access-key", default="S3RVER")
     ap.add_argument("--secret-key", default="S3RVER")
     ap.add_argument("--region", default="us-east-1")
+    ap.add_argument("--refuse-part", type=int, default=0, help="answer 403 to UploadPart N")
     ARGS = ap.parse_args()
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", ARGS.listen), Handler)
     srv.daemon_threads = True
