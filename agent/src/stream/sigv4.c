@@ -1,11 +1,11 @@
 /* AWS Signature Version 4 (see sigv4.h). */
 #include <errno.h>
 #include <mbedtls/md.h>
-#include <mbedtls/sha256.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "../util/sha256.h"
 #include "sigv4.h"
 
 #define SIGV4_HDRS_MAX		16
@@ -27,7 +27,7 @@ void cm_sha256_hex(const void *p, size_t len, char *out)
 {
 	unsigned char sum[32];
 
-	mbedtls_sha256_ret(p, len, sum, 0);
+	cm_sha256(p, len, sum);
 	cm_hex(sum, sizeof(sum), out);
 }
 

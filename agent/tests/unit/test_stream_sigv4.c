@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "stream/sigv4.h"
+#include "util/sha256.h"
 #include "test.h"
 
 #define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -115,4 +116,34 @@ TEST(sigv4_bad_input)
 	CHECK_INT(cm_sigv4_uri_encode(&b, "a b/ü~", 0), 0);
 	CHECK(!strcmp(b.data, "a%20b%2F%C3%BC~"));
 	cm_buf_free(&b);
+}
+
+/* FIPS 180-2 appendix B vectors, then every length around the block and
+ * padding edges and a large buffer: SHA-NI (when the CPU has it) = mbedTLS */
+TEST(sha256_ni_matches_portable)
+{
+	static const char abc56[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	unsigned char a[32], b[32], *big = malloc(3 * 1024 * 1024 + 77);
+	char hex[65];
+	size_t n;
+
+	CHECK(big != NULL);
+	cm_sha256_hex("abc", 3, hex);
+	CHECK(!strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+	cm_sha256_hex(abc56, 56, hex);
+	CHECK(!strcmp(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"));
+	for (n = 0; n < 3 * 1024 * 1024 + 77; n++)
+		big[n] = (unsigned char)(n * 131 + (n >> 9));
+	for (n = 0; n <= 200; n++) {
+		cm_sha256(big + 3, n, a);
+		cm_sha256_portable(big + 3, n, b);
+		if (memcmp(a, b, 32)) {
+			free(big);
+			CHECK_INT(n, -1);
+		}
+	}
+	cm_sha256(big, 3 * 1024 * 1024 + 77, a);
+	cm_sha256_portable(big, 3 * 1024 * 1024 + 77, b);
+	free(big);
+	CHECK(!memcmp(a, b, 32));
 }

@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <mbedtls/base64.h>
 #include <mbedtls/md5.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,24 @@
 #define S3_UPLOAD_ID_MAX	1024
 #define S3_LIST_PAGE		200			/* parts per ListParts page: < 256 KiB */
 #define S3_HOST_MAX		(CM_URL_HOST_MAX + 128)
+#define S3_SLOTS		3			/* part buffers: 2 in flight */
+
+/* A part buffer and the thread that sends it: the main thread fills one
+ * slot while the others upload, each on its own kept-alive connection. */
+enum { SLOT_FREE, SLOT_FILLING, SLOT_BUSY, SLOT_DONE };
+struct s3_slot {
+	struct cm_sink *s;
+	struct cm_http http;
+	pthread_t thread;
+	int started;
+	int state;			/* SLOT_*, under the sink's lock */
+	int result;			/* SLOT_DONE: 0 or -errno (logged) */
+	unsigned part_no;
+	uint64_t start;
+	unsigned char *buf;
+	size_t fill, cap;
+	char etag[S3_ETAG_MAX];
+};
 
 struct s3_sink {
 	struct cm_http http;
@@ -66,9 +85,16 @@ struct s3_sink {
 	int single;				/* one PutObject at finish */
 	unsigned part_no;			/* the part being filled, 1-based */
 	uint64_t part_start;			/* its offset in the image */
-	unsigned char *buf;			/* its bytes */
-	size_t fill, cap;
-	char (*etags)[S3_ETAG_MAX];		/* [n - 1]: part n's */
+	struct s3_slot *cur;			/* its slot, or NULL */
+	struct s3_slot slots[S3_SLOTS];
+	int nslots;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;			/* a slot changed state */
+	int quit;				/* the threads leave */
+	int error;				/* the first part that failed */
+	char (*etags)[S3_ETAG_MAX];		/* [n - 1]: part n's, "" until stored */
+	uint64_t *ends;				/* [n - 1]: part n's end */
+	unsigned prefix;			/* parts 1..prefix are stored */
 };
 
 /* --- requests ------------------------------------------------------------- */
@@ -150,7 +176,8 @@ static int sign_call(struct s3_sink *f, const struct s3_call *c, struct s3_heade
 
 /* One signed request, retried on transport errors and 5xx by http.c.
  * 0: a response came (r->status), else -errno (logged). */
-static int s3_call(struct cm_sink *s, const struct s3_call *c, struct cm_http_resp *resp)
+static int s3_call(struct cm_sink *s, struct cm_http *http, const struct s3_call *c,
+		   struct cm_http_resp *resp)
 {
 	struct s3_sink *f = s->priv;
 	struct s3_headers *h = calloc(1, sizeof(*h));
@@ -178,14 +205,14 @@ static int s3_call(struct cm_sink *s, const struct s3_call *c, struct cm_http_re
 	q.body_len = c->len;
 	/* a minute, plus time for the body at 128 KiB/s */
 	q.timeout_ms = 60 * 1000 + (long)(c->len / 128);
-	r = cm_http_do_retry(&f->http, &q, resp);
+	r = cm_http_do_retry(http, &q, resp);
 	explicit_bzero(h, sizeof(*h));
 	free(h);
 	cm_buf_free(&url);
 	if (r == -EMSGSIZE)
 		return cm_err(-EPROTO, "dest %s: %s: response too large", s->dest, c->what);
 	if (r < 0)
-		return cm_err(-EIO, "dest %s: %s: %s", s->dest, c->what, f->http.why);
+		return cm_err(-EIO, "dest %s: %s: %s", s->dest, c->what, http->why);
 	return 0;
 }
 
@@ -393,22 +420,20 @@ static uint64_t choose_part_size(uint64_t size)
 	return per > S3_PART_MIN ? per : S3_PART_MIN;
 }
 
-/* the buffer for the part being filled */
-static int size_buffer(struct cm_sink *s, struct s3_sink *f)
+/* room in a slot for the part it is given */
+static int slot_buffer(struct cm_sink *s, struct s3_sink *f, struct s3_slot *sl)
 {
-	uint64_t want = part_size_of(f, f->part_no);
+	uint64_t want = f->single ? s->size : part_size_of(f, sl->part_no);
 	unsigned char *p;
 
-	if (f->single)
-		want = s->size;
-	if (f->cap >= want && f->buf)
+	if (sl->cap >= want && sl->buf)
 		return 0;
-	p = realloc(f->buf, want ? (size_t)want : 1);
+	p = realloc(sl->buf, want ? (size_t)want : 1);
 	if (!p)
 		return cm_err(-ENOMEM, "dest %s: a part of %llu bytes", s->dest,
 			      (unsigned long long)want);
-	f->buf = p;
-	f->cap = (size_t)want;
+	sl->buf = p;
+	sl->cap = (size_t)want;
 	return 0;
 }
 
@@ -419,7 +444,7 @@ static int create_upload(struct cm_sink *s, struct s3_sink *f)
 	int r;
 
 	cm_http_resp_init(&resp);
-	r = s3_call(s, &c, &resp);
+	r = s3_call(s, &f->http, &c, &resp);
 	if (r == 0 && !s3_ok(&resp))
 		r = s3_error(s, c.what, &resp);
 	if (r == 0 && xml_text(resp.body.data ? resp.body.data : "", body_end(&resp) ?
@@ -488,6 +513,8 @@ static void take_part(struct cm_sink *s, struct s3_sink *f, const char *p, const
 	}
 	snprintf(f->etags[n - 1], S3_ETAG_MAX, "%s", etag);
 	f->part_start += len;
+	f->ends[n - 1] = f->part_start;
+	f->prefix = n;
 	f->part_no++;
 }
 
@@ -510,7 +537,7 @@ static int list_page(struct cm_sink *s, struct s3_sink *f, unsigned marker, unsi
 		return cm_err(-ENOMEM, "dest %s", s->dest);
 	c.query = q.data;
 	cm_http_resp_init(&resp);
-	r = s3_call(s, &c, &resp);
+	r = s3_call(s, &f->http, &c, &resp);
 	if (r == 0 && !s3_ok(&resp))
 		r = s3_error(s, c.what, &resp);
 	*next = 0;
@@ -550,7 +577,256 @@ static int resume_upload(struct cm_sink *s, struct s3_sink *f, const struct cm_s
 	return 0;
 }
 
+/* --- parts: filled here, sent by the slot threads --------------------------- */
+
+static int session_of(struct s3_sink *f, char *out, size_t size)
+{
+	int n = snprintf(out, size, "s3 part=%llu grow=%d id=%s",
+			 (unsigned long long)f->part_size, f->grow, f->upload_id);
+
+	return n < 0 || (size_t)n >= size ? -EMSGSIZE : 0;
+}
+
+/* UploadPart of a slot's bytes: 0 with its ETag, or -errno (logged). */
+static int upload_part(struct cm_sink *s, struct s3_sink *f, struct s3_slot *sl)
+{
+	struct s3_call c = { "UploadPart", "PUT", NULL, sl->buf, sl->fill };
+	struct cm_http_resp resp;
+	struct cm_buf q;
+	int r;
+
+	cm_buf_init(&q, 4096);
+	r = cm_buf_printf(&q, "partNumber=%u&", sl->part_no);
+	if (r == 0)
+		r = upload_query(f, &q, "");
+	if (r < 0)
+		return cm_err(-ENOMEM, "dest %s", s->dest);
+	c.query = q.data;
+	cm_http_resp_init(&resp);
+	r = s3_call(s, &sl->http, &c, &resp);
+	if (r == 0 && !s3_ok(&resp))
+		r = s3_error(s, "UploadPart", &resp);
+	if (r == 0 && (cm_http_header(resp.headers.data ? resp.headers.data : "",
+				     resp.headers.len, "ETag", sl->etag, sizeof(sl->etag)) < 0 ||
+		       !sl->etag[0]))
+		r = cm_err(-EPROTO, "dest %s: UploadPart %u: no ETag", s->dest, sl->part_no);
+	cm_http_resp_free(&resp);
+	cm_buf_free(&q);
+	return r;
+}
+
+static void *slot_thread(void *arg)
+{
+	struct s3_slot *sl = arg;
+	struct s3_sink *f = sl->s->priv;
+	int r;
+
+	pthread_mutex_lock(&f->lock);
+	while (!(f->quit && sl->state != SLOT_BUSY)) {
+		if (sl->state != SLOT_BUSY) {
+			pthread_cond_wait(&f->cond, &f->lock);
+			continue;
+		}
+		pthread_mutex_unlock(&f->lock);
+		r = upload_part(sl->s, f, sl);
+		pthread_mutex_lock(&f->lock);
+		sl->result = r;
+		sl->state = SLOT_DONE;
+		pthread_cond_broadcast(&f->cond);
+	}
+	pthread_mutex_unlock(&f->lock);
+	return NULL;
+}
+
+/* Takes the answers of the finished slots (under the lock): ETags kept,
+ * slots freed; the first failure is kept in f->error. */
+static void reap(struct s3_sink *f)
+{
+	int i;
+
+	for (i = 0; i < f->nslots; i++) {
+		struct s3_slot *sl = &f->slots[i];
+
+		if (sl->state != SLOT_DONE)
+			continue;
+		if (sl->result < 0 && !f->error)
+			f->error = sl->result;
+		if (sl->result == 0) {
+			memcpy(f->etags[sl->part_no - 1], sl->etag, S3_ETAG_MAX);
+			f->ends[sl->part_no - 1] = sl->start + sl->fill;
+		}
+		sl->state = SLOT_FREE;
+	}
+}
+
+/* After reaping: saves the resume state when the run of stored parts grew. */
+static int checkpoint(struct cm_sink *s, struct s3_sink *f)
+{
+	char session[CM_STATE_SESSION_MAX];
+	unsigned before = f->prefix;
+	int r;
+
+	while (f->prefix < S3_PARTS_MAX && f->etags[f->prefix][0])
+		f->prefix++;
+	if (f->prefix == before)
+		return 0;
+	r = session_of(f, session, sizeof(session));
+	return r < 0 ? r : cm_sink_checkpoint(s, f->ends[f->prefix - 1], session);
+}
+
+/* Waits until pred holds for f, reaping as slots finish. */
+static int wait_slots(struct cm_sink *s, struct s3_sink *f, int all_idle, struct s3_slot **out)
+{
+	int i, r;
+
+	pthread_mutex_lock(&f->lock);
+	for (;;) {
+		int busy = 0;
+
+		reap(f);
+		*out = NULL;
+		for (i = 0; i < f->nslots; i++) {
+			if (f->slots[i].state == SLOT_BUSY)
+				busy++;
+			else if (f->slots[i].state == SLOT_FREE && !*out)
+				*out = &f->slots[i];
+		}
+		if (f->error ? !busy : all_idle ? !busy : *out != NULL)
+			break;
+		pthread_cond_wait(&f->cond, &f->lock);
+	}
+	r = f->error;
+	pthread_mutex_unlock(&f->lock);
+	if (r == 0)
+		r = checkpoint(s, f);
+	return r;
+}
+
+/* A free slot for part f->part_no, as f->cur. */
+static int take_slot(struct cm_sink *s, struct s3_sink *f)
+{
+	struct s3_slot *sl;
+	int r = wait_slots(s, f, 0, &sl);
+
+	if (r < 0)
+		return r;
+	sl->part_no = f->part_no;
+	sl->start = f->part_start;
+	sl->fill = 0;
+	sl->state = SLOT_FILLING;
+	f->cur = sl;
+	return slot_buffer(s, f, sl);
+}
+
+/* The filled slot goes to its thread; the next part starts after it. */
+static int send_slot(struct cm_sink *s, struct s3_sink *f)
+{
+	struct s3_slot *sl = f->cur;
+
+	if (sl->part_no > S3_PARTS_MAX)
+		return cm_err(-EFBIG, "dest %s: over %d parts", s->dest, S3_PARTS_MAX);
+	pthread_mutex_lock(&f->lock);
+	sl->state = SLOT_BUSY;
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+	f->part_start += sl->fill;
+	f->part_no++;
+	f->cur = NULL;
+	return 0;
+}
+
+/* len bytes at off into the parts: from src, or zeros when src is NULL */
+static int put_bytes(struct cm_sink *s, uint64_t off, const unsigned char *src, uint64_t len)
+{
+	struct s3_sink *f = s->priv;
+	uint64_t pos = f->part_start + (f->cur ? f->cur->fill : 0);
+	int r;
+
+	if (off < pos)
+		return cm_err(-EINVAL, "dest %s: write at %llu, below %llu", s->dest,
+			      (unsigned long long)off, (unsigned long long)pos);
+	if (off > pos) {	/* a gap the encoder left: zeros */
+		r = put_bytes(s, pos, NULL, off - pos);
+		if (r < 0)
+			return r;
+	}
+	while (len) {
+		struct s3_slot *sl = f->cur;
+		uint64_t room;
+		size_t n;
+
+		if (!sl) {
+			r = take_slot(s, f);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		room = (f->single ? sl->cap : part_size_of(f, sl->part_no)) - sl->fill;
+		if (room == 0) {
+			if (f->single)
+				return cm_err(-EFBIG, "dest %s: more than the %llu bytes announced",
+					      s->dest, (unsigned long long)s->size);
+			r = send_slot(s, f);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		n = (size_t)(len < room ? len : room);
+		if (src) {
+			memcpy(sl->buf + sl->fill, src, n);
+			src += n;
+		} else {
+			memset(sl->buf + sl->fill, 0, n);
+		}
+		sl->fill += n;
+		len -= n;
+	}
+	return 0;
+}
+
 /* --- the sink --------------------------------------------------------------- */
+
+static int start_slots(struct cm_sink *s, struct s3_sink *f)
+{
+	int i, r;
+
+	f->nslots = f->single ? 1 : S3_SLOTS;
+	for (i = 0; i < f->nslots; i++) {
+		struct s3_slot *sl = &f->slots[i];
+
+		sl->s = s;
+		if (f->single)
+			continue;
+		r = cm_http_init(&sl->http, s->dest);
+		if (r < 0)
+			return r;
+		if (pthread_create(&sl->thread, NULL, slot_thread, sl))
+			return cm_err(-EAGAIN, "dest %s: thread", s->dest);
+		sl->started = 1;
+	}
+	return 0;
+}
+
+/* The threads finish what they send and leave. */
+static void stop_slots(struct s3_sink *f)
+{
+	int i;
+
+	pthread_mutex_lock(&f->lock);
+	f->quit = 1;
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+	for (i = 0; i < S3_SLOTS; i++) {
+		struct s3_slot *sl = &f->slots[i];
+
+		if (sl->started)
+			pthread_join(sl->thread, NULL);
+		sl->started = 0;
+		cm_http_cleanup(&sl->http);
+		free(sl->buf);
+		sl->buf = NULL;
+	}
+}
 
 static void s3_free(struct cm_sink *s)
 {
@@ -558,14 +834,17 @@ static void s3_free(struct cm_sink *s)
 
 	if (!f)
 		return;
+	stop_slots(f);
+	pthread_mutex_destroy(&f->lock);
+	pthread_cond_destroy(&f->cond);
 	cm_http_cleanup(&f->http);
 	if (f->creds) {
 		cm_creds_wipe(f->creds);
 		free(f->creds);
 	}
 	cm_buf_free(&f->uri);
-	free(f->buf);
 	free(f->etags);
+	free(f->ends);
 	free(f);
 	s->priv = NULL;
 }
@@ -578,6 +857,8 @@ static int s3_open(struct cm_sink *s, const struct cm_stream_state *resume)
 	if (!f)
 		return cm_err(-ENOMEM, "dest %s", s->dest);
 	s->priv = f;
+	pthread_mutex_init(&f->lock, NULL);
+	pthread_cond_init(&f->cond, NULL);
 	cm_buf_init(&f->uri, CM_URL_MAX * 3);
 	f->part_no = 1;
 	r = set_address(s, f);
@@ -588,7 +869,8 @@ static int s3_open(struct cm_sink *s, const struct cm_stream_state *resume)
 	if (r < 0)
 		return r;
 	f->etags = calloc(S3_PARTS_MAX, sizeof(*f->etags));
-	if (!f->etags)
+	f->ends = calloc(S3_PARTS_MAX + 1, sizeof(*f->ends));
+	if (!f->etags || !f->ends)
 		return cm_err(-ENOMEM, "dest %s", s->dest);
 	f->grow = s->size == CM_SIZE_UNKNOWN;
 	f->part_size = f->grow ? S3_PART_MIN : choose_part_size(s->size);
@@ -598,95 +880,7 @@ static int s3_open(struct cm_sink *s, const struct cm_stream_state *resume)
 		f->single = 1;
 	else
 		r = create_upload(s, f);
-	return r < 0 ? r : size_buffer(s, f);
-}
-
-static int session_of(struct s3_sink *f, char *out, size_t size)
-{
-	int n = snprintf(out, size, "s3 part=%llu grow=%d id=%s",
-			 (unsigned long long)f->part_size, f->grow, f->upload_id);
-
-	return n < 0 || (size_t)n >= size ? -EMSGSIZE : 0;
-}
-
-/* Sends the buffer as part part_no, keeps its ETag, checkpoints. */
-static int flush_part(struct cm_sink *s, struct s3_sink *f)
-{
-	struct s3_call c = { "UploadPart", "PUT", NULL, f->buf, f->fill };
-	struct cm_http_resp resp;
-	char session[CM_STATE_SESSION_MAX];
-	struct cm_buf q;
-	int r;
-
-	if (f->part_no > S3_PARTS_MAX)
-		return cm_err(-EFBIG, "dest %s: over %d parts", s->dest, S3_PARTS_MAX);
-	cm_buf_init(&q, 4096);
-	r = cm_buf_printf(&q, "partNumber=%u&", f->part_no);
-	if (r == 0)
-		r = upload_query(f, &q, "");
-	if (r < 0)
-		return cm_err(-ENOMEM, "dest %s", s->dest);
-	c.query = q.data;
-	cm_http_resp_init(&resp);
-	r = s3_call(s, &c, &resp);
-	if (r == 0 && !s3_ok(&resp))
-		r = s3_error(s, c.what, &resp);
-	if (r == 0 && cm_http_header(resp.headers.data ? resp.headers.data : "",
-				     resp.headers.len, "ETag", f->etags[f->part_no - 1],
-				     S3_ETAG_MAX) < 0)
-		r = cm_err(-EPROTO, "dest %s: UploadPart %u: no ETag", s->dest, f->part_no);
-	cm_http_resp_free(&resp);
-	cm_buf_free(&q);
-	if (r < 0)
-		return r;
-	f->part_start += f->fill;
-	f->part_no++;
-	f->fill = 0;
-	r = session_of(f, session, sizeof(session));
-	if (r == 0)
-		r = cm_sink_checkpoint(s, f->part_start, session);
-	return r < 0 ? r : size_buffer(s, f);
-}
-
-/* len bytes at off into the parts: from src, or zeros when src is NULL */
-static int put_bytes(struct cm_sink *s, uint64_t off, const unsigned char *src, uint64_t len)
-{
-	struct s3_sink *f = s->priv;
-	uint64_t pos = f->part_start + f->fill;
-	int r;
-
-	if (off < pos)
-		return cm_err(-EINVAL, "dest %s: write at %llu, below %llu", s->dest,
-			      (unsigned long long)off, (unsigned long long)pos);
-	if (off > pos) {	/* a gap the encoder left: zeros */
-		r = put_bytes(s, pos, NULL, off - pos);
-		if (r < 0)
-			return r;
-	}
-	while (len) {
-		uint64_t room = (f->single ? f->cap : part_size_of(f, f->part_no)) - f->fill;
-		size_t n;
-
-		if (room == 0) {
-			if (f->single)
-				return cm_err(-EFBIG, "dest %s: more than the %llu bytes announced",
-					      s->dest, (unsigned long long)s->size);
-			r = flush_part(s, f);
-			if (r < 0)
-				return r;
-			continue;
-		}
-		n = (size_t)(len < room ? len : room);
-		if (src) {
-			memcpy(f->buf + f->fill, src, n);
-			src += n;
-		} else {
-			memset(f->buf + f->fill, 0, n);
-		}
-		f->fill += n;
-		len -= n;
-	}
-	return 0;
+	return r < 0 ? r : start_slots(s, f);
 }
 
 static int s3_write(struct cm_sink *s, uint64_t off, const void *buf, size_t len)
@@ -701,12 +895,17 @@ static int s3_skip(struct cm_sink *s, uint64_t off, uint64_t len)
 
 static int put_object(struct cm_sink *s, struct s3_sink *f)
 {
-	const struct s3_call c = { "PutObject", "PUT", "", f->buf, f->fill };
+	struct s3_slot *sl = f->cur;
+	struct s3_call c = { "PutObject", "PUT", "", "", 0 };
 	struct cm_http_resp resp;
 	int r;
 
+	if (sl) {
+		c.body = sl->buf;
+		c.len = sl->fill;
+	}
 	cm_http_resp_init(&resp);
-	r = s3_call(s, &c, &resp);
+	r = s3_call(s, &f->http, &c, &resp);
 	if (r == 0 && !s3_ok(&resp))
 		r = s3_error(s, c.what, &resp);
 	cm_http_resp_free(&resp);
@@ -739,7 +938,7 @@ static int complete_upload(struct cm_sink *s, struct s3_sink *f)
 	c.body = body.data;
 	c.len = body.len;
 	cm_http_resp_init(&resp);
-	r = s3_call(s, &c, &resp);
+	r = s3_call(s, &f->http, &c, &resp);
 	if (r == 0 && !s3_ok(&resp))
 		r = s3_error(s, c.what, &resp);
 	cm_http_resp_free(&resp);
@@ -748,10 +947,33 @@ static int complete_upload(struct cm_sink *s, struct s3_sink *f)
 	return r;
 }
 
+/* The last part (or an empty first one: S3 wants one), then every part
+ * stored, then CompleteMultipartUpload. */
+static int finish_upload(struct cm_sink *s, struct s3_sink *f)
+{
+	struct s3_slot *idle;
+	int r = 0;
+
+	if (!f->cur && f->part_no == 1)
+		r = take_slot(s, f);
+	if (r == 0 && f->cur && f->cur->fill == 0 && f->part_no > 1) {
+		f->cur->state = SLOT_FREE;	/* nothing after the last full part */
+		f->cur = NULL;
+	}
+	if (r == 0 && f->cur)
+		r = send_slot(s, f);
+	if (r == 0)
+		r = wait_slots(s, f, 1, &idle);
+	if (r == 0 && f->prefix != f->part_no - 1)
+		r = cm_err(-EPROTO, "dest %s: %u parts sent, %u stored", s->dest,
+			   f->part_no - 1, f->prefix);
+	return r < 0 ? r : complete_upload(s, f);
+}
+
 static int s3_finish(struct cm_sink *s)
 {
 	struct s3_sink *f = s->priv;
-	uint64_t end = f->part_start + f->fill;
+	uint64_t end = f->part_start + (f->cur ? f->cur->fill : 0);
 	int r;
 
 	if (s->size != CM_SIZE_UNKNOWN && end < s->size) {	/* trailing zeros */
@@ -759,15 +981,7 @@ static int s3_finish(struct cm_sink *s)
 		if (r < 0)
 			return r;
 	}
-	if (f->single) {
-		r = put_object(s, f);
-	} else {
-		r = 0;
-		if (f->fill || f->part_no == 1)
-			r = flush_part(s, f);
-		if (r == 0)
-			r = complete_upload(s, f);
-	}
+	r = f->single ? put_object(s, f) : finish_upload(s, f);
 	if (r == 0) {
 		f->upload_id[0] = '\0';
 		s3_free(s);
@@ -784,12 +998,13 @@ static void s3_abort(struct cm_sink *s)
 
 	if (!f)
 		return;
+	stop_slots(f);		/* no part lands after the abort */
 	if (f->upload_id[0] && f->creds && f->http.curl) {
 		cm_buf_init(&q, 4096);
 		cm_http_resp_init(&resp);
 		if (upload_query(f, &q, "") == 0) {
 			c.query = q.data;
-			if (s3_call(s, &c, &resp) == 0 && resp.status != 204 &&
+			if (s3_call(s, &f->http, &c, &resp) == 0 && resp.status != 204 &&
 			    !s3_ok(&resp) && resp.status != 404)
 				s3_error(s, c.what, &resp);
 		}
