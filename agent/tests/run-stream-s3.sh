@@ -244,6 +244,41 @@ done
 grep -q "with --resume continues" "$tmp"/cut*.err && ok "a cut run says how to resume" \
 	|| fail "resume hint" "$(cat "$tmp/cut1.err")"
 
+# vhd and gce (size unknown, the archive's mtime kept in the state) cut once each
+gceimg=$tmp/gce.img		# 20 MiB of random bytes in 40 MiB: ~3 parts of tar.gz
+truncate -s $((40 * MiB)) "$gceimg"
+head -c $((20 * MiB)) /dev/urandom | dd of="$gceimg" bs=1M seek=10 conv=notrunc status=none
+export SOURCE_DATE_EPOCH=1700000000
+"$bin" stream --source "$gceimg" --dest "file://$tmp/gce-ref.tar.gz" --format gce --progress=none 2>"$tmp/err"
+"$bin" stream --source "$cutimg" --dest "file://$tmp/vhd-ref.vhd" --format vhd --progress=none 2>"$tmp/err"
+for f in vhd gce; do
+	src=$cutimg; [ $f = gce ] && src=$gceimg
+	ln "$src" "$tmp/cut-$f.img"
+	at=$(( (RANDOM * 32768 + RANDOM) % (20 * MiB) + 1 ))
+	echo "$at" >"$tmp/cut-$f.at"
+	python3 "$lib/cutproxy.py" --to "$port" --port-file "$tmp/cut-$f.port" --dead-after "$at" &
+	pids+=($!)
+	wait_for "$tmp/cut-$f.port"
+	"$bin" stream --source "$tmp/cut-$f.img" --format $f --dest "$(dest cut.$f "$(cat "$tmp/cut-$f.port")")" \
+		--creds "$tmp/creds" --progress=none >/dev/null 2>"$tmp/cut-$f.err" &
+	echo $! >"$tmp/cut-$f.pid"
+done
+for f in vhd gce; do wait "$(cat "$tmp/cut-$f.pid")"; echo $? >"$tmp/cut-$f.rc"; done
+mark=$(wc -l <"$tmp/shim.log")
+for f in vhd gce; do
+	src=$cutimg; [ $f = gce ] && src=$gceimg
+	ref=$tmp/vhd-ref.vhd; [ $f = gce ] && ref=$tmp/gce-ref.tar.gz
+	n=$(stat -c %s "$ref"); [ $f = vhd ] && n=$((n - 512))	# the footer's time and id differ
+	rc1=$(cat "$tmp/cut-$f.rc") r=''
+	if "$bin" stream --source "$tmp/cut-$f.img" --format $f --dest "$(dest cut.$f)" --creds "$tmp/creds" \
+		--progress=none --resume >/dev/null 2>"$tmp/err" && [ "$rc1" -ne 0 ] && get cut.$f "$tmp/got" &&
+		[ "$(stat -c %s "$tmp/got")" -eq "$(stat -c %s "$ref")" ] && cmp -s -n "$n" "$ref" "$tmp/got" &&
+		r=$(parts_ok "$tmp/shim.log" cut.$f "$mark"); then
+		ok "$f cut at byte $(cat "$tmp/cut-$f.at") + --resume: = the file:// $f; $r"
+	else fail "$f cut + resume" "rc1 $rc1: $(cat "$tmp/cut-$f.err" "$tmp/err") $r"; fi
+done
+unset SOURCE_DATE_EPOCH
+
 ln "$cutimg" "$tmp/kill.img"
 "$bin" stream --source "$tmp/kill.img" --dest "$(dest kill.raw)" --creds "$tmp/creds" \
 	--progress=none >/dev/null 2>"$tmp/kill.err" &

@@ -15,12 +15,15 @@
  * is buffered whole (its hashes go in the headers before its bytes), so the
  * part size is the memory cost.  Known image size: max(8 MiB, size/10,000
  * rounded up to a MiB) — 8 MiB up to 78 GiB, 16 MiB up to 156 GiB, and so
- * on (a part buffer over 32 MiB only for images over 312 GiB).  Unknown
- * size (gce: the tar.gz's size is learnt at the end): 8 MiB parts, doubled
- * every 2,000 parts (8, 16, 32, 64, 128 MiB), which reaches 484 GiB of
- * compressed image in 10,000 parts while a stream under 15 GiB never holds
- * more than 8 MiB.  Zero ranges (skip) are sent as zeros (S3 has no sparse
- * objects) from a memset, never read from the source.
+ * on.  Unknown size (gce: the tar.gz's size is learnt at the end): 8 MiB
+ * parts, doubled every 2,000 parts (8, 16, 32, 64, 128 MiB), which reaches
+ * 484 GiB of compressed image in 10,000 parts while a stream under 15 GiB
+ * never holds parts over 8 MiB.  Two parts are in flight (one thread and
+ * connection each) while the next fills: 3 buffers of 8 MiB = 24 MiB;
+ * with larger parts, 2 buffers (one in flight): 32 MiB up to 156 GiB,
+ * growing past that (the price of 10,000 parts; streaming a part with
+ * aws-chunked signing would lift it).  Zero ranges (skip) are sent as zeros
+ * (S3 has no sparse objects) from a memset, never read from the source.
  *
  * Resume: after each part's ETag comes back the state file gets
  * "s3 part=SIZE grow=0|1 id=UPLOADID" and the bytes stored.  --resume asks
@@ -674,10 +677,13 @@ static int checkpoint(struct cm_sink *s, struct s3_sink *f)
 	return r < 0 ? r : cm_sink_checkpoint(s, f->ends[f->prefix - 1], session);
 }
 
-/* Waits until pred holds for f, reaping as slots finish. */
+/* Waits for a free slot (all_idle: for every slot to be idle), reaping
+ * the finished ones; their buffers go back when parts grow past 8 MiB. */
 static int wait_slots(struct cm_sink *s, struct s3_sink *f, int all_idle, struct s3_slot **out)
 {
-	int i, r;
+	/* parts over 8 MiB: one in flight, to bound the memory */
+	int usable = part_size_of(f, f->part_no) > S3_PART_MIN ? 2 : S3_SLOTS;
+	int i, r, c;
 
 	pthread_mutex_lock(&f->lock);
 	for (;;) {
@@ -688,18 +694,24 @@ static int wait_slots(struct cm_sink *s, struct s3_sink *f, int all_idle, struct
 		for (i = 0; i < f->nslots; i++) {
 			if (f->slots[i].state == SLOT_BUSY)
 				busy++;
-			else if (f->slots[i].state == SLOT_FREE && !*out)
+			else if (f->slots[i].state == SLOT_FREE && !*out && i < usable)
 				*out = &f->slots[i];
 		}
 		if (f->error ? !busy : all_idle ? !busy : *out != NULL)
 			break;
 		pthread_cond_wait(&f->cond, &f->lock);
 	}
+	for (i = usable; i < f->nslots; i++)
+		if (f->slots[i].state == SLOT_FREE && f->slots[i].buf) {
+			free(f->slots[i].buf);
+			f->slots[i].buf = NULL;
+			f->slots[i].cap = 0;
+		}
 	r = f->error;
 	pthread_mutex_unlock(&f->lock);
-	if (r == 0)
-		r = checkpoint(s, f);
-	return r;
+	/* after a failure too: the parts that did land are kept for --resume */
+	c = checkpoint(s, f);
+	return r < 0 ? r : c;
 }
 
 /* A free slot for part f->part_no, as f->cur. */
