@@ -45,6 +45,7 @@ FUZZ_SRCS += agent/src/util/cpio.c agent/src/util/initrd.c agent/src/util/chroot
 FUZZ_SRCS += agent/src/adapt/network.c $(wildcard agent/src/adapt/net_*.c)
 FUZZ_SRCS += agent/src/stream/url.c agent/src/stream/state.c agent/src/stream/creds.c agent/src/util/http_header.c \
 	agent/src/util/atomic.c
+FUZZ_SRCS += agent/src/stream/s3xml.c
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wvla

@@ -16,3 +16,7 @@ bench/adapt.sh
 echo
 echo "=== stream: raw vs dd, holes, gce vs gzip -6 / pigz -1, peak RSS"
 bench/stream.sh
+
+echo
+echo "=== stream to s3:// (s3rver): vs dd | curl -T - and a botocore multipart client, peak RSS"
+bench/stream-s3.sh

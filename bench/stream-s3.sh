@@ -55,18 +55,20 @@ dd if="$img" bs=4M status=none | curl -sS -f -T - --aws-sigv4 "aws:amz:us-east-1
 	--user S3RVER:S3RVER -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
 	"http://127.0.0.1:$port/test/baseline" -o /dev/null
 t1=$(now)
-rm -rf "$tmp/data/test/"*baseline* 2>/dev/null
-t4=$(now)
-python3 "$(dirname "$0")/s3-multipart.py" "$img" "http://127.0.0.1:$port/test/multipart" ||
-	echo "WARNING: s3-multipart.py failed"
-t5=$(now)
-rm -rf "$tmp/data/test/"*multipart* 2>/dev/null
+drop() { rm -f "$tmp/data/test/$1._S3rver_"*; sync; }
+drop baseline
 t2=$(now)
 /usr/bin/time -v -o "$tmp/time" "$CLOUDMOVE" stream --progress=none --source "$img" \
 	--dest "s3://test/cm.img?endpoint=http://127.0.0.1:$port" --creds "$tmp/creds" ||
 	echo "WARNING: cloudmove failed"
 t3=$(now)
 got=$(curl -sf "http://127.0.0.1:$port/test/cm.img" | cmp - "$img" >/dev/null 2>&1 && echo same || echo DIFFERS)
+drop cm.img
+t4=$(now)
+python3 "$(dirname "$0")/s3-multipart.py" "$img" "http://127.0.0.1:$port/test/multipart" ||
+	echo "WARNING: s3-multipart.py failed"
+t5=$(now)
+drop multipart
 rss=$(awk -F': ' '/Maximum resident/ { printf "%.1f MiB", $2 / 1024 }' "$tmp/time")
 row "" "seconds" "throughput" "speed"
 row "dd bs=4M | curl -T - (baseline)" "$(secs "$t0" "$t1")" "$(mbs "$size" $((t1 - t0)))" "1.00"

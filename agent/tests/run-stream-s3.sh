@@ -289,6 +289,8 @@ kill -9 $kpid 2>/dev/null
 wait $kpid 2>/dev/null
 krc=$?
 stored=$(sed -n 's/^committed[ =]*//p' "$tmp/kill.img.cloudmove-stream" 2>/dev/null)
+cp -p "$tmp/kill.img.cloudmove-stream" "$tmp/kill.state" 2>/dev/null
+sleep 0.5	# what the killed run had fully sent is logged by now
 mark=$(wc -l <"$tmp/shim.log")
 if [ $krc -eq 137 ] && "$bin" stream --source "$tmp/kill.img" --dest "$(dest kill.raw)" --creds "$tmp/creds" \
 	--progress=none --resume >/dev/null 2>"$tmp/err" && get kill.raw "$tmp/got" && cmp -s "$cutimg" "$tmp/got" &&
@@ -296,6 +298,20 @@ if [ $krc -eq 137 ] && "$bin" stream --source "$tmp/kill.img" --dest "$(dest kil
 	ok "kill -9 with ${stored:-0} bytes stored + --resume: identical; $r"
 else fail "kill -9 + resume" "rc $krc: $(cat "$tmp/err") ${r:-}"; fi
 [ ! -e "$tmp/kill.img.cloudmove-stream" ] && ok "resumed: state file removed" || fail "kill: state" "left"
+# a kill after CompleteMultipartUpload, before the state file went: its
+# upload is gone (NoSuchUpload) but the object is there, newer than the state
+cp -p "$tmp/kill.state" "$tmp/kill.img.cloudmove-stream"
+mark=$(wc -l <"$tmp/shim.log")
+if "$bin" stream --source "$tmp/kill.img" --dest "$(dest kill.raw)" --creds "$tmp/creds" \
+	--progress=none --resume >/dev/null 2>"$tmp/err" && get kill.raw "$tmp/got" && cmp -s "$cutimg" "$tmp/got" &&
+	r=$(log_check <(tail -n +$((mark + 1)) "$tmp/shim.log") kill.raw '[x["method"] for x in e] == ["GET", "HEAD"]'); then
+	ok "--resume of an upload completed before the kill: ListParts, HeadObject, nothing sent, exit 0"
+else fail "resume of a completed upload" "$(cat "$tmp/err") ${r:-}"; fi
+cp -p "$tmp/kill.state" "$tmp/kill.img.cloudmove-stream"
+touch -d '+2 minutes' "$tmp/kill.img.cloudmove-stream"	# the object predates this state
+expect_fail "--resume, upload gone, object older than the state" "upload is gone \(NoSuchUpload\)" \
+	--source "$tmp/kill.img" --dest "$(dest kill.raw)" --creds "$tmp/creds" --resume
+[ ! -e "$tmp/kill.img.cloudmove-stream" ] && ok "upload gone: state removed" || fail "upload gone: state" "left"
 
 n=$(python3 -c "
 import json,sys; e=[json.loads(l) for l in open(sys.argv[1])]

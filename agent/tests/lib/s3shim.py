@@ -80,7 +80,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(status)
         for k, v in (headers or {}).items():
             self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
+        if not any(k.lower() == "content-length" for k in (headers or {})):
+            self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if body and self.command != "HEAD":
             self.wfile.write(body)
@@ -151,8 +152,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                      headers=hdrs)
         resp = conn.getresponse()
         data = resp.read()
+        # a HEAD's Content-Length is the object's: kept; otherwise the body's
         out = {k: v for k, v in resp.getheaders()
-               if k.lower() not in ("connection", "keep-alive", "transfer-encoding", "content-length")}
+               if k.lower() not in ("connection", "keep-alive", "transfer-encoding")
+               and (k.lower() != "content-length" or self.command == "HEAD")}
         conn.close()
         if resp.status == 200:
             self.follow(bucket, key, query, uid, body, resp, data)

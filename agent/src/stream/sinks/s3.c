@@ -38,11 +38,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "../../log.h"
 #include "../../util/http.h"
 #include "../creds.h"
+#include "../s3xml.h"
 #include "../sigv4.h"
 #include "../stream.h"
 #include "sink.h"
@@ -52,7 +54,6 @@
 #define S3_PART_MAX		(5120 * S3_MiB)		/* S3's limit */
 #define S3_PARTS_MAX		10000
 #define S3_GROW_EVERY		2000			/* unknown size: parts per doubling */
-#define S3_ETAG_MAX		80
 #define S3_UPLOAD_ID_MAX	1024
 #define S3_LIST_PAGE		200			/* parts per ListParts page: < 256 KiB */
 #define S3_HOST_MAX		(CM_URL_HOST_MAX + 128)
@@ -72,7 +73,7 @@ struct s3_slot {
 	uint64_t start;
 	unsigned char *buf;
 	size_t fill, cap;
-	char etag[S3_ETAG_MAX];
+	char etag[CM_S3_ETAG_MAX];
 };
 
 struct s3_sink {
@@ -86,6 +87,7 @@ struct s3_sink {
 	uint64_t part_size;			/* part 1's */
 	int grow;				/* doubling part sizes (unknown size) */
 	int single;				/* one PutObject at finish */
+	int completed;				/* --resume found the object done */
 	unsigned part_no;			/* the part being filled, 1-based */
 	uint64_t part_start;			/* its offset in the image */
 	struct s3_slot *cur;			/* its slot, or NULL */
@@ -95,7 +97,7 @@ struct s3_sink {
 	pthread_cond_t cond;			/* a slot changed state */
 	int quit;				/* the threads leave */
 	int error;				/* the first part that failed */
-	char (*etags)[S3_ETAG_MAX];		/* [n - 1]: part n's, "" until stored */
+	char (*etags)[CM_S3_ETAG_MAX];		/* [n - 1]: part n's, "" until stored */
 	uint64_t *ends;				/* [n - 1]: part n's end */
 	unsigned prefix;			/* parts 1..prefix are stored */
 };
@@ -221,47 +223,6 @@ static int s3_call(struct cm_sink *s, struct cm_http *http, const struct s3_call
 
 /* --- responses: S3's small XML documents -------------------------------- */
 
-/* The text of the first <tag>...</tag> in [p, end), the five predefined
- * entities decoded, into out.  0, -ENOENT or -EMSGSIZE. */
-static int xml_text(const char *p, const char *end, const char *tag, char *out, size_t size)
-{
-	static const char *const ent[][2] = {
-		{ "&quot;", "\"" }, { "&amp;", "&" }, { "&lt;", "<" }, { "&gt;", ">" },
-		{ "&apos;", "'" }, { "&#34;", "\"" },
-	};
-	char open[64], close[64];
-	const char *a, *b;
-	size_t n = 0;
-
-	snprintf(open, sizeof(open), "<%s>", tag);
-	snprintf(close, sizeof(close), "</%s>", tag);
-	a = memmem(p, (size_t)(end - p), open, strlen(open));
-	if (!a)
-		return -ENOENT;
-	a += strlen(open);
-	b = memmem(a, (size_t)(end - a), close, strlen(close));
-	if (!b)
-		return -ENOENT;
-	while (a < b) {
-		size_t i, skip = 1;
-		char c = *a;
-
-		for (i = 0; *a == '&' && i < sizeof(ent) / sizeof(ent[0]); i++)
-			if ((size_t)(b - a) >= strlen(ent[i][0]) &&
-			    !memcmp(a, ent[i][0], strlen(ent[i][0]))) {
-				c = ent[i][1][0];
-				skip = strlen(ent[i][0]);
-				break;
-			}
-		if (n + 1 >= size)
-			return -EMSGSIZE;
-		out[n++] = c;
-		a += skip;
-	}
-	out[n] = '\0';
-	return 0;
-}
-
 static const char *body_end(const struct cm_http_resp *r)
 {
 	return r->body.data ? r->body.data + r->body.len : NULL;
@@ -277,8 +238,8 @@ static int s3_error(struct cm_sink *s, const char *what, const struct cm_http_re
 		r->status == 404 ? -ENOENT : -EPROTO;
 
 	if (r->body.data) {
-		xml_text(r->body.data, body_end(r), "Code", code, sizeof(code));
-		xml_text(r->body.data, body_end(r), "Message", msg, sizeof(msg));
+		cm_s3xml_text(r->body.data, body_end(r), "Code", code, sizeof(code));
+		cm_s3xml_text(r->body.data, body_end(r), "Message", msg, sizeof(msg));
 	}
 	if (!strcmp(code, "InternalError") || !strcmp(code, "SlowDown"))
 		e = -EIO;
@@ -450,7 +411,7 @@ static int create_upload(struct cm_sink *s, struct s3_sink *f)
 	r = s3_call(s, &f->http, &c, &resp);
 	if (r == 0 && !s3_ok(&resp))
 		r = s3_error(s, c.what, &resp);
-	if (r == 0 && xml_text(resp.body.data ? resp.body.data : "", body_end(&resp) ?
+	if (r == 0 && cm_s3xml_text(resp.body.data ? resp.body.data : "", body_end(&resp) ?
 			       body_end(&resp) : "", "UploadId", f->upload_id,
 			       sizeof(f->upload_id)) < 0)
 		r = cm_err(-EPROTO, "dest %s: %s: no UploadId in the answer", s->dest, c.what);
@@ -497,27 +458,20 @@ static int part_fits(struct cm_sink *s, struct s3_sink *f, unsigned n, uint64_t 
 
 /* One <Part> of ListParts: the run of parts 1..k grows while they come in
  * order with the sizes this stream would give them. */
-static void take_part(struct cm_sink *s, struct s3_sink *f, const char *p, const char *end,
+static void take_part(struct cm_sink *s, struct s3_sink *f, const struct cm_s3xml_part *p,
 		      int *run)
 {
-	char num[16], etag[S3_ETAG_MAX], size[24];
-	unsigned long n;
-	unsigned long long len;
-
-	if (!*run || xml_text(p, end, "PartNumber", num, sizeof(num)) ||
-	    xml_text(p, end, "ETag", etag, sizeof(etag)) ||
-	    xml_text(p, end, "Size", size, sizeof(size)))
+	if (!*run)
 		return;
-	n = strtoul(num, NULL, 10);
-	len = strtoull(size, NULL, 10);
-	if (n != f->part_no || !part_fits(s, f, f->part_no, f->part_start, len)) {
+	if (p->number != f->part_no || p->number > S3_PARTS_MAX ||
+	    !part_fits(s, f, f->part_no, f->part_start, p->size)) {
 		*run = 0;
 		return;
 	}
-	snprintf(f->etags[n - 1], S3_ETAG_MAX, "%s", etag);
-	f->part_start += len;
-	f->ends[n - 1] = f->part_start;
-	f->prefix = n;
+	memcpy(f->etags[p->number - 1], p->etag, CM_S3_ETAG_MAX);
+	f->part_start += p->size;
+	f->ends[p->number - 1] = f->part_start;
+	f->prefix = (unsigned)p->number;
 	f->part_no++;
 }
 
@@ -528,7 +482,8 @@ static int list_page(struct cm_sink *s, struct s3_sink *f, unsigned marker, unsi
 	struct s3_call c = { "ListParts", "GET", NULL, NULL, 0 };
 	struct cm_http_resp resp;
 	struct cm_buf q;
-	char more[16] = "", nm[16] = "";
+	char more[32] = "", nm[16] = "";
+	struct cm_s3xml_part part;
 	const char *p, *end;
 	int r;
 
@@ -541,21 +496,71 @@ static int list_page(struct cm_sink *s, struct s3_sink *f, unsigned marker, unsi
 	c.query = q.data;
 	cm_http_resp_init(&resp);
 	r = s3_call(s, &f->http, &c, &resp);
+	*next = 0;
+	if (r == 0 && resp.status == 404 && marker == 0 && resp.body.data &&
+	    !cm_s3xml_text(resp.body.data, body_end(&resp), "Code", more, sizeof(more)) &&
+	    !strcmp(more, "NoSuchUpload"))
+		r = -ESRCH;	/* completed or aborted: see upload_gone() */
 	if (r == 0 && !s3_ok(&resp))
 		r = s3_error(s, c.what, &resp);
-	*next = 0;
 	if (r == 0 && resp.body.data) {
 		end = body_end(&resp);
-		for (p = resp.body.data; (p = memmem(p, (size_t)(end - p), "<Part>", 6)); p += 6)
-			take_part(s, f, p, end, run);
-		xml_text(resp.body.data, end, "IsTruncated", more, sizeof(more));
-		xml_text(resp.body.data, end, "NextPartNumberMarker", nm, sizeof(nm));
+		for (p = resp.body.data; cm_s3xml_next_part(&p, end, &part); )
+			take_part(s, f, &part, run);
+		cm_s3xml_text(resp.body.data, end, "IsTruncated", more, sizeof(more));
+		cm_s3xml_text(resp.body.data, end, "NextPartNumberMarker", nm, sizeof(nm));
 		if (!strcmp(more, "true"))
 			*next = (unsigned)strtoul(nm, NULL, 10);
 	}
 	cm_http_resp_free(&resp);
 	cm_buf_free(&q);
 	return r;
+}
+
+/* An HTTP date (RFC 7231 IMF-fixdate) as a time_t, or -1. */
+static long long http_date(const char *v)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	return end && !*end ? (long long)timegm(&tm) : -1;
+}
+
+/* ListParts says NoSuchUpload: the interrupted run was killed after
+ * CompleteMultipartUpload and before it removed its state (or the upload
+ * was aborted).  Completed: the object is there, of the image's size (or
+ * at least what was stored, size unknown), written after the state file's
+ * last checkpoint, so not an older object at the same key.  0 (then there
+ * is nothing left to send) or -ENOENT, logged. */
+static int upload_gone(struct cm_sink *s, struct s3_sink *f, const struct cm_stream_state *st)
+{
+	const struct s3_call c = { "HeadObject", "HEAD", "", NULL, 0 };
+	struct cm_http_resp resp;
+	char len[24] = "", date[64] = "";
+	struct stat sb;
+	unsigned long long n = 0;
+	int done = 0;
+
+	cm_http_resp_init(&resp);
+	if (s->state_path && stat(s->state_path, &sb) == 0 &&
+	    s3_call(s, &f->http, &c, &resp) == 0 && resp.status == 200 && resp.headers.data &&
+	    !cm_http_header(resp.headers.data, resp.headers.len, "Content-Length", len, sizeof(len)) &&
+	    !cm_http_header(resp.headers.data, resp.headers.len, "Last-Modified", date, sizeof(date))) {
+		n = strtoull(len, NULL, 10);
+		done = http_date(date) >= (long long)sb.st_mtime &&
+		       (s->size != CM_SIZE_UNKNOWN ? n == s->size : n >= st->committed);
+	}
+	cm_http_resp_free(&resp);
+	if (!done)
+		return cm_err(-ENOENT, "dest %s: --resume: the interrupted upload is gone "
+			      "(NoSuchUpload); run again without --resume", s->dest);
+	f->completed = 1;
+	s->resume_from = s->size != CM_SIZE_UNKNOWN ? s->size : UINT64_MAX;
+	cm_info("dest %s: the interrupted upload was completed (%llu bytes); nothing to send",
+		s->dest, n);
+	return 0;
 }
 
 static int resume_upload(struct cm_sink *s, struct s3_sink *f, const struct cm_stream_state *st)
@@ -572,6 +577,8 @@ static int resume_upload(struct cm_sink *s, struct s3_sink *f, const struct cm_s
 			return cm_err(-EPROTO, "dest %s: ListParts: marker went back", s->dest);
 		marker = next;
 	} while (r == 0 && next);
+	if (r == -ESRCH)
+		return upload_gone(s, f, st);
 	if (r < 0)
 		return r;
 	s->resume_from = f->part_start;
@@ -655,7 +662,7 @@ static void reap(struct s3_sink *f)
 		if (sl->result < 0 && !f->error)
 			f->error = sl->result;
 		if (sl->result == 0) {
-			memcpy(f->etags[sl->part_no - 1], sl->etag, S3_ETAG_MAX);
+			memcpy(f->etags[sl->part_no - 1], sl->etag, CM_S3_ETAG_MAX);
 			f->ends[sl->part_no - 1] = sl->start + sl->fill;
 		}
 		sl->state = SLOT_FREE;
@@ -933,7 +940,7 @@ static int complete_upload(struct cm_sink *s, struct s3_sink *f)
 	int r;
 
 	cm_buf_init(&q, 4096);
-	cm_buf_init(&body, (size_t)S3_PARTS_MAX * (S3_ETAG_MAX + 64) + 128);
+	cm_buf_init(&body, (size_t)S3_PARTS_MAX * (CM_S3_ETAG_MAX + 64) + 128);
 	r = upload_query(f, &q, "");
 	if (r == 0)
 		r = cm_buf_addstr(&body, "<CompleteMultipartUpload>");
@@ -988,6 +995,10 @@ static int s3_finish(struct cm_sink *s)
 	uint64_t end = f->part_start + (f->cur ? f->cur->fill : 0);
 	int r;
 
+	if (f->completed) {
+		s3_free(s);
+		return 0;
+	}
 	if (s->size != CM_SIZE_UNKNOWN && end < s->size) {	/* trailing zeros */
 		r = put_bytes(s, end, NULL, s->size - end);
 		if (r < 0)

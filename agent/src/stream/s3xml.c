@@ -1,0 +1,99 @@
+/* S3's XML answers, the bits the s3:// sink reads (see s3xml.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "s3xml.h"
+
+static const char *const entities[][2] = {
+	{ "&quot;", "\"" }, { "&amp;", "&" }, { "&lt;", "<" }, { "&gt;", ">" },
+	{ "&apos;", "'" }, { "&#34;", "\"" },
+};
+
+/* one character of text at a (< b): what it stands for, *len its bytes */
+static char decode(const char *a, const char *b, size_t *len)
+{
+	size_t i, n;
+
+	*len = 1;
+	if (*a != '&')
+		return *a;
+	for (i = 0; i < sizeof(entities) / sizeof(entities[0]); i++) {
+		n = strlen(entities[i][0]);
+		if ((size_t)(b - a) >= n && !memcmp(a, entities[i][0], n)) {
+			*len = n;
+			return entities[i][1][0];
+		}
+	}
+	return *a;
+}
+
+int cm_s3xml_text(const char *p, const char *end, const char *tag, char *out, size_t size)
+{
+	char open[64], close[64];
+	const char *a, *b;
+	size_t n = 0, len;
+
+	if (size)
+		out[0] = '\0';
+	if (!p || end <= p || strlen(tag) > 40 || !size)
+		return -ENOENT;
+	snprintf(open, sizeof(open), "<%s>", tag);
+	snprintf(close, sizeof(close), "</%s>", tag);
+	a = memmem(p, (size_t)(end - p), open, strlen(open));
+	if (!a)
+		return -ENOENT;
+	a += strlen(open);
+	b = memmem(a, (size_t)(end - a), close, strlen(close));
+	if (!b)
+		return -ENOENT;
+	for (; a < b; a += len) {
+		char c = decode(a, b, &len);
+
+		if (n + 1 >= size || c == '\0') {
+			out[0] = '\0';
+			return -EMSGSIZE;
+		}
+		out[n++] = c;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+static int digits(const char *s)
+{
+	if (!*s || strlen(s) > 19)
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+int cm_s3xml_next_part(const char **p, const char *end, struct cm_s3xml_part *out)
+{
+	const char *a, *b;
+	char num[24], size[24];
+
+	memset(out, 0, sizeof(*out));
+	if (!*p || end <= *p)
+		return 0;
+	a = memmem(*p, (size_t)(end - *p), "<Part>", 6);
+	if (!a)
+		return 0;
+	b = memmem(a + 6, (size_t)(end - a - 6), "</Part>", 7);
+	if (!b)
+		return 0;
+	*p = b + 7;
+	if (cm_s3xml_text(a, b + 7, "PartNumber", num, sizeof(num)) ||
+	    cm_s3xml_text(a, b + 7, "Size", size, sizeof(size)) ||
+	    cm_s3xml_text(a, b + 7, "ETag", out->etag, sizeof(out->etag)) ||
+	    !digits(num) || !digits(size) || !out->etag[0]) {
+		memset(out, 0, sizeof(*out));
+		return 1;
+	}
+	out->number = strtoul(num, NULL, 10);
+	out->size = strtoull(size, NULL, 10);
+	return 1;
+}
