@@ -217,7 +217,7 @@ expect_fail "bad URL (relative)" 1 "bad URL" --source "$ext4" --dest "file:relat
 expect_fail "bad URL (host)" 1 "bad URL" --source "$ext4" --dest "file://host/x.raw"
 expect_fail "bad URL (..)" 1 "bad URL" --source "$ext4" --dest "file:///tmp/../etc/x"
 expect_fail "unknown scheme" 1 "bad URL: unknown scheme" --source "$ext4" --dest "ftp://h/x"
-expect_fail "s3:// not yet" 1 "not in this build yet" --source "$ext4" --dest "s3://bucket/key"
+expect_fail_any "s3:// without --creds" 1 "no credentials" --source "$ext4" --dest "s3://bucket/key"
 expect_fail "unknown format" 1 "unknown format 'qcow2'" --source "$ext4" --dest "file://$tmp/x" --format qcow2
 expect_fail "--resume on file://" 1 "not for this sink yet" --source "$ext4" --dest "file://$tmp/x" --resume
 expect_fail "no --source" 2 "--source is required" --dest "file://$tmp/x"
