@@ -10,6 +10,7 @@
 # line per decision, e.g.
 #   cloudmove: detected gcp (dmi+metadata): product_name="Google Compute Engine" instance_id=...
 #   cloudmove: record: gcp 8736259342352342879, stay 2 (new, 1 boot)
+#   cloudmove: detected gcp (dmi+metadata), last seen aws → adapting: 9 changes, txn 0001
 # Contract: never exits non-zero, never blocks boot for more than
 # CM_DETECT_TIMEOUT (+2 s grace for SIGTERM before SIGKILL), and when the
 # agent fails, hangs or says nothing, prints
@@ -101,7 +102,7 @@ cm_main() {
 	while IFS= read -r cm_line; do
 		cm_said=1
 		case $cm_line in
-		"cloudmove: detected "*)
+		"cloudmove: detected "*"): "*)	# the verdict, not the decision
 			printf '%s\n' "${cm_line#cloudmove: detected }" \
 				>"$CM_RUNDIR/detect" 2>/dev/null ;;
 		esac

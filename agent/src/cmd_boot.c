@@ -13,14 +13,20 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "adapt/apply.h"
 #include "boot/cmdline.h"
+#include "boot/hooks.h"
 #include "cmd.h"
 #include "detect/report.h"
 #include "detect/run.h"
 #include "log.h"
+#include "profiles/profile.h"
+#include "record/record.h"
+#include "record/store.h"
 #include "record/events.h"
 #include "record/update.h"
 
@@ -41,30 +47,128 @@ static void say(const char *fmt, ...)
 	fflush(stdout);
 }
 
-/* The machine is detected live (its /sys, /proc, CPUID); the record is
- * the installed system's, under root. */
-static void detect_and_record(const struct cm_boot_opts *bo,
-			      struct cm_detect_opts *d, const char *root)
+/* The cloud of the last stay in root's record, before this boot's. */
+static void last_stay(const char *root, char *out, size_t size)
 {
-	struct cm_verdict v;
+	struct cm_record *rec = calloc(1, sizeof(*rec));
+
+	out[0] = '\0';
+	if (rec && cm_record_load(root, rec) >= 0 && rec->n)
+		snprintf(out, size, "%s", rec->stays[rec->n - 1].cloud);
+	free(rec);
+}
+
+/* The machine is detected live (its /sys, /proc, CPUID); the record is
+ * the installed system's, under root.  prev gets the cloud of the stay
+ * before this boot. */
+static void detect_and_record(const struct cm_boot_opts *bo,
+			      struct cm_detect_opts *d, const char *root,
+			      struct cm_verdict *v, char *prev, size_t prev_size)
+{
 	char line[512];
 	int r;
 
 	d->timeout_ms = bo->timeout_ms;
 	d->root = NULL;
-	r = cm_detect_run(d, &v);
+	r = cm_detect_run(d, v);
 	if (r < 0)
 		say("warning: metadata: %s (verdict from DMI alone)", strerror(-r));
 	fputs("cloudmove: detected ", stdout);
-	cm_report_line(stdout, &v);
+	cm_report_line(stdout, v);
 	fflush(stdout);
+	last_stay(root, prev, prev_size);
 	/* detect-only mode still keeps the record: it is how a later boot
 	 * knows that the machine moved */
-	r = cm_record_update(root, &v, line, sizeof(line));
+	r = cm_record_update(root, v, line, sizeof(line));
 	if (r < 0)
 		say("record: not updated (%s); boot goes on", strerror(-r));
 	else
 		say("record: %s", line);
+}
+
+/* What to adapt for: cloudmove.target, else the detected cloud when the
+ * machine moved (its record's last stay was elsewhere) or when an
+ * interrupted adaptation was just undone; "" for nothing, with why. */
+static const char *decide(const struct cm_boot_opts *bo, const struct cm_verdict *v,
+			  const char *prev, int recovered, char *why, size_t size)
+{
+	if (bo->target[0]) {
+		snprintf(why, size, "cloudmove.target=%s", bo->target);
+		return bo->target;
+	}
+	if (bo->mode == CM_MODE_DETECT) {
+		snprintf(why, size, "cloudmove.mode=detect: not adapting");
+		return "";
+	}
+	if (recovered) {
+		snprintf(why, size, "an interrupted adaptation was undone");
+		return v->cloud;
+	}
+	if (!prev[0]) {
+		snprintf(why, size, "no earlier stay in the hosting record: "
+			 "adapting when the machine moves");
+		return "";
+	}
+	if (strcmp(prev, v->cloud)) {
+		snprintf(why, size, "last seen %s", prev);
+		return v->cloud;
+	}
+	snprintf(why, size, "last seen %s → nothing to adapt", prev);
+	return "";
+}
+
+/* The adaptation itself: one transaction, no initramfs rebuild (ours
+ * carries every cloud's drivers; the root's own tools rebuild theirs on
+ * the next kernel update with our dracut.conf.d snippet). */
+static void adapt_for(const char *root, const char *target, const char *why,
+		      const struct cm_verdict *v, const char *prev)
+{
+	struct cm_profiles *set = malloc(sizeof(*set));
+	struct cm_adapt_outcome out;
+	struct cm_adapt_report rep;
+	const struct cm_profile_rt *p = NULL;
+	struct cm_plan plan;
+	char label[96];
+	int r;
+
+	cm_plan_init(&plan);
+	/* the journal lives under /var: never under a mount point to come */
+	if (cm_record_location_ok(root) < 0) {
+		say("detected %s (%s), %s → not adapting before the pivot: /var is "
+		    "its own file system; run `cloudmove adapt --target %s` once up",
+		    v->cloud, v->confidence, why, target);
+		goto out;
+	}
+	if (set && cm_profiles_init(set) == 0 && cm_profiles_load(root, set) >= 0)
+		p = cm_profiles_find(set, target);
+	if (!p) {
+		say("detected %s (%s), %s → no profile for %s; booting as is",
+		    v->cloud, v->confidence, why, target);
+		goto out;
+	}
+	snprintf(label, sizeof(label), "boot: adapt for %s", target);
+	r = cm_adapt_apply(root, p, label, &plan, &rep, &out);
+	if (r < 0) {
+		say("detected %s (%s), %s → adapting for %s failed (%s); the root "
+		    "is as it was, booting as is", v->cloud, v->confidence, why,
+		    target, strerror(-r));
+	} else if (out.txn[0]) {
+		say("detected %s (%s), %s → adapting%s%s: %zu change%s, txn %s",
+		    v->cloud, v->confidence, why, strcmp(target, v->cloud) ? " for " : "",
+		    strcmp(target, v->cloud) ? target : "", plan.n,
+		    plan.n == 1 ? "" : "s", out.txn);
+		cm_hooks_run(root, &(struct cm_hook_env){ .event = "adapted",
+			.cloud = v->cloud, .previous = prev, .target = target,
+			.txn = out.txn, .changes = (unsigned)plan.n });
+	} else {
+		say("detected %s (%s), %s → already fits %s: nothing to change",
+		    v->cloud, v->confidence, why, target);
+	}
+	for (size_t i = 0; i < plan.n; i++)
+		cm_debug("  %s %s: %s", plan.v[i].rewriter, plan.v[i].path, plan.v[i].why);
+out:
+	cm_plan_free(&plan);
+	free(set);
 }
 
 static void export_record(const struct cm_boot_opts *bo, const char *root)
@@ -91,12 +195,13 @@ int cm_cmd_boot(int argc, char **argv)
 		{ "metadata-endpoint", required_argument, NULL, 'e' },
 		{ 0 }
 	};
-	const char *cmdline = "/proc/cmdline";
+	const char *cmdline = "/proc/cmdline", *root, *target;
+	char prev[32], why[160];
 	struct cm_detect_opts d;
 	struct cm_boot_opts bo;
-	const char *root;
+	struct cm_verdict v;
 	size_t i;
-	int c;
+	int c, recovered;
 
 	cm_detect_opts_init(&d);
 	d.root = cm_installed_root();
@@ -131,10 +236,32 @@ int cm_cmd_boot(int argc, char **argv)
 		say("no root at %s; nothing to do", root);
 		return CM_EXIT_OK;
 	}
-	detect_and_record(&bo, &d, root);
+	if (bo.crash_at > 0) {
+		char n[24];
+
+		snprintf(n, sizeof(n), "%ld", bo.crash_at);
+		setenv("CM_TXN_CRASH_AT", n, 1);	/* test switch */
+		say("rd.cloudmove.crash_at=%ld: the agent dies after that "
+		    "transaction step (test)", bo.crash_at);
+	}
+	/* A crash mid-adaptation on an earlier boot: undone first, before
+	 * anything reads the root. */
+	recovered = root ? cm_adapt_recover(root) : 0;
+	if (recovered < 0)
+		say("an interrupted adaptation could not be undone (%s); booting "
+		    "as is", strerror(-recovered));
+	else if (recovered > 0)
+		say("an interrupted adaptation was undone");
+	detect_and_record(&bo, &d, root, &v, prev, sizeof(prev));
+	cm_hooks_run(root, &(struct cm_hook_env){ .event = "detected",
+		.cloud = v.cloud, .previous = prev });
+	target = decide(&bo, &v, prev, recovered > 0, why, sizeof(why));
+	if (target[0] && root)
+		adapt_for(root, target, why, &v, prev);
+	else
+		say("detected %s (%s), %s", v.cloud, v.confidence, why);
 	export_record(&bo, root);
-	if (bo.target[0] || bo.dest[0])
-		say("cloudmove.target/cloudmove.dest: adapting and moving are not "
-		    "in this build yet; booting as is");
+	if (bo.dest[0])
+		say("cloudmove.dest: moving is not in this build yet; booting as is");
 	return CM_EXIT_OK;
 }

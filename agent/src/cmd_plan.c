@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "adapt/adapt.h"
+#include "adapt/apply.h"
 #include "adapt/initramfs.h"
 #include "adapt/sysroot.h"
 #include "adapt/txn.h"
@@ -217,26 +218,47 @@ static const char *last_done_id(const char *root, char *id, size_t size)
 	return id;
 }
 
-static int apply(const struct adapt_opts *o, const struct cm_plan *plan)
+static int rebuild_if_needed(const struct adapt_opts *o, const struct cm_plan *plan,
+			     char *id, size_t id_size)
 {
-	char id[32] = "", label[96];
+	struct cm_rootrw rw;
+	int r, e;
+
+	if (o->initramfs < 0 || (o->initramfs == 0 && !(id[0] && drivers_changed(plan))))
+		return 0;
+	if (!id[0] && !last_done_id(o->root, id, id_size)[0])
+		return cm_err(-ENOENT, "adapt: --rebuild-initramfs: no transaction "
+			      "to record it in (adapt the root first)");
+	r = cm_rootrw_begin(&rw, o->root);
+	if (r < 0)
+		return r;
+	r = rebuild_initramfs(o, id);
+	e = cm_rootrw_end(&rw);
+	return r < 0 ? r : e;
+}
+
+static int apply(const struct adapt_opts *o, const struct cm_profile_rt *p,
+		 struct cm_plan *plan, struct cm_adapt_report *rep)
+{
+	struct cm_adapt_outcome out;
+	char label[96];
 	int r;
 
 	snprintf(label, sizeof(label), "adapt for %s", o->target);
-	r = cm_txn_apply(o->root, plan, label, id, sizeof(id));
-	if (r == 0 && id[0])
+	r = cm_adapt_apply(o->root, p, label, plan, rep, &out);
+	if (r < 0)
+		return r;
+	if (out.recovered)
+		printf("an interrupted transaction was undone first\n");
+	print_summary(o->target, plan, rep);
+	if (out.txn[0])
 		printf("adapted for %s: %zu change%s, txn %s (undo: cloudmove "
 		       "rollback --root %s)\n", o->target, plan->n,
-		       plan->n == 1 ? "" : "s", id, o->root);
-	else if (r == 0)
-		printf("nothing to change for %s\n", o->target);
-	if (r == 0 && o->initramfs > 0 && !id[0] && !last_done_id(o->root, id, sizeof(id))[0])
-		r = cm_err(-ENOENT, "adapt: --rebuild-initramfs: no transaction "
-			   "to record it in (adapt the root first)");
-	else if (r == 0 && o->initramfs >= 0 &&
-		 (o->initramfs > 0 || drivers_changed(plan)))
-		r = rebuild_initramfs(o, id);
-	return r;
+		       plan->n == 1 ? "" : "s", out.txn, o->root);
+	else if (plan->n)
+		printf("nothing to change for %s (every change was in place)\n",
+		       o->target);
+	return rebuild_if_needed(o, plan, out.txn, sizeof(out.txn));
 }
 
 static int run(struct adapt_opts *o)
@@ -245,9 +267,8 @@ static int run(struct adapt_opts *o)
 	struct cm_adapt_report rep;
 	const struct cm_profile_rt *p;
 	struct cm_plan plan;
-	struct cm_rootrw rw = { .remounted = 0 };
 	char detected[32];
-	int r, rc = CM_EXIT_FAIL, writing = 0;
+	int rc = CM_EXIT_FAIL;
 
 	cm_plan_init(&plan);
 	if (!set)
@@ -271,35 +292,24 @@ static int run(struct adapt_opts *o)
 			"profiles list)\n", o->cmd, o->target);
 		goto out;
 	}
-	/* An interrupted transaction is undone before planning: the plan
-	 * must start from the whole old root, not from half of it. */
-	writing = strcmp(o->cmd, "plan") && !o->dry_run;
-	if (writing && cm_rootrw_begin(&rw, o->root) < 0)
-		goto out;
-	if (writing && cm_txn_recover(o->root) < 0)
-		goto out;
-	r = cm_adapt_plan(o->root, p, &plan, &rep);
-	if (r < 0)
-		goto out;	/* logged where understood */
-	if (!strcmp(o->cmd, "plan") || o->dry_run || (!plan.n && o->initramfs <= 0)) {
+	if (!strcmp(o->cmd, "plan") || o->dry_run) {
+		if (cm_adapt_plan(o->root, p, &plan, &rep) < 0)
+			goto out;	/* logged where understood */
 		if (print_diffs(o->root, &plan) < 0)
 			goto out;
 		print_summary(o->target, &plan, &rep);
 		rc = CM_EXIT_OK;
 		goto out;
 	}
-	print_summary(o->target, &plan, &rep);
 	/* the journal lives under /var: not under a mount point to come */
 	if (cm_record_location_ok(strcmp(o->root, "/") ? o->root : NULL) < 0) {
 		fprintf(stderr, "cloudmove: adapt: /var of %s is not mounted yet; "
 			"nothing changed\n", o->root);
 		goto out;
 	}
-	if (apply(o, &plan) == 0)
+	if (apply(o, p, &plan, &rep) == 0)
 		rc = CM_EXIT_OK;
 out:
-	if (writing && cm_rootrw_end(&rw) < 0)
-		rc = CM_EXIT_FAIL;
 	cm_plan_free(&plan);
 	free(set);
 	return rc;

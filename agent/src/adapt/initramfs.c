@@ -1,19 +1,16 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../log.h"
 #include "../util/buf.h"
+#include "../util/chroot.h"
 #include "initramfs.h"
 #include "sysroot.h"
 #include "txn.h"
@@ -116,73 +113,6 @@ int cm_initramfs_kernels(const char *sysroot, struct cm_kernel *v, size_t max)
 	return (int)n;
 }
 
-/* In the child: the root's /dev, /proc and /sys, in a mount namespace of
- * our own (they vanish with the child, whatever happens), then chroot. */
-static void enter_root(const char *sysroot)
-{
-	static const char *const binds[] = { "dev", "sys", NULL };
-	char path[CM_PATH_MAX];
-	size_t i;
-
-	if (unshare(CLONE_NEWNS) < 0 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		_exit(126);
-	for (i = 0; binds[i]; i++) {
-		snprintf(path, sizeof(path), "%s/%s", sysroot, binds[i]);
-		if (mount(binds[i][0] == 'd' ? "/dev" : "/sys", path, NULL,
-			  MS_BIND | MS_REC, NULL) < 0)
-			_exit(126);
-	}
-	snprintf(path, sizeof(path), "%s/proc", sysroot);
-	if (mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-		_exit(126);
-	if (chroot(sysroot) < 0 || chdir("/") < 0)
-		_exit(126);
-}
-
-/* Runs argv inside the root, output to logfd, killed after timeout_s.
- * The exit status, or -errno (-ETIMEDOUT). */
-static int run_in_root(const char *sysroot, char *const argv[], int logfd,
-		       unsigned timeout_s)
-{
-	struct timespec tick = { 0, 50 * 1000 * 1000 };
-	long waited_ms = 0;
-	int status;
-	pid_t pid, w;
-
-	dprintf(logfd, "+ %s %s %s %s %s\n", argv[0], argv[1] ? argv[1] : "",
-		argv[1] && argv[2] ? argv[2] : "",
-		argv[1] && argv[2] && argv[3] ? argv[3] : "",
-		argv[1] && argv[2] && argv[3] && argv[4] ? argv[4] : "");
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		setpgid(0, 0);
-		if (!is_root(sysroot))
-			enter_root(sysroot);
-		dup2(logfd, 1);
-		dup2(logfd, 2);
-		setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
-		unsetenv("TMPDIR");
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	while ((w = waitpid(pid, &status, WNOHANG)) == 0) {
-		if (waited_ms >= (long)timeout_s * 1000) {
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return -ETIMEDOUT;
-		}
-		nanosleep(&tick, NULL);
-		waited_ms += 50;
-	}
-	if (w < 0)
-		return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 static int open_log(const char *sysroot, const char *id)
 {
 	char path[CM_PATH_MAX];
@@ -190,6 +120,18 @@ static int open_log(const char *sysroot, const char *id)
 	snprintf(path, sizeof(path), CM_TXN_DIR "/%s/initramfs.log", id);
 	return cm_sysroot_open(sysroot, path, O_WRONLY | O_CREAT | O_APPEND |
 			       O_CLOEXEC | O_NOFOLLOW, 0600);
+}
+
+/* The generators' log says what ran. */
+static int run_logged(const char *sysroot, char *const argv[], int logfd)
+{
+	int i;
+
+	dprintf(logfd, "+");
+	for (i = 0; argv[i]; i++)
+		dprintf(logfd, " %s", argv[i]);
+	dprintf(logfd, "\n");
+	return cm_run_in_root(sysroot, argv, logfd, CM_INITRAMFS_TIMEOUT_S * 1000);
 }
 
 /* Appends one line to the transaction's record, durably, before the
@@ -306,20 +248,19 @@ static int build_one(const char *sysroot, const char *id, const char *tool,
 	memcpy(kver, k->kver, sizeof(kver));
 	snprintf(tmp, sizeof(tmp), ".cloudmove-new-%.200s", name);
 	unlinkat(dirfd, tmp, 0);
-	r = run_in_root(sysroot, (char *[]){ "depmod", "-a", kver, NULL }, logfd,
-			CM_INITRAMFS_TIMEOUT_S);
+	r = run_logged(sysroot, (char *[]){ "depmod", "-a", kver, NULL }, logfd);
 	if (r == 0 && !strcmp(tool, "dracut")) {
 		snprintf(out, sizeof(out), "%s%s", dir, tmp);
-		r = run_in_root(sysroot, (char *[]){ "dracut", "--force", "--quiet",
-			out, kver, NULL }, logfd, CM_INITRAMFS_TIMEOUT_S);
+		r = run_logged(sysroot, (char *[]){ "dracut", "--force", "--quiet",
+			out, kver, NULL }, logfd);
 	} else if (r == 0) {
 		/* update-initramfs writes <bootdir>/initrd.img-KVER: a
 		 * directory of ours beside the image, same file system. */
 		snprintf(out, sizeof(out), "%s.cloudmove-new.d", dir);
 		snprintf(built, sizeof(built), ".cloudmove-new.d/initrd.img-%s", kver);
 		mkdirat(dirfd, ".cloudmove-new.d", 0700);
-		r = run_in_root(sysroot, (char *[]){ "update-initramfs", "-c", "-k",
-			kver, "-b", out, NULL }, logfd, CM_INITRAMFS_TIMEOUT_S);
+		r = run_logged(sysroot, (char *[]){ "update-initramfs", "-c", "-k",
+			kver, "-b", out, NULL }, logfd);
 		if (r == 0 && renameat(dirfd, built, dirfd, tmp) < 0)
 			r = -errno;
 		unlinkat(dirfd, built, 0);

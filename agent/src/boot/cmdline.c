@@ -155,6 +155,16 @@ static void key_value(struct cm_boot_opts *o, const char *key, const char *v)
 			     TIMEOUT_MAX_MS, TIMEOUT_DEFAULT_MS);
 	} else if (!strcmp(key, "rd.cloudmove.debug")) {
 		o->debug = !(!strcmp(v, "0") || !strcmp(v, "off"));
+	} else if (!strcmp(key, "rd.cloudmove.crash_at")) {
+		/* test switch: the txn engine's CM_TXN_CRASH_AT, for the
+		 * never-break-boot scenarios */
+		char *end;
+		long n = strtol(v, &end, 10);
+
+		if (*v && !*end && n > 0 && n < 100000)
+			o->crash_at = n;
+		else
+			warn(o, "rd.cloudmove.crash_at=%s: expected a step number, ignored", v);
 	} else {
 		warn(o, "%s: unknown key, ignored", key);
 	}

@@ -22,6 +22,7 @@ struct cm_boot_opts {
 	char metering[1024];
 	long timeout_ms;		/* rd.cloudmove.timeout */
 	int debug;			/* rd.cloudmove.debug */
+	long crash_at;			/* rd.cloudmove.crash_at (tests) */
 	char warnings[CM_CMDLINE_WARN_MAX][192];
 	size_t n_warnings;
 };

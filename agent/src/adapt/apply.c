@@ -1,0 +1,63 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/rootrw.h"
+#include "apply.h"
+#include "txn.h"
+
+/* Any transaction a crash left half done ("applying", "rolling-back") or
+ * never started ("prepared"): read-only, from the journals. */
+static int interrupted(const char *root)
+{
+	struct cm_txn_info *v = NULL;
+	size_t n = 0, i;
+	int found = 0;
+
+	if (cm_txn_list(root, &v, &n) < 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (v[i].ok && (v[i].state == CM_TXN_APPLYING ||
+				v[i].state == CM_TXN_ROLLING_BACK ||
+				v[i].state == CM_TXN_PREPARED))
+			found = 1;
+	free(v);
+	return found;
+}
+
+int cm_adapt_recover(const char *root)
+{
+	struct cm_rootrw rw;
+	int r, e;
+
+	if (!interrupted(root))
+		return 0;
+	r = cm_rootrw_begin(&rw, root);
+	if (r < 0)
+		return r;
+	r = cm_txn_recover(root);
+	e = cm_rootrw_end(&rw);
+	return r < 0 ? r : e < 0 ? e : r;
+}
+
+int cm_adapt_apply(const char *root, const struct cm_profile_rt *p,
+		   const char *label, struct cm_plan *plan,
+		   struct cm_adapt_report *rep, struct cm_adapt_outcome *out)
+{
+	struct cm_rootrw rw;
+	int r, e;
+
+	memset(out, 0, sizeof(*out));
+	r = cm_adapt_recover(root);
+	if (r < 0)
+		return r;
+	out->recovered = r;
+	r = cm_adapt_plan(root, p, plan, rep);
+	if (r < 0 || !plan->n)
+		return r;
+	r = cm_rootrw_begin(&rw, root);
+	if (r < 0)
+		return r;
+	r = cm_txn_apply(root, plan, label, out->txn, sizeof(out->txn));
+	e = cm_rootrw_end(&rw);
+	return r < 0 ? r : e;
+}

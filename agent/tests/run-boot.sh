@@ -1,0 +1,128 @@
+#!/bin/bash
+# run-boot.sh CLOUDMOVE — `cloudmove boot` (what the initramfs runs before
+# the pivot) on fixture roots, driven by kernel command lines in files:
+# cloudmove.target adapts the root and says so in one line; user hooks in
+# the root's /etc/cloudmove/hooks.d run chrooted with the verdict in their
+# environment, bounded; a crash mid-adaptation (rd.cloudmove.crash_at) is
+# undone on the next boot, which adapts again; cloudmove.mode=detect and a
+# cloud without a profile change nothing; boot always exits 0.  Detection
+# is live (this machine); metadata goes to a refused loopback port only.
+# Ends with "N passed, N failed".
+set -uo pipefail
+bin=$(realpath "${1:?usage: run-boot.sh CLOUDMOVE}")
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+snapshot() { (cd "$1" && find . -path ./var/lib/cloudmove -prune -o -type f -print0 | sort -z |
+	xargs -0 -r sha256sum && find . -type l -print0 | sort -z | xargs -0 -r readlink); }
+
+# A fixture root with a shell (busybox) so hooks can run in it.
+mkroot() {
+	rm -rf "$1"
+	cp -a "$here/adapt/aws-debian12/root" "$1"
+	mkdir -p "$1/bin" "$1/etc/cloudmove/hooks.d" "$1/tmp"
+	cp /bin/busybox "$1/bin/busybox"
+	for a in sh sleep echo; do ln -sf busybox "$1/bin/$a"; done
+}
+boot() {	# boot ROOT CMDLINE... -> $tmp/out, $tmp/err, $rc
+	printf '%s\n' "$2" >"$tmp/cmdline"
+	"$bin" boot --root "$1" --cmdline "$tmp/cmdline" \
+		--metadata-endpoint 127.0.0.1:9 >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+
+root=$tmp/r1
+mkroot "$root"
+cat >"$root/etc/cloudmove/hooks.d/10-env" <<'EOT'
+#!/bin/sh
+echo "$CLOUDMOVE_EVENT cloud=$CLOUDMOVE_CLOUD prev=$CLOUDMOVE_PREVIOUS target=$CLOUDMOVE_TARGET txn=$CLOUDMOVE_TXN changes=$CLOUDMOVE_CHANGES arg=$1" >>/tmp/hooks.log
+echo "hook 10-env says hello"
+EOT
+printf '#!/bin/sh\nexit 3\n' >"$root/etc/cloudmove/hooks.d/20-fails"
+printf '#!/bin/sh\necho never >>/tmp/hooks.log\n' >"$root/etc/cloudmove/hooks.d/30-backup~"
+chmod 755 "$root"/etc/cloudmove/hooks.d/*
+before=$(snapshot "$root")
+start=$(date +%s%N)
+boot "$root" "quiet cloudmove.target=gcp"
+ms=$((($(date +%s%N) - start) / 1000000))
+line=$(grep "→ adapting" "$tmp/out")
+[ $rc -eq 0 ] && [[ $line =~ ^cloudmove:\ detected\ [a-z]+\ \(dmi\),\ cloudmove.target=gcp\ →\ adapting\ for\ gcp:\ [0-9]+\ changes,\ txn\ 0001$ ]] &&
+	ok "cloudmove.target=gcp adapts, one line ($line; ${ms} ms)" ||
+	fail "target adapt" "rc $rc $(cat "$tmp/out" "$tmp/err")"
+grep -q "console=ttyS0,38400n8" "$root/etc/default/grub" && ok "the root is adapted for gcp (grub)" ||
+	fail "adapted root" "$(cat "$root/etc/default/grub")"
+grep -q "^detected cloud=kvm prev= target= txn= changes=0 arg=detected$" "$root/tmp/hooks.log" &&
+	grep -q "^adapted cloud=kvm prev= target=gcp txn=0001 changes=[1-9][0-9]* arg=adapted$" "$root/tmp/hooks.log" &&
+	ok "hooks ran chrooted at detected and adapted, with the verdict in their environment" ||
+	fail "hooks" "$(cat "$root/tmp/hooks.log" 2>&1) $(cat "$tmp/out")"
+grep -q "^hook 10-env says hello" "$tmp/out" && grep -q "^cloudmove: hook 20-fails (adapted): exit 3; boot goes on" "$tmp/out" &&
+	! grep -q never "$root/tmp/hooks.log" &&
+	ok "hook output on the console, a failing hook reported, backup files skipped" ||
+	fail "hook output" "$(cat "$tmp/out")"
+boot "$root" "cloudmove.target=gcp"
+grep -q "→ already fits gcp: nothing to change" "$tmp/out" && ok "second boot: nothing to change" ||
+	fail "second boot" "$(cat "$tmp/out")"
+"$bin" rollback --root "$root" >/dev/null 2>&1
+[ "$(snapshot "$root" | grep -v hooks.log)" = "$(echo "$before" | grep -v hooks.log)" ] &&
+	ok "rollback after a boot adaptation restores the root" || fail "rollback" "differs"
+
+# A hook that hangs: killed at its bound, boot goes on.
+root=$tmp/r2
+mkroot "$root"
+printf '#!/bin/sh\nsleep 60\n' >"$root/etc/cloudmove/hooks.d/50-hang"
+printf '#!/bin/sh\nsleep 60\n' >"$root/etc/cloudmove/hooks.d/51-hang"
+printf '#!/bin/sh\necho never\n' >"$root/etc/cloudmove/hooks.d/52-late"
+chmod 755 "$root"/etc/cloudmove/hooks.d/5*
+start=$(date +%s)
+boot "$root" "cloudmove.mode=detect"
+secs=$(($(date +%s) - start))
+[ $rc -eq 0 ] && grep -q "^cloudmove: hook 50-hang (detected): killed at its time limit (5000 ms); boot goes on" "$tmp/out" &&
+	grep -q "^cloudmove: hook 51-hang (detected): killed at its time limit (2[0-9]* ms); boot goes on" "$tmp/out" &&
+	grep -q "^cloudmove: hooks (detected): 8 s budget spent; 52-late and later not run" "$tmp/out" &&
+	[ $secs -lt 12 ] && ok "hanging hooks: killed at 5 s each, 8 s for all (boot took ${secs} s)" ||
+	fail "hanging hook" "rc $rc ${secs}s $(cat "$tmp/out")"
+grep -q "cloudmove.mode=detect: not adapting" "$tmp/out" && ok "cloudmove.mode=detect: no adaptation" ||
+	fail "mode=detect" "$(cat "$tmp/out")"
+
+# Crash mid-adaptation, then the next boot.
+root=$tmp/r3
+mkroot "$root"
+before=$(snapshot "$root")
+boot "$root" "cloudmove.target=azure rd.cloudmove.crash_at=3"
+[ $rc -eq 77 ] && ok "rd.cloudmove.crash_at=3: the agent died mid-adaptation (test switch)" ||
+	fail "crash_at" "rc $rc $(cat "$tmp/out")"
+boot "$root" "cloudmove.target=azure"
+[ $rc -eq 0 ] && grep -q "^cloudmove: an interrupted adaptation was undone" "$tmp/out" &&
+	grep -q "→ adapting for azure: [0-9]* changes, txn 0002" "$tmp/out" &&
+	ok "next boot undoes the interrupted one, then adapts (txn 0002)" ||
+	fail "recovery" "rc $rc $(cat "$tmp/out" "$tmp/err")"
+
+# A cloud without a profile; garbage on the command line.
+root=$tmp/r4
+mkroot "$root"
+before=$(snapshot "$root")
+boot "$root" "cloudmove.target=vultr cloudmove.colour=blue cloudmove.target2"
+[ $rc -eq 0 ] && grep -q "no profile for vultr; booting as is" "$tmp/out" &&
+	grep -q "^cloudmove: warning: cloudmove.colour: unknown key, ignored" "$tmp/out" &&
+	[ "$(snapshot "$root")" = "$before" ] &&
+	ok "a cloud without a profile, unknown keys: warnings, nothing changed, exit 0" ||
+	fail "no profile" "rc $rc $(cat "$tmp/out")"
+# /var on its own file system (not mounted before the pivot): no journal
+# written under its mount point; the root is left as it is.
+root=$tmp/r5
+mkroot "$root"
+echo "UUID=0000-var /var ext4 defaults 0 2" >>"$root/etc/fstab"
+before=$(snapshot "$root")
+boot "$root" "cloudmove.target=gcp"
+[ $rc -eq 0 ] && grep -q "→ not adapting before the pivot: /var is its own file system" "$tmp/out" &&
+	[ "$(snapshot "$root")" = "$before" ] && [ ! -e "$root/var/lib/cloudmove/txn" ] &&
+	ok "/var on its own file system: not adapted before the pivot, said why" ||
+	fail "separate /var" "rc $rc $(cat "$tmp/out")"
+boot "$tmp/nonexistent" "cloudmove.target=gcp"
+[ $rc -eq 0 ] && ok "no root: exit 0" || fail "no root" "rc $rc"
+
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
