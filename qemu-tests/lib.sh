@@ -22,6 +22,7 @@
 #   NIC=<qemu device>      the NIC model (default virtio-net-pci)
 #   NET=1                  a NIC even without METADATA (QEMU's user network)
 #   EXPECT_LINES=(ERE...)  serial lines that must be there
+#   ABSENT_LINES=(ERE...)  serial lines that must not be there
 #   PENDING_LINES=(ERE...) lines expected once pending work lands: a missing
 #                          one is reported as "skip: pending: ...", not a
 #                          failure (move it to EXPECT_LINES when it lands)
@@ -34,7 +35,8 @@
 #   BOOT2=fast|full        boot the same disk a second time, same dressing,
 #                          that root path; for it:
 #   APPEND2="..."          its extra kernel arguments (default: APPEND)
-#   EXPECT_LINES2=(...)    PENDING_LINES2=(...)   as above, second boot
+#   EXPECT_LINES2=(...) ABSENT_LINES2=(...) PENDING_LINES2=(...)
+#                          as above, for the second boot
 # Every boot must print "CLOUDMOVE-TEST: root reached" on the serial port.
 
 # shellcheck source=images/lib.sh
@@ -52,7 +54,7 @@ qt_load() {
 	local AGENT_STUB='' TIMEOUT=$QT_TIMEOUT SLOW=''
 	local METADATA='' NIC=virtio-net-pci EXPECT_LINES=() THEN=''
 	local DRESS='' NET='' MD_FAULT='' PENDING_LINES=() BOOT2='' APPEND2=$'\001'
-	local EXPECT_LINES2=() PENDING_LINES2=()
+	local EXPECT_LINES2=() PENDING_LINES2=() ABSENT_LINES=() ABSENT_LINES2=()
 	# shellcheck disable=SC1090
 	. "$f"
 	case $DISK in virtio-blk | virtio-scsi | nvme | ahci | ide) ;; *) cm_die "$1: bad DISK=$DISK" ;; esac
@@ -73,6 +75,7 @@ qt_load() {
 	SC_DRESS=$DRESS SC_NET=$NET SC_MD_FAULT=$MD_FAULT SC_PENDING=("${PENDING_LINES[@]}")
 	SC_BOOT2=$BOOT2 SC_APPEND2=$APPEND2 SC_EXPECT_LINES2=("${EXPECT_LINES2[@]}")
 	SC_PENDING2=("${PENDING_LINES2[@]}")
+	SC_ABSENT=("${ABSENT_LINES[@]}") SC_ABSENT2=("${ABSENT_LINES2[@]}")
 	if [ -n "$THEN" ]; then
 		[ -f "$QT_DIR/scenarios/$THEN.conf" ] || cm_die "$1: THEN=$THEN: no such scenario"
 	fi
@@ -82,6 +85,7 @@ qt_load() {
 qt_second_boot() {
 	SC_ROOT=$SC_BOOT2 SC_APPEND=$SC_APPEND2 SC_BOOT2=''
 	SC_EXPECT_LINES=("${SC_EXPECT_LINES2[@]}") SC_PENDING=("${SC_PENDING2[@]}")
+	SC_ABSENT=("${SC_ABSENT2[@]}")
 }
 
 # qt_metadata_start WORK — when the scenario has METADATA=<cloud>, start the
@@ -333,6 +337,12 @@ qt_check() {
 	for re in "${SC_EXPECT_LINES[@]}"; do
 		if ! grep -qE "$re" <<<"$text"; then
 			echo "no line matching '$re'; cloudmove said: $(grep 'cloudmove: ' <<<"$text" | tr '\n' '|')"
+			return 1
+		fi
+	done
+	for re in "${SC_ABSENT[@]}"; do
+		if grep -qE "$re" <<<"$text"; then
+			echo "unexpected line matching '$re': $(grep -m1 -E "$re" <<<"$text")"
 			return 1
 		fi
 	done

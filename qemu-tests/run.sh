@@ -46,8 +46,12 @@ mkdir -p "$CM_CACHE/qemu-tests"
 run=$(mktemp -d "$CM_CACHE/qemu-tests/run.XXXXXX")
 cm_on_exit() { qt_kill_boots "$run"; }
 ln -sfn "${run##*/}" "$CM_CACHE/qemu-tests/latest"
-# keep the five newest runs
-ls -1dt "$CM_CACHE"/qemu-tests/run.* | tail -n +6 | xargs -r rm -rf --
+# keep the five newest runs, and any touched in the last hour: another
+# run.sh may still be writing there (the cache is shared)
+ls -1dt "$CM_CACHE"/qemu-tests/run.* | tail -n +6 |
+	while read -r d; do
+		if [ -n "$(find "$d" -maxdepth 0 -mmin +60)" ]; then rm -rf -- "$d"; fi
+	done
 
 cm_log "agent: $AGENT"
 qt_prepare "$run" "${prepare[@]}"
