@@ -297,10 +297,17 @@ qt_kill_boots() {
 	return 0
 }
 
+# qt_text LOG — a serial log as lines to match: no CRs, no terminal escapes
+# (systemd's status lines on the same console put "ESC[K" or "ESC M" in
+# front of a line the root printed).
+qt_text() {
+	tr -d '\r' <"$1" 2>/dev/null | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1b[A-Z]//g' || :
+}
+
 # qt_check WORKDIR — assert on WORKDIR/serial.log; prints why on failure.
 qt_check() {
 	local log=$1/serial.log text
-	text=$(tr -d '\r' <"$log" 2>/dev/null) || text=
+	text=$(qt_text "$log")
 	if ! grep -q '^CLOUDMOVE-TEST: root reached' <<<"$text"; then
 		echo "root not reached"
 		return 1
@@ -361,7 +368,7 @@ qt_check() {
 # when the root reported, and the agent's own time (cloudmove-test.d/20-system).
 qt_times() {
 	local text up agent
-	text=$(tr -d '\r' <"$1/serial.log" 2>/dev/null) || text=
+	text=$(qt_text "$1/serial.log")
 	up=$(sed -n 's/^CLOUDMOVE-TEST: root reached .* uptime \([0-9.]*\)s$/\1/p' <<<"$text" | head -n 1)
 	agent=$(sed -n 's/^CLOUDMOVE-TEST: 20-system: agent time: //p' <<<"$text" | head -n 1)
 	printf 'root at %ss uptime, agent %s' "${up:-?}" "${agent:-?}"
