@@ -121,7 +121,7 @@ stage() {
 		"$s/etc/systemd/system/multi-user.target.wants" \
 		"$s/etc/systemd/system/sockets.target.wants" \
 		"$s/etc/systemd/system/sysinit.target.wants" \
-		"$s/var/lib/cloudmove" "$s/var/lib/cloudmove-test"
+		"$s/var/lib/cloudmove" "$s/var/lib/cloudmove-test" "$s/etc/modprobe.d"
 	cat >"$s/etc/fstab" <<-EOF
 		# /etc/fstab: static file system information (as installed on $cloud).
 		#
@@ -156,6 +156,23 @@ stage() {
 	# would cut cloudmove-test.service's report short (its open descriptor
 	# on ttyS0 turns to EIO).  Not a cloud shape: the test harness's own.
 	ln -s /dev/null "$s/etc/systemd/system/serial-getty@ttyS0.service"
+
+	# Nor the modules udev would load for QEMU's emulated PC parts no cloud
+	# VM boot needs (under TCG each costs seconds; the AMD crypto
+	# coprocessor probe, ccp, most).  Test harness again, no cloud shape.
+	cat >"$s/etc/modprobe.d/cloudmove-test-tcg.conf" <<-EOF
+		# cloudmove test root: no drivers for the emulated PC's extras.
+		blacklist ccp
+		blacklist kvm_amd
+		blacklist kvm_intel
+		blacklist kvm
+		blacklist floppy
+		blacklist pcspkr
+		blacklist psmouse
+		blacklist serio_raw
+		blacklist i2c_piix4
+		blacklist cfg80211
+	EOF
 
 	# Guest agents: stand-ins, every cloud's installed, this cloud's enabled.
 	for a in $all_agents chrony; do
