@@ -8,7 +8,7 @@
 #   make bench      benchmarks (ratios against baselines run alongside)
 #   make fuzz       run each libFuzzer harness for FUZZ_SECONDS
 #   make regen      rewrite golden outputs (review the diff!)
-#   make install    DESTDIR=... PREFIX=/usr
+#   make install    DESTDIR=... PREFIX=/usr (make uninstall: the same files)
 #
 # Built dependencies, kernels and images are cached under $(CACHE), keyed
 # by the hash of their recipe, so a second run is fast and a changed
@@ -41,7 +41,8 @@ FUZZ_SRCS := agent/src/detect/smbios.c agent/src/detect/facts.c \
 FUZZ_SRCS += agent/src/profiles/profile.c agent/src/profiles/conf.c
 FUZZ_SRCS += agent/src/adapt/timesync.c agent/src/adapt/cloudinit.c agent/src/adapt/netrules.c \
 	agent/src/adapt/initramfs.c
-FUZZ_SRCS += agent/src/util/cpio.c agent/src/util/initrd.c
+FUZZ_SRCS += agent/src/util/cpio.c agent/src/util/initrd.c agent/src/util/chroot.c
+FUZZ_SRCS += agent/src/adapt/network.c $(wildcard agent/src/adapt/net_*.c)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wvla
@@ -54,7 +55,7 @@ MUSL_CFLAGS = $(STD) $(WARN) -Os -ffunction-sections -fdata-sections \
 MUSL_LDFLAGS = -static -Wl,--gc-sections -s $(shell cat $(DEPS)/ldflags 2>/dev/null)
 
 # glibc builds: plain (valgrind) and ASan+UBSan, against Debian's -dev libs.
-HOST_PKGS := libcurl blkid mount json-c zlib libzstd liblzma
+HOST_PKGS := libcurl blkid mount json-c zlib libzstd liblzma yaml-0.1
 HOST_CFLAGS = $(STD) $(WARN) -g -O1 $(shell pkg-config --cflags $(HOST_PKGS))
 HOST_LIBS = $(shell pkg-config --libs $(HOST_PKGS)) -lpthread
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -67,7 +68,7 @@ TEST_BUILD := build/musl
 endif
 
 .PHONY: all deps check unit golden fuzz-corpus valgrind qemu-check demo \
-	bench fuzz regen install clean distclean size packages \
+	bench fuzz regen install uninstall clean distclean size packages \
 	_all _deps _check _demo _bench _fuzz
 .DELETE_ON_ERROR:
 
@@ -150,9 +151,9 @@ FUZZ_CFLAGS := $(STD) -g -O1 -fsanitize=fuzzer,address,undefined -Iagent/src
 
 build/fuzz/%: agent/fuzz/fuzz_%.c $(FUZZ_SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags json-c mount blkid zlib libzstd liblzma) \
+	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags json-c mount blkid zlib libzstd liblzma yaml-0.1) \
 		-o $@ $< $(FUZZ_SRCS) \
-		$(shell pkg-config --libs json-c mount blkid zlib libzstd liblzma)
+		$(shell pkg-config --libs json-c mount blkid zlib libzstd liblzma yaml-0.1)
 
 # --- the network bring-up probe (run in namespaces by run-netup.sh) ---------
 NETUP_PROBE_SRCS := agent/tests/netup-probe.c $(wildcard agent/src/net/*.c) agent/src/log.c
@@ -211,13 +212,33 @@ size: build/cloudmove
 	@file build/cloudmove; ls -l build/cloudmove
 
 # --- install -----------------------------------------------------------------
+# What a distribution package ships.  DESTDIR stages it (a package build or
+# a root under construction); dracut picks the module up at its next run.
+# Paths follow SBINDIR (the module's default agent, the unit's ExecStart).
+# The unit is not enabled here: "systemctl enable cloudmove-export" (or the
+# package's preset) does it.
 PREFIX ?= /usr
-DRACUT_MODULES ?= $(PREFIX)/lib/dracut/modules.d
+SBINDIR ?= $(PREFIX)/sbin
+# dracut reads modules from its own basedir only, whatever PREFIX is.
+DRACUT_MODULES ?= /usr/lib/dracut/modules.d
+SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
+MANDIR ?= $(PREFIX)/share/man
+INSTALLED_UNITS := cloudmove-export.service
 install: build/cloudmove
-	install -D -m 0755 build/cloudmove $(DESTDIR)$(PREFIX)/sbin/cloudmove
-	dracut-module/install.sh $(DESTDIR)$(DRACUT_MODULES)
-	install -D -m 0644 hooks/cloudmove-export.service \
-		$(DESTDIR)$(PREFIX)/lib/systemd/system/cloudmove-export.service
+	install -D -m 0755 build/cloudmove $(DESTDIR)$(SBINDIR)/cloudmove
+	dracut-module/install.sh $(DESTDIR)$(DRACUT_MODULES) $(SBINDIR)/cloudmove
+	install -d -m 0755 $(DESTDIR)$(SYSTEMD_UNITDIR)
+	for u in $(INSTALLED_UNITS); do \
+		sed 's|/usr/sbin/cloudmove|$(SBINDIR)/cloudmove|g' hooks/$$u >$(DESTDIR)$(SYSTEMD_UNITDIR)/$$u.tmp && \
+		chmod 0644 $(DESTDIR)$(SYSTEMD_UNITDIR)/$$u.tmp && \
+		mv -f $(DESTDIR)$(SYSTEMD_UNITDIR)/$$u.tmp $(DESTDIR)$(SYSTEMD_UNITDIR)/$$u || exit 1; \
+	done
+	install -D -m 0644 doc/cloudmove.8 $(DESTDIR)$(MANDIR)/man8/cloudmove.8
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/cloudmove $(DESTDIR)$(MANDIR)/man8/cloudmove.8 \
+		$(INSTALLED_UNITS:%=$(DESTDIR)$(SYSTEMD_UNITDIR)/%)
+	rm -rf $(DESTDIR)$(DRACUT_MODULES)/90cloudmove
 
 clean:
 	rm -rf build

@@ -476,11 +476,26 @@ build_xz() {
 	cp src/liblzma/.libs/liblzma.a "$tmp/lib/"
 }
 
+# --- libyaml (netplan YAML, adapt/net_netplan.c) ------------------------------
+# Only the parser is used (its marks give each node's byte offsets, so the
+# file is edited in place and comments survive); the emitter comes along.
+build_libyaml() {
+	tree libyaml
+	[ -x configure ] || autoreconf -fi
+	./configure CFLAGS="$opt" --disable-shared --enable-static \
+		--disable-dependency-tracking
+	make -j"$jobs" -C src libyaml.la
+	cp include/yaml.h "$tmp/include/"
+	cp src/.libs/libyaml.a "$tmp/lib/"
+}
+yaml_libs=libyaml yaml_ldflags=-lyaml
+# ------------------------------------------------------------------------------
+
 # Two lanes, one per core, about even in CPU time: util-linux and json-c
 # beside zlib, mbedTLS, curl (curl needs mbedTLS); configure scripts run one
 # process at a time, so each make still runs -j$jobs. Each lane is a process
 # group of its own: the first failure (or a signal to this script) stops all.
-bg_lane=" util-linux json-c xz "
+bg_lane=" util-linux json-c xz libyaml "
 build_lane() {
 	local i
 	for i in "$@"; do
@@ -507,14 +522,14 @@ lanes=()
 
 # --------------------------------------------------------------- results
 for a in libcurl libmbedtls libmbedx509 libmbedcrypto libmount libblkid libjson-c libz \
-	libzstd liblzma; do
+	libzstd liblzma $yaml_libs; do
 	[ -s "$tmp/lib/$a.a" ] || die "$a.a was not built"
 done
 for i in "${!names[@]}"; do
 	echo "${names[$i]} ${vers[$i]}"
 done >"$tmp/versions.txt"
 cflags() { echo "-I$1/include -I$1/include/blkid -I$1/include/libmount -isystem $1/kinclude -DCURL_STATICLIB"; }
-ldflags() { echo "-L$1/lib -lcurl -lmbedtls -lmbedx509 -lmbedcrypto -lmount -lblkid -ljson-c -lzstd -llzma -lz -lpthread"; }
+ldflags() { echo "-L$1/lib -lcurl -lmbedtls -lmbedx509 -lmbedcrypto -lmount -lblkid -ljson-c -lzstd -llzma -lz $yaml_ldflags -lpthread"; }
 cflags "$prefix" >"$tmp/cflags"
 ldflags "$prefix" >"$tmp/ldflags"
 
@@ -531,6 +546,7 @@ check_link() {
 	#include <zlib.h>
 	#include <zstd.h>
 	#include <lzma.h>
+	#include <yaml.h>
 	#include <mbedtls/version.h>
 	#include <linux/fs.h>
 	int main(void)
@@ -557,6 +573,8 @@ check_link() {
 		ZSTD_freeDCtx(z);
 		lzma_end(&x);
 		curl_easy_cleanup(c);
+		if (!yaml_get_version_string())
+			return 1;
 		return !(o && z && xz == LZMA_OK && !sigv4 && !proxy && strstr(v->ssl_version, "mbedTLS") &&
 			 (v->features & CURL_VERSION_ASYNCHDNS) && BLKGETSIZE64);
 	}

@@ -1,6 +1,6 @@
 #!/bin/bash
 # run-suites.sh [SUITE...] — what `make check` runs.  Suites: unit,
-# valgrind, golden, profiles, txn, adapt, initramfs, check, boot, record, metadata, netup, fuzz, hooks, qemu (default: all; valgrind is skipped with
+# valgrind, golden, profiles, txn, adapt, network, initramfs, install, check, boot, record, metadata, netup, fuzz, hooks, qemu (default: all; valgrind is skipped with
 # SANITIZE=1, whose ASan build replaces it).  Each suite's runner ends
 # with "N passed, N failed"; this script prints each suite's output and
 # ends with the total, in the same form, for CI.
@@ -10,8 +10,8 @@ cd "$(dirname "$0")/../.."
 build=${TEST_BUILD:-build/musl}
 suites=("$@")
 if [ ${#suites[@]} -eq 0 ]; then
-	suites=(unit valgrind golden profiles txn adapt initramfs check boot record metadata netup fuzz hooks qemu)
-	[ "${SANITIZE:-}" = 1 ] && suites=(unit golden profiles txn adapt initramfs check boot record metadata netup fuzz hooks qemu)
+	suites=(unit valgrind golden profiles txn adapt network initramfs install check boot record metadata netup fuzz hooks qemu)
+	[ "${SANITIZE:-}" = 1 ] && suites=(unit golden profiles txn adapt network initramfs install check boot record metadata netup fuzz hooks qemu)
 fi
 
 run_suite() {
@@ -24,8 +24,10 @@ run_suite() {
 	txn)	  agent/tests/run-txn.sh "$build/cloudmove" ;;
 	adapt)	  agent/tests/run-adapt.sh "$build/cloudmove" ;;
 	initramfs) agent/tests/run-initramfs.sh "$build/cloudmove" ;;
+	install)  agent/tests/run-install.sh ;;
 	check)	  agent/tests/run-check.sh "$build/cloudmove" ;;
 	boot)	  agent/tests/run-boot.sh "$build/cloudmove" ;;
+	network)  agent/tests/run-network.sh "$build/cloudmove" ;;
 	record)	  agent/tests/run-record.sh "$build/cloudmove" ;;
 	metadata) agent/tests/run-metadata.sh "$build/cloudmove" ;;
 	netup)	  agent/tests/run-netup.sh "$build/netup-probe" ;;

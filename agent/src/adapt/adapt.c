@@ -7,6 +7,7 @@
 #include "drivers.h"
 #include "fstab.h"
 #include "netrules.h"
+#include "network.h"
 #include "rewrite.h"
 #include "timesync.h"
 
@@ -14,6 +15,7 @@
 static const cm_rewriter_fn rewriters[] = {
 	cm_fstab_plan,
 	cm_boot_plan,
+	cm_network_plan,
 	cm_drivers_plan,
 	cm_timesync_plan,
 	cm_cloudinit_plan,

@@ -11,6 +11,7 @@
 
 #include "../limits.h"
 #include "../log.h"
+#include "../util/tls.h"
 #include "../util/atomic.h"
 #include "../util/file.h"
 #include "events.h"
@@ -226,6 +227,7 @@ static int post_event(CURL *c, const char *url, const struct cm_buf *body,
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "cloudmove");
+	cm_tls_setup(c);
 	cc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_slist_free_all(h);
