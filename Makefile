@@ -43,6 +43,7 @@ FUZZ_SRCS += agent/src/adapt/timesync.c agent/src/adapt/cloudinit.c agent/src/ad
 	agent/src/adapt/initramfs.c
 FUZZ_SRCS += agent/src/util/cpio.c agent/src/util/initrd.c agent/src/util/chroot.c
 FUZZ_SRCS += agent/src/adapt/network.c $(wildcard agent/src/adapt/net_*.c)
+FUZZ_SRCS += agent/src/stream/url.c
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wvla
@@ -55,7 +56,7 @@ MUSL_CFLAGS = $(STD) $(WARN) -Os -ffunction-sections -fdata-sections \
 MUSL_LDFLAGS = -static -Wl,--gc-sections -s $(shell cat $(DEPS)/ldflags 2>/dev/null)
 
 # glibc builds: plain (valgrind) and ASan+UBSan, against Debian's -dev libs.
-HOST_PKGS := libcurl blkid mount json-c zlib libzstd liblzma yaml-0.1
+HOST_PKGS := libcurl blkid mount json-c zlib libzstd liblzma yaml-0.1 libisal
 HOST_CFLAGS = $(STD) $(WARN) -g -O1 $(shell pkg-config --cflags $(HOST_PKGS))
 HOST_LIBS = $(shell pkg-config --libs $(HOST_PKGS)) -lpthread
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \

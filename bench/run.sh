@@ -12,3 +12,7 @@ bench/metadata.sh
 echo
 echo "=== adapt: every fixture x target; initramfs rebuild (BENCH_INITRAMFS=1)"
 bench/adapt.sh
+
+echo
+echo "=== stream: raw vs dd, holes, gce vs gzip -6 / pigz -1, peak RSS"
+bench/stream.sh

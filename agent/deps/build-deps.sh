@@ -52,7 +52,7 @@ export LC_ALL=C
 export PKG_CONFIG_LIBDIR=$tmp/no-pkgconfig
 
 for t in musl-gcc make patch cmake autoreconf autopoint libtoolize bison flex \
-	pkg-config apt-get dpkg-source realpath flock; do
+	pkg-config apt-get dpkg-source realpath flock nasm; do
 	command -v "$t" >/dev/null || die "missing tool: $t (see the header of $0)"
 done
 [ -d /usr/include/linux ] || die "missing /usr/include/linux (apt-get install linux-libc-dev)"
@@ -491,6 +491,19 @@ build_libyaml() {
 yaml_libs=libyaml yaml_ldflags=-lyaml
 # ------------------------------------------------------------------------------
 
+# --- stream: Intel ISA-L (igzip deflate + CRC32), for the gce encoder ---
+build_isa_l() {
+	tree isa-l
+	# Its plain Makefile (no autotools): just the igzip and crc units, one
+	# static archive; nasm assembles the SIMD kernels, chosen at run time
+	# by CPU (multibinary dispatch), so one binary serves every x86-64.
+	make -f Makefile.unx -j"$jobs" lib CC=musl-gcc units="igzip crc" \
+		DEBUG="$opt"
+	mkdir -p "$tmp/include/isa-l"
+	cp include/igzip_lib.h include/crc.h "$tmp/include/isa-l/"
+	cp bin/isa-l.a "$tmp/lib/libisal.a"
+}
+
 # Two lanes, one per core, about even in CPU time: util-linux and json-c
 # beside zlib, mbedTLS, curl (curl needs mbedTLS); configure scripts run one
 # process at a time, so each make still runs -j$jobs. Each lane is a process
@@ -522,14 +535,14 @@ lanes=()
 
 # --------------------------------------------------------------- results
 for a in libcurl libmbedtls libmbedx509 libmbedcrypto libmount libblkid libjson-c libz \
-	libzstd liblzma $yaml_libs; do
+	libzstd liblzma libisal $yaml_libs; do
 	[ -s "$tmp/lib/$a.a" ] || die "$a.a was not built"
 done
 for i in "${!names[@]}"; do
 	echo "${names[$i]} ${vers[$i]}"
 done >"$tmp/versions.txt"
 cflags() { echo "-I$1/include -I$1/include/blkid -I$1/include/libmount -isystem $1/kinclude -DCURL_STATICLIB"; }
-ldflags() { echo "-L$1/lib -lcurl -lmbedtls -lmbedx509 -lmbedcrypto -lmount -lblkid -ljson-c -lzstd -llzma -lz $yaml_ldflags -lpthread"; }
+ldflags() { echo "-L$1/lib -lcurl -lmbedtls -lmbedx509 -lmbedcrypto -lmount -lblkid -ljson-c -lzstd -llzma -lisal -lz $yaml_ldflags -lpthread"; }
 cflags "$prefix" >"$tmp/cflags"
 ldflags "$prefix" >"$tmp/ldflags"
 
@@ -547,6 +560,8 @@ check_link() {
 	#include <zstd.h>
 	#include <lzma.h>
 	#include <yaml.h>
+	#include <isa-l/igzip_lib.h>
+	#include <isa-l/crc.h>
 	#include <mbedtls/version.h>
 	#include <linux/fs.h>
 	int main(void)
@@ -565,6 +580,16 @@ check_link() {
 		ZSTD_DCtx *z = ZSTD_createDCtx();
 		lzma_stream x = LZMA_STREAM_INIT;
 		int xz = lzma_stream_decoder(&x, 1 << 26, 0);
+		struct isal_zstream gz;
+		unsigned char gzin[64] = "cloudmove", gzout[256];
+		unsigned char gzlvl[ISAL_DEF_LVL1_DEFAULT];
+
+		isal_deflate_init(&gz);
+		gz.level = 1; gz.level_buf = gzlvl; gz.level_buf_size = sizeof(gzlvl);
+		gz.gzip_flag = IGZIP_GZIP; gz.end_of_stream = 1; gz.flush = NO_FLUSH;
+		gz.next_in = gzin; gz.avail_in = 9; gz.next_out = gzout; gz.avail_out = sizeof(gzout);
+		int isal = isal_deflate(&gz) == COMP_OK && gz.internal_state.state == ZSTATE_END &&
+			crc32_gzip_refl(0, gzin, 9) == crc32(0, gzin, 9);
 
 		printf("curl %s (%s) blkid %s mount %s json-c %s zlib %s mbedtls %s "
 		       "zstd %s lzma %s\n", v->version, v->ssl_version, b, m,
@@ -574,8 +599,7 @@ check_link() {
 		lzma_end(&x);
 		curl_easy_cleanup(c);
 		if (!yaml_get_version_string())
-			return 1;
-		return !(o && z && xz == LZMA_OK && !sigv4 && !proxy && strstr(v->ssl_version, "mbedTLS") &&
+			return !(o && z && xz == LZMA_OK && isal && !sigv4 && !proxy && strstr(v->ssl_version, "mbedTLS") &&
 			 (v->features & CURL_VERSION_ASYNCHDNS) && BLKGETSIZE64);
 	}
 	EOF

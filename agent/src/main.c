@@ -27,8 +27,10 @@
 	"  rollback [--root SYSROOT] [--list | --to ID]\n" \
 	"  check    --target CLOUD [--root SYSROOT] [--json]\n" \
 	"           could the installed system boot on CLOUD? what is missing\n" \
-	"  stream, migrate\n" \
-	"           see the README; not in this build yet\n" \
+	"  stream   --source DEV|FILE --dest URL [--format raw|gce|vhd]\n" \
+	"           [--progress=auto|plain|json] [--resume]\n" \
+	"           the disk, as an image a cloud imports, to file:// (for now)\n" \
+	"  migrate  see the README; not in this build yet\n" \
 	"\n" \
 	"  --version   versions of cloudmove and the libraries it links\n" \
 	"  --help      this text\n" \
@@ -49,12 +51,13 @@ static const struct command commands[] = {
 	{ "profiles", cm_cmd_profiles },
 	{ "record", cm_cmd_record },
 	{ "rollback", cm_cmd_rollback },
+	{ "stream", cm_cmd_stream },
 	{ "version", cm_cmd_version },
 };
 
 /* In DESIGN.md's contract, landing in later issues. */
 static const char *const planned[] = {
-	"stream", "migrate",
+	"migrate",
 };
 
 int main(int argc, char **argv)

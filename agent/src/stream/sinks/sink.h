@@ -1,0 +1,73 @@
+/* Sinks: where an image goes.  One file per destination kind, each
+ * exporting one const struct cm_sink_ops, listed in sinks/sink.c.
+ *
+ * Contract (the network sinks will keep it):
+ *   open(size)       size is the image's, or CM_SIZE_UNKNOWN (gce);
+ *                    with a resume state, continue that upload
+ *   write(off, buf)  bytes at off; offsets only grow (a network sink may
+ *                    then stream), except that an encoder may write a
+ *                    trailer last (VHD footer) at the highest offset
+ *   skip(off, len)   a range of zeros: a sparse sink leaves it out, a
+ *                    block device or a byte stream writes the zeros
+ *   finish()         make the image whole and visible (rename, complete
+ *                    the multipart upload, commit the block list)
+ *   abort()          leave nothing that claims to be the image
+ * Each returns 0 or -errno, logged once by the sink ("dest URL: why"). */
+#ifndef CM_STREAM_SINK_H
+#define CM_STREAM_SINK_H
+
+#include <stdint.h>
+
+#include "../url.h"
+
+#define CM_SINK_SPARSE	0x1	/* skip() costs nothing */
+#define CM_SINK_RESUME	0x2	/* can continue an interrupted upload */
+
+/* What a resumable sink records to continue after a kill or a network cut
+ * (kept in a small state file next to the source; later issues fill it):
+ * the session (upload id, resumable-session URL, blob), the bytes known to
+ * be stored, and per-part checksums to compare on resume. */
+#define CM_STATE_SESSION_MAX	2048
+struct cm_stream_state {
+	char dest[CM_URL_MAX];			/* the URL it is for */
+	char format[16];
+	uint64_t size;				/* the image's, if known */
+	uint64_t committed;			/* bytes stored for sure */
+	char session[CM_STATE_SESSION_MAX];	/* sink-specific */
+};
+
+struct cm_sink;
+
+struct cm_sink_ops {
+	const char *scheme;
+	unsigned caps;
+	int (*open)(struct cm_sink *s, const struct cm_stream_state *resume);
+	int (*write)(struct cm_sink *s, uint64_t off, const void *buf, size_t len);
+	int (*skip)(struct cm_sink *s, uint64_t off, uint64_t len);
+	int (*finish)(struct cm_sink *s);
+	void (*abort)(struct cm_sink *s);
+};
+
+struct cm_sink {
+	const struct cm_sink_ops *ops;
+	const struct cm_url *url;
+	const char *dest;		/* the URL as given, for messages */
+	uint64_t size;			/* or CM_SIZE_UNKNOWN */
+	uint64_t written;		/* bytes written (not skipped) */
+	void *priv;			/* the sink's own state */
+};
+
+extern const struct cm_sink_ops cm_sink_file;
+
+/* The sink for url, NULL when there is none for its scheme (yet). */
+const struct cm_sink_ops *cm_sink_find(const struct cm_url *url);
+
+/* Opens s for url/dest with ops: 0 or -errno (logged). */
+int cm_sink_open(struct cm_sink *s, const struct cm_sink_ops *ops,
+		 const struct cm_url *url, const char *dest, uint64_t size);
+int cm_sink_write(struct cm_sink *s, uint64_t off, const void *buf, size_t len);
+int cm_sink_skip(struct cm_sink *s, uint64_t off, uint64_t len);
+int cm_sink_finish(struct cm_sink *s);
+void cm_sink_abort(struct cm_sink *s);
+
+#endif

@@ -1,0 +1,32 @@
+/* Destination URLs of cloudmove stream (DESIGN.md, cloudmove.dest=):
+ *   file:///PATH                        a file or a block device
+ *   s3://BUCKET/KEY[?endpoint=..&region=..]
+ *   gs://BUCKET/OBJECT
+ *   http://HOST[:PORT]/PATH, https://...  (plain PUT; Azure SAS URLs too)
+ * A pure parser (no I/O; the input need not be NUL-terminated) with a
+ * fuzz target: it never reads past len and fails closed on anything odd. */
+#ifndef CM_STREAM_URL_H
+#define CM_STREAM_URL_H
+
+#include <stddef.h>
+
+#define CM_URL_MAX		4096
+#define CM_URL_HOST_MAX		256
+
+enum cm_url_scheme { CM_URL_FILE = 1, CM_URL_S3, CM_URL_GS, CM_URL_HTTP, CM_URL_HTTPS };
+
+struct cm_url {
+	enum cm_url_scheme scheme;
+	const char *scheme_name;	/* "file", "s3", ... */
+	char host[CM_URL_HOST_MAX];	/* bucket (s3, gs), host[:port] (http) */
+	char path[CM_URL_MAX];		/* file: absolute path, decoded;
+					 * s3/gs: key, decoded; http: as given */
+	char query[CM_URL_MAX];		/* after '?', as given (no '#') */
+	const char *why;		/* on -EINVAL: what is wrong */
+};
+
+/* 0, -EINVAL (out->why says why), -EPROTONOSUPPORT (unknown scheme) or
+ * -EMSGSIZE (over CM_URL_MAX). */
+int cm_url_parse(const char *s, size_t len, struct cm_url *out);
+
+#endif

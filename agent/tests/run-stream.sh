@@ -1,0 +1,247 @@
+#!/bin/bash
+# run-stream.sh CLOUDMOVE — cloudmove stream to file:// with images built
+# here (a sparse file with data at a few offsets, a real ext4 made with
+# mkfs.ext4 -d; sizes not whole MiB), checked with the real tools:
+# raw: cmp and qemu-img compare; vhd: qemu-img info/compare -f vpc and an
+# independent footer reader (vhd_footer.py), geometry against qemu-img's
+# own fixed VHD; gce: gzip -t, tar -tvzf, the extracted disk.raw, python's
+# gzip module.  Error paths: one line on stderr, exit 1 (2 for usage), no
+# file left at the destination.  Ends with "N passed, N failed".
+set -uo pipefail
+bin=$(realpath "${1:?usage: run-stream.sh CLOUDMOVE}")
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+mnt='' loopdev=''
+cleanup() {
+	[ -n "$mnt" ] && umount "$mnt" 2>/dev/null
+	[ -n "$loopdev" ] && losetup -d "$loopdev" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+passed=0 failed=0
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+MiB=$((1024 * 1024)) GiB=$((1024 * 1024 * 1024))
+
+# --- images ------------------------------------------------------------------
+sparse=$tmp/sparse.img		# 64 MiB + 12345, data at 0, 7 MiB + 100, the end
+truncate -s $((64 * MiB + 12345)) "$sparse"
+head -c 4096 /dev/urandom | dd of="$sparse" conv=notrunc status=none
+head -c $((300 * 1024)) /dev/urandom | dd of="$sparse" bs=1 seek=$((7 * MiB + 100)) conv=notrunc status=none
+head -c 777 /dev/urandom | dd of="$sparse" bs=1 seek=$((64 * MiB + 12345 - 777)) conv=notrunc status=none
+ext4=$tmp/ext4.img		# a real file system, 40 MiB + 3 blocks
+mkdir -p "$tmp/tree/etc" "$tmp/tree/var/lib"
+echo "cloudmove test root" >"$tmp/tree/etc/motd"
+head -c $((3 * MiB)) /dev/urandom >"$tmp/tree/var/lib/blob"
+seq 1 200000 >"$tmp/tree/var/lib/numbers"
+truncate -s $((40 * MiB + 3 * 4096)) "$ext4"
+mkfs.ext4 -q -F -b 4096 -d "$tmp/tree" "$ext4" >/dev/null 2>&1 || fail "mkfs.ext4" "failed"
+
+stream() {	# stream SRC DEST-FILE FORMAT [ARGS...]: 0 ok; stderr in $tmp/err
+	local src=$1 dst=$2 fmt=$3
+	shift 3
+	rm -f "$dst"
+	"$bin" stream --source "$src" --dest "file://$dst" --format "$fmt" --progress=none "$@" \
+		>"$tmp/out" 2>"$tmp/err"
+}
+size_of() { stat -c %s "$1"; }
+roundup() { echo $(( ($1 + $2 - 1) / $2 * $2 )); }
+
+# --- raw ---------------------------------------------------------------------
+for img in "$sparse" "$ext4"; do
+	name=$(basename "$img" .img)
+	out=$tmp/$name.raw
+	if stream "$img" "$out" raw && cmp -s "$img" "$out"; then ok "raw $name: identical (cmp)"
+	else fail "raw $name" "$(cat "$tmp/err")"; fi
+	qemu-img compare -q -f raw -F raw "$out" "$img" && ok "raw $name: qemu-img compare" \
+		|| fail "raw $name: qemu-img compare" "differs"
+	[ ! -e "$out.part" ] && ok "raw $name: no .part left" || fail "raw $name" ".part left"
+done
+alloc=$(du -k "$tmp/sparse.raw" | cut -f1)
+[ "$alloc" -lt 2048 ] && ok "raw sparse: output sparse too (${alloc} KiB allocated of 64 MiB)" \
+	|| fail "raw sparse: output sparse" "$alloc KiB allocated"
+
+# --- vhd ---------------------------------------------------------------------
+for img in "$sparse" "$ext4"; do
+	name=$(basename "$img" .img)
+	out=$tmp/$name.vhd
+	vsize=$(roundup "$(size_of "$img")" $MiB)
+	if ! stream "$img" "$out" vhd; then fail "vhd $name" "$(cat "$tmp/err")"; continue; fi
+	info=$(qemu-img info -f vpc --output=json "$out")
+	if python3 -c 'import json,sys; i=json.loads(sys.argv[1]); assert i["format"]=="vpc" and i["virtual-size"]==int(sys.argv[2]), i' "$info" "$vsize" 2>/dev/null; then
+		ok "vhd $name: qemu-img info: vpc, virtual size $vsize"
+	else fail "vhd $name: qemu-img info" "$info"; fi
+	qemu-img compare -q -f vpc -F raw "$out" "$img" 2>/dev/null && ok "vhd $name: qemu-img compare -f vpc with the source" \
+		|| fail "vhd $name: qemu-img compare" "differs"
+	r=$(python3 "$here/vhd_footer.py" "$out" "$vsize") && ok "vhd $name: footer ($r)" \
+		|| fail "vhd $name: footer" "$r"
+	[ "$(size_of "$out")" -eq $((vsize + 512)) ] && ok "vhd $name: file is $vsize + 512 bytes" \
+		|| fail "vhd $name: file size" "$(size_of "$out")"
+done
+# --- gce ---------------------------------------------------------------------
+check_gce() {	# check_gce NAME IMG OUT [quick]: quick skips gzip -t and tar -t
+	local name=$1 img=$2 out=$3 quick=${4:-} padded list
+	padded=$(roundup "$(size_of "$img")" $GiB)
+	if [ -z "$quick" ]; then
+		gzip -t "$out" 2>"$tmp/gz" && ok "gce $name: gzip -t" || fail "gce $name: gzip -t" "$(cat "$tmp/gz")"
+		list=$(tar -tvzf "$out")
+		if [ "$(echo "$list" | wc -l)" -eq 1 ] && [ "$(echo "$list" | awk '{print $3, $6}')" = "$padded disk.raw" ]; then
+			ok "gce $name: tar -tvzf: only disk.raw, $padded bytes"
+		else fail "gce $name: tar -tvzf" "$list"; fi
+	fi
+	if tar -xzOf "$out" disk.raw | python3 -c '
+import sys
+src, n, padded = open(sys.argv[1], "rb"), int(sys.argv[2]), int(sys.argv[3])
+inp, seen = sys.stdin.buffer, 0
+while True:
+    b = inp.read(1 << 20)
+    if not b:
+        break
+    s = src.read(len(b))
+    if s != b[:len(s)] or b.count(0, len(s)) != len(b) - len(s):
+        sys.exit("differs near %d" % seen)
+    seen += len(b)
+sys.exit(0 if seen == padded else "%d bytes, want %d" % (seen, padded))' "$img" "$(size_of "$img")" "$padded"; then
+		ok "gce $name: extracted disk.raw = the source + zero padding"
+	else fail "gce $name: extracted content" "differs"; fi
+	python3 -c '
+import gzip, sys, zlib
+n, crc = 0, 0
+with gzip.open(sys.argv[1]) as f:
+    while True:
+        b = f.read(1 << 20)
+        if not b:
+            break
+        n += len(b)
+        crc = zlib.crc32(b, crc)
+print(n)' "$out" >"$tmp/py" 2>&1 && [ "$(cat "$tmp/py")" -eq $((padded + 1536)) ] \
+		&& ok "gce $name: python gzip reads one stream of $((padded + 1536)) bytes (CRC, ISIZE checked)" \
+		|| fail "gce $name: python gzip" "$(cat "$tmp/py")"
+}
+# (each check reads 1 GiB back: the full set on ext4, the content on sparse)
+for img in "$ext4" "$sparse"; do
+	name=$(basename "$img" .img)
+	if stream "$img" "$tmp/$name.tar.gz" gce; then
+		check_gce "$name" "$img" "$tmp/$name.tar.gz" "$([ "$img" = "$sparse" ] && echo quick)"
+	else fail "gce $name" "$(cat "$tmp/err")"; fi
+done
+# one worker or three: the same bytes (jobs do not depend on threads;
+# SOURCE_DATE_EPOCH fixes the member's mtime)
+SOURCE_DATE_EPOCH=1700000000 stream "$ext4" "$tmp/t1.tar.gz" gce --threads 1 \
+	&& SOURCE_DATE_EPOCH=1700000000 stream "$ext4" "$tmp/t3.tar.gz" gce --threads 3 \
+	&& cmp -s "$tmp/t1.tar.gz" "$tmp/t3.tar.gz" \
+	&& ok "gce: 1 and 3 compressor threads give the same archive, byte for byte" || fail "gce threads" "$(cat "$tmp/err")"
+rm -f "$tmp"/t?.tar.gz "$tmp"/*.tar.gz.part
+# past 8 GiB: the tar size field in base-256 (GNU), read back by tar and python
+big=$tmp/big.img
+truncate -s $((9 * GiB + 512)) "$big"
+echo "end of a big disk" | dd of="$big" bs=1 seek=$((9 * GiB)) conv=notrunc status=none
+# (the header only: reading 10 GiB of zeros back would take minutes)
+if stream "$big" "$tmp/big.tar.gz" gce; then
+	list=$(gzip -dc "$tmp/big.tar.gz" 2>/dev/null | head -c 10240 | tar -tvf - 2>/dev/null)
+	[ "$(echo "$list" | awk '{print $3, $6}')" = "$((10 * GiB)) disk.raw" ] \
+		&& ok "gce 9 GiB + 512: tar lists disk.raw of 10 GiB (base-256 size)" || fail "gce big: tar" "$list"
+	python3 -c '
+import tarfile, sys
+t = tarfile.open(sys.argv[1], mode="r|gz")
+m = t.next()
+assert (m.name, m.size) == ("disk.raw", 10 << 30), (m.name, m.size)' "$tmp/big.tar.gz" \
+		&& ok "gce 9 GiB + 512: python tarfile agrees" || fail "gce big: tarfile" ""
+else fail "gce big" "$(cat "$tmp/err")"; fi
+rm -f "$big" "$tmp/big.tar.gz"
+
+# --- progress ----------------------------------------------------------------
+"$bin" stream --source "$ext4" --dest "file://$tmp/p.raw" --progress=json >"$tmp/out" 2>"$tmp/err"
+python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+assert ev and ev[-1]["event"] == "done" and ev[-1]["done"] == ev[-1]["total"] == int(sys.argv[2]), ev' \
+	"$tmp/out" "$(size_of "$ext4")" && [ ! -s "$tmp/err" ] \
+	&& ok "--progress=json: JSON lines on stdout, the last says done" || fail "--progress=json" "$(cat "$tmp/out" "$tmp/err")"
+"$bin" stream --source "$ext4" --dest "file://$tmp/p.raw" --progress=plain >"$tmp/out" 2>"$tmp/err"
+grep -q "^cloudmove: stream: done, " "$tmp/err" && ! grep -q $'\r' "$tmp/err" \
+	&& ok "--progress=plain: plain lines, no redraws" || fail "--progress=plain" "$(cat "$tmp/err")"
+rm -f "$tmp/p.raw"
+
+# --- a block device as the destination (written in full) --------------------
+if loopdev=$(losetup -f --show "$(truncate -s $((80 * MiB)) "$tmp/dev.img"; echo "$tmp/dev.img")" 2>/dev/null); then
+	head -c $((80 * MiB)) /dev/urandom | dd of="$loopdev" bs=1M status=none conv=fsync
+	if "$bin" stream --source "$sparse" --dest "file://$loopdev" --progress=none 2>"$tmp/err" \
+		&& cmp -s -n "$(size_of "$sparse")" "$sparse" "$loopdev"; then
+		ok "block device destination: holes written as zeros over old data"
+	else fail "block device destination" "$(cat "$tmp/err")"; fi
+	# and a block device as the source (O_DIRECT reads)
+	if "$bin" stream --source "$loopdev" --dest "file://$tmp/fromdev.raw" --progress=none 2>"$tmp/err" \
+		&& cmp -s "$loopdev" "$tmp/fromdev.raw"; then
+		ok "block device source: read whole (O_DIRECT), identical"
+	else fail "block device source" "$(cat "$tmp/err")"; fi
+	rm -f "$tmp/fromdev.raw"
+	"$bin" stream --source "$ext4" --dest "file://$loopdev" --format vhd --progress=none 2>"$tmp/err"
+	[ $? -eq 0 ] && ok "block device destination: vhd fits" || fail "block device vhd" "$(cat "$tmp/err")"
+	"$bin" stream --source "$loopdev" --dest "file://$loopdev" --progress=none 2>"$tmp/err"
+	rc=$?
+	[ $rc -eq 1 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && ok "the destination is the source: refused ($(cat "$tmp/err"))" \
+		|| fail "dest is the source" "rc $rc $(cat "$tmp/err")"
+	losetup -d "$loopdev"; loopdev=''
+else
+	echo "skip block device destination (no loop device here)"
+fi
+rm -f "$tmp/dev.img"
+
+# --- errors: one line, exit 1 (2: usage), nothing left -----------------------
+expect_fail() {	# expect_fail WHAT RC PATTERN ARGS...
+	local what=$1 want=$2 pattern=$3 rc
+	shift 3
+	"$bin" stream "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ $rc -eq "$want" ] && grep -q "^cloudmove: stream" "$tmp/err" && grep -qE -- "$pattern" "$tmp/err" &&
+		{ [ "$want" -eq 2 ] || [ "$(wc -l <"$tmp/err")" -eq 1 ]; }; then
+		ok "$what: exit $want ($(head -1 "$tmp/err"))"
+	else fail "$what" "rc $rc: $(cat "$tmp/err")"; fi
+}
+# cm_err lines name the source or destination rather than the command
+expect_fail_any() {
+	local what=$1 want=$2 pattern=$3 rc
+	shift 3
+	"$bin" stream "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ $rc -eq "$want" ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -qE "^cloudmove: .*$pattern" "$tmp/err"; then
+		ok "$what: exit $want ($(cat "$tmp/err"))"
+	else fail "$what" "rc $rc: $(cat "$tmp/err")"; fi
+}
+expect_fail_any "missing source" 1 "No such file" --source "$tmp/nope.img" --dest "file://$tmp/x.raw"
+expect_fail_any "source is a directory" 1 "not a block device or a file" --source "$tmp" --dest "file://$tmp/x.raw"
+expect_fail_any "unwritable destination" 1 "No such file" --source "$ext4" --dest "file://$tmp/no/such/dir/x.raw"
+expect_fail_any "destination is a directory" 1 "Is a directory" --source "$ext4" --dest "file://$tmp"
+expect_fail "bad URL (relative)" 1 "bad URL" --source "$ext4" --dest "file:relative.raw"
+expect_fail "bad URL (host)" 1 "bad URL" --source "$ext4" --dest "file://host/x.raw"
+expect_fail "bad URL (..)" 1 "bad URL" --source "$ext4" --dest "file:///tmp/../etc/x"
+expect_fail "unknown scheme" 1 "bad URL: unknown scheme" --source "$ext4" --dest "ftp://h/x"
+expect_fail "s3:// not yet" 1 "not in this build yet" --source "$ext4" --dest "s3://bucket/key"
+expect_fail "unknown format" 1 "unknown format 'qcow2'" --source "$ext4" --dest "file://$tmp/x" --format qcow2
+expect_fail "--resume on file://" 1 "not for this sink yet" --source "$ext4" --dest "file://$tmp/x" --resume
+expect_fail "no --source" 2 "--source is required" --dest "file://$tmp/x"
+expect_fail "bad --progress" 2 "--progress" --source "$ext4" --dest "file://$tmp/x" --progress=loud
+ls "$tmp"/x* >/dev/null 2>&1 && fail "errors left files" "$(ls "$tmp"/x*)" || ok "no file left by the failures"
+
+# a full destination: 8 MiB tmpfs, 16 MiB of data
+mnt=$tmp/full
+mkdir -p "$mnt"
+if mount -t tmpfs -o size=8m tmpfs "$mnt" 2>/dev/null; then
+	head -c $((16 * MiB + 4321)) /dev/urandom >"$tmp/random.img"
+	for fmt in raw vhd gce; do
+		"$bin" stream --source "$tmp/random.img" --dest "file://$mnt/disk.$fmt" --format $fmt \
+			--progress=none >"$tmp/out" 2>"$tmp/err"
+		rc=$?
+		left=$(ls -A "$mnt")
+		if [ $rc -eq 1 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "No space left" "$tmp/err" && [ -z "$left" ]; then
+			ok "full destination ($fmt): exit 1, one line, nothing left ($(cat "$tmp/err"))"
+		else fail "full destination ($fmt)" "rc $rc, left '$left': $(cat "$tmp/err")"; fi
+	done
+	umount "$mnt"; mnt=''
+else
+	echo "skip full destination (cannot mount a tmpfs here)"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,81 @@
+/* Destination URLs. */
+#include <errno.h>
+#include <string.h>
+
+#include "stream/url.h"
+#include "test.h"
+
+static int parse(const char *s, struct cm_url *u)
+{
+	return cm_url_parse(s, strlen(s), u);
+}
+
+TEST(stream_url_file)
+{
+	struct cm_url u;
+
+	CHECK_INT(parse("file:///var/tmp/disk.raw", &u), 0);
+	CHECK_INT(u.scheme, CM_URL_FILE);
+	CHECK_STR(u.path, "/var/tmp/disk.raw");
+	CHECK_INT(parse("FILE://localhost/dev/vdb", &u), 0);
+	CHECK_STR(u.path, "/dev/vdb");
+	CHECK_INT(parse("file:///tmp/a%20b%2Fc", &u), 0);
+	CHECK_STR(u.path, "/tmp/a b/c");
+}
+
+TEST(stream_url_file_refused)
+{
+	static const char *const bad[] = {
+		"file://host/x", "file://", "file:///", "file:///tmp/", "file:///a/../b",
+		"file:///a/./b", "file:///a//b", "file:///a%00b", "file:///a%2", "file:///a%zz",
+		"file:///a?x=1", "file:///a#frag", "file:relative", "/just/a/path", "file:///a b",
+		"", ":", "://x",
+	};
+	struct cm_url u;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (parse(bad[i], &u) != -EINVAL) {
+			cm_test_fail(__FILE__, __LINE__, "accepted '%s'", bad[i]);
+			return;
+		}
+		CHECK(u.why && *u.why);
+	}
+}
+
+TEST(stream_url_buckets_and_http)
+{
+	struct cm_url u;
+
+	CHECK_INT(parse("s3://my-bucket/images/disk.raw?endpoint=http://127.0.0.1:9000&region=eu-west-1", &u), 0);
+	CHECK_INT(u.scheme, CM_URL_S3);
+	CHECK_STR(u.host, "my-bucket");
+	CHECK_STR(u.path, "images/disk.raw");
+	CHECK_STR(u.query, "endpoint=http://127.0.0.1:9000&region=eu-west-1");
+	CHECK_INT(parse("gs://bkt/disk.tar.gz", &u), 0);
+	CHECK_INT(u.scheme, CM_URL_GS);
+	CHECK_STR(u.path, "disk.tar.gz");
+	CHECK_INT(parse("https://acct.blob.core.windows.net/c/disk.vhd?sv=2021&sig=x%2By", &u), 0);
+	CHECK_INT(u.scheme, CM_URL_HTTPS);
+	CHECK_STR(u.host, "acct.blob.core.windows.net");
+	CHECK_STR(u.path, "/c/disk.vhd");
+	CHECK_STR(u.query, "sv=2021&sig=x%2By");
+	CHECK_INT(parse("s3://Bad_Bucket/x", &u), -EINVAL);
+	CHECK_INT(parse("s3://bucket", &u), -EINVAL);
+	CHECK_INT(parse("s3://bucket/", &u), -EINVAL);
+	CHECK_INT(parse("http://user:pw@host/x", &u), -EINVAL);
+	CHECK_INT(parse("ftp://host/x", &u), -EPROTONOSUPPORT);
+}
+
+TEST(stream_url_bounded)
+{
+	static char big[CM_URL_MAX + 16];
+	struct cm_url u;
+
+	memcpy(big, "file:///", 8);
+	memset(big + 8, 'a', sizeof(big) - 9);
+	CHECK_INT(cm_url_parse(big, sizeof(big) - 1, &u), -EMSGSIZE);
+	/* not NUL-terminated: only len bytes are read */
+	CHECK_INT(cm_url_parse("file:///tmp/xGARBAGE", 13, &u), 0);
+	CHECK_STR(u.path, "/tmp/x");
+}
