@@ -371,7 +371,7 @@ qt_times() {
 	text=$(qt_text "$1/serial.log")
 	up=$(sed -n 's/^CLOUDMOVE-TEST: root reached .* uptime \([0-9.]*\)s$/\1/p' <<<"$text" | head -n 1)
 	agent=$(sed -n 's/^CLOUDMOVE-TEST: 20-system: agent time: //p' <<<"$text" | head -n 1)
-	printf 'root at %ss uptime, agent %s' "${up:-?}" "${agent:-?}"
+	printf 'root at %ss uptime%s' "${up:-?}" "${agent:+, agent $agent}"
 }
 
 # qt_verdict WORKDIR — the agent's verdict line from a serial log.
