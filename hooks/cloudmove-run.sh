@@ -82,6 +82,17 @@ cm_bounded() {
 	return "$cm_st"
 }
 
+# cloudmove.dest= on the command line: a move, which takes as long as the
+# disk takes to stream; its lines (progress included) go out as they come.
+cm_moving() {
+	cm_cmdline=
+	read -r cm_cmdline <"$CM_CMDLINE" 2>/dev/null
+	case " $cm_cmdline " in
+	*" cloudmove.dest="*) return 0 ;;
+	esac
+	return 1
+}
+
 cm_echo() {
 	printf '%s\n' "$*"
 	if [ -n "${CM_CONSOLE-}" ]; then
@@ -96,6 +107,12 @@ cm_say() {
 cm_main() {
 	cm_disabled && return 0
 	mkdir -p "$CM_RUNDIR" 2>/dev/null
+	if cm_moving; then
+		"$CM_AGENT" boot </dev/null 2>&1 | while IFS= read -r cm_line; do
+			cm_echo "$cm_line"
+		done
+		return 0
+	fi
 	cm_rc=0
 	cm_bounded "$CM_AGENT" boot || cm_rc=$?
 	cm_said=0

@@ -53,7 +53,7 @@ qt_load() {
 	local SMBIOS=() DISK=virtio-blk FLAVOUR=dracut EXPECT='' APPEND='' ROOT=$QT_ROOT
 	local AGENT_STUB='' TIMEOUT=$QT_TIMEOUT SLOW=''
 	local METADATA='' NIC=virtio-net-pci EXPECT_LINES=() THEN=''
-	local DRESS='' NET='' MD_FAULT='' PENDING_LINES=() BOOT2='' APPEND2=$'\001'
+	local DRESS='' NET='' MD_FAULT='' PENDING_LINES=() BOOT2='' APPEND2=$'\001' MOVED=''
 	local EXPECT_LINES2=() PENDING_LINES2=() ABSENT_LINES=() ABSENT_LINES2=()
 	# shellcheck disable=SC1090
 	. "$f"
@@ -63,6 +63,7 @@ qt_load() {
 	[ -n "$EXPECT" ] || cm_die "$1: EXPECT not set"
 	case $DRESS in '' | aws | gcp | azure | openstack | kvm) ;; *) cm_die "$1: bad DRESS=$DRESS" ;; esac
 	case $BOOT2 in '' | fast | full) ;; *) cm_die "$1: bad BOOT2=$BOOT2" ;; esac
+	case $MOVED in '' | *:*) ;; *) cm_die "$1: bad MOVED=$MOVED (FROM:TO)" ;; esac
 	[ "$APPEND2" = $'\001' ] && APPEND2=$APPEND
 	if [ -n "$AGENT_STUB" ]; then
 		[ -x "$QT_DIR/agents/$AGENT_STUB" ] || cm_die "$1: no agent stub $AGENT_STUB"
@@ -72,7 +73,7 @@ qt_load() {
 	SC_TIMEOUT=$TIMEOUT SC_SLOW=$SLOW
 	SC_METADATA=$METADATA SC_NIC=$NIC SC_EXPECT_LINES=("${EXPECT_LINES[@]}")
 	SC_THEN=$THEN
-	SC_DRESS=$DRESS SC_NET=$NET SC_MD_FAULT=$MD_FAULT SC_PENDING=("${PENDING_LINES[@]}")
+	SC_DRESS=$DRESS SC_NET=$NET SC_MOVED=$MOVED SC_MD_FAULT=$MD_FAULT SC_PENDING=("${PENDING_LINES[@]}")
 	SC_BOOT2=$BOOT2 SC_APPEND2=$APPEND2 SC_EXPECT_LINES2=("${EXPECT_LINES2[@]}")
 	SC_PENDING2=("${PENDING_LINES2[@]}")
 	SC_ABSENT=("${ABSENT_LINES[@]}") SC_ABSENT2=("${ABSENT_LINES2[@]}")
@@ -119,7 +120,7 @@ qt_metadata_stop() {
 qt_http_start() {
 	local work=$1 i
 	QT_HTTP_PORT='' QT_HTTP_PID=''
-	[ -n "$SC_DRESS" ] && { [ -n "$SC_METADATA" ] || [ -n "$SC_NET" ]; } || return 0
+	[ -n "$SC_DRESS$SC_MOVED" ] && { [ -n "$SC_METADATA" ] || [ -n "$SC_NET" ]; } || return 0
 	rm -f "$work/http.port"
 	python3 - "$work/http.port" >"$work/http.log" 2>&1 <<-'EOF' &
 		import http.server, os, sys
@@ -171,9 +172,16 @@ qt_prepare() {
 	QT_ROOT_DIR=$("$CM_TOP/images/root.sh")
 	# shellcheck disable=SC1091
 	. "$QT_ROOT_DIR/root.env"
-	declare -gA QT_DRESS_DIR=()
+	declare -gA QT_DRESS_DIR=() QT_MOVED_DIR=()
 	for name in "$@"; do
 		qt_load "$name"
+		# MOVED=FROM:TO: the disk is the image `cloudmove migrate` made of
+		# the root dressed as FROM, for TO (images/moved.sh)
+		if [ -n "$SC_MOVED" ] && [ -z "${QT_MOVED_DIR[$SC_MOVED]-}" ]; then
+			QT_MOVED_DIR[$SC_MOVED]=$(AGENT=$AGENT "$CM_TOP/images/moved.sh" \
+				"${SC_MOVED%%:*}" "${SC_MOVED#*:}") ||
+				cm_die "images/moved.sh $SC_MOVED failed"
+		fi
 		if [ -n "$SC_DRESS" ] && [ -z "${QT_DRESS_DIR[$SC_DRESS]-}" ]; then
 			QT_DRESS_DIR[$SC_DRESS]=$("$CM_TOP/images/dress.sh" "$SC_DRESS") ||
 				cm_die "images/dress.sh $SC_DRESS failed"
@@ -261,6 +269,10 @@ qt_boot() {
 		if [ -n "$SC_DRESS" ]; then
 			base=${QT_DRESS_DIR[$SC_DRESS]}/$(sed -n 's/^DISK_FILE=//p' "${QT_DRESS_DIR[$SC_DRESS]}/dress.env")
 			fmt=$(sed -n 's/^DISK_FORMAT=//p' "${QT_DRESS_DIR[$SC_DRESS]}/dress.env")
+		fi
+		if [ -n "$SC_MOVED" ]; then
+			base=${QT_MOVED_DIR[$SC_MOVED]}/$(sed -n 's/^DISK_FILE=//p' "${QT_MOVED_DIR[$SC_MOVED]}/moved.env")
+			fmt=$(sed -n 's/^DISK_FORMAT=//p' "${QT_MOVED_DIR[$SC_MOVED]}/moved.env")
 		fi
 		qemu-img create -q -f qcow2 -b "$base" -F "$fmt" "$work/disk.qcow2"
 	fi
