@@ -26,6 +26,7 @@
 #include "detect/run.h"
 #include "log.h"
 #include "move/migrate.h"
+#include "move/net.h"
 #include "profiles/profile.h"
 #include "record/record.h"
 #include "record/store.h"
@@ -210,6 +211,8 @@ static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
 		.progress = CM_PROGRESS_PLAIN, .cloud = v->cloud,
 		.instance_id = v->instance_id,
 	};
+	struct cm_netup net;
+	int r;
 
 	if (!root || !bo->target[0]) {
 		say("cloudmove.dest= needs cloudmove.target= (and a root): not moving");
@@ -217,7 +220,13 @@ static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
 	}
 	say("detected %s (%s) → moving to %s (cloudmove.dest)", v->cloud, v->confidence,
 	    bo->target);
-	if (cm_migrate(&o) != CM_EXIT_OK) {
+	if (cm_move_net_up(bo->dest, &net, 30000) < 0) {
+		say("the move needs the network; not moving, booting as is");
+		return;
+	}
+	r = cm_migrate(&o);
+	cm_netup_undo(&net);
+	if (r != CM_EXIT_OK) {
 		say("the move failed; the source is as it was, booting it");
 		return;
 	}
