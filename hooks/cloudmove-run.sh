@@ -93,6 +93,18 @@ cm_moving() {
 	return 1
 }
 
+# cloudmove.after=poweroff|reboot after a successful move: the agent leaves
+# the word in $CM_RUNDIR/after; the root is read-only and synced.
+cm_after() {
+	cm_what=
+	read -r cm_what <"$CM_RUNDIR/after" 2>/dev/null || return 0
+	sync
+	case $cm_what in
+	poweroff) poweroff -f 2>/dev/null || echo o >/proc/sysrq-trigger ;;
+	reboot) reboot -f 2>/dev/null || echo b >/proc/sysrq-trigger ;;
+	esac
+}
+
 cm_echo() {
 	printf '%s\n' "$*"
 	if [ -n "${CM_CONSOLE-}" ]; then
@@ -108,9 +120,11 @@ cm_main() {
 	cm_disabled && return 0
 	mkdir -p "$CM_RUNDIR" 2>/dev/null
 	if cm_moving; then
-		"$CM_AGENT" boot </dev/null 2>&1 | while IFS= read -r cm_line; do
+		rm -f "$CM_RUNDIR/after"
+		CM_RUNDIR=$CM_RUNDIR "$CM_AGENT" boot </dev/null 2>&1 | while IFS= read -r cm_line; do
 			cm_echo "$cm_line"
 		done
+		cm_after
 		return 0
 	fi
 	cm_rc=0

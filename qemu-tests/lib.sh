@@ -54,6 +54,7 @@ qt_load() {
 	local AGENT_STUB='' TIMEOUT=$QT_TIMEOUT SLOW=''
 	local METADATA='' NIC=virtio-net-pci EXPECT_LINES=() THEN=''
 	local DRESS='' NET='' MD_FAULT='' PENDING_LINES=() BOOT2='' APPEND2=$'\001' MOVED=''
+	local EXTRA_DISK='' DISK_FROM='' NO_ROOT='' SOURCE_UNCHANGED=''
 	local EXPECT_LINES2=() PENDING_LINES2=() ABSENT_LINES=() ABSENT_LINES2=()
 	# shellcheck disable=SC1090
 	. "$f"
@@ -64,6 +65,7 @@ qt_load() {
 	case $DRESS in '' | aws | gcp | azure | openstack | kvm) ;; *) cm_die "$1: bad DRESS=$DRESS" ;; esac
 	case $BOOT2 in '' | fast | full) ;; *) cm_die "$1: bad BOOT2=$BOOT2" ;; esac
 	case $MOVED in '' | *:*) ;; *) cm_die "$1: bad MOVED=$MOVED (FROM:TO)" ;; esac
+	case $DISK_FROM in '' | extra) ;; *) cm_die "$1: bad DISK_FROM=$DISK_FROM" ;; esac
 	[ "$APPEND2" = $'\001' ] && APPEND2=$APPEND
 	if [ -n "$AGENT_STUB" ]; then
 		[ -x "$QT_DIR/agents/$AGENT_STUB" ] || cm_die "$1: no agent stub $AGENT_STUB"
@@ -73,6 +75,8 @@ qt_load() {
 	SC_TIMEOUT=$TIMEOUT SC_SLOW=$SLOW
 	SC_METADATA=$METADATA SC_NIC=$NIC SC_EXPECT_LINES=("${EXPECT_LINES[@]}")
 	SC_THEN=$THEN
+	SC_EXTRA_DISK=$EXTRA_DISK SC_DISK_FROM=$DISK_FROM SC_NO_ROOT=$NO_ROOT
+	SC_SOURCE_UNCHANGED=$SOURCE_UNCHANGED
 	SC_DRESS=$DRESS SC_NET=$NET SC_MOVED=$MOVED SC_MD_FAULT=$MD_FAULT SC_PENDING=("${PENDING_LINES[@]}")
 	SC_BOOT2=$BOOT2 SC_APPEND2=$APPEND2 SC_EXPECT_LINES2=("${EXPECT_LINES2[@]}")
 	SC_PENDING2=("${PENDING_LINES2[@]}")
@@ -120,7 +124,7 @@ qt_metadata_stop() {
 qt_http_start() {
 	local work=$1 i
 	QT_HTTP_PORT='' QT_HTTP_PID=''
-	[ -n "$SC_DRESS$SC_MOVED" ] && { [ -n "$SC_METADATA" ] || [ -n "$SC_NET" ]; } || return 0
+	[ -n "$SC_DRESS$SC_MOVED$SC_DISK_FROM" ] && { [ -n "$SC_METADATA" ] || [ -n "$SC_NET" ]; } || return 0
 	rm -f "$work/http.port"
 	python3 - "$work/http.port" >"$work/http.log" 2>&1 <<-'EOF' &
 		import http.server, os, sys
@@ -239,6 +243,12 @@ qt_qemu_args() {
 	ahci) QT_ARGS+=(-device ahci,id=ahci0 -device ide-hd,drive=root,bus=ahci0.0) ;;
 	ide) QT_ARGS+=(-device ide-hd,drive=root,bus=ide.0) ;;
 	esac
+	# EXTRA_DISK=MB: a blank second disk (virtio-blk, /dev/vda in the
+	# guest) next to the root's: where a move with cloudmove.dest=file:///dev/vda
+	# writes its image
+	[ -n "$SC_EXTRA_DISK" ] &&
+		QT_ARGS+=(-drive "file=${disk%/*}/extra.raw,if=none,id=extra,format=raw,cache=unsafe"
+			-device virtio-blk-pci,drive=extra)
 	QT_ARGS+=("${SC_SMBIOS[@]}")
 	# A NIC only where the scenario has a metadata service (or NET=1):
 	# QEMU's user network, restricted (no way out), its DHCP handing out
@@ -263,7 +273,13 @@ qt_boot() {
 	mkdir -p "$work"
 	rm -f "$work/serial.log"
 	# QT_KEEP_DISK=1: boot the disk the previous boot left (a second boot)
-	if [ "${QT_KEEP_DISK-}" != 1 ] || [ ! -f "$work/disk.qcow2" ]; then
+	if [ "$SC_DISK_FROM" = extra ]; then
+		# DISK_FROM=extra: boot the second disk the previous boot wrote
+		[ -f "$work/extra.raw" ] || cm_die "DISK_FROM=extra: no $work/extra.raw"
+		mv -f "$work/disk.qcow2" "$work/source.qcow2" 2>/dev/null || :
+		mv -f "$work/extra.raw" "$work/moved.raw"
+		qemu-img create -q -f qcow2 -b "$work/moved.raw" -F raw "$work/disk.qcow2"
+	elif [ "${QT_KEEP_DISK-}" != 1 ] || [ ! -f "$work/disk.qcow2" ]; then
 		rm -f "$work/disk.qcow2"
 		local base=$QT_ROOT_DIR/root.img fmt=raw
 		if [ -n "$SC_DRESS" ]; then
@@ -275,6 +291,10 @@ qt_boot() {
 			fmt=$(sed -n 's/^DISK_FORMAT=//p' "${QT_MOVED_DIR[$SC_MOVED]}/moved.env")
 		fi
 		qemu-img create -q -f qcow2 -b "$base" -F "$fmt" "$work/disk.qcow2"
+	fi
+	if [ -n "$SC_EXTRA_DISK" ]; then
+		rm -f "$work/extra.raw"
+		truncate -s "${SC_EXTRA_DISK}M" "$work/extra.raw"
 	fi
 	qt_metadata_start "$work"
 	qt_http_start "$work"
@@ -320,11 +340,18 @@ qt_text() {
 qt_check() {
 	local log=$1/serial.log text
 	text=$(qt_text "$log")
-	if ! grep -q '^CLOUDMOVE-TEST: root reached' <<<"$text"; then
+	if [ -n "$SC_NO_ROOT" ]; then
+		# NO_ROOT=1: the boot ends in the initramfs (a move with
+		# cloudmove.after=poweroff): the root must not have been reached
+		if grep -q '^CLOUDMOVE-TEST: root reached' <<<"$text"; then
+			echo "root reached, but the boot should have ended before the pivot"
+			return 1
+		fi
+	elif ! grep -q '^CLOUDMOVE-TEST: root reached' <<<"$text"; then
 		echo "root not reached"
 		return 1
 	fi
-	if [ "$SC_ROOT" = full ] && ! grep -q '^CLOUDMOVE-TEST: root reached multi-user' <<<"$text"; then
+	if [ -z "$SC_NO_ROOT" ] && [ "$SC_ROOT" = full ] && ! grep -q '^CLOUDMOVE-TEST: root reached multi-user' <<<"$text"; then
 		echo "root reached, but not through systemd's multi-user.target"
 		return 1
 	fi
@@ -389,4 +416,40 @@ qt_times() {
 # qt_verdict WORKDIR — the agent's verdict line from a serial log.
 qt_verdict() {
 	tr -d '\r' <"$1/serial.log" | grep -m1 '^cloudmove: detect' || echo "(no cloudmove line)"
+}
+
+# qt_root_sums DISK FORMAT — sha256 of every file of the root partition of
+# DISK (but the agent's own /var/lib/cloudmove and what a boot writes by
+# itself), for SOURCE_UNCHANGED.  Needs root (loop device, mount).
+qt_root_sums() {
+	local disk=$1 fmt=$2 tmp loop start size
+	tmp=$(mktemp -d)
+	qemu-img convert -O raw -f "$fmt" "$disk" "$tmp/d.raw"
+	read -r start size < <(sfdisk --dump "$tmp/d.raw" |
+		sed -n 's/.*start= *\([0-9]*\), size= *\([0-9]*\).*/\1 \2/p' | head -n 1)
+	loop=$(losetup -f --show -r -o $((start * 512)) --sizelimit $((size * 512)) "$tmp/d.raw")
+	mkdir "$tmp/m"
+	if mount -o ro,noload "$loop" "$tmp/m"; then
+		(cd "$tmp/m" && find . \( -path ./var/lib/cloudmove -o -path ./lost+found -o -path ./var/log \
+			-o -path ./var/lib/systemd -o -path ./tmp -o -path ./var/tmp \) -prune \
+			-o -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum)
+		umount "$tmp/m"
+	fi
+	losetup -d "$loop"
+	rm -rf "$tmp"
+}
+
+# qt_source_unchanged WORK — after a move's boot: is every file of the
+# source disk as dressed?  Prints why not.
+qt_source_unchanged() {
+	local work=$1 base fmt
+	base=${QT_DRESS_DIR[$SC_DRESS]}/$(sed -n 's/^DISK_FILE=//p' "${QT_DRESS_DIR[$SC_DRESS]}/dress.env")
+	fmt=$(sed -n 's/^DISK_FORMAT=//p' "${QT_DRESS_DIR[$SC_DRESS]}/dress.env")
+	qt_root_sums "$base" "$fmt" >"$work/sums.dressed"
+	qt_root_sums "$work/disk.qcow2" qcow2 >"$work/sums.after"
+	if [ ! -s "$work/sums.after" ] || ! cmp -s "$work/sums.dressed" "$work/sums.after"; then
+		echo "the source disk changed: $(diff "$work/sums.dressed" "$work/sums.after" | head -4 | tr '\n' '|')"
+		return 1
+	fi
+	echo "source unchanged: $(wc -l <"$work/sums.after") files compared" >>"$work/times"
 }

@@ -89,7 +89,10 @@ one_scenario() {
 	t1=$(date +%s%N)
 	secs=$(((t1 - t0 + 500000000) / 1000000000))
 	echo "boot 1: ${secs}s wall, $(qt_times "$work")" >>"$work/times"
-	if why=$(qt_check "$work"); then
+	if why=$(qt_check "$work") && [ -n "$SC_SOURCE_UNCHANGED" ]; then
+		why=$(qt_source_unchanged "$work") || :
+	fi
+	if [ -z "$why" ]; then
 		if [ -n "$SC_BOOT2" ]; then
 			# BOOT2=: the same disk boots again, same dressing
 			qt_second_boot

@@ -199,6 +199,21 @@ static const char *const after_names[] = {
 	[CM_AFTER_POWEROFF] = "poweroff",
 };
 
+/* /run/cloudmove/after: what cloudmove-run.sh does once the agent is done */
+static int write_after(const char *what)
+{
+	const char *dir = getenv("CM_RUNDIR") ? getenv("CM_RUNDIR") : "/run/cloudmove";
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/after", dir);
+	f = fopen(path, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "%s\n", what);
+	return fclose(f) == 0 ? 0 : -EIO;
+}
+
 /* cloudmove.target= cloudmove.dest=: the move, before the pivot, while the
  * root is read-only; the boot goes on after it unless cloudmove.after= */
 static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
@@ -230,7 +245,12 @@ static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
 		say("the move failed; the source is as it was, booting it");
 		return;
 	}
-	cm_migrate_after(after_names[bo->after]);
+	/* the hook script stops the machine once it has shown these lines */
+	if (bo->after != CM_AFTER_CONTINUE && write_after(after_names[bo->after]) == 0)
+		say("migrate: %s now (cloudmove.after=%s)", after_names[bo->after],
+		    after_names[bo->after]);
+	else
+		cm_migrate_after(after_names[bo->after]);
 }
 
 /* The agent's own time in this boot (metadata wait included). */
