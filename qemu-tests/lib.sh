@@ -54,7 +54,7 @@ qt_load() {
 	local AGENT_STUB='' TIMEOUT=$QT_TIMEOUT SLOW=''
 	local METADATA='' NIC=virtio-net-pci EXPECT_LINES=() THEN=''
 	local DRESS='' NET='' MD_FAULT='' PENDING_LINES=() BOOT2='' APPEND2=$'\001' MOVED=''
-	local EXTRA_DISK='' DISK_FROM='' NO_ROOT='' SOURCE_UNCHANGED=''
+	local EXTRA_DISK='' DISK_FROM='' NO_ROOT='' SOURCE_UNCHANGED='' KILL_AT=''
 	local EXPECT_LINES2=() PENDING_LINES2=() ABSENT_LINES=() ABSENT_LINES2=()
 	# shellcheck disable=SC1090
 	. "$f"
@@ -76,7 +76,7 @@ qt_load() {
 	SC_METADATA=$METADATA SC_NIC=$NIC SC_EXPECT_LINES=("${EXPECT_LINES[@]}")
 	SC_THEN=$THEN
 	SC_EXTRA_DISK=$EXTRA_DISK SC_DISK_FROM=$DISK_FROM SC_NO_ROOT=$NO_ROOT
-	SC_SOURCE_UNCHANGED=$SOURCE_UNCHANGED
+	SC_SOURCE_UNCHANGED=$SOURCE_UNCHANGED SC_KILL_AT=$KILL_AT
 	SC_DRESS=$DRESS SC_NET=$NET SC_MOVED=$MOVED SC_MD_FAULT=$MD_FAULT SC_PENDING=("${PENDING_LINES[@]}")
 	SC_BOOT2=$BOOT2 SC_APPEND2=$APPEND2 SC_EXPECT_LINES2=("${EXPECT_LINES2[@]}")
 	SC_PENDING2=("${PENDING_LINES2[@]}")
@@ -89,6 +89,7 @@ qt_load() {
 # qt_second_boot — turn the loaded scenario into its second boot (BOOT2).
 qt_second_boot() {
 	SC_ROOT=$SC_BOOT2 SC_APPEND=$SC_APPEND2 SC_BOOT2=''
+	SC_NO_ROOT='' SC_KILL_AT='' SC_EXTRA_DISK='' SC_SOURCE_UNCHANGED=''
 	SC_EXPECT_LINES=("${SC_EXPECT_LINES2[@]}") SC_PENDING=("${SC_PENDING2[@]}")
 	SC_ABSENT=("${SC_ABSENT2[@]}")
 }
@@ -311,12 +312,28 @@ qt_boot() {
 		printf '%q ' "${QT_ARGS[@]}" >"$work/cmd"
 		timeout -k 5 "$SC_TIMEOUT" "${QT_ARGS[@]}" </dev/null >"$work/qemu.out" 2>&1 &
 		echo $! >"$work/timeout.pid"
+		[ -n "$SC_KILL_AT" ] && qt_kill_at "$!" "$work/serial.log" "$SC_KILL_AT"
 		wait $! || rc=$?
 		rm -f "$work/timeout.pid"
 	fi
 	qt_metadata_stop
 	qt_http_stop
 	return "$rc"
+}
+
+# qt_kill_at PID LOG REGEX — KILL_AT=: a power cut once LOG shows a line
+# matching REGEX (polled 5 times a second): QEMU is killed (SIGKILL, through
+# its timeout(1) parent's process group: no flush, no shutdown).
+qt_kill_at() {
+	local pid=$1 log=$2 re=$3
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ -f "$log" ] && tr -d '\r' <"$log" | grep -qE "$re"; then
+			pkill -KILL -P "$pid" qemu-system 2>/dev/null
+			echo "power cut: QEMU killed at the first line matching '$re'" >>"${log%/*}/times"
+			return 0
+		fi
+		sleep 0.2
+	done
 }
 
 # qt_kill_boots DIR — stop the boots still running under DIR/*/ (their
