@@ -24,6 +24,7 @@
 #include "cmd.h"
 #include "detect/report.h"
 #include "detect/run.h"
+#include "limits.h"
 #include "log.h"
 #include "move/migrate.h"
 #include "move/net.h"
@@ -32,6 +33,7 @@
 #include "record/store.h"
 #include "record/events.h"
 #include "record/update.h"
+#include "util/file.h"
 
 #define BOOT_USAGE \
 	"cloudmove boot [--root SYSROOT] [--cmdline FILE] [--metadata-endpoint HOST:PORT]"
@@ -219,10 +221,14 @@ static int write_after(const char *what)
 static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
 			      const struct cm_verdict *v)
 {
+	char creds[CM_PATH_MAX];
+	/* cloudmove.creds= names a file of the installed system */
+	int have_creds = bo->creds[0] && root &&
+			 cm_path_join(creds, sizeof(creds), root, bo->creds) == 0;
 	struct cm_migrate_opts o = {
 		.root = root, .target = bo->target, .dest = bo->dest,
 		.format = bo->format[0] ? bo->format : NULL,
-		.creds = bo->creds[0] ? bo->creds : NULL,
+		.creds = have_creds ? creds : NULL,
 		.progress = CM_PROGRESS_PLAIN, .cloud = v->cloud,
 		.instance_id = v->instance_id,
 	};
