@@ -33,6 +33,7 @@
 #   cloud-init            /etc/cloud/cloud.cfg + 90_dpkg.cfg naming CLOUD's
 #                         datasource (cloud-init itself is not installed)
 #   /var/lib/cloudmove/record.json   a hosting record whose last stay is CLOUD
+#   /etc/cloudmove/test-creds        the test storage servers' token
 #   the test scripts of images/root-overlay-firstboot/, and the list of /etc
 #   as dressed (/var/lib/cloudmove-test/etc.sums) for the first boot to
 #   compare with.
@@ -290,6 +291,12 @@ stage() {
 		  ]
 		}
 	EOF
+
+	# Credentials for the test storage servers (qemu-tests DEST_SERVER=), where
+	# an operator puts them before a move (cloudmove.creds=/etc/cloudmove/...)
+	mkdir -p "$s/etc/cloudmove"
+	printf 'gcp_access_token = cloudmove-test-token\n' >"$s/etc/cloudmove/test-creds"
+	chmod 0600 "$s/etc/cloudmove/test-creds"
 
 	# The test scripts; modes from the checkout's exec bit.
 	(cd "$overlay" && find . -type f) | while read -r a; do

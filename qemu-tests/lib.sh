@@ -54,7 +54,7 @@ qt_load() {
 	local AGENT_STUB='' TIMEOUT=$QT_TIMEOUT SLOW=''
 	local METADATA='' NIC=virtio-net-pci EXPECT_LINES=() THEN=''
 	local DRESS='' NET='' MD_FAULT='' PENDING_LINES=() BOOT2='' APPEND2=$'\001' MOVED=''
-	local EXTRA_DISK='' DISK_FROM='' NO_ROOT='' SOURCE_UNCHANGED='' KILL_AT=''
+	local EXTRA_DISK='' DISK_FROM='' NO_ROOT='' SOURCE_UNCHANGED='' KILL_AT='' DEST_SERVER=''
 	local EXPECT_LINES2=() PENDING_LINES2=() ABSENT_LINES=() ABSENT_LINES2=()
 	# shellcheck disable=SC1090
 	. "$f"
@@ -65,7 +65,8 @@ qt_load() {
 	case $DRESS in '' | aws | gcp | azure | openstack | kvm) ;; *) cm_die "$1: bad DRESS=$DRESS" ;; esac
 	case $BOOT2 in '' | fast | full) ;; *) cm_die "$1: bad BOOT2=$BOOT2" ;; esac
 	case $MOVED in '' | *:*) ;; *) cm_die "$1: bad MOVED=$MOVED (FROM:TO)" ;; esac
-	case $DISK_FROM in '' | extra) ;; *) cm_die "$1: bad DISK_FROM=$DISK_FROM" ;; esac
+	case $DISK_FROM in '' | extra | upload) ;; *) cm_die "$1: bad DISK_FROM=$DISK_FROM" ;; esac
+	case $DEST_SERVER in '' | gcs) ;; *) cm_die "$1: bad DEST_SERVER=$DEST_SERVER" ;; esac
 	[ "$APPEND2" = $'\001' ] && APPEND2=$APPEND
 	if [ -n "$AGENT_STUB" ]; then
 		[ -x "$QT_DIR/agents/$AGENT_STUB" ] || cm_die "$1: no agent stub $AGENT_STUB"
@@ -76,7 +77,7 @@ qt_load() {
 	SC_METADATA=$METADATA SC_NIC=$NIC SC_EXPECT_LINES=("${EXPECT_LINES[@]}")
 	SC_THEN=$THEN
 	SC_EXTRA_DISK=$EXTRA_DISK SC_DISK_FROM=$DISK_FROM SC_NO_ROOT=$NO_ROOT
-	SC_SOURCE_UNCHANGED=$SOURCE_UNCHANGED SC_KILL_AT=$KILL_AT
+	SC_SOURCE_UNCHANGED=$SOURCE_UNCHANGED SC_KILL_AT=$KILL_AT SC_DEST_SERVER=$DEST_SERVER
 	SC_DRESS=$DRESS SC_NET=$NET SC_MOVED=$MOVED SC_MD_FAULT=$MD_FAULT SC_PENDING=("${PENDING_LINES[@]}")
 	SC_BOOT2=$BOOT2 SC_APPEND2=$APPEND2 SC_EXPECT_LINES2=("${EXPECT_LINES2[@]}")
 	SC_PENDING2=("${PENDING_LINES2[@]}")
@@ -89,7 +90,7 @@ qt_load() {
 # qt_second_boot — turn the loaded scenario into its second boot (BOOT2).
 qt_second_boot() {
 	SC_ROOT=$SC_BOOT2 SC_APPEND=$SC_APPEND2 SC_BOOT2=''
-	SC_NO_ROOT='' SC_KILL_AT='' SC_EXTRA_DISK='' SC_SOURCE_UNCHANGED=''
+	SC_NO_ROOT='' SC_KILL_AT='' SC_EXTRA_DISK='' SC_SOURCE_UNCHANGED='' SC_DEST_SERVER=''
 	SC_EXPECT_LINES=("${SC_EXPECT_LINES2[@]}") SC_PENDING=("${SC_PENDING2[@]}")
 	SC_ABSENT=("${SC_ABSENT2[@]}")
 }
@@ -148,6 +149,32 @@ qt_http_start() {
 		sleep 0.1
 	done
 	QT_HTTP_PORT=$(cat "$work/http.port" 2>/dev/null) || cm_die "test HTTP server did not start"
+}
+
+# qt_gcs_start WORK — DEST_SERVER=gcs: the test GCS server
+# (agent/tests/lib/gcs_server.py, bucket cloudmove-images, the dressed
+# roots' token) on loopback, its storage in WORK/gcs; the guest reaches it
+# at 169.254.0.9:80.  Sets QT_GCS_PORT, QT_GCS_PID.
+qt_gcs_start() {
+	local work=$1 i
+	QT_GCS_PORT='' QT_GCS_PID=''
+	[ "$SC_DEST_SERVER" = gcs ] || return 0
+	rm -rf "$work/gcs" "$work/gcs.port"
+	mkdir -p "$work/gcs"
+	python3 "$CM_TOP/agent/tests/lib/gcs_server.py" --data "$work/gcs" \
+		--token cloudmove-test-token --bucket cloudmove-images --port 0 \
+		--port-file "$work/gcs.port" >"$work/gcs.log" 2>&1 &
+	QT_GCS_PID=$!
+	for i in $(seq 100); do
+		[ -s "$work/gcs.port" ] && break
+		sleep 0.1
+	done
+	QT_GCS_PORT=$(cat "$work/gcs.port" 2>/dev/null) || cm_die "test GCS server did not start"
+}
+
+qt_gcs_stop() {
+	[ -n "${QT_GCS_PID-}" ] && kill "$QT_GCS_PID" 2>/dev/null
+	QT_GCS_PID=''
 }
 
 qt_http_stop() {
@@ -255,12 +282,14 @@ qt_qemu_args() {
 	# QEMU's user network, restricted (no way out), its DHCP handing out
 	# 169.254.0.15, the metadata address forwarded to the server on
 	# loopback, and so is the test HTTP server's.
-	if [ -n "${QT_MD_PORT-}" ] || [ -n "$SC_NET" ]; then
+	if [ -n "${QT_MD_PORT-}" ] || [ -n "$SC_NET" ] || [ -n "${QT_GCS_PORT-}" ]; then
 		local netdev="user,id=n0,restrict=on,net=169.254.0.0/16,host=169.254.0.2,dns=169.254.0.3"
 		[ -n "${QT_MD_PORT-}" ] &&
 			netdev+=",guestfwd=tcp:169.254.169.254:80-cmd:socat - TCP:127.0.0.1:$QT_MD_PORT"
 		[ -n "${QT_HTTP_PORT-}" ] &&
 			netdev+=",guestfwd=tcp:169.254.0.8:8080-cmd:socat - TCP:127.0.0.1:$QT_HTTP_PORT"
+		[ -n "${QT_GCS_PORT-}" ] &&
+			netdev+=",guestfwd=tcp:169.254.0.9:80-cmd:socat - TCP:127.0.0.1:$QT_GCS_PORT"
 		QT_ARGS+=(-netdev "$netdev" -device "$SC_NIC,netdev=n0")
 	fi
 }
@@ -274,7 +303,17 @@ qt_boot() {
 	mkdir -p "$work"
 	rm -f "$work/serial.log"
 	# QT_KEEP_DISK=1: boot the disk the previous boot left (a second boot)
-	if [ "$SC_DISK_FROM" = extra ]; then
+	if [ "$SC_DISK_FROM" = upload ]; then
+		# DISK_FROM=upload: boot the disk.raw of the archive the previous
+		# boot uploaded to the test GCS server (bucket cloudmove-images)
+		local obj
+		obj=$(find "$work/gcs/objects" -type f | head -n 1)
+		[ -n "$obj" ] || cm_die "DISK_FROM=upload: nothing was uploaded"
+		mv -f "$work/disk.qcow2" "$work/source.qcow2" 2>/dev/null || :
+		tar -xzf "$obj" -C "$work" disk.raw || cm_die "DISK_FROM=upload: no disk.raw in $obj"
+		mv -f "$work/disk.raw" "$work/moved.raw"
+		qemu-img create -q -f qcow2 -b "$work/moved.raw" -F raw "$work/disk.qcow2"
+	elif [ "$SC_DISK_FROM" = extra ]; then
 		# DISK_FROM=extra: boot the second disk the previous boot wrote
 		[ -f "$work/extra.raw" ] || cm_die "DISK_FROM=extra: no $work/extra.raw"
 		mv -f "$work/disk.qcow2" "$work/source.qcow2" 2>/dev/null || :
@@ -299,6 +338,7 @@ qt_boot() {
 	fi
 	qt_metadata_start "$work"
 	qt_http_start "$work"
+	qt_gcs_start "$work"
 	qt_qemu_args "$out" "$work/disk.qcow2"
 	if [ "$live" = live ]; then
 		# --foreground: QEMU stays in the terminal's process group, ^C stops it.
@@ -318,6 +358,7 @@ qt_boot() {
 	fi
 	qt_metadata_stop
 	qt_http_stop
+	qt_gcs_stop
 	return "$rc"
 }
 
