@@ -159,6 +159,19 @@ if gs "$cutimg" $port b.tar.gz gce "$tmp/err" --debug; then
 else fail "503" "$(tail -3 "$tmp/err")"; fi
 [ "$(overlap "$tmp/busy")" = 0 ] && ok "503: nothing sent twice" || fail "503" "overlap"
 
+# connections reset mid-chunk (and the body partly held): asked, then sent
+# from what the server holds, in the same run
+start_server resets --crc32c
+start_proxy resets $port --cut-at $((3 * MiB)),$((12 * MiB)),$((12 * MiB + 300000))
+if gs "$img" "$pport" r.raw raw "$tmp/err" --debug && cmp -s "$img" "$(object resets r.raw)"; then
+	n=$(grep -c "asking where the upload stands" "$tmp/err")
+	ok "3 connection resets mid-chunk: $n status queries, object identical in one run"
+else fail "resets" "$(tail -3 "$tmp/err")"; fi
+[ "$(overlap "$tmp/resets")" = 0 ] && grep -q "crc32c .* verified" "$tmp/err" \
+	&& ok "resets: nothing the server held sent again, crc32c verified" \
+	|| fail "resets" "overlap $(overlap "$tmp/resets")"
+kill $ppid
+
 # --- failures: one line, exit 1, no secret, nothing left -------------------------
 "$bin" stream --source "$img" --dest "gs://bucket/w.raw?endpoint=http://127.0.0.1:$main" \
 	--progress=none --creds "$tmp/creds.wrong" >/dev/null 2>"$tmp/err"

@@ -10,6 +10,8 @@ resource (https://cloud.google.com/storage/docs/json_api/v1/objects).
                 [--port-file F] [--short-ack N] [--fail-503 N]
                 [--delay-ms N] [--expire-after S] [--crc32c]
 
+  POST /upload/storage/v1/b/B/o?uploadType=media&name=N  (Content-Length
+        or chunked): a single-request upload (the benchmark's baseline)
   POST /upload/storage/v1/b/B/o?uploadType=resumable&name=N
         Authorization: Bearer TOKEN (else 401), bucket known (else 404);
         X-Upload-Content-Length is kept and enforced at the end
@@ -241,9 +243,11 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         path, q = self.parsed()
         m = re.fullmatch(r"/upload/storage/v1/b/([^/]+)/o", path)
+        if m and q.get("uploadType") == ["media"]:
+            return self.simple_upload(urllib.parse.unquote(m.group(1)), q.get("name", [""])[0])
         if not m or q.get("uploadType") != ["resumable"]:
             self.drain()
-            return self.error(400, "only uploadType=resumable here")
+            return self.error(400, "only uploadType=resumable or media here")
         self.drain()
         if not self.authorized():
             return
@@ -259,6 +263,51 @@ class Handler(BaseHTTPRequestHandler):
         loc = "http://%s/upload/storage/v1/b/%s/o?uploadType=resumable&name=%s&upload_id=%s" % (
             host, urllib.parse.quote(bucket, safe=""), urllib.parse.quote(name, safe=""), s.id)
         self.reply(200, b"", [("Location", loc), ("X-GUploader-UploadID", s.id)])
+
+    def body_chunks(self):
+        """The request body, by Content-Length or chunked."""
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            while True:
+                n = int(self.rfile.readline().split(b";")[0].strip(), 16)
+                if n == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return
+                left = n
+                while left:
+                    b = self.rfile.read(min(left, 1 << 20))
+                    if not b:
+                        raise OSError("body cut short")
+                    left -= len(b)
+                    yield b
+                self.rfile.readline()
+        else:
+            left = int(self.headers.get("Content-Length") or 0)
+            while left:
+                b = self.rfile.read(min(left, 1 << 20))
+                if not b:
+                    raise OSError("body cut short")
+                left -= len(b)
+                yield b
+
+    def simple_upload(self, bucket, name):
+        """POST uploadType=media: the whole object in one request (what
+        `curl -T -` does; the benchmark's baseline)."""
+        if self.headers.get("Authorization", "") != "Bearer " + self.st.args.token:
+            self.drain()
+            return self.error(401, "Invalid Credentials")
+        if bucket not in self.st.args.bucket or not name:
+            self.drain()
+            return self.error(404, "The specified bucket does not exist.")
+        s = self.st.new_session(bucket, name, None)
+        total = 0
+        with open(s.path, "wb") as f:
+            for b in self.body_chunks():
+                f.write(b)
+                total += len(b)
+        s.held = total
+        if self.finalize(s, total) == 200:
+            self.reply(200, s.done)
 
     def session(self):
         path, q = self.parsed()

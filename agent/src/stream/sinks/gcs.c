@@ -79,6 +79,8 @@ struct gcs {
 	uint64_t crc_end;
 	int crc_known;
 	int complete;				/* resume found the object done */
+	uint64_t saved;				/* buf_off in the state file */
+	struct timespec saved_at;
 };
 
 /* ---- requests ----------------------------------------------------------- */
@@ -138,12 +140,16 @@ static int refused(struct cm_sink *s, const char *what)
 }
 
 /* PUT to the session: body as bytes first..first+len-1 of total, or (len
- * 0) the status query with no body; total NULL means the asterisk. */
+ * 0) the status query with no body; total NULL means the asterisk.
+ * Without the bearer token: "the session URI acts as an authentication
+ * token" (performing-resumable-uploads), so a token that expires during a
+ * long upload (they last an hour) does not stop it, and the token crosses
+ * the wire once. */
 static int session_put(struct gcs *g, uint64_t first, const void *body, size_t len,
 		       const char *total)
 {
 	char range[96];
-	const char *hdrs[] = { g->auth, range, NULL };
+	const char *hdrs[] = { range, NULL };
 	struct cm_http_req q = { .method = "PUT", .url = g->url, .headers = hdrs,
 				 .body = body, .body_len = len };
 
@@ -187,11 +193,38 @@ static int checkpoint(struct cm_sink *s)
 {
 	struct gcs *g = s->priv;
 	char line[CM_STATE_SESSION_MAX];
+	int r;
 
+	if (g->saved == g->buf_off)
+		return 0;
 	if (cm_gcs_session_format(line, sizeof(line), g->crc_known, g->crc, g->crc_end,
 				  g->session) < 0)
 		return cm_err(-EMSGSIZE, "dest %s: upload session too long to keep", s->dest);
-	return cm_sink_checkpoint(s, g->buf_off, line);
+	r = cm_sink_checkpoint(s, g->buf_off, line);
+	if (r == 0) {
+		g->saved = g->buf_off;
+		clock_gettime(CLOCK_MONOTONIC, &g->saved_at);
+	}
+	return r;
+}
+
+/* The state is saved (an fsync'ed rename) at the first acknowledgment and
+ * then at most once a second: one that lags costs a resume only some
+ * hashing (the bytes from the saved CRC to what the server holds are
+ * encoded again, never sent again).  A failure saves it before it
+ * returns. */
+static int checkpoint_due(struct cm_sink *s)
+{
+	struct gcs *g = s->priv;
+	struct timespec now;
+	int64_t ns;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ns = (int64_t)(now.tv_sec - g->saved_at.tv_sec) * 1000000000 +
+	     (now.tv_nsec - g->saved_at.tv_nsec);
+	if (g->saved && ns < 1000000000)
+		return 0;
+	return checkpoint(s);
 }
 
 /* The server holds [0, held): drop that from the buffer (hashing it), keep
@@ -213,7 +246,7 @@ static int advance(struct cm_sink *s, uint64_t held)
 	memmove(g->buf, g->buf + drop, g->buf_len - drop);
 	g->buf_len -= drop;
 	g->buf_off = held;
-	return checkpoint(s);
+	return checkpoint_due(s);
 }
 
 /* The final answer: the object resource; its size and crc32c must be what
@@ -275,89 +308,85 @@ static int check_object(struct cm_sink *s, uint64_t total)
 	return r;
 }
 
-/* Where the server stands after a cut or a 5xx (the status query): 0 and
- * *held, 1 complete (object resource in resp), -EIO transport, or the
- * refusal. */
-static int query(struct cm_sink *s, const char *total, uint64_t *held)
+/* What a PUT to the session (a chunk, or the status query) came back
+ * with: 0 the buffer moved on as far as the server says it holds, 1 the
+ * object exists (resp holds it), -EAGAIN worth another try (transport, 408,
+ * 429, 5xx: *why says what), or the refusal (logged). */
+static int answer(struct cm_sink *s, int r, int final, char *why, size_t why_size)
 {
 	struct gcs *g = s->priv;
-	int r = session_put(g, 0, NULL, 0, total);
+	uint64_t held;
 
-	if (r < 0)
-		return -EIO;
-	if (g->resp.status == 308)
-		return held_bytes(s, held);
-	if (g->resp.status == 200 || g->resp.status == 201)
-		return 1;
-	if (cm_http_status_retryable(g->resp.status))
-		return -EIO;
-	return refused(s, "upload status");
+	if (r < 0 || cm_http_status_retryable(g->resp.status)) {
+		if (r < 0)
+			snprintf(why, why_size, "%s", g->http.why);
+		else
+			snprintf(why, why_size, "HTTP %ld", g->resp.status);
+		return -EAGAIN;
+	}
+	if (g->resp.status == 308) {
+		r = held_bytes(s, &held);
+		return r < 0 ? r : advance(s, held);
+	}
+	if (g->resp.status != 200 && g->resp.status != 201)
+		return refused(s, "upload");
+	if (!final)
+		return cm_err(-EPROTO, "dest %s: the server finished the upload before its "
+			      "end", s->dest);
+	hash(g, g->buf, g->buf_len);
+	g->buf_off += g->buf_len;
+	g->buf_len = 0;
+	return 1;
 }
 
 /* Sends the buffer: a full chunk (final 0) until the server holds it or
  * only part of a chunk is left, or (final 1) everything, the total with
- * it, until the object exists.  Transport errors and 5xx: back off, ask
- * the server where it stands, go on from there, CM_HTTP_ATTEMPTS times in
- * a row without progress at most (then -EIO: the state allows --resume). */
+ * it, until the object exists.  After a transport error or a 5xx: back
+ * off, ask the server where it stands (the docs' "check the status"
+ * step: a cut body may be partly held), and send from there; never blind
+ * again.  CM_HTTP_ATTEMPTS failures in a row without progress: -EIO (the
+ * state allows --resume). */
 static int flush(struct cm_sink *s, int final)
 {
 	struct gcs *g = s->priv;
-	char total[24];
-	uint64_t held;
-	int fails = 0, r;
+	char total[24], why[256] = "";
+	const char *t = final ? total : NULL;
+	int fails = 0, asking = 0, r;
 
 	snprintf(total, sizeof(total), "%llu", (unsigned long long)g->next);
 	while (final || g->buf_len == GCS_CHUNK) {
 		uint64_t before = g->buf_off;
 
-		r = session_put(g, g->buf_off, g->buf_len ? g->buf : NULL, g->buf_len,
-				final ? total : NULL);
-		if (r == 0 && g->resp.status == 308) {
-			r = held_bytes(s, &held);
-			if (r == 0)
-				r = advance(s, held);
-			if (r < 0)
-				return r;
-		} else if (r == 0 && (g->resp.status == 200 || g->resp.status == 201)) {
-			if (!final)
-				return cm_err(-EPROTO, "dest %s: the server finished the "
-					      "upload before its end", s->dest);
-			hash(g, g->buf, g->buf_len);
-			g->buf_off += g->buf_len;
-			g->buf_len = 0;
-			return check_object(s, g->next);
-		} else if (r == 0 && !cm_http_status_retryable(g->resp.status)) {
-			return refused(s, "upload");
-		} else {
-			if (++fails >= CM_HTTP_ATTEMPTS)
-				return cm_err(-EIO, "dest %s: %s (%d attempts)", s->dest,
-					      r < 0 ? g->http.why : "server busy", fails);
-			cm_debug("gcs: %s at %llu: %s; asking where the upload stands",
-				 s->dest, (unsigned long long)g->buf_off,
-				 r < 0 ? g->http.why : "server busy");
+		if (asking) {
 			backoff(fails - 1);
-			r = query(s, final ? total : NULL, &held);
-			if (r == 1 && final) {
-				hash(g, g->buf, g->buf_len);
-				g->buf_off += g->buf_len;
-				g->buf_len = 0;
-				return check_object(s, g->next);
+			r = session_put(g, 0, NULL, 0, t);
+		} else {
+			r = session_put(g, g->buf_off, g->buf_len ? g->buf : NULL, g->buf_len, t);
+		}
+		r = answer(s, r, final, why, sizeof(why));
+		if (r == 1)
+			return check_object(s, g->next);
+		if (r == -EAGAIN) {
+			if (++fails >= CM_HTTP_ATTEMPTS) {
+				checkpoint(s);
+				return cm_err(-EIO, "dest %s: %s (%d attempts)", s->dest, why,
+					      fails);
 			}
-			if (r == 1)
-				return cm_err(-EPROTO, "dest %s: the server finished the "
-					      "upload before its end", s->dest);
-			if (r == 0)
-				r = advance(s, held);
-			if (r < 0 && r != -EIO)
-				return r;
+			cm_debug("gcs: %s at %llu: %s; asking where the upload stands",
+				 s->dest, (unsigned long long)g->buf_off, why);
+			asking = 1;
 			continue;
 		}
-		/* a 308 that took nothing counts as a failed attempt */
-		if (g->buf_off == before && ++fails >= CM_HTTP_ATTEMPTS)
-			return cm_err(-EIO, "dest %s: the server keeps taking nothing at "
-				      "%llu", s->dest, (unsigned long long)g->buf_off);
+		if (r < 0)
+			return r;
 		if (g->buf_off != before)
 			fails = 0;
+		else if (!asking && ++fails >= CM_HTTP_ATTEMPTS) {
+			checkpoint(s);
+			return cm_err(-EIO, "dest %s: the server keeps taking nothing at %llu",
+				      s->dest, (unsigned long long)g->buf_off);
+		}
+		asking = 0;
 	}
 	return 0;
 }
@@ -650,13 +679,11 @@ static int gcs_finish(struct cm_sink *s)
 static void gcs_abort(struct cm_sink *s)
 {
 	struct gcs *g = s->priv;
-	const char *hdrs[] = { NULL, NULL };
-	struct cm_http_req q = { .method = "DELETE", .headers = hdrs, .timeout_ms = 10000 };
+	struct cm_http_req q = { .method = "DELETE", .timeout_ms = 10000 };
 
 	if (!g)
 		return;
 	if (g->session[0] && g->http.curl) {
-		hdrs[0] = g->auth;
 		q.url = g->url;
 		cm_http_do(&g->http, &q, &g->resp);
 	}

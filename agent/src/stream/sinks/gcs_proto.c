@@ -250,6 +250,8 @@ int cm_gcs_endpoint(const char *query, char *out, size_t size, const char **why)
 		*why = "endpoint= must be http(s)://HOST[:PORT]";
 		return -EINVAL;
 	}
+	for (n = 0; out[n] != ':'; n++)	/* the scheme in lower case */
+		out[n] = (char)(out[n] | 0x20);
 	return 0;
 }
 
