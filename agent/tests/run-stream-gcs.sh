@@ -172,6 +172,33 @@ else fail "resets" "$(tail -3 "$tmp/err")"; fi
 	|| fail "resets" "overlap $(overlap "$tmp/resets")"
 kill $ppid
 
+# https: a local CA, a certificate for localhost; verified, and refused
+# when the CA is not the one (CLOUDMOVE_CA_BUNDLE says which to trust)
+(
+	cd "$tmp" &&
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+		-subj "/CN=cloudmove test CA" -keyout ca.key -out ca.pem &&
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-subj "/CN=localhost" -keyout srv.key -out srv.csr &&
+	printf 'subjectAltName=DNS:localhost\n' >srv.ext &&
+	openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+		-extfile srv.ext -out srv.crt &&
+	cat srv.crt srv.key >srv.pem &&
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+		-subj "/CN=other CA" -keyout other.key -out other.pem
+) >/dev/null 2>&1 || fail "openssl" "could not make the test certificates"
+start_server tls --tls-cert "$tmp/srv.pem" --crc32c
+tls=$port
+if CLOUDMOVE_CA_BUNDLE=$tmp/ca.pem "$bin" stream --source "$img" --progress=none \
+	--dest "gs://bucket/t.raw?endpoint=https://localhost:$tls" --creds "$tmp/creds" 2>"$tmp/err" &&
+   cmp -s "$img" "$(object tls t.raw)"; then ok "https with the local CA (localhost): object identical"
+else fail "https" "$(cat "$tmp/err")"; fi
+# (in the background: the client retries for ~8 s first)
+CLOUDMOVE_CA_BUNDLE=$tmp/other.pem "$bin" stream --source "$img" --progress=none \
+	--dest "gs://bucket/t2.raw?endpoint=https://localhost:$tls" --creds "$tmp/creds" \
+	2>"$tmp/badtls.err" &
+badtls=$!
+
 # --- failures: one line, exit 1, no secret, nothing left -------------------------
 "$bin" stream --source "$img" --dest "gs://bucket/w.raw?endpoint=http://127.0.0.1:$main" \
 	--progress=none --creds "$tmp/creds.wrong" >/dev/null 2>"$tmp/err"
@@ -255,6 +282,11 @@ for i in "${!fmts[@]}"; do
 	cutpids+=($!)
 done
 wait "${cutpids[@]}" 2>/dev/null
+wait $badtls
+rc=$?
+[ $rc = 1 ] && [ "$(lines "$tmp/badtls.err")" = 1 ] && [ ! -e "$(object tls t2.raw)" ] \
+	&& ok "https, a certificate of another CA: refused, exit 1: $(cut -c1-110 "$tmp/badtls.err")" \
+	|| fail "https bad certificate" "rc $rc: $(cat "$tmp/badtls.err")"
 wait $deadpid
 rc=$?
 [ $rc = 1 ] && [ "$(lines "$tmp/dead.err")" = 1 ] && ok "no server: exit 1 after the retries, one line" \

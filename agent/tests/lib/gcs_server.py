@@ -8,7 +8,8 @@ resource (https://cloud.google.com/storage/docs/json_api/v1/objects).
 
   gcs_server.py --data DIR --token TOKEN [--bucket NAME]... [--port N]
                 [--port-file F] [--short-ack N] [--fail-503 N]
-                [--delay-ms N] [--expire-after S] [--crc32c]
+                [--delay-ms N] [--expire-after S] [--crc32c] [--bad-crc32c]
+                [--tls-cert PEM]
 
   POST /upload/storage/v1/b/B/o?uploadType=media&name=N  (Content-Length
         or chunked): a single-request upload (the benchmark's baseline)
@@ -260,7 +261,8 @@ class Handler(BaseHTTPRequestHandler):
         total = self.headers.get("X-Upload-Content-Length")
         s = self.st.new_session(bucket, name, int(total) if total is not None else None)
         host = self.headers.get("Host", "127.0.0.1")
-        loc = "http://%s/upload/storage/v1/b/%s/o?uploadType=resumable&name=%s&upload_id=%s" % (
+        scheme = "https" if self.st.args.tls_cert else "http"
+        loc = scheme + "://%s/upload/storage/v1/b/%s/o?uploadType=resumable&name=%s&upload_id=%s" % (
             host, urllib.parse.quote(bucket, safe=""), urllib.parse.quote(name, safe=""), s.id)
         self.reply(200, b"", [("Location", loc), ("X-GUploader-UploadID", s.id)])
 
@@ -534,12 +536,18 @@ def main():
     ap.add_argument("--expire-after", type=float, default=0)
     ap.add_argument("--crc32c", action="store_true")
     ap.add_argument("--bad-crc32c", action="store_true")
+    ap.add_argument("--tls-cert", help="serve https with this certificate (PEM, key in it)")
     args = ap.parse_args()
     if not args.bucket:
         args.bucket = ["bucket"]
     Handler.st = State(args)
     srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     srv.daemon_threads = True
+    if args.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     if args.port_file:
         with open(args.port_file + ".tmp", "w") as f:
             f.write("%d\n" % srv.server_address[1])
