@@ -527,7 +527,7 @@ static int initiate(struct cm_sink *s)
 			   sizeof(loc)) < 0)
 		return cm_err(-EPROTO, "dest %s: no session URI (Location) in the answer",
 			      s->dest);
-	/* the bearer token goes only where the endpoint is */
+	/* the disk goes only where the endpoint (of the dest URL) is */
 	if (cm_gcs_location_path(loc, g->endpoint, path, sizeof(path)) < 0)
 		return cm_err(-EPROTO, "dest %s: the upload session is not on %s", s->dest,
 			      g->endpoint);
