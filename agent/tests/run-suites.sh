@@ -10,8 +10,8 @@ cd "$(dirname "$0")/../.."
 build=${TEST_BUILD:-build/musl}
 suites=("$@")
 if [ ${#suites[@]} -eq 0 ]; then
-	suites=(unit valgrind golden profiles txn adapt network initramfs install check boot record metadata netup stream migrate fuzz hooks qemu)
-	[ "${SANITIZE:-}" = 1 ] && suites=(unit golden profiles txn adapt network initramfs install check boot record metadata netup stream migrate fuzz hooks qemu)
+	suites=(unit valgrind golden profiles txn adapt network initramfs install check boot record metadata netup stream stream-gcs migrate fuzz hooks qemu)
+	[ "${SANITIZE:-}" = 1 ] && suites=(unit golden profiles txn adapt network initramfs install check boot record metadata netup stream stream-gcs migrate fuzz hooks qemu)
 fi
 
 run_suite() {
@@ -33,6 +33,7 @@ run_suite() {
 	netup)	  agent/tests/run-netup.sh "$build/netup-probe" ;;
 	stream)	  agent/tests/run-stream.sh "$build/cloudmove" ;;
 	migrate)  agent/tests/run-migrate.sh "$build/cloudmove" ;;
+	stream-gcs) agent/tests/run-stream-gcs.sh "$build/cloudmove" ;;
 	fuzz)	  agent/fuzz/run-corpus.sh ${FUZZERS:-} ;;
 	hooks)	  qemu-tests/hook-test.sh ;;
 	qemu)	  AGENT=$PWD/build/cloudmove qemu-tests/run.sh ;;

@@ -15,6 +15,7 @@ static const struct {
 	const struct cm_sink_ops *ops;
 } sinks[] = {
 	{ CM_URL_FILE, &cm_sink_file },
+	{ CM_URL_GS, &cm_sink_gcs },
 	/* s3, gs, Azure page blobs (https), http: later */
 };
 
