@@ -15,8 +15,9 @@ static const struct {
 	const struct cm_sink_ops *ops;
 } sinks[] = {
 	{ CM_URL_FILE, &cm_sink_file },
+	{ CM_URL_GS, &cm_sink_gcs },
 	{ CM_URL_S3, &cm_sink_s3 },
-	/* s3, gs, Azure page blobs (https), http: later */
+	/* Azure page blobs (https), http: later */
 };
 
 const struct cm_sink_ops *cm_sink_find(const struct cm_url *url)
