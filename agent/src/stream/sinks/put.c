@@ -111,11 +111,15 @@ static int put_result(struct cm_sink *s)
 	struct put_sink *p = s->priv;
 	unsigned long long sent = (unsigned long long)p->http.sent;
 
-	if (p->rc < 0 && p->http.sent)
-		return cm_err(-EIO, "dest %s: PUT failed after %llu bytes (%s); a plain PUT "
-			      "cannot resume", p->where, sent, p->http.why);
+	if (p->rc < 0 && p->http.refused)
+		cm_log(CM_LOG_ERR, "dest %s: TLS: %s", p->where, p->http.why);
+	else if (p->rc < 0 && p->http.sent)
+		cm_log(CM_LOG_ERR, "dest %s: PUT failed after %llu bytes: %s (a plain PUT "
+		       "cannot resume)", p->where, sent, p->http.why);
+	else if (p->rc < 0)
+		cm_log(CM_LOG_ERR, "dest %s: %s", p->where, p->http.why);
 	if (p->rc < 0)
-		return cm_err(-EIO, "dest %s: %s", p->where, p->http.why);
+		return -EIO;
 	if (p->status >= 200 && p->status < 300)
 		return 0;
 	cm_log(CM_LOG_ERR, "dest %s: the server answered HTTP %ld%s", p->where, p->status,
@@ -253,9 +257,9 @@ static int load_auth(struct cm_sink *s, struct put_sink *p)
 	r = cm_creds_load(s->creds, c);
 	if (r == 0 && c->http_authorization[0])
 		snprintf(p->auth, sizeof(p->auth), "Authorization: %s", c->http_authorization);
-	else if (r == 0)
-		cm_warn("dest %s: %s has no http_authorization; sending none", p->where,
-			s->creds);
+	else if (r == 0)	/* one file may serve several clouds */
+		cm_debug("dest %s: %s has no http_authorization; sending none", p->where,
+			 s->creds);
 	cm_creds_wipe(c);
 	free(c);
 	return r;
