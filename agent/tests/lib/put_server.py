@@ -3,7 +3,7 @@
 
   put_server.py --dir DIR [--port N] [--port-file F] [--log F]
                 [--cert PEM --key PEM] [--auth VALUE]
-                [--status CODE [--late]] [--close-after N]
+                [--status CODE [--late]] [--close-after N] [--rate BPS]
 
 PUT /NAME stores the body as DIR/NAME (written to DIR/NAME.part, renamed
 once the whole body came; a cut upload leaves only the .part).  Bodies come
@@ -19,6 +19,8 @@ Faults:
                    after reading all of it
   --close-after N  the connection is dropped once N body bytes came in
                    (an upload cut by the server)
+  --rate BPS       read bodies at about BPS bytes a second (a slow link:
+                   time to kill the client mid-upload)
 
 --log F gets one JSON line per request: method, path, status, bytes (body
 bytes read), chunked, content_length, expect, auth (whether one came).
@@ -32,6 +34,7 @@ import socket
 import ssl
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 BLOCK = 1 << 20
@@ -106,6 +109,9 @@ class Handler(BaseHTTPRequestHandler):
                 if left <= 0:
                     raise Cut()
                 k = min(k, left)
+            if self.args.rate:
+                k = min(k, 64 * 1024)
+                time.sleep(k / self.args.rate)
             b = self.rfile.read(k)
             if not b:
                 raise ConnectionError("client closed")
@@ -222,6 +228,7 @@ def main():
     p.add_argument("--status", type=int)
     p.add_argument("--late", action="store_true")
     p.add_argument("--close-after", type=int)
+    p.add_argument("--rate", type=int)
     args = p.parse_args()
     if args.late and not args.status:
         p.error("--late goes with --status")
