@@ -6,7 +6,8 @@
 # vhd, chunked for gce, zeros sent as bytes but never read from the source
 # (--debug's read count), one request per stream; --resume refused; a
 # presigned-style query kept on the request, never shown; kill -9 mid-upload
-# leaves only the server's partial file; a server that answers 200 before
+# leaves only the server's partial file, and so does the source failing
+# mid-stream (exit 1 at once); a server that answers 200 before
 # the body, or redirects, fails the stream.  (TLS and retries:
 # run-stream-tls.sh.)  Ends with "N passed, N failed".
 set -uo pipefail
@@ -141,14 +142,30 @@ serve --rate $((8 * MiB))
 cm_pid=$!
 for _ in $(seq 50); do [ -s "$store/killed.raw.part" ] && break; sleep 0.1; done
 sleep 0.5
-kill -9 "$cm_pid" 2>/dev/null
-wait "$cm_pid" 2>/dev/null
+{ kill -9 "$cm_pid"; wait "$cm_pid"; } 2>/dev/null	# (not bash's "Killed" line)
 cm_pid=''
 for _ in $(seq 50); do [ "$(requests)" -ge 1 ] && break; sleep 0.1; done
 got=$(last bytes 2>/dev/null)
 if [ ! -e "$store/killed.raw" ] && [ "$(last status)" = broken ] && [ "$got" -gt 0 ] && [ "$got" -lt "$(size_of "$ext4")" ]; then
 	ok "kill -9 mid-upload ($got of $(size_of "$ext4") bytes): the server stored no image"
 else fail "kill -9 mid-upload" "$(cat "$tmp/log" 2>/dev/null) $(ls "$store")"; fi
+
+# --- the source failing mid-stream (it shrinks under the reader) ------------
+head -c $((40 * MiB)) /dev/urandom >"$tmp/shrinks.img"	# all data: every chunk is read
+serve --rate $((8 * MiB))
+(sleep 1; truncate -s $((5 * MiB)) "$tmp/shrinks.img") &
+shrinker=$!
+t0=$SECONDS
+"$bin" stream --source "$tmp/shrinks.img" --dest "http://localhost:$port/shrinks.raw" \
+	--progress=none >/dev/null 2>"$tmp/err"
+rc=$?
+wait "$shrinker"
+took=$((SECONDS - t0))
+for _ in $(seq 50); do [ "$(requests)" -ge 1 ] && break; sleep 0.1; done
+if [ "$rc" -eq 1 ] && one_line && [ "$took" -le 4 ] && [ ! -e "$store/shrinks.raw" ] &&
+	[ "$(requests)" -eq 1 ] && [ "$(last status)" = broken ]; then
+	ok "the source failing mid-stream: exit 1 at once (${took}s), the upload cut, no image ($(cut -c1-80 "$tmp/err"))"
+else fail "the source failing mid-stream" "rc=$rc ${took}s $(cat "$tmp/err") $(cat "$tmp/log")"; fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -160,12 +160,12 @@ static void set_common(CURL *c, const struct cm_http_req *q, struct cm_http_resp
 	cm_tls_setup(c);
 }
 
-/* What curl will not get over by trying again: the peer's certificate or
- * our CA bundle. */
+/* What trying again will not get over: the peer's certificate, our CA
+ * bundle, a streamed body's read() that gave up. */
 static int refused(CURLcode cc)
 {
 	return cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE ||
-	       cc == CURLE_SSL_ISSUER_ERROR;
+	       cc == CURLE_SSL_ISSUER_ERROR || cc == CURLE_ABORTED_BY_CALLBACK;
 }
 
 int cm_http_do(struct cm_http *h, const struct cm_http_req *q, struct cm_http_resp *r)

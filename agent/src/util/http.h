@@ -29,7 +29,8 @@ struct cm_http {
 	char why[256];		/* the last transport error, for messages */
 	uint64_t sent;		/* body bytes read() gave the last request */
 	int refused;		/* the last transport error will not pass by
-				 * (a certificate refused): no retry */
+				 * (a certificate refused, read() gave up):
+				 * no retry */
 };
 
 /* A streamed request body (one PUT of a whole image): fills dst with up to
@@ -78,8 +79,8 @@ int cm_http_do(struct cm_http *h, const struct cm_http_req *q, struct cm_http_re
 /* cm_http_do, again after 0.25 s, 0.5 s, ... (capped at 8 s) while the
  * transport fails or the status is 408, 429 or 5xx, CM_HTTP_ATTEMPTS times
  * at most.  Same returns; a final 5xx is returned as 0 with that status.
- * Not retried: a certificate refused (it will not be better in 8 s) and a
- * streamed body that was started (h->sent > 0). */
+ * Not retried: a certificate refused (it will not be better in 8 s), a
+ * streamed body that was started (h->sent > 0) or given up. */
 int cm_http_do_retry(struct cm_http *h, const struct cm_http_req *q,
 		     struct cm_http_resp *r);
 

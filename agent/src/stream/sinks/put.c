@@ -111,7 +111,7 @@ static int put_result(struct cm_sink *s)
 	struct put_sink *p = s->priv;
 	unsigned long long sent = (unsigned long long)p->http.sent;
 
-	if (p->rc < 0 && p->http.refused)
+	if (p->rc < 0 && p->http.refused && !p->cancel)
 		cm_log(CM_LOG_ERR, "dest %s: TLS: %s", p->where, p->http.why);
 	else if (p->rc < 0 && p->http.sent)
 		cm_log(CM_LOG_ERR, "dest %s: PUT failed after %llu bytes: %s (a plain PUT "
