@@ -147,7 +147,7 @@ static int put_early(struct cm_sink *s)
 static int offer(struct cm_sink *s, const char *data, uint64_t len)
 {
 	struct put_sink *p = s->priv;
-	int done;
+	int taken;
 
 	pthread_mutex_lock(&p->lock);
 	p->data = data;
@@ -155,10 +155,12 @@ static int offer(struct cm_sink *s, const char *data, uint64_t len)
 	pthread_cond_broadcast(&p->cond);
 	while (p->left && !p->done)
 		pthread_cond_wait(&p->cond, &p->lock);
+	/* the request may well have ended just after taking the last bytes:
+	 * only what was not taken is the server's answer coming early */
+	taken = !p->left;
 	p->left = 0;
-	done = p->done;
 	pthread_mutex_unlock(&p->lock);
-	if (done)	/* before the end of the body: refused or cut */
+	if (!taken)	/* before the end of the body: refused or cut */
 		return put_early(s);
 	p->pos += len;
 	return 0;
