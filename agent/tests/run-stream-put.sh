@@ -97,8 +97,8 @@ for img in "$sparse" "$ext4"; do
 		fail "vhd $name: Content-Length" "$(tail -1 "$tmp/log")"
 done
 
-# --- gce ---------------------------------------------------------------------------
-for img in "$sparse" "$ext4"; do
+# --- gce (the sparse image only: each run compresses a whole padded GiB) -------
+for img in "$sparse"; do
 	name=$(basename "$img" .img)
 	out=$store/$name.tar.gz
 	padded=$(roundup "$(size_of "$img")" $GiB)
