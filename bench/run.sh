@@ -16,3 +16,7 @@ bench/adapt.sh
 echo
 echo "=== stream: raw vs dd, holes, gce vs gzip -6 / pigz -1, peak RSS"
 bench/stream.sh
+
+echo
+echo "=== stream to gs://: gce vs tar -Sczf | curl -T -, raw vs curl -T, peak RSS"
+bench/stream-gcs.sh

@@ -134,6 +134,7 @@ chmod 600 "$tmp/dummy-creds"
 tls_dests() {
 	echo "https://localhost:$port/refused.raw"
 	echo "s3://bucket/refused.raw?endpoint=https://localhost:$port&region=us-east-1"
+	echo "gs://bucket/refused.raw?endpoint=https://localhost:$port"
 }
 refusals() {	# refusals WHAT PATTERN [ENV...]
 	local what=$1 pat=$2 dest scheme

@@ -15,9 +15,10 @@ static const struct {
 	const struct cm_sink_ops *ops;
 } sinks[] = {
 	{ CM_URL_FILE, &cm_sink_file },
+	{ CM_URL_GS, &cm_sink_gcs },
 	{ CM_URL_HTTP, &cm_sink_put },
 	{ CM_URL_HTTPS, &cm_sink_put },
-	/* s3, gs, Azure page blobs (https): later */
+	/* s3, Azure page blobs (https): later */
 };
 
 const struct cm_sink_ops *cm_sink_find(const struct cm_url *url)
