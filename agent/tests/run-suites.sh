@@ -1,6 +1,6 @@
 #!/bin/bash
 # run-suites.sh [SUITE...] — what `make check` runs.  Suites: unit,
-# valgrind, golden, profiles, txn, adapt, network, initramfs, install, check, boot, record, metadata, netup, stream, stream-s3, migrate, fuzz, hooks, qemu (default: all; valgrind is skipped with
+# valgrind, golden, profiles, txn, adapt, network, initramfs, install, check, boot, record, metadata, netup, stream, stream-gcs, stream-s3, stream-put, stream-tls, migrate, fuzz, hooks, qemu (default: all; valgrind is skipped with
 # SANITIZE=1, whose ASan build replaces it).  Each suite's runner ends
 # with "N passed, N failed"; this script prints each suite's output and
 # ends with the total, in the same form, for CI.
@@ -10,8 +10,8 @@ cd "$(dirname "$0")/../.."
 build=${TEST_BUILD:-build/musl}
 suites=("$@")
 if [ ${#suites[@]} -eq 0 ]; then
-	suites=(unit valgrind golden profiles txn adapt network initramfs install check boot record metadata netup stream stream-gcs stream-s3 migrate fuzz hooks qemu)
-	[ "${SANITIZE:-}" = 1 ] && suites=(unit golden profiles txn adapt network initramfs install check boot record metadata netup stream stream-gcs stream-s3 migrate fuzz hooks qemu)
+	suites=(unit valgrind golden profiles txn adapt network initramfs install check boot record metadata netup stream stream-gcs stream-s3 stream-put stream-tls migrate fuzz hooks qemu)
+	[ "${SANITIZE:-}" = 1 ] && suites=(unit golden profiles txn adapt network initramfs install check boot record metadata netup stream stream-gcs stream-s3 stream-put stream-tls migrate fuzz hooks qemu)
 fi
 
 run_suite() {
@@ -35,6 +35,8 @@ run_suite() {
 	migrate)  agent/tests/run-migrate.sh "$build/cloudmove" ;;
 	stream-gcs) agent/tests/run-stream-gcs.sh "$build/cloudmove" ;;
 	stream-s3) agent/tests/run-stream-s3.sh "$build/cloudmove" ;;
+	stream-put) agent/tests/run-stream-put.sh "$build/cloudmove" ;;
+	stream-tls) agent/tests/run-stream-tls.sh "$build/cloudmove" ;;
 	fuzz)	  agent/fuzz/run-corpus.sh ${FUZZERS:-} ;;
 	hooks)	  qemu-tests/hook-test.sh ;;
 	qemu)	  AGENT=$PWD/build/cloudmove qemu-tests/run.sh ;;

@@ -59,13 +59,23 @@ static size_t on_header(char *p, size_t size, size_t n, void *u)
 struct upload {
 	const char *p;
 	size_t left;
+	const struct cm_http_req *q;	/* a streamed body: q->read */
+	struct cm_http *h;
 };
 
 static size_t on_read(char *dst, size_t size, size_t n, void *u)
 {
 	struct upload *up = u;
-	size_t k = size * n < up->left ? size * n : up->left;
+	size_t k;
 
+	if (up->q->read) {
+		k = up->q->read(up->q->read_arg, dst, size * n);
+		if (k == CM_HTTP_READ_ABORT)
+			return CURL_READFUNC_ABORT;
+		up->h->sent += k;
+		return k;
+	}
+	k = size * n < up->left ? size * n : up->left;
 	memcpy(dst, up->p, k);
 	up->p += k;
 	up->left -= k;
@@ -85,7 +95,10 @@ static int on_seek(void *u, curl_off_t off, int origin)
 
 static struct curl_slist *header_list(const struct cm_http_req *q)
 {
-	struct curl_slist *l = curl_slist_append(NULL, "Expect:"), *l2;
+	/* a memory body goes at once; a streamed one waits for the server's
+	 * 100 Continue (or curl's 1 s), so a refusal comes before the body */
+	struct curl_slist *l = curl_slist_append(NULL, q->read ? "Expect: 100-continue" :
+						 "Expect:"), *l2;
 	size_t i;
 
 	for (i = 0; l && q->headers && q->headers[i]; i++) {
@@ -107,12 +120,22 @@ static void set_body(CURL *c, const struct cm_http_req *q, struct upload *up)
 		return;
 	up->p = q->body ? q->body : "";
 	up->left = q->body ? q->body_len : 0;
+	if (q->read) {
+		/* -1: chunked transfer-encoding (HTTP/1.1) */
+		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, q->read_len == CM_HTTP_LEN_UNKNOWN ?
+				 (curl_off_t)-1 : (curl_off_t)q->read_len);
+		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 0L);
+		curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)CM_HTTP_STALL_S);
+		curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, (long)CM_HTTP_UPLOAD_BUF);
+	} else {
+		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)up->left);
+	}
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
 	curl_easy_setopt(c, CURLOPT_READDATA, up);
 	curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, on_seek);
 	curl_easy_setopt(c, CURLOPT_SEEKDATA, up);
-	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)up->left);
 }
 
 static void set_common(CURL *c, const struct cm_http_req *q, struct cm_http_resp *r,
@@ -137,12 +160,23 @@ static void set_common(CURL *c, const struct cm_http_req *q, struct cm_http_resp
 	cm_tls_setup(c);
 }
 
+/* What trying again will not get over: the peer's certificate, our CA
+ * bundle, a streamed body's read() that gave up. */
+static int refused(CURLcode cc)
+{
+	return cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE ||
+	       cc == CURLE_SSL_ISSUER_ERROR || cc == CURLE_ABORTED_BY_CALLBACK;
+}
+
 int cm_http_do(struct cm_http *h, const struct cm_http_req *q, struct cm_http_resp *r)
 {
 	struct curl_slist *hl = header_list(q);
-	struct upload up = { 0 };
+	struct upload up = { .q = q, .h = h };
+	char err[CURL_ERROR_SIZE] = "";
 	CURLcode cc;
 
+	h->sent = 0;
+	h->refused = 0;
 	r->status = 0;
 	cm_buf_reset(&r->headers);
 	cm_buf_reset(&r->body);
@@ -151,14 +185,18 @@ int cm_http_do(struct cm_http *h, const struct cm_http_req *q, struct cm_http_re
 		return -EIO;
 	}
 	set_common(h->curl, q, r, hl);
+	/* curl's own words say which check failed (expired, another name) */
+	curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, err);
 	set_body(h->curl, q, &up);
 	cc = curl_easy_perform(h->curl);
+	curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, NULL);
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &r->status);
 	curl_slist_free_all(hl);
 	if (cc == CURLE_WRITE_ERROR && r->status)
 		return -EMSGSIZE;
 	if (cc != CURLE_OK) {
-		snprintf(h->why, sizeof(h->why), "%s", curl_easy_strerror(cc));
+		snprintf(h->why, sizeof(h->why), "%s", err[0] ? err : curl_easy_strerror(cc));
+		h->refused = refused(cc);
 		return -EIO;
 	}
 	return 0;
@@ -194,7 +232,7 @@ int cm_http_do_retry(struct cm_http *h, const struct cm_http_req *q,
 			backoff(attempt - 1);
 		}
 		rc = cm_http_do(h, q, r);
-		if (rc == -EMSGSIZE)
+		if (rc == -EMSGSIZE || h->refused || (q->read && h->sent))
 			return rc;
 		if (rc == 0 && !cm_http_status_retryable(r->status))
 			return 0;

@@ -17,7 +17,8 @@ static const struct {
 	{ CM_URL_FILE, &cm_sink_file },
 	{ CM_URL_GS, &cm_sink_gcs },
 	{ CM_URL_S3, &cm_sink_s3 },
-	/* Azure page blobs (https), http: later */
+	{ CM_URL_HTTP, &cm_sink_put },
+	{ CM_URL_HTTPS, &cm_sink_put },
 };
 
 const struct cm_sink_ops *cm_sink_find(const struct cm_url *url)

@@ -82,6 +82,7 @@ struct cm_sink {
 extern const struct cm_sink_ops cm_sink_file;
 extern const struct cm_sink_ops cm_sink_gcs;
 extern const struct cm_sink_ops cm_sink_s3;
+extern const struct cm_sink_ops cm_sink_put;	/* http(s):// plain PUT */
 
 /* The sink for url, NULL when there is none for its scheme (yet). */
 const struct cm_sink_ops *cm_sink_find(const struct cm_url *url);
