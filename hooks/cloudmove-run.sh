@@ -97,7 +97,8 @@ cm_moving() {
 # the word in $CM_RUNDIR/after; the root is read-only and synced.
 cm_after() {
 	cm_what=
-	read -r cm_what <"$CM_RUNDIR/after" 2>/dev/null || return 0
+	[ -f "$CM_RUNDIR/after" ] || return 0
+	read -r cm_what <"$CM_RUNDIR/after"
 	sync
 	case $cm_what in
 	poweroff) poweroff -f 2>/dev/null || echo o >/proc/sysrq-trigger ;;
