@@ -59,7 +59,7 @@ MUSL_LDFLAGS = -static -Wl,--gc-sections -s $(shell cat $(DEPS)/ldflags 2>/dev/n
 # glibc builds: plain (valgrind) and ASan+UBSan, against Debian's -dev libs.
 HOST_PKGS := libcurl blkid mount json-c zlib libzstd liblzma yaml-0.1 libisal
 HOST_CFLAGS = $(STD) $(WARN) -g -O1 $(shell pkg-config --cflags $(HOST_PKGS))
-HOST_LIBS = $(shell pkg-config --libs $(HOST_PKGS)) -lpthread
+HOST_LIBS = $(shell pkg-config --libs $(HOST_PKGS)) -lmbedcrypto -lpthread
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 

@@ -124,7 +124,7 @@ static int resolve(const struct stream_opts *o, struct cm_url *url,
 			o->format);
 		return CM_EXIT_FAIL;
 	}
-	*ops = cm_sink_find(url);
+	*ops = cm_sink_find(url, o->creds);
 	if (!*ops) {
 		fprintf(stderr, "cloudmove: stream: %s:// destinations are not in this "
 			"build yet (file:// is)\n", url->scheme_name);

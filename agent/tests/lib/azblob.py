@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""A small Azure Blob client for the stream-azure tests, signing with the
+account key by itself (python3 stdlib only), so the test does not trust
+cloudmove's own signer to check cloudmove's uploads.
+
+  azblob.py mkcontainer URL            URL = http://127.0.0.1:P/ACCOUNT/CONTAINER
+  azblob.py get URL OUT                download a blob (ranged GETs)
+  azblob.py props URL                  "type length"
+  azblob.py ranges URL                 Get Page Ranges: "start end" lines
+  azblob.py sas ACCOUNT                an account SAS query (sv=2021-08-06)
+  azblob.py exists URL                 exit 0 when the blob is there
+The key comes from AZ_KEY (default: azurite's well-known devstoreaccount1
+key).  Shared Key and account SAS string-to-sign: learn.microsoft.com
+rest/api/storageservices/authorize-with-shared-key and create-account-sas.
+"""
+import base64
+import datetime
+import hashlib
+import hmac
+import os
+import re
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+
+DEV_KEY = ("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/"
+           "K1SZFPTOtr/KBHBeksoGMGw==")
+KEY = base64.b64decode(os.environ.get("AZ_KEY", DEV_KEY))
+VERSION = "2021-08-06"
+
+
+def sign(method, url, headers):
+    u = urllib.parse.urlsplit(url)
+    account = u.path.split("/")[1]
+    xms = sorted((k.lower(), v) for k, v in headers.items() if k.lower().startswith("x-ms-"))
+    length = headers.get("Content-Length", "")
+    if length == "0":
+        length = ""
+    sts = "\n".join([method, "", "", length, headers.get("Content-MD5", ""),
+                     headers.get("Content-Type", ""), "",
+                     "", "", "", "", headers.get("Range", "")]) + "\n"
+    sts += "".join("%s:%s\n" % kv for kv in xms)
+    sts += "/" + account + u.path
+    for k, v in sorted(urllib.parse.parse_qsl(u.query)):
+        sts += "\n%s:%s" % (k.lower(), v)
+    mac = hmac.new(KEY, sts.encode(), hashlib.sha256).digest()
+    return "SharedKey %s:%s" % (account, base64.b64encode(mac).decode())
+
+
+def request(method, url, headers=None, body=None):
+    h = dict(headers or {})
+    h["x-ms-date"] = datetime.datetime.now(datetime.timezone.utc).strftime(
+        "%a, %d %b %Y %H:%M:%S GMT")
+    h["x-ms-version"] = VERSION
+    if body is not None or method == "PUT":
+        h["Content-Length"] = str(len(body or b""))
+        h["Content-Type"] = "application/octet-stream"  # urllib would add its own
+    h["Authorization"] = sign(method, url, h)
+    req = urllib.request.Request(url, data=body if method == "PUT" else None,
+                                 method=method, headers=h)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+
+
+def main():
+    cmd = sys.argv[1]
+    if cmd == "mkcontainer":
+        st, _, body = request("PUT", sys.argv[2] + "?restype=container", body=b"")
+        if st not in (201, 409):
+            sys.exit("mkcontainer: HTTP %d %s" % (st, body[:200]))
+    elif cmd == "props" or cmd == "exists":
+        st, h, _ = request("HEAD", sys.argv[2])
+        if cmd == "exists":
+            sys.exit(0 if st == 200 else 1)
+        if st != 200:
+            sys.exit("props: HTTP %d" % st)
+        print(h.get("x-ms-blob-type"), h.get("content-length"))
+    elif cmd == "get":
+        st, h, _ = request("HEAD", sys.argv[2])
+        if st != 200:
+            sys.exit("get: HTTP %d" % st)
+        size, off, step = int(h["content-length"]), 0, 32 << 20
+        with open(sys.argv[3], "wb") as f:
+            while off < size:
+                end = min(off + step, size) - 1
+                st, _, body = request("GET", sys.argv[2],
+                                      {"x-ms-range": "bytes=%d-%d" % (off, end)})
+                if st not in (200, 206) or len(body) != end - off + 1:
+                    sys.exit("get: HTTP %d at %d" % (st, off))
+                f.write(body)
+                off = end + 1
+    elif cmd == "ranges":
+        st, _, body = request("GET", sys.argv[2] + "?comp=pagelist")
+        if st != 200:
+            sys.exit("ranges: HTTP %d" % st)
+        for s, e in re.findall(rb"<Start>(\d+)</Start><End>(\d+)</End>", body):
+            print(int(s), int(e))
+    elif cmd == "sas":
+        account = sys.argv[2]
+        exp = (datetime.datetime.now(datetime.timezone.utc) +
+               datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        # sv 2020-12-06+: ... signedversion, signedEncryptionScope, ""
+        sts = "\n".join([account, "rwdc", "b", "sco", "", exp, "", "https,http",
+                         VERSION, "", ""])
+        sig = base64.b64encode(hmac.new(KEY, sts.encode(), hashlib.sha256).digest())
+        print(urllib.parse.urlencode({"sv": VERSION, "ss": "b", "srt": "sco", "sp": "rwdc",
+                                      "se": exp, "spr": "https,http",
+                                      "sig": sig.decode()}))
+    else:
+        sys.exit("usage: see the docstring")
+
+
+if __name__ == "__main__":
+    main()
