@@ -295,10 +295,10 @@ static int load_key(struct cm_sink *s, struct az *a)
 	if (cm_azure_query_is_sas(s->url->query))
 		return 0;
 	if (s->url->query[0])
-		return cm_err(-EINVAL, "dest %s: a query that is not a SAS (sv=, sig=)", s->dest);
+		return cm_err(-EINVAL, "dest %s: a query that is not a SAS (no sv and sig parameters)", s->dest);
 	if (!s->creds)
-		return cm_err(-EACCES, "dest %s: no credentials: a SAS URL (?sv=..&sig=..) "
-			      "or azure_account_key in --creds", s->dest);
+		return cm_err(-EACCES, "dest %s: no credentials: a SAS URL, or "
+			      "azure_account_key in --creds", s->dest);
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return cm_err(-ENOMEM, "dest %s", s->dest);
