@@ -4,6 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The glibc test builds put agent/src on the include path, where our
+ * limits.h shadows the system's: mbedTLS's config check wants CHAR_BIT. */
+#ifndef CHAR_BIT
+#define CHAR_BIT __CHAR_BIT__
+#endif
 #include <mbedtls/base64.h>
 #include <mbedtls/md.h>
 #include <mbedtls/md5.h>
