@@ -16,3 +16,7 @@ bench/adapt.sh
 echo
 echo "=== stream: raw vs dd, holes, gce vs gzip -6 / pigz -1, peak RSS"
 bench/stream.sh
+
+echo
+echo "=== stream to an Azure page blob (azurite): vs curl Put Blob / Put Page, peak RSS"
+bench/stream-azure.sh

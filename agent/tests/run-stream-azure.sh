@@ -203,6 +203,15 @@ refused $? "gce (no size up front)" disk.tar.gz
 stream "$img" "$base/nocontainer/x.raw" raw --creds "$tmp/creds"
 refused $? "no such container" x.raw
 
+# a fatal error after the blob was made (a SAS that may create and delete,
+# not write): Put Page refused, the blob deleted, exit 1
+stream "$img" "$base/images/nowrite.raw?$(az sas devstoreaccount1 cd)" raw
+rc=$?
+if [ "$rc" = 1 ] && grep -q "Put Page at 0: HTTP 403" "$tmp/err" && secret_free "$tmp/err" \
+	&& ! az exists "$base/images/nowrite.raw"; then
+	ok "Put Page refused (SAS without write): exit 1, the blob deleted"
+else fail "Put Page refused" "rc $rc: $(cat "$tmp/err")"; fi
+
 # --- retries: connections reset mid-request, the stream goes on ----------------
 proxy resets --cut-at 3000,900000,5000000,9000000,12000000
 if stream "$img" "http://127.0.0.1:$proxy_port/devstoreaccount1/images/resets.raw" raw \

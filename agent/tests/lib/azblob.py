@@ -7,7 +7,8 @@ cloudmove's own signer to check cloudmove's uploads.
   azblob.py get URL OUT                download a blob (ranged GETs)
   azblob.py props URL                  "type length"
   azblob.py ranges URL                 Get Page Ranges: "start end" lines
-  azblob.py sas ACCOUNT                an account SAS query (sv=2021-08-06)
+  azblob.py sas ACCOUNT [PERMS]        an account SAS query (sv=2021-08-06,
+                                       permissions PERMS, default rwdc)
   azblob.py exists URL                 exit 0 when the blob is there
 The key comes from AZ_KEY (default: azurite's well-known devstoreaccount1
 key).  Shared Key and account SAS string-to-sign: learn.microsoft.com
@@ -101,13 +102,14 @@ def main():
             print(int(s), int(e))
     elif cmd == "sas":
         account = sys.argv[2]
+        perms = sys.argv[3] if len(sys.argv) > 3 else "rwdc"
         exp = (datetime.datetime.now(datetime.timezone.utc) +
                datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
         # sv 2020-12-06+: ... signedversion, signedEncryptionScope, ""
-        sts = "\n".join([account, "rwdc", "b", "sco", "", exp, "", "https,http",
+        sts = "\n".join([account, perms, "b", "sco", "", exp, "", "https,http",
                          VERSION, "", ""])
         sig = base64.b64encode(hmac.new(KEY, sts.encode(), hashlib.sha256).digest())
-        print(urllib.parse.urlencode({"sv": VERSION, "ss": "b", "srt": "sco", "sp": "rwdc",
+        print(urllib.parse.urlencode({"sv": VERSION, "ss": "b", "srt": "sco", "sp": perms,
                                       "se": exp, "spr": "https,http",
                                       "sig": sig.decode()}))
     else:
