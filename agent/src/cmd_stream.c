@@ -114,8 +114,9 @@ static int resolve(const struct stream_opts *o, struct cm_url *url,
 	int r = cm_url_parse(o->dest, strlen(o->dest), url);
 
 	if (r == -EMSGSIZE || r == -EPROTONOSUPPORT || r == -EINVAL) {
-		fprintf(stderr, "cloudmove: stream: --dest '%s': bad URL: %s\n", o->dest,
-			r == -EMSGSIZE ? "too long" : url->why);
+		/* not the query: a SAS URL's is its signature */
+		fprintf(stderr, "cloudmove: stream: --dest '%.*s': bad URL: %s\n",
+			(int)strcspn(o->dest, "?"), o->dest, r == -EMSGSIZE ? "too long" : url->why);
 		return CM_EXIT_FAIL;
 	}
 	*enc = cm_encoder_find(o->format ? o->format : "raw");
