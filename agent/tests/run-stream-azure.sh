@@ -314,5 +314,29 @@ if stream "$tmp/gone.img" "$base/images/gone.raw" raw --creds "$tmp/creds" --res
 	ok "--resume, the blob gone: started over, identical"
 else fail "--resume, blob gone" "$(cat "$tmp/err")"; fi
 
+# --- resume of a blob made again since (same size, all zeros): starts over -----
+state() {	# state NAME BLOB: a resume state as an interrupted stream leaves it
+	printf 'dest %s\nformat raw\nsize %s\nmtime 0\ncommitted %s\nsession pageblob %s\n' \
+		"$base/images/$2" "$size" $((15 * MiB)) "$blob_size" >"$tmp/$1.img.cloudmove-stream"
+	ln -f "$img" "$tmp/$1.img"
+}
+curl -s -o /dev/null -X PUT -H "x-ms-blob-type: PageBlob" -H "Content-Length: 0" \
+	-H "x-ms-blob-content-length: $blob_size" "$base/images/again.raw?$sas"
+state again again.raw
+if stream "$tmp/again.img" "$base/images/again.raw" raw --creds "$tmp/creds" --resume \
+	&& grep -q "not the one" "$tmp/err" && same_blob "$base/images/again.raw" "$img"; then
+	ok "--resume, a blob made again since (Get Page Ranges): started over, identical"
+else fail "--resume, blob made again" "$(cat "$tmp/err")"; fi
+# --- resume onto a blob that is not ours: refused, left alone ------------------
+printf 'not an image' >"$tmp/other"
+curl -s -o /dev/null -T "$tmp/other" -H "x-ms-blob-type: BlockBlob" "$base/images/other.raw?$sas"
+state other other.raw
+stream "$tmp/other.img" "$base/images/other.raw" raw --creds "$tmp/creds" --resume
+rc=$?
+if [ "$rc" = 1 ] && grep -q "BlockBlob of 12 bytes" "$tmp/err" \
+	&& [ "$(az props "$base/images/other.raw")" = "BlockBlob 12" ]; then
+	ok "--resume onto someone else's block blob: exit 1, left alone"
+else fail "--resume onto a block blob" "rc $rc: $(cat "$tmp/err")"; fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

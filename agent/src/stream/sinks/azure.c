@@ -19,7 +19,9 @@
  * Resume: the blob itself is the session.  After each Put Page the state
  * file records the offset below which everything is stored; --resume
  * checks the blob is still a page blob of the right size (Get Blob
- * Properties) and continues from that offset.  abort() deletes the blob.
+ * Properties) holding the last page stored (Get Page Ranges) and
+ * continues from that offset, else starts over.  abort() deletes the blob.
+ * A SAS needs r (resume), c and w (write), d (abort) permissions.
  *
  * Secrets: the SAS query is the signature; it lives only in the request
  * URL and is wiped with the sink.  Messages show the URL without its
@@ -360,24 +362,48 @@ static int create_blob(struct cm_sink *s)
 	return cm_sink_checkpoint(s, 0, a->session);
 }
 
+/* Get Page Ranges of the page below committed: the last Put Page the
+ * state counts ended there, so a blob that holds what the state says has
+ * it (a blob made again since, all zeros, does not).  1 yes, 0 no, -errno. */
+static int holds_last_page(struct cm_sink *s, uint64_t committed)
+{
+	struct az *a = s->priv;
+	char range[80];
+	const char *x_ms[] = { range, NULL };
+	int r;
+
+	snprintf(range, sizeof(range), "x-ms-range: bytes=%llu-%llu",
+		 (unsigned long long)(committed - AZ_PAGE),
+		 (unsigned long long)(committed - 1));
+	r = az_do(s, "GET", "pagelist", x_ms, NULL, 0, NULL, "Get Page Ranges");
+	if (r < 0)
+		return r;
+	if (a->resp.status != 200)
+		return az_status(s, "Get Page Ranges");
+	return a->resp.body.data && strstr(a->resp.body.data, "<PageRange>") != NULL;
+}
+
 static int resume_blob(struct cm_sink *s, const struct cm_stream_state *resume)
 {
 	struct az *a = s->priv;
+	uint64_t committed = resume->committed / AZ_PAGE * AZ_PAGE;
 	int r;
 
-	if (strcmp(resume->session, a->session))
+	if (strcmp(resume->session, a->session) || committed > a->blob_size)
 		return cm_err(-EINVAL, "dest %s: --resume: the state is not a page blob "
 			      "stream of this size", s->dest);
 	r = blob_is_ours(s);
+	if (r > 0 && committed)
+		r = holds_last_page(s, committed);
 	if (r < 0)
 		return r;
 	if (r == 0) {
-		cm_warn("dest %s: --resume: the blob is gone; starting from the beginning",
-			s->dest);
+		cm_warn("dest %s: --resume: the blob is gone or not the one this stream "
+			"was writing; starting from the beginning", s->dest);
 		return create_blob(s);
 	}
 	a->created = 1;
-	s->resume_from = resume->committed / AZ_PAGE * AZ_PAGE;
+	s->resume_from = committed;
 	a->base = s->resume_from;
 	return cm_sink_checkpoint(s, s->resume_from, a->session);
 }
