@@ -70,46 +70,70 @@ static uint64_t page_up(uint64_t n)
 	return (n + AZ_PAGE - 1) / AZ_PAGE * AZ_PAGE;
 }
 
-/* One request: method on the blob, with ?comp= when comp is set.
- * 0 and the status in a->resp.status, or -EIO (transport, logged). */
+/* The request URL: the blob's, then the SAS (when it authorizes) and
+ * comp=.  0 or -ENAMETOOLONG (logged). */
+static int build_url(struct cm_sink *s, const char *comp, const char *what)
+{
+	struct az *a = s->priv;
+	const struct cm_url *u = s->url;
+	const char *sas = a->key_len ? "" : u->query;
+	int r = snprintf(a->url, sizeof(a->url), "%s://%s%s%s%s%s%s%s", u->scheme_name,
+			 u->host, u->path, *sas || comp ? "?" : "", sas,
+			 *sas && comp ? "&" : "", comp ? "comp=" : "", comp ? comp : "");
+
+	if (r < 0 || (size_t)r >= sizeof(a->url))
+		return cm_err(-ENAMETOOLONG, "dest %s: %s", s->dest, what);
+	return 0;
+}
+
+/* Appends "Authorization: SharedKey ..." for a request with the headers
+ * hdrs[0..*n) (the x-ms- ones) to hdrs.  0 or -errno (logged). */
+static int add_authorization(struct cm_sink *s, const char *method, const char *comp,
+			     size_t len, const char *md5, const char **hdrs, size_t *n,
+			     char *auth, size_t auth_size, const char *what)
+{
+	struct az *a = s->priv;
+	struct cm_azure_req q = {
+		.method = method, .content_length = len, .content_md5 = md5,
+		.x_ms = hdrs, .account = a->account, .path = s->url->path, .comp = comp,
+	};
+	int k = snprintf(auth, auth_size, "Authorization: ");
+	int r = cm_azure_authorization(&q, a->key, a->key_len, auth + k, auth_size - k);
+
+	if (r < 0)
+		return cm_err(r, "dest %s: %s: signing", s->dest, what);
+	hdrs[(*n)++] = auth;
+	return 0;
+}
+
+/* One request: method on the blob, with ?comp= when comp is set, the
+ * x-ms- headers x_ms (at most 8) and body.  0 and the status in
+ * a->resp.status, or -errno (logged; -EIO: the transport failed). */
 static int az_do(struct cm_sink *s, const char *method, const char *comp,
 		 const char *const *x_ms, const void *body, size_t len, const char *md5,
 		 const char *what)
 {
 	struct az *a = s->priv;
-	const struct cm_url *u = s->url;
-	const char *sas = a->key_len ? "" : u->query;
-	char date[40], hdr_date[64], hdr_md5[64], auth[160];
-	const char *hdrs[24];
+	char date[40], hdr_date[64], hdr_md5[64], auth[160] = "";
+	const char *hdrs[16];
 	size_t n = 0, i;
-	int r;
+	int r = build_url(s, comp, what);
 
-	r = snprintf(a->url, sizeof(a->url), "%s://%s%s%s%s%s%s", u->scheme_name, u->host,
-		     u->path, *sas || comp ? "?" : "", sas, *sas && comp ? "&" : "",
-		     comp ? "comp=" : "");
-	if (r < 0 || (size_t)r >= sizeof(a->url) - 16)
-		return cm_err(-ENAMETOOLONG, "dest %s: %s", s->dest, what);
-	if (comp)
-		strcat(a->url, comp);
-	if (cm_azure_date(time(NULL), date, sizeof(date)) < 0)
-		return cm_err(-EINVAL, "dest %s: %s: clock", s->dest, what);
+	if (r == 0 && cm_azure_date(time(NULL), date, sizeof(date)) < 0)
+		r = cm_err(-EINVAL, "dest %s: %s: clock", s->dest, what);
+	if (r < 0)
+		return r;
 	snprintf(hdr_date, sizeof(hdr_date), "x-ms-date: %s", date);
 	hdrs[n++] = hdr_date;
 	hdrs[n++] = "x-ms-version: " AZ_VERSION;
-	for (i = 0; x_ms && x_ms[i] && n < 16; i++)
+	for (i = 0; x_ms && x_ms[i] && i < 8; i++)
 		hdrs[n++] = x_ms[i];
 	hdrs[n] = NULL;
 	if (a->key_len) {
-		struct cm_azure_req q = {
-			.method = method, .content_length = len, .content_md5 = md5,
-			.x_ms = hdrs, .account = a->account, .path = u->path, .comp = comp,
-		};
-		int k = snprintf(auth, sizeof(auth), "Authorization: ");
-
-		r = cm_azure_authorization(&q, a->key, a->key_len, auth + k, sizeof(auth) - k);
+		r = add_authorization(s, method, comp, len, md5, hdrs, &n, auth,
+				      sizeof(auth), what);
 		if (r < 0)
-			return cm_err(r, "dest %s: %s: signing", s->dest, what);
-		hdrs[n++] = auth;
+			return r;
 	}
 	if (md5) {
 		snprintf(hdr_md5, sizeof(hdr_md5), "Content-MD5: %s", md5);
