@@ -60,6 +60,20 @@ if ! wait_port "$port"; then
 	cat "$tmp/azurite.log"; echo "0 passed, 1 failed"; exit 1
 fi
 base=http://127.0.0.1:$port/devstoreaccount1
+# and one over TLS, its certificate (for "localhost") from a CA made here
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/ca.key" -out "$tmp/ca.pem" \
+	-subj /CN=cloudmove-test-ca -days 2 >/dev/null 2>&1
+openssl req -newkey rsa:2048 -nodes -keyout "$tmp/srv.key" -out "$tmp/srv.csr" \
+	-subj /CN=localhost >/dev/null 2>&1
+printf 'subjectAltName=DNS:localhost\n' >"$tmp/san"
+openssl x509 -req -in "$tmp/srv.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca.key" -CAcreateserial \
+	-out "$tmp/srv.pem" -days 2 -extfile "$tmp/san" >/dev/null 2>&1
+tport=$(free_port)
+mkdir -p "$tmp/azurite-tls"
+"$azdir/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 --blobPort "$tport" \
+	--location "$tmp/azurite-tls" --cert "$tmp/srv.pem" --key "$tmp/srv.key" \
+	--disableTelemetry --silent >"$tmp/azurite-tls.log" 2>&1 &
+pids+=($!)
 az mkcontainer "$base/images" && ok "azurite $AZURITE_VERSION up, container made" \
 	|| fail "azurite" "no container"
 printf 'azure_account_name = devstoreaccount1\nazure_account_key = %s\n' "$KEY" >"$tmp/creds"
@@ -107,14 +121,16 @@ proxy() {	# proxy NAME [cutproxy args]: starts one, sets proxy_port, proxy_pid
 	proxy_port=$(cat "$tmp/$1.port")
 }
 count() { cat "$tmp/$1.count" 2>/dev/null || echo 0; }
-same_blob() {	# same_blob URL FILE [LEN]: the blob is FILE (then zeros to its end)
-	az get "$1" "$tmp/got" || return 1
-	local len=${3:-$(stat -c %s "$2")}
+same_blob() {	# same_blob URL FILE: the blob is FILE (then zeros to its end);
+		# $get: get (every byte) or getpages (the page ranges: faster)
+	az "${get:-getpages}" "$1" "$tmp/got" || return 1
+	local len
+	len=$(stat -c %s "$2")
 	cmp -s -n "$len" "$tmp/got" "$2" || return 1
 	[ "$(tail -c +$((len + 1)) "$tmp/got" | tr -d '\0' | wc -c)" = 0 ]
 }
 same_vhd() {	# same_vhd URL REF.vhd: identical but for the footer's time, id, checksum
-	az get "$1" "$tmp/got" || return 1
+	az "${get:-getpages}" "$1" "$tmp/got" || return 1
 	python3 - "$tmp/got" "$2" <<'EOF'
 import struct, sys
 a, b = (open(p, "rb").read() for p in sys.argv[1:3])
@@ -137,7 +153,8 @@ full_bytes=$(count full)
 [ "$(az props "$base/images/disk.raw")" = "PageBlob $blob_size" ] \
 	&& ok "raw: a page blob of $blob_size bytes (size rounded up to 512)" \
 	|| fail "raw: blob properties" "$(az props "$base/images/disk.raw")"
-same_blob "$base/images/disk.raw" "$img" && ok "raw: blob byte-identical to the image" \
+get=get same_blob "$base/images/disk.raw" "$img" \
+	&& ok "raw: blob byte-identical to the image (every byte read back)" \
 	|| fail "raw: blob" "differs"
 # holes were not sent: the bytes the server got are the data (+ headers)
 ranges=$(az ranges "$base/images/disk.raw" | wc -l)
@@ -157,7 +174,7 @@ secret_free "$tmp/err" "$tmp/out" && ok "raw: no secret in the output" || fail "
 	2>"$tmp/err" || fail "vhd reference (file://)" "$(cat "$tmp/err")"
 if stream "$img" "$base/images/disk.vhd" vhd --creds "$tmp/creds"; then ok "vhd, Shared Key: exit 0"
 else fail "vhd, Shared Key" "$(cat "$tmp/err")"; fi
-same_vhd "$base/images/disk.vhd" "$tmp/ref.vhd" \
+get=get same_vhd "$base/images/disk.vhd" "$tmp/ref.vhd" \
 	&& ok "vhd: blob byte-identical to the file:// vhd ($(stat -c %s "$tmp/ref.vhd") bytes; footer: but its time and id)" \
 	|| fail "vhd: blob" "differs from the file:// vhd"
 cp "$tmp/got" "$tmp/got.vhd"
@@ -219,6 +236,18 @@ if stream "$img" "http://127.0.0.1:$proxy_port/devstoreaccount1/images/resets.ra
 	ok "5 connection resets: retried, blob byte-identical"
 else fail "connection resets" "$(cat "$tmp/err")"; fi
 
+# --- TLS (https://localhost, CLOUDMOVE_CA_BUNDLE): verified, a bad one refused --
+tbase=https://localhost:$tport/devstoreaccount1
+if wait_port "$tport" && AZ_CA="$tmp/ca.pem" az mkcontainer "$tbase/images"; then
+	if CLOUDMOVE_CA_BUNDLE=$tmp/ca.pem stream "$img" "$tbase/images/tls.vhd?$sas" vhd \
+		&& AZ_CA="$tmp/ca.pem" same_vhd "$tbase/images/tls.vhd" "$tmp/ref.vhd"; then
+		ok "https with the test CA: vhd blob byte-identical"
+	else fail "https" "$(cat "$tmp/err")"; fi
+	# without the CA the certificate is refused (after the retries: in the background)
+	( "$bin" stream --source "$img" --dest "$tbase/images/untrusted.raw?$sas" --format raw \
+		--progress=none >/dev/null 2>"$tmp/untrusted.err"; echo $? >"$tmp/untrusted.rc" ) &
+else fail "azurite over TLS" "$(cat "$tmp/azurite-tls.log")"; fi
+
 # --- network cuts at random points, then --resume (10 in parallel) -------------
 trial() {	# trial N AUTH: cut at random, resume; writes $tmp/trial.N.result
 	local n=$1 auth=$2 src=$tmp/trial.$n.img dest q='' args=() cut cport rport r1 r2
@@ -276,6 +305,12 @@ for n in $(seq 1 10); do
 		ok "$what; identical, $resent bytes sent twice"
 	fi
 done
+
+for _ in $(seq 1 300); do [ -s "$tmp/untrusted.rc" ] && break; sleep 0.2; done
+if [ "$(cat "$tmp/untrusted.rc" 2>/dev/null)" = 1 ] && [ "$(wc -l <"$tmp/untrusted.err")" = 1 ] \
+	&& secret_free "$tmp/untrusted.err"; then
+	ok "https without the test CA: refused, exit 1: $(cat "$tmp/untrusted.err")"
+else fail "https, untrusted" "rc $(cat "$tmp/untrusted.rc" 2>/dev/null): $(cat "$tmp/untrusted.err" 2>/dev/null)"; fi
 
 # --- kill -9 at a random moment, then --resume --------------------------------
 ln "$img" "$tmp/kill.img"

@@ -5,13 +5,15 @@ cloudmove's own signer to check cloudmove's uploads.
 
   azblob.py mkcontainer URL            URL = http://127.0.0.1:P/ACCOUNT/CONTAINER
   azblob.py get URL OUT                download a blob (ranged GETs)
+  azblob.py getpages URL OUT           a page blob: only its page ranges
+                                       (the rest of a page blob reads as zeros)
   azblob.py props URL                  "type length"
   azblob.py ranges URL                 Get Page Ranges: "start end" lines
   azblob.py sas ACCOUNT [PERMS]        an account SAS query (sv=2021-08-06,
                                        permissions PERMS, default rwdc)
   azblob.py exists URL                 exit 0 when the blob is there
 The key comes from AZ_KEY (default: azurite's well-known devstoreaccount1
-key).  Shared Key and account SAS string-to-sign: learn.microsoft.com
+key); AZ_CA: the CA file for https.  Shared Key and account SAS string-to-sign: learn.microsoft.com
 rest/api/storageservices/authorize-with-shared-key and create-account-sas.
 """
 import base64
@@ -20,6 +22,7 @@ import hashlib
 import hmac
 import os
 import re
+import ssl
 import sys
 import urllib.error
 import urllib.parse
@@ -60,11 +63,31 @@ def request(method, url, headers=None, body=None):
     h["Authorization"] = sign(method, url, h)
     req = urllib.request.Request(url, data=body if method == "PUT" else None,
                                  method=method, headers=h)
+    ctx = ssl.create_default_context(cafile=os.environ["AZ_CA"]) if "AZ_CA" in os.environ else None
     try:
-        with urllib.request.urlopen(req, timeout=60) as r:
+        with urllib.request.urlopen(req, timeout=60, context=ctx) as r:
             return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
     except urllib.error.HTTPError as e:
         return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+
+
+def page_ranges(url):
+    st, _, body = request("GET", url + "?comp=pagelist")
+    if st != 200:
+        sys.exit("ranges: HTTP %d" % st)
+    return [(int(a), int(b)) for a, b in
+            re.findall(rb"<Start>(\d+)</Start><End>(\d+)</End>", body)]
+
+
+def get_span(url, f, off, last, step=32 << 20):
+    while off <= last:
+        end = min(off + step - 1, last)
+        st, _, body = request("GET", url, {"x-ms-range": "bytes=%d-%d" % (off, end)})
+        if st not in (200, 206) or len(body) != end - off + 1:
+            sys.exit("get: HTTP %d at %d" % (st, off))
+        f.seek(off)
+        f.write(body)
+        off = end + 1
 
 
 def main():
@@ -80,26 +103,19 @@ def main():
         if st != 200:
             sys.exit("props: HTTP %d" % st)
         print(h.get("x-ms-blob-type"), h.get("content-length"))
-    elif cmd == "get":
+    elif cmd in ("get", "getpages"):
         st, h, _ = request("HEAD", sys.argv[2])
         if st != 200:
             sys.exit("get: HTTP %d" % st)
-        size, off, step = int(h["content-length"]), 0, 32 << 20
+        size = int(h["content-length"])
+        spans = [(0, size - 1)] if cmd == "get" or size == 0 else page_ranges(sys.argv[2])
         with open(sys.argv[3], "wb") as f:
-            while off < size:
-                end = min(off + step, size) - 1
-                st, _, body = request("GET", sys.argv[2],
-                                      {"x-ms-range": "bytes=%d-%d" % (off, end)})
-                if st not in (200, 206) or len(body) != end - off + 1:
-                    sys.exit("get: HTTP %d at %d" % (st, off))
-                f.write(body)
-                off = end + 1
+            f.truncate(size)
+            for start, last in spans:
+                get_span(sys.argv[2], f, start, last)
     elif cmd == "ranges":
-        st, _, body = request("GET", sys.argv[2] + "?comp=pagelist")
-        if st != 200:
-            sys.exit("ranges: HTTP %d" % st)
-        for s, e in re.findall(rb"<Start>(\d+)</Start><End>(\d+)</End>", body):
-            print(int(s), int(e))
+        for start, last in page_ranges(sys.argv[2]):
+            print(start, last)
     elif cmd == "sas":
         account = sys.argv[2]
         perms = sys.argv[3] if len(sys.argv) > 3 else "rwdc"
