@@ -32,7 +32,10 @@ fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
 MiB=$((1024 * 1024))
 KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
 az() { python3 "$here/lib/azblob.py" "$@"; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+free_ports() {	# two distinct free ports
+	python3 -c 'import socket; s = [socket.socket() for _ in range(2)]
+[x.bind(("127.0.0.1", 0)) for x in s]; print(*(x.getsockname()[1] for x in s))'
+}
 wait_port() {	# wait_port PORT: up to 30 s
 	local i
 	for i in $(seq 1 300); do
@@ -51,7 +54,21 @@ if [ ! -x "$azdir/node_modules/.bin/azurite-blob" ]; then
 	mkdir -p "$azdir" && mv "$inst/node_modules" "$azdir/" 2>/dev/null
 	rm -rf "$inst"
 fi
-port=$(free_port)
+# one over TLS too (both start at once), its certificate (for "localhost")
+# from a CA made here
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/ca.key" -out "$tmp/ca.pem" \
+	-subj /CN=cloudmove-test-ca -days 2 >/dev/null 2>&1
+openssl req -newkey rsa:2048 -nodes -keyout "$tmp/srv.key" -out "$tmp/srv.csr" \
+	-subj /CN=localhost >/dev/null 2>&1
+printf 'subjectAltName=DNS:localhost\n' >"$tmp/san"
+openssl x509 -req -in "$tmp/srv.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca.key" -CAcreateserial \
+	-out "$tmp/srv.pem" -days 2 -extfile "$tmp/san" >/dev/null 2>&1
+read -r port tport < <(free_ports)
+mkdir -p "$tmp/azurite-tls"
+"$azdir/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 --blobPort "$tport" \
+	--location "$tmp/azurite-tls" --cert "$tmp/srv.pem" --key "$tmp/srv.key" \
+	--disableTelemetry --silent >"$tmp/azurite-tls.log" 2>&1 &
+pids+=($!)
 mkdir -p "$tmp/azurite"
 "$azdir/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 --blobPort "$port" \
 	--location "$tmp/azurite" --disableTelemetry --silent >"$tmp/azurite.log" 2>&1 &
@@ -60,20 +77,6 @@ if ! wait_port "$port"; then
 	cat "$tmp/azurite.log"; echo "0 passed, 1 failed"; exit 1
 fi
 base=http://127.0.0.1:$port/devstoreaccount1
-# and one over TLS, its certificate (for "localhost") from a CA made here
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/ca.key" -out "$tmp/ca.pem" \
-	-subj /CN=cloudmove-test-ca -days 2 >/dev/null 2>&1
-openssl req -newkey rsa:2048 -nodes -keyout "$tmp/srv.key" -out "$tmp/srv.csr" \
-	-subj /CN=localhost >/dev/null 2>&1
-printf 'subjectAltName=DNS:localhost\n' >"$tmp/san"
-openssl x509 -req -in "$tmp/srv.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca.key" -CAcreateserial \
-	-out "$tmp/srv.pem" -days 2 -extfile "$tmp/san" >/dev/null 2>&1
-tport=$(free_port)
-mkdir -p "$tmp/azurite-tls"
-"$azdir/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 --blobPort "$tport" \
-	--location "$tmp/azurite-tls" --cert "$tmp/srv.pem" --key "$tmp/srv.key" \
-	--disableTelemetry --silent >"$tmp/azurite-tls.log" 2>&1 &
-pids+=($!)
 az mkcontainer "$base/images" && ok "azurite $AZURITE_VERSION up, container made" \
 	|| fail "azurite" "no container"
 printf 'azure_account_name = devstoreaccount1\nazure_account_key = %s\n' "$KEY" >"$tmp/creds"
@@ -82,17 +85,17 @@ chmod 600 "$tmp/creds" "$tmp/badcreds"
 sas=$(az sas devstoreaccount1)
 
 # --- images ------------------------------------------------------------------
-# 40 MiB + 300 bytes (not a 512 multiple): data at 0, at 5 MiB + 100 (300 KiB,
+# 24 MiB + 300 bytes (not a 512 multiple): data at 0, at 5 MiB + 100 (300 KiB,
 # not page-aligned), 9-15 MiB (a run longer than a Put Page), a 1 MiB chunk
 # half zeros at 20 MiB, 8 bytes in the last page; the rest holes.
 img=$tmp/disk.img
-truncate -s $((40 * MiB + 300)) "$img"
+truncate -s $((24 * MiB + 300)) "$img"
 put() { head -c "$2" /dev/urandom | dd of="$img" bs=1 seek="$1" conv=notrunc status=none; }
 put 0 4096
 put $((5 * MiB + 100)) $((300 * 1024))
 head -c $((6 * MiB)) /dev/urandom | dd of="$img" bs=1M seek=9 conv=notrunc status=none
 head -c $((512 * 1024)) /dev/urandom | dd of="$img" bs=1K seek=$((20 * 1024)) conv=notrunc status=none
-put $((40 * MiB + 290)) 8
+put $((24 * MiB + 290)) 8
 size=$(stat -c %s "$img")
 blob_size=$(( (size + 511) / 512 * 512 ))
 # the image's data: what must be sent at least / at most (whole 64 KiB blocks)
