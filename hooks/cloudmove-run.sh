@@ -82,6 +82,29 @@ cm_bounded() {
 	return "$cm_st"
 }
 
+# cloudmove.dest= on the command line: a move, which takes as long as the
+# disk takes to stream; its lines (progress included) go out as they come.
+cm_moving() {
+	cm_cmdline=
+	read -r cm_cmdline <"$CM_CMDLINE" 2>/dev/null
+	case " $cm_cmdline " in
+	*" cloudmove.dest="*) return 0 ;;
+	esac
+	return 1
+}
+
+# cloudmove.after=poweroff|reboot after a successful move: the agent leaves
+# the word in $CM_RUNDIR/after; the root is read-only and synced.
+cm_after() {
+	cm_what=
+	read -r cm_what <"$CM_RUNDIR/after" 2>/dev/null || return 0
+	sync
+	case $cm_what in
+	poweroff) poweroff -f 2>/dev/null || echo o >/proc/sysrq-trigger ;;
+	reboot) reboot -f 2>/dev/null || echo b >/proc/sysrq-trigger ;;
+	esac
+}
+
 cm_echo() {
 	printf '%s\n' "$*"
 	if [ -n "${CM_CONSOLE-}" ]; then
@@ -96,6 +119,14 @@ cm_say() {
 cm_main() {
 	cm_disabled && return 0
 	mkdir -p "$CM_RUNDIR" 2>/dev/null
+	if cm_moving; then
+		rm -f "$CM_RUNDIR/after"
+		CM_RUNDIR=$CM_RUNDIR "$CM_AGENT" boot </dev/null 2>&1 | while IFS= read -r cm_line; do
+			cm_echo "$cm_line"
+		done
+		cm_after
+		return 0
+	fi
 	cm_rc=0
 	cm_bounded "$CM_AGENT" boot || cm_rc=$?
 	cm_said=0

@@ -10,7 +10,8 @@ set -euo pipefail
 days=${1:-3}
 [[ $days =~ ^[0-9]+$ ]] || { echo "usage: $0 [DAYS]" >&2; exit 2; }
 [ -d "$CM_CACHE" ] || exit 0
-for name in kernel debootstrap root initramfs-dracut initramfs-systemd; do
+for name in kernel debootstrap root initramfs-dracut initramfs-systemd \
+	dressed-aws dressed-gcp dressed-azure dressed-openstack dressed-kvm; do
 	newest=$(ls -1dt "$CM_CACHE/$name"-* 2>/dev/null | head -n 1) || :
 	for d in "$CM_CACHE/$name"-*; do
 		[ -d "$d" ] && [ "$d" != "$newest" ] || continue

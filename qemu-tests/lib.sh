@@ -16,6 +16,27 @@
 #   TIMEOUT=SECONDS        hard limit of the boot (optional, default 120)
 #   SLOW=1                 left out of run.sh's default set (QT_SLOW=1 or
 #                          naming it runs it)
+#   METADATA=<cloud>       the test metadata server of that cloud behind
+#                          169.254.169.254 (agent/tests/metadata/mdserver.py)
+#   MD_FAULT=<mode>        ... answering with that fault (mdserver --fault)
+#   NIC=<qemu device>      the NIC model (default virtio-net-pci)
+#   NET=1                  a NIC even without METADATA (QEMU's user network)
+#   EXPECT_LINES=(ERE...)  serial lines that must be there
+#   ABSENT_LINES=(ERE...)  serial lines that must not be there
+#   PENDING_LINES=(ERE...) lines expected once pending work lands: a missing
+#                          one is reported as "skip: pending: ...", not a
+#                          failure (move it to EXPECT_LINES when it lands)
+#   THEN=<scenario>        boot the same disk again, as that scenario
+#   DRESS=<cloud>          boot the root "as installed on" that cloud
+#                          (images/dress.sh: aws gcp azure openstack kvm)
+#                          instead of the plain root; with it, a test HTTP
+#                          server answers at 169.254.0.8:8080 whenever the
+#                          machine has a NIC (cloudmove-test.d/40-net)
+#   BOOT2=fast|full        boot the same disk a second time, same dressing,
+#                          that root path; for it:
+#   APPEND2="..."          its extra kernel arguments (default: APPEND)
+#   EXPECT_LINES2=(...) ABSENT_LINES2=(...) PENDING_LINES2=(...)
+#                          as above, for the second boot
 # Every boot must print "CLOUDMOVE-TEST: root reached" on the serial port.
 
 # shellcheck source=images/lib.sh
@@ -32,12 +53,21 @@ qt_load() {
 	local SMBIOS=() DISK=virtio-blk FLAVOUR=dracut EXPECT='' APPEND='' ROOT=$QT_ROOT
 	local AGENT_STUB='' TIMEOUT=$QT_TIMEOUT SLOW=''
 	local METADATA='' NIC=virtio-net-pci EXPECT_LINES=() THEN=''
+	local DRESS='' NET='' MD_FAULT='' PENDING_LINES=() BOOT2='' APPEND2=$'\001' MOVED=''
+	local EXTRA_DISK='' DISK_FROM='' NO_ROOT='' SOURCE_UNCHANGED='' KILL_AT='' DEST_SERVER=''
+	local EXPECT_LINES2=() PENDING_LINES2=() ABSENT_LINES=() ABSENT_LINES2=()
 	# shellcheck disable=SC1090
 	. "$f"
 	case $DISK in virtio-blk | virtio-scsi | nvme | ahci | ide) ;; *) cm_die "$1: bad DISK=$DISK" ;; esac
 	case $FLAVOUR in dracut | systemd) ;; *) cm_die "$1: bad FLAVOUR=$FLAVOUR" ;; esac
 	case $ROOT in fast | full) ;; *) cm_die "$1: bad ROOT=$ROOT" ;; esac
 	[ -n "$EXPECT" ] || cm_die "$1: EXPECT not set"
+	case $DRESS in '' | aws | gcp | azure | openstack | kvm) ;; *) cm_die "$1: bad DRESS=$DRESS" ;; esac
+	case $BOOT2 in '' | fast | full) ;; *) cm_die "$1: bad BOOT2=$BOOT2" ;; esac
+	case $MOVED in '' | *:*) ;; *) cm_die "$1: bad MOVED=$MOVED (FROM:TO)" ;; esac
+	case $DISK_FROM in '' | extra | upload) ;; *) cm_die "$1: bad DISK_FROM=$DISK_FROM" ;; esac
+	case $DEST_SERVER in '' | gcs) ;; *) cm_die "$1: bad DEST_SERVER=$DEST_SERVER" ;; esac
+	[ "$APPEND2" = $'\001' ] && APPEND2=$APPEND
 	if [ -n "$AGENT_STUB" ]; then
 		[ -x "$QT_DIR/agents/$AGENT_STUB" ] || cm_die "$1: no agent stub $AGENT_STUB"
 	fi
@@ -46,9 +76,23 @@ qt_load() {
 	SC_TIMEOUT=$TIMEOUT SC_SLOW=$SLOW
 	SC_METADATA=$METADATA SC_NIC=$NIC SC_EXPECT_LINES=("${EXPECT_LINES[@]}")
 	SC_THEN=$THEN
+	SC_EXTRA_DISK=$EXTRA_DISK SC_DISK_FROM=$DISK_FROM SC_NO_ROOT=$NO_ROOT
+	SC_SOURCE_UNCHANGED=$SOURCE_UNCHANGED SC_KILL_AT=$KILL_AT SC_DEST_SERVER=$DEST_SERVER
+	SC_DRESS=$DRESS SC_NET=$NET SC_MOVED=$MOVED SC_MD_FAULT=$MD_FAULT SC_PENDING=("${PENDING_LINES[@]}")
+	SC_BOOT2=$BOOT2 SC_APPEND2=$APPEND2 SC_EXPECT_LINES2=("${EXPECT_LINES2[@]}")
+	SC_PENDING2=("${PENDING_LINES2[@]}")
+	SC_ABSENT=("${ABSENT_LINES[@]}") SC_ABSENT2=("${ABSENT_LINES2[@]}")
 	if [ -n "$THEN" ]; then
 		[ -f "$QT_DIR/scenarios/$THEN.conf" ] || cm_die "$1: THEN=$THEN: no such scenario"
 	fi
+}
+
+# qt_second_boot — turn the loaded scenario into its second boot (BOOT2).
+qt_second_boot() {
+	SC_ROOT=$SC_BOOT2 SC_APPEND=$SC_APPEND2 SC_BOOT2=''
+	SC_NO_ROOT='' SC_KILL_AT='' SC_EXTRA_DISK='' SC_SOURCE_UNCHANGED='' SC_DEST_SERVER=''
+	SC_EXPECT_LINES=("${SC_EXPECT_LINES2[@]}") SC_PENDING=("${SC_PENDING2[@]}")
+	SC_ABSENT=("${SC_ABSENT2[@]}")
 }
 
 # qt_metadata_start WORK — when the scenario has METADATA=<cloud>, start the
@@ -60,7 +104,7 @@ qt_metadata_start() {
 	[ -n "$SC_METADATA" ] || return 0
 	rm -f "$work/md.port"
 	python3 "$CM_TOP/agent/tests/metadata/mdserver.py" --cloud "$SC_METADATA" \
-		--port 0 --port-file "$work/md.port" --log "$work/md.log" \
+		${SC_MD_FAULT:+--fault "$SC_MD_FAULT"} --port 0 --port-file "$work/md.port" --log "$work/md.log" \
 		2>"$work/md.err" &
 	QT_MD_PID=$!
 	for i in $(seq 100); do
@@ -73,6 +117,69 @@ qt_metadata_start() {
 qt_metadata_stop() {
 	[ -n "${QT_MD_PID-}" ] && kill "$QT_MD_PID" 2>/dev/null
 	QT_MD_PID=''
+}
+
+# qt_http_start WORK — for a dressed root with a NIC: a plain HTTP server on
+# loopback answering GET /marker with "cloudmove-marker", for the root to
+# prove its network works (QEMU forwards 169.254.0.8:8080 to it); sets
+# QT_HTTP_PORT and QT_HTTP_PID.
+qt_http_start() {
+	local work=$1 i
+	QT_HTTP_PORT='' QT_HTTP_PID=''
+	[ -n "$SC_DRESS$SC_MOVED$SC_DISK_FROM" ] && { [ -n "$SC_METADATA" ] || [ -n "$SC_NET" ]; } || return 0
+	rm -f "$work/http.port"
+	python3 - "$work/http.port" >"$work/http.log" 2>&1 <<-'EOF' &
+		import http.server, os, sys
+		class H(http.server.BaseHTTPRequestHandler):
+		    def do_GET(self):
+		        body = b"cloudmove-marker\n" if self.path == "/marker" else b"no\n"
+		        self.send_response(200 if self.path == "/marker" else 404)
+		        self.send_header("Content-Length", str(len(body)))
+		        self.end_headers()
+		        self.wfile.write(body)
+		s = http.server.HTTPServer(("127.0.0.1", 0), H)
+		with open(sys.argv[1] + ".tmp", "w") as f:
+		    f.write(str(s.server_address[1]))
+		os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+		s.serve_forever()
+	EOF
+	QT_HTTP_PID=$!
+	for i in $(seq 100); do
+		[ -s "$work/http.port" ] && break
+		sleep 0.1
+	done
+	QT_HTTP_PORT=$(cat "$work/http.port" 2>/dev/null) || cm_die "test HTTP server did not start"
+}
+
+# qt_gcs_start WORK — DEST_SERVER=gcs: the test GCS server
+# (agent/tests/lib/gcs_server.py, bucket cloudmove-images, the dressed
+# roots' token) on loopback, its storage in WORK/gcs; the guest reaches it
+# at 169.254.0.9:80.  Sets QT_GCS_PORT, QT_GCS_PID.
+qt_gcs_start() {
+	local work=$1 i
+	QT_GCS_PORT='' QT_GCS_PID=''
+	[ "$SC_DEST_SERVER" = gcs ] || return 0
+	rm -rf "$work/gcs" "$work/gcs.port"
+	mkdir -p "$work/gcs"
+	python3 "$CM_TOP/agent/tests/lib/gcs_server.py" --data "$work/gcs" \
+		--token cloudmove-test-token --bucket cloudmove-images --port 0 \
+		--port-file "$work/gcs.port" >"$work/gcs.log" 2>&1 &
+	QT_GCS_PID=$!
+	for i in $(seq 100); do
+		[ -s "$work/gcs.port" ] && break
+		sleep 0.1
+	done
+	QT_GCS_PORT=$(cat "$work/gcs.port" 2>/dev/null) || cm_die "test GCS server did not start"
+}
+
+qt_gcs_stop() {
+	[ -n "${QT_GCS_PID-}" ] && kill "$QT_GCS_PID" 2>/dev/null
+	QT_GCS_PID=''
+}
+
+qt_http_stop() {
+	[ -n "${QT_HTTP_PID-}" ] && kill "$QT_HTTP_PID" 2>/dev/null
+	QT_HTTP_PID=''
 }
 
 # qt_agent_of — path of the agent the loaded scenario runs.
@@ -97,8 +204,20 @@ qt_prepare() {
 	QT_ROOT_DIR=$("$CM_TOP/images/root.sh")
 	# shellcheck disable=SC1091
 	. "$QT_ROOT_DIR/root.env"
+	declare -gA QT_DRESS_DIR=() QT_MOVED_DIR=()
 	for name in "$@"; do
 		qt_load "$name"
+		# MOVED=FROM:TO: the disk is the image `cloudmove migrate` made of
+		# the root dressed as FROM, for TO (images/moved.sh)
+		if [ -n "$SC_MOVED" ] && [ -z "${QT_MOVED_DIR[$SC_MOVED]-}" ]; then
+			QT_MOVED_DIR[$SC_MOVED]=$(AGENT=$AGENT "$CM_TOP/images/moved.sh" \
+				"${SC_MOVED%%:*}" "${SC_MOVED#*:}") ||
+				cm_die "images/moved.sh $SC_MOVED failed"
+		fi
+		if [ -n "$SC_DRESS" ] && [ -z "${QT_DRESS_DIR[$SC_DRESS]-}" ]; then
+			QT_DRESS_DIR[$SC_DRESS]=$("$CM_TOP/images/dress.sh" "$SC_DRESS") ||
+				cm_die "images/dress.sh $SC_DRESS failed"
+		fi
 		img=$(qt_initrd_path "$out")
 		want_agent[$img]=$(qt_agent_of)
 		want_flavour[$img]=$SC_FLAVOUR
@@ -152,13 +271,26 @@ qt_qemu_args() {
 	ahci) QT_ARGS+=(-device ahci,id=ahci0 -device ide-hd,drive=root,bus=ahci0.0) ;;
 	ide) QT_ARGS+=(-device ide-hd,drive=root,bus=ide.0) ;;
 	esac
+	# EXTRA_DISK=MB: a blank second disk (virtio-blk, /dev/vda in the
+	# guest) next to the root's: where a move with cloudmove.dest=file:///dev/vda
+	# writes its image
+	[ -n "$SC_EXTRA_DISK" ] &&
+		QT_ARGS+=(-drive "file=${disk%/*}/extra.raw,if=none,id=extra,format=raw,cache=unsafe"
+			-device virtio-blk-pci,drive=extra)
 	QT_ARGS+=("${SC_SMBIOS[@]}")
-	# A NIC only where the scenario has a metadata service: QEMU's user
-	# network, restricted (no way out), its DHCP handing out 169.254.0.15,
-	# and the metadata address forwarded to the server on loopback.
-	if [ -n "${QT_MD_PORT-}" ]; then
-		QT_ARGS+=(-netdev "user,id=n0,restrict=on,net=169.254.0.0/16,host=169.254.0.2,dns=169.254.0.3,guestfwd=tcp:169.254.169.254:80-cmd:socat - TCP:127.0.0.1:$QT_MD_PORT"
-			-device "$SC_NIC,netdev=n0")
+	# A NIC only where the scenario has a metadata service (or NET=1):
+	# QEMU's user network, restricted (no way out), its DHCP handing out
+	# 169.254.0.15, the metadata address forwarded to the server on
+	# loopback, and so is the test HTTP server's.
+	if [ -n "${QT_MD_PORT-}" ] || [ -n "$SC_NET" ] || [ -n "${QT_GCS_PORT-}" ]; then
+		local netdev="user,id=n0,restrict=on,net=169.254.0.0/16,host=169.254.0.2,dns=169.254.0.3"
+		[ -n "${QT_MD_PORT-}" ] &&
+			netdev+=",guestfwd=tcp:169.254.169.254:80-cmd:socat - TCP:127.0.0.1:$QT_MD_PORT"
+		[ -n "${QT_HTTP_PORT-}" ] &&
+			netdev+=",guestfwd=tcp:169.254.0.8:8080-cmd:socat - TCP:127.0.0.1:$QT_HTTP_PORT"
+		[ -n "${QT_GCS_PORT-}" ] &&
+			netdev+=",guestfwd=tcp:169.254.0.9:80-cmd:socat - TCP:127.0.0.1:$QT_GCS_PORT"
+		QT_ARGS+=(-netdev "$netdev" -device "$SC_NIC,netdev=n0")
 	fi
 }
 
@@ -171,11 +303,42 @@ qt_boot() {
 	mkdir -p "$work"
 	rm -f "$work/serial.log"
 	# QT_KEEP_DISK=1: boot the disk the previous boot left (a second boot)
-	if [ "${QT_KEEP_DISK-}" != 1 ] || [ ! -f "$work/disk.qcow2" ]; then
+	if [ "$SC_DISK_FROM" = upload ]; then
+		# DISK_FROM=upload: boot the disk.raw of the archive the previous
+		# boot uploaded to the test GCS server (bucket cloudmove-images)
+		local obj
+		obj=$(find "$work/gcs/objects" -type f | head -n 1)
+		[ -n "$obj" ] || cm_die "DISK_FROM=upload: nothing was uploaded"
+		mv -f "$work/disk.qcow2" "$work/source.qcow2" 2>/dev/null || :
+		tar -xzf "$obj" -C "$work" disk.raw || cm_die "DISK_FROM=upload: no disk.raw in $obj"
+		mv -f "$work/disk.raw" "$work/moved.raw"
+		qemu-img create -q -f qcow2 -b "$work/moved.raw" -F raw "$work/disk.qcow2"
+	elif [ "$SC_DISK_FROM" = extra ]; then
+		# DISK_FROM=extra: boot the second disk the previous boot wrote
+		[ -f "$work/extra.raw" ] || cm_die "DISK_FROM=extra: no $work/extra.raw"
+		mv -f "$work/disk.qcow2" "$work/source.qcow2" 2>/dev/null || :
+		mv -f "$work/extra.raw" "$work/moved.raw"
+		qemu-img create -q -f qcow2 -b "$work/moved.raw" -F raw "$work/disk.qcow2"
+	elif [ "${QT_KEEP_DISK-}" != 1 ] || [ ! -f "$work/disk.qcow2" ]; then
 		rm -f "$work/disk.qcow2"
-		qemu-img create -q -f qcow2 -b "$QT_ROOT_DIR/root.img" -F raw "$work/disk.qcow2"
+		local base=$QT_ROOT_DIR/root.img fmt=raw
+		if [ -n "$SC_DRESS" ]; then
+			base=${QT_DRESS_DIR[$SC_DRESS]}/$(sed -n 's/^DISK_FILE=//p' "${QT_DRESS_DIR[$SC_DRESS]}/dress.env")
+			fmt=$(sed -n 's/^DISK_FORMAT=//p' "${QT_DRESS_DIR[$SC_DRESS]}/dress.env")
+		fi
+		if [ -n "$SC_MOVED" ]; then
+			base=${QT_MOVED_DIR[$SC_MOVED]}/$(sed -n 's/^DISK_FILE=//p' "${QT_MOVED_DIR[$SC_MOVED]}/moved.env")
+			fmt=$(sed -n 's/^DISK_FORMAT=//p' "${QT_MOVED_DIR[$SC_MOVED]}/moved.env")
+		fi
+		qemu-img create -q -f qcow2 -b "$base" -F "$fmt" "$work/disk.qcow2"
+	fi
+	if [ -n "$SC_EXTRA_DISK" ]; then
+		rm -f "$work/extra.raw"
+		truncate -s "${SC_EXTRA_DISK}M" "$work/extra.raw"
 	fi
 	qt_metadata_start "$work"
+	qt_http_start "$work"
+	qt_gcs_start "$work"
 	qt_qemu_args "$out" "$work/disk.qcow2"
 	if [ "$live" = live ]; then
 		# --foreground: QEMU stays in the terminal's process group, ^C stops it.
@@ -189,11 +352,29 @@ qt_boot() {
 		printf '%q ' "${QT_ARGS[@]}" >"$work/cmd"
 		timeout -k 5 "$SC_TIMEOUT" "${QT_ARGS[@]}" </dev/null >"$work/qemu.out" 2>&1 &
 		echo $! >"$work/timeout.pid"
+		[ -n "$SC_KILL_AT" ] && qt_kill_at "$!" "$work/serial.log" "$SC_KILL_AT"
 		wait $! || rc=$?
 		rm -f "$work/timeout.pid"
 	fi
 	qt_metadata_stop
+	qt_http_stop
+	qt_gcs_stop
 	return "$rc"
+}
+
+# qt_kill_at PID LOG REGEX — KILL_AT=: a power cut once LOG shows a line
+# matching REGEX (polled 5 times a second): QEMU is killed (SIGKILL, through
+# its timeout(1) parent's process group: no flush, no shutdown).
+qt_kill_at() {
+	local pid=$1 log=$2 re=$3
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ -f "$log" ] && tr -d '\r' <"$log" | grep -qE "$re"; then
+			pkill -KILL -P "$pid" qemu-system 2>/dev/null
+			echo "power cut: QEMU killed at the first line matching '$re'" >>"${log%/*}/times"
+			return 0
+		fi
+		sleep 0.2
+	done
 }
 
 # qt_kill_boots DIR — stop the boots still running under DIR/*/ (their
@@ -206,15 +387,29 @@ qt_kill_boots() {
 	return 0
 }
 
+# qt_text LOG — a serial log as lines to match: no CRs, no terminal escapes
+# (systemd's status lines on the same console put "ESC[K" or "ESC M" in
+# front of a line the root printed).
+qt_text() {
+	tr -d '\r' <"$1" 2>/dev/null | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1b[A-Z]//g' || :
+}
+
 # qt_check WORKDIR — assert on WORKDIR/serial.log; prints why on failure.
 qt_check() {
 	local log=$1/serial.log text
-	text=$(tr -d '\r' <"$log" 2>/dev/null) || text=
-	if ! grep -q '^CLOUDMOVE-TEST: root reached' <<<"$text"; then
+	text=$(qt_text "$log")
+	if [ -n "$SC_NO_ROOT" ]; then
+		# NO_ROOT=1: the boot ends in the initramfs (a move with
+		# cloudmove.after=poweroff): the root must not have been reached
+		if grep -q '^CLOUDMOVE-TEST: root reached' <<<"$text"; then
+			echo "root reached, but the boot should have ended before the pivot"
+			return 1
+		fi
+	elif ! grep -q '^CLOUDMOVE-TEST: root reached' <<<"$text"; then
 		echo "root not reached"
 		return 1
 	fi
-	if [ "$SC_ROOT" = full ] && ! grep -q '^CLOUDMOVE-TEST: root reached multi-user' <<<"$text"; then
+	if [ -z "$SC_NO_ROOT" ] && [ "$SC_ROOT" = full ] && ! grep -q '^CLOUDMOVE-TEST: root reached multi-user' <<<"$text"; then
 		echo "root reached, but not through systemd's multi-user.target"
 		return 1
 	fi
@@ -249,10 +444,70 @@ qt_check() {
 			return 1
 		fi
 	done
+	for re in "${SC_ABSENT[@]}"; do
+		if grep -qE "$re" <<<"$text"; then
+			echo "unexpected line matching '$re': $(grep -m1 -E "$re" <<<"$text")"
+			return 1
+		fi
+	done
+	# Pending: noted in WORKDIR/pending, never a failure.
+	for re in "${SC_PENDING[@]}"; do
+		if grep -qE "$re" <<<"$text"; then
+			echo "pending line now there (make it an EXPECT_LINES): $re" >>"$1/pending"
+		else
+			echo "skip: pending: $re" >>"$1/pending"
+		fi
+	done
 	return 0
+}
+
+# qt_times WORKDIR — what the boot's serial log says about time: the uptime
+# when the root reported, and the agent's own time (cloudmove-test.d/20-system).
+qt_times() {
+	local text up agent
+	text=$(qt_text "$1/serial.log")
+	up=$(sed -n 's/^CLOUDMOVE-TEST: root reached .* uptime \([0-9.]*\)s$/\1/p' <<<"$text" | head -n 1)
+	agent=$(sed -n 's/^CLOUDMOVE-TEST: 20-system: agent time: //p' <<<"$text" | head -n 1)
+	printf 'root at %ss uptime%s' "${up:-?}" "${agent:+, agent $agent}"
 }
 
 # qt_verdict WORKDIR — the agent's verdict line from a serial log.
 qt_verdict() {
 	tr -d '\r' <"$1/serial.log" | grep -m1 '^cloudmove: detect' || echo "(no cloudmove line)"
+}
+
+# qt_root_sums DISK FORMAT — sha256 of every file of the root partition of
+# DISK (but the agent's own /var/lib/cloudmove and what a boot writes by
+# itself), for SOURCE_UNCHANGED.  Needs root (loop device, mount).
+qt_root_sums() {
+	local disk=$1 fmt=$2 tmp loop start size
+	tmp=$(mktemp -d)
+	qemu-img convert -O raw -f "$fmt" "$disk" "$tmp/d.raw"
+	read -r start size < <(sfdisk --dump "$tmp/d.raw" |
+		sed -n 's/.*start= *\([0-9]*\), size= *\([0-9]*\).*/\1 \2/p' | head -n 1)
+	loop=$(losetup -f --show -r -o $((start * 512)) --sizelimit $((size * 512)) "$tmp/d.raw")
+	mkdir "$tmp/m"
+	if mount -o ro,noload "$loop" "$tmp/m"; then
+		(cd "$tmp/m" && find . \( -path ./var/lib/cloudmove -o -path ./lost+found -o -path ./var/log \
+			-o -path ./var/lib/systemd -o -path ./tmp -o -path ./var/tmp \) -prune \
+			-o -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum)
+		umount "$tmp/m"
+	fi
+	losetup -d "$loop"
+	rm -rf "$tmp"
+}
+
+# qt_source_unchanged WORK — after a move's boot: is every file of the
+# source disk as dressed?  Prints why not.
+qt_source_unchanged() {
+	local work=$1 base fmt
+	base=${QT_DRESS_DIR[$SC_DRESS]}/$(sed -n 's/^DISK_FILE=//p' "${QT_DRESS_DIR[$SC_DRESS]}/dress.env")
+	fmt=$(sed -n 's/^DISK_FORMAT=//p' "${QT_DRESS_DIR[$SC_DRESS]}/dress.env")
+	qt_root_sums "$base" "$fmt" >"$work/sums.dressed"
+	qt_root_sums "$work/disk.qcow2" qcow2 >"$work/sums.after"
+	if [ ! -s "$work/sums.after" ] || ! cmp -s "$work/sums.dressed" "$work/sums.after"; then
+		echo "the source disk changed: $(diff "$work/sums.dressed" "$work/sums.after" | head -4 | tr '\n' '|')"
+		return 1
+	fi
+	echo "source unchanged: $(wc -l <"$work/sums.after") files compared" >>"$work/times"
 }

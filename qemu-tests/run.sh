@@ -46,43 +46,78 @@ mkdir -p "$CM_CACHE/qemu-tests"
 run=$(mktemp -d "$CM_CACHE/qemu-tests/run.XXXXXX")
 cm_on_exit() { qt_kill_boots "$run"; }
 ln -sfn "${run##*/}" "$CM_CACHE/qemu-tests/latest"
-# keep the five newest runs
-ls -1dt "$CM_CACHE"/qemu-tests/run.* | tail -n +6 | xargs -r rm -rf --
+# keep the five newest runs, and any touched in the last hour: another
+# run.sh may still be writing there (the cache is shared)
+ls -1dt "$CM_CACHE"/qemu-tests/run.* | tail -n +6 |
+	while read -r d; do
+		if [ -n "$(find "$d" -maxdepth 0 -mmin +60)" ]; then rm -rf -- "$d"; fi
+	done
 
 cm_log "agent: $AGENT"
 qt_prepare "$run" "${prepare[@]}"
 cm_log "images ready; booting ${#scenarios[@]} scenario(s), $JOBS at a time"
 
+# pass NAME SECS — the PASS report: times of each boot, pending lines.
+pass() {
+	local work=$run/$1
+	{
+		printf 'PASS %s %ss\n' "$1" "$2"
+		[ -f "$work/times" ] && sed 's/^/  /' "$work/times"
+		[ -f "$work/pending" ] && sed 's/^/  /' "$work/pending"
+	} >"$work/report"
+}
+
+# boot_again WORK — boot the disk the previous boot left, after keeping
+# its log as serial.1.log; adds "+SECS" to secs and a line to WORK/times.
+boot_again() {
+	local work=$1 t0 t1
+	cp "$work/serial.log" "$work/serial.1.log"
+	t0=$(date +%s%N)
+	QT_KEEP_DISK=1 qt_boot "$run" "$work" || rc=$?
+	t1=$(date +%s%N)
+	secs="$secs+$(((t1 - t0 + 500000000) / 1000000000))"
+	echo "boot 2: ${secs#*+}s wall, $(qt_times "$work")" >>"$work/times"
+}
+
 # one_scenario NAME — boot and check; writes $run/NAME/report, returns 0/1.
 one_scenario() {
 	local name=$1 work=$run/$1 t0 t1 rc=0 why secs
 	qt_load "$name"
+	rm -f "$work/pending" "$work/times"
 	t0=$(date +%s%N)
 	qt_boot "$run" "$work" || rc=$?
 	t1=$(date +%s%N)
 	secs=$(((t1 - t0 + 500000000) / 1000000000))
-	if why=$(qt_check "$work"); then
-		if [ -z "$SC_THEN" ]; then
-			printf 'PASS %s %ss\n' "$name" "$secs" >"$work/report"
+	echo "boot 1: ${secs}s wall, $(qt_times "$work")" >>"$work/times"
+	if why=$(qt_check "$work") && [ -n "$SC_SOURCE_UNCHANGED" ]; then
+		why=$(qt_source_unchanged "$work") || :
+	fi
+	if [ -z "$why" ]; then
+		if [ -n "$SC_BOOT2" ]; then
+			# BOOT2=: the same disk boots again, same dressing
+			qt_second_boot
+			boot_again "$work"
+			why=$(qt_check "$work") || why="second boot: $why"
+		elif [ -n "$SC_THEN" ]; then
+			# THEN=: the same disk boots again, dressed as the next scenario
+			qt_load "$SC_THEN"
+			boot_again "$work"
+			why=$(qt_check "$work") || why="second boot ($SC_THEN): $why"
+		fi
+		if [ -z "$why" ]; then
+			{
+				printf 'PASS %s %ss\n' "$name" "$secs"
+				sed 's/^/  /' "$work/times"
+				[ -f "$work/pending" ] && sed 's/^/  /' "$work/pending"
+			} >"$work/report"
 			return 0
 		fi
-		# THEN=: the same disk boots again, dressed as the next scenario
-		cp "$work/serial.log" "$work/serial.1.log"
-		qt_load "$SC_THEN"
-		t0=$(date +%s%N)
-		QT_KEEP_DISK=1 qt_boot "$run" "$work" || rc=$?
-		t1=$(date +%s%N)
-		secs="$secs+$(((t1 - t0 + 500000000) / 1000000000))"
-		if why=$(qt_check "$work"); then
-			printf 'PASS %s %ss\n' "$name" "$secs" >"$work/report"
-			return 0
-		fi
-		why="second boot ($SC_THEN): $why"
 	fi
 	[ "$rc" = 124 ] && why+=" (QEMU killed after ${SC_TIMEOUT}s)"
 	{
 		printf 'FAIL %s %ss\n' "$name" "$secs"
 		printf '  why: %s\n' "$why"
+		sed 's/^/  /' "$work/times"
 		printf '  log: %s\n' "$work/serial.log"
 		tr -d '\r' <"$work/serial.log" 2>/dev/null | tail -n 30 | sed 's/^/  | /'
 	} >"$work/report"

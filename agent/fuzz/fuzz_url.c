@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "move/net.h"
 #include "stream/url.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -38,6 +39,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (cm_url_parse(s, size, &b) != 0 || strcmp(a.path, b.path) ||
 		    strcmp(a.host, b.host) || a.scheme != b.scheme)
 			abort();
+	}
+	{
+		/* the move's destination host, from the same bytes as a C string */
+		char *z = malloc(size + 1), host[CM_URL_HOST_MAX];
+
+		if (z) {
+			memcpy(z, data, size);
+			z[size] = '\0';
+			r = cm_move_dest_host(z, host, sizeof(host));
+			if (r == 1 && (!host[0] || strchr(host, '/') || strlen(host) >= sizeof(host)))
+				abort();
+			free(z);
+		}
 	}
 	free(s);
 	return 0;

@@ -18,6 +18,9 @@ int cm_cmd_profiles(int argc, char **argv);
 int cm_cmd_record(int argc, char **argv);
 int cm_cmd_rollback(int argc, char **argv);
 int cm_cmd_stream(int argc, char **argv);
+int cm_cmd_migrate(int argc, char **argv);
+/* After a move: "reboot" or "poweroff" stops the machine now; else returns. */
+void cm_migrate_after(const char *after);
 int cm_cmd_version(int argc, char **argv);
 
 struct cm_detect_opts;

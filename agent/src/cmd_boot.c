@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "adapt/apply.h"
@@ -23,12 +24,16 @@
 #include "cmd.h"
 #include "detect/report.h"
 #include "detect/run.h"
+#include "limits.h"
 #include "log.h"
+#include "move/migrate.h"
+#include "move/net.h"
 #include "profiles/profile.h"
 #include "record/record.h"
 #include "record/store.h"
 #include "record/events.h"
 #include "record/update.h"
+#include "util/file.h"
 
 #define BOOT_USAGE \
 	"cloudmove boot [--root SYSROOT] [--cmdline FILE] [--metadata-endpoint HOST:PORT]"
@@ -175,8 +180,98 @@ static void export_record(const struct cm_boot_opts *bo, const char *root)
 	    res.sent, res.left);
 }
 
+/* A move marker left by a move: on the source, the move is undone before
+ * anything else uses the root; on the image's first boot, dropped. */
+static void settle_move(const char *root, const struct cm_verdict *v)
+{
+	char said[256];
+	int r;
+
+	if (!root)
+		return;
+	r = cm_move_settle(root, v->cloud, v->instance_id, said, sizeof(said));
+	if (r > 0)
+		say("%s", said);
+	else if (r < 0)
+		say("a move marker could not be settled (%s); booting as is", strerror(-r));
+}
+
+static const char *const after_names[] = {
+	[CM_AFTER_CONTINUE] = "continue", [CM_AFTER_REBOOT] = "reboot",
+	[CM_AFTER_POWEROFF] = "poweroff",
+};
+
+/* /run/cloudmove/after: what cloudmove-run.sh does once the agent is done */
+static int write_after(const char *what)
+{
+	const char *dir = getenv("CM_RUNDIR") ? getenv("CM_RUNDIR") : "/run/cloudmove";
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/after", dir);
+	f = fopen(path, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "%s\n", what);
+	return fclose(f) == 0 ? 0 : -EIO;
+}
+
+/* cloudmove.target= cloudmove.dest=: the move, before the pivot, while the
+ * root is read-only; the boot goes on after it unless cloudmove.after= */
+static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
+			      const struct cm_verdict *v)
+{
+	char creds[CM_PATH_MAX];
+	/* cloudmove.creds= names a file of the installed system */
+	int have_creds = bo->creds[0] && root &&
+			 cm_path_join(creds, sizeof(creds), root, bo->creds) == 0;
+	struct cm_migrate_opts o = {
+		.root = root, .target = bo->target, .dest = bo->dest,
+		.format = bo->format[0] ? bo->format : NULL,
+		.creds = have_creds ? creds : NULL,
+		.progress = CM_PROGRESS_PLAIN, .cloud = v->cloud,
+		.instance_id = v->instance_id,
+	};
+	struct cm_netup net;
+	int r;
+
+	if (!root || !bo->target[0]) {
+		say("cloudmove.dest= needs cloudmove.target= (and a root): not moving");
+		return;
+	}
+	say("detected %s (%s) → moving to %s (cloudmove.dest)", v->cloud, v->confidence,
+	    bo->target);
+	if (cm_move_net_up(bo->dest, &net, 30000) < 0) {
+		say("the move needs the network; not moving, booting as is");
+		return;
+	}
+	r = cm_migrate(&o);
+	cm_netup_undo(&net);
+	if (r != CM_EXIT_OK) {
+		say("the move failed; the source is as it was, booting it");
+		return;
+	}
+	/* the hook script stops the machine once it has shown these lines */
+	if (bo->after != CM_AFTER_CONTINUE && write_after(after_names[bo->after]) == 0)
+		say("migrate: %s now (cloudmove.after=%s)", after_names[bo->after],
+		    after_names[bo->after]);
+	else
+		cm_migrate_after(after_names[bo->after]);
+}
+
+/* The agent's own time in this boot (metadata wait included). */
+static void say_done(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	say("done in %ld ms", (long)((t.tv_sec - t0->tv_sec) * 1000 +
+				     (t.tv_nsec - t0->tv_nsec) / 1000000));
+}
+
 int cm_cmd_boot(int argc, char **argv)
 {
+	struct timespec t0;
 	static const struct option longopts[] = {
 		{ "root", required_argument, NULL, 'r' },
 		{ "cmdline", required_argument, NULL, 'c' },
@@ -191,6 +286,7 @@ int cm_cmd_boot(int argc, char **argv)
 	size_t i;
 	int c, recovered;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	cm_detect_opts_init(&d);
 	d.root = cm_installed_root();
 	if (!strcmp(d.root, "/"))
@@ -241,6 +337,13 @@ int cm_cmd_boot(int argc, char **argv)
 	else if (recovered > 0)
 		say("an interrupted adaptation was undone");
 	detect_and_record(&bo, &d, root, &v, prev, sizeof(prev));
+	settle_move(root, &v);
+	if (bo.dest[0]) {
+		move_from_cmdline(&bo, root, &v);
+		export_record(&bo, root);
+		say_done(&t0);
+		return CM_EXIT_OK;
+	}
 	cm_hooks_run(root, &(struct cm_hook_env){ .event = "detected",
 		.cloud = v.cloud, .previous = prev });
 	target = decide(&bo, &v, prev, recovered > 0, why, sizeof(why));
@@ -249,7 +352,6 @@ int cm_cmd_boot(int argc, char **argv)
 	else
 		say("detected %s (%s), %s", v.cloud, v.confidence, why);
 	export_record(&bo, root);
-	if (bo.dest[0])
-		say("cloudmove.dest: moving is not in this build yet; booting as is");
+	say_done(&t0);
 	return CM_EXIT_OK;
 }

@@ -29,8 +29,10 @@
 	"           could the installed system boot on CLOUD? what is missing\n" \
 	"  stream   --source DEV|FILE --dest URL [--format raw|gce|vhd]\n" \
 	"           [--progress=auto|plain|json] [--resume]\n" \
-	"           the disk, as an image a cloud imports, to file:// (for now)\n" \
-	"  migrate  see the README; not in this build yet\n" \
+	"           [--creds PATH]  the disk, as an image a cloud imports\n" \
+	"  migrate  --target CLOUD --dest URL [--source DEV] [--root SYSROOT]\n" \
+	"           the move: adapt a read-only root for CLOUD, stream its disk,\n" \
+	"           undo the adaptation (the source is left as it was)\n" \
 	"\n" \
 	"  --version   versions of cloudmove and the libraries it links\n" \
 	"  --help      this text\n" \
@@ -49,15 +51,11 @@ static const struct command commands[] = {
 	{ "detect", cm_cmd_detect },
 	{ "plan", cm_cmd_plan },
 	{ "profiles", cm_cmd_profiles },
+	{ "migrate", cm_cmd_migrate },
 	{ "record", cm_cmd_record },
 	{ "rollback", cm_cmd_rollback },
 	{ "stream", cm_cmd_stream },
 	{ "version", cm_cmd_version },
-};
-
-/* In DESIGN.md's contract, landing in later issues. */
-static const char *const planned[] = {
-	"migrate",
 };
 
 int main(int argc, char **argv)
@@ -82,12 +80,6 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(name, commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
-	for (i = 0; i < sizeof(planned) / sizeof(planned[0]); i++)
-		if (!strcmp(name, planned[i])) {
-			fprintf(stderr, "cloudmove: %s: not available in this build yet\n",
-				name);
-			return CM_EXIT_FAIL;
-		}
 	fprintf(stderr, "cloudmove: unknown command '%s' (try --help)\n", name);
 	return CM_EXIT_USAGE;
 }

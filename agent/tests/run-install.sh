@@ -59,7 +59,8 @@ else
 	fail "make install" "$(tail -5 "$tmp/make.log")"
 	finish
 fi
-expected="$mod/cloudmove-pre-pivot.sh
+expected="$mod/cloudmove-move.service
+$mod/cloudmove-pre-pivot.sh
 $mod/cloudmove-run.sh
 $mod/cloudmove.service
 $mod/module-setup.sh

@@ -14,6 +14,7 @@
 #   cloudmove-run.sh          the one script that runs the agent (both flavours)
 #   cloudmove-pre-pivot.sh    non-systemd initramfs: pre-pivot hook, calls it
 #   cloudmove.service         systemd initramfs: unit, calls it
+#   cloudmove-move.service    the same when cloudmove.dest= asks for a move (no time bound)
 #
 # Env: CLOUDMOVE_AGENT = the agent binary to install as /usr/bin/cloudmove
 # (default /usr/sbin/cloudmove, where "make install" puts it).  Like every
@@ -127,7 +128,9 @@ install() {
 
 	if dracut_module_included "systemd"; then
 		inst_simple "$moddir/cloudmove.service" "$systemdsystemunitdir/cloudmove.service"
+		inst_simple "$moddir/cloudmove-move.service" "$systemdsystemunitdir/cloudmove-move.service"
 		$SYSTEMCTL -q --root "$initdir" add-wants initrd.target cloudmove.service
+		$SYSTEMCTL -q --root "$initdir" add-wants initrd.target cloudmove-move.service
 	else
 		inst_hook pre-pivot 50 "$moddir/cloudmove-pre-pivot.sh"
 	fi

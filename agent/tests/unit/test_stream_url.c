@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "move/net.h"
 #include "stream/url.h"
 #include "test.h"
 
@@ -78,4 +79,23 @@ TEST(stream_url_bounded)
 	/* not NUL-terminated: only len bytes are read */
 	CHECK_INT(cm_url_parse("file:///tmp/xGARBAGE", 13, &u), 0);
 	CHECK_STR(u.path, "/tmp/x");
+}
+
+TEST(move_dest_host)
+{
+	char h[64];
+
+	CHECK_INT(cm_move_dest_host("file:///dev/vdb", h, sizeof(h)), 0);
+	CHECK_INT(cm_move_dest_host("http://169.254.0.9:8080/up/disk", h, sizeof(h)), 1);
+	CHECK_STR(h, "169.254.0.9");
+	CHECK_INT(cm_move_dest_host("gs://bkt/o?endpoint=http%3A%2F%2F10.0.0.5%3A9000", h, sizeof(h)), 1);
+	CHECK_STR(h, "10.0.0.5");
+	CHECK_INT(cm_move_dest_host("s3://bkt/k?region=eu-west-1&endpoint=http://127.0.0.1:4568", h,
+				    sizeof(h)), 1);
+	CHECK_STR(h, "127.0.0.1");
+	CHECK_INT(cm_move_dest_host("gs://bkt/o", h, sizeof(h)), 1);
+	CHECK_STR(h, "storage.googleapis.com");
+	CHECK_INT(cm_move_dest_host("s3://bkt/k", h, sizeof(h)), 1);
+	CHECK_STR(h, "bkt.s3.amazonaws.com");
+	CHECK_INT(cm_move_dest_host("nonsense", h, sizeof(h)), -EINVAL);
 }

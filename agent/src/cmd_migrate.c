@@ -1,0 +1,133 @@
+/* cloudmove migrate --target CLOUD --dest URL [--source DEV] [--root SYSROOT]
+ *                   [--format raw|gce|vhd] [--creds PATH] [--resume]
+ *                   [--progress=auto|plain|json|none]
+ *                   [--after continue|reboot|poweroff]
+ *
+ * The move, from the rescue shell (rd.break=pre-pivot: the root is at
+ * /sysroot, read-only): check, adapt for CLOUD in a transaction, stream the
+ * disk to URL in CLOUD's image format, undo the adaptation (move/migrate.h).
+ * Exit 0 moved, 1 not (the source as it was either way), 2 bad usage. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/reboot.h>
+#include <unistd.h>
+
+#include "clouds/clouds.h"
+#include "cmd.h"
+#include "detect/run.h"
+#include "log.h"
+#include "move/migrate.h"
+
+#define MIGRATE_USAGE "cloudmove migrate --target CLOUD --dest URL [--source DEV] " \
+	"[--root SYSROOT]\n       [--format raw|gce|vhd] [--creds PATH] [--resume] " \
+	"[--progress=auto|plain|json|none]\n       [--after continue|reboot|poweroff]"
+
+struct migrate_cli {
+	struct cm_migrate_opts o;
+	const char *after;
+};
+
+static int parse_one(int c, struct migrate_cli *m)
+{
+	switch (c) {
+	case 't': m->o.target = optarg; return 0;
+	case 'D': m->o.dest = optarg; return 0;
+	case 's': m->o.source = optarg; return 0;
+	case 'r': m->o.root = optarg; return 0;
+	case 'f': m->o.format = optarg; return 0;
+	case 'c': m->o.creds = optarg; return 0;
+	case 'R': m->o.resume = 1; return 0;
+	case 'a': m->after = optarg; return 0;
+	case 'd': cm_log_set_level(CM_LOG_DEBUG); return 0;
+	case 'p':
+		if (cm_progress_mode_parse(optarg, &m->o.progress) == 0)
+			return 0;
+		return cm_usage_error("migrate", MIGRATE_USAGE,
+				      "--progress: '%s' is not auto, plain, json or none", optarg);
+	}
+	return cm_usage_error("migrate", MIGRATE_USAGE, "unknown option or missing value: '%s'",
+			      optind > 0 ? optarg ? optarg : "?" : "?");
+}
+
+static int parse(int argc, char **argv, struct migrate_cli *m)
+{
+	static const struct option longopts[] = {
+		{ "target", required_argument, NULL, 't' },
+		{ "dest", required_argument, NULL, 'D' },
+		{ "source", required_argument, NULL, 's' },
+		{ "root", required_argument, NULL, 'r' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "creds", required_argument, NULL, 'c' },
+		{ "resume", no_argument, NULL, 'R' },
+		{ "progress", required_argument, NULL, 'p' },
+		{ "after", required_argument, NULL, 'a' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ 0 }
+	};
+	int c, r;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		if (c == '?')
+			return cm_usage_error("migrate", MIGRATE_USAGE,
+					      "unknown option or missing value: '%s'",
+					      argv[optind - 1]);
+		r = parse_one(c, m);
+		if (r)
+			return r;
+	}
+	if (optind < argc)
+		return cm_usage_error("migrate", MIGRATE_USAGE, "unexpected argument '%s'",
+				      argv[optind]);
+	if (!m->o.target || !m->o.dest || !*m->o.target || !*m->o.dest)
+		return cm_usage_error("migrate", MIGRATE_USAGE, "--target and --dest are required");
+	if (!cm_cloud_by_name(m->o.target))
+		return cm_usage_error("migrate", MIGRATE_USAGE, "--target: unknown cloud '%s'",
+				      m->o.target);
+	if (m->o.format && strcmp(m->o.format, "raw") && strcmp(m->o.format, "gce") &&
+	    strcmp(m->o.format, "vhd"))
+		return cm_usage_error("migrate", MIGRATE_USAGE, "--format: '%s' is not raw, gce "
+				      "or vhd", m->o.format);
+	if (m->after && strcmp(m->after, "continue") && strcmp(m->after, "reboot") &&
+	    strcmp(m->after, "poweroff"))
+		return cm_usage_error("migrate", MIGRATE_USAGE, "--after: '%s' is not continue, "
+				      "reboot or poweroff", m->after);
+	return 0;
+}
+
+/* The root is read-only and synced: the machine can stop at once. */
+void cm_migrate_after(const char *after)
+{
+	if (!after || !strcmp(after, "continue"))
+		return;
+	printf("cloudmove: migrate: %s now (cloudmove.after=%s)\n", after, after);
+	fflush(stdout);
+	sync();
+	reboot(!strcmp(after, "poweroff") ? RB_POWER_OFF : RB_AUTOBOOT);
+}
+
+int cm_cmd_migrate(int argc, char **argv)
+{
+	struct migrate_cli m = { .o = { .progress = CM_PROGRESS_AUTO } };
+	struct cm_detect_opts d;
+	struct cm_verdict v;
+	int r = parse(argc, argv, &m);
+
+	if (r)
+		return r;
+	if (!m.o.root)
+		m.o.root = cm_installed_root();
+	/* who we are, for the move marker: DMI only, no network */
+	cm_detect_opts_init(&d);
+	d.no_metadata = 1;
+	memset(&v, 0, sizeof(v));
+	cm_detect_run(&d, &v);
+	m.o.cloud = v.cloud ? v.cloud : "";
+	m.o.instance_id = v.instance_id;
+	r = cm_migrate(&m.o);
+	if (r == CM_EXIT_OK)
+		cm_migrate_after(m.after);
+	return r;
+}

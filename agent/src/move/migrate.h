@@ -1,0 +1,46 @@
+/* The move: the installed system, adapted for the target cloud, streamed
+ * to the target's storage in its image format, the source left as it was.
+ *
+ *   preflight (target profile, destination, credentials, source disk, a
+ *   read-only root) → move marker → adapt for the target in a transaction
+ *   (no initramfs rebuild: every cloudmove initramfs carries every cloud's
+ *   drivers) → stream the disk → roll the transaction back → marker off →
+ *   the move noted in /var/lib/cloudmove/moves.log.
+ *
+ * The stream reads the disk while the root is mounted read-only, so the
+ * disk is still.  Whatever fails after the adaptation (the stream, the
+ * destination, the agent killed, power), the source ends as it was: at
+ * once, or on its next boot through the marker (move/marker.h). */
+#ifndef CM_MOVE_MIGRATE_H
+#define CM_MOVE_MIGRATE_H
+
+#include "../stream/progress.h"
+
+struct cm_migrate_opts {
+	const char *root;		/* installed root, mounted read-only */
+	const char *target;		/* cloud id */
+	const char *dest;		/* URL */
+	const char *source;		/* NULL: the root's whole disk */
+	const char *format;		/* NULL: the target's image format */
+	const char *creds;
+	enum cm_progress_mode progress;
+	int resume;
+	const char *cloud;		/* where we are (for the marker), or "" */
+	const char *instance_id;	/* or "" */
+};
+
+/* The image format a cloud imports: gce for gcp, vhd for azure, else raw. */
+const char *cm_migrate_default_format(const char *target);
+
+/* CM_EXIT_OK moved (the image is whole at dest, the source as it was),
+ * CM_EXIT_FAIL not (one line says why; the source as it was). */
+int cm_migrate(const struct cm_migrate_opts *o);
+
+/* A boot that finds a move marker: on the source machine, undoes the
+ * move's transactions; elsewhere (the image's first boot), drops the
+ * marker.  1 something was done (said on stdout with prefix), 0 no
+ * marker, -errno. */
+int cm_move_settle(const char *root, const char *cloud, const char *instance_id,
+		   char *said, size_t said_size);
+
+#endif

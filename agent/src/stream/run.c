@@ -1,0 +1,213 @@
+/* One stream, as `cloudmove stream` and `cloudmove migrate` run it: the
+ * destination URL resolved to a sink, the resume state found or made, the
+ * source encoded into the sink, and on a failure the sink aborted or (an
+ * interrupted resumable upload) released for --resume. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../cmd.h"
+#include "../log.h"
+#include "gce.h"
+#include "progress.h"
+#include "run.h"
+#include "sinks/sink.h"
+#include "state.h"
+#include "stream.h"
+#include "url.h"
+
+/* Streaming a disk onto itself would destroy it. */
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (stat(a, &sa) < 0 || stat(b, &sb) < 0)
+		return 0;
+	if (S_ISBLK(sa.st_mode) && S_ISBLK(sb.st_mode))
+		return sa.st_rdev == sb.st_rdev;
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* What to stream where: URL, format, sink; CM_EXIT_OK or the exit code. */
+static int resolve(const struct cm_stream_args *o, struct cm_url *url,
+		   const struct cm_encoder **enc, const struct cm_sink_ops **ops)
+{
+	int r = cm_url_parse(o->dest, strlen(o->dest), url);
+
+	if (r == -EMSGSIZE || r == -EPROTONOSUPPORT || r == -EINVAL) {
+		/* not the query: a SAS URL's is its signature */
+		fprintf(stderr, "cloudmove: stream: --dest '%.*s': bad URL: %s\n",
+			(int)strcspn(o->dest, "?"), o->dest, r == -EMSGSIZE ? "too long" : url->why);
+		return CM_EXIT_FAIL;
+	}
+	*enc = cm_encoder_find(o->format ? o->format : "raw");
+	if (!*enc) {
+		fprintf(stderr, "cloudmove: stream: unknown format '%s' (raw, gce, vhd)\n",
+			o->format);
+		return CM_EXIT_FAIL;
+	}
+	*ops = cm_sink_find(url, o->creds);
+	if (!*ops) {
+		fprintf(stderr, "cloudmove: stream: %s:// destinations are not in this "
+			"build yet (file:// is)\n", url->scheme_name);
+		return CM_EXIT_FAIL;
+	}
+	if (o->resume && !((*ops)->caps & CM_SINK_RESUME)) {
+		fprintf(stderr, "cloudmove: stream: --resume: not for this sink yet (%s://)\n",
+			url->scheme_name);
+		return CM_EXIT_FAIL;
+	}
+	if (url->scheme == CM_URL_FILE && same_file(o->source, url->path)) {
+		fprintf(stderr, "cloudmove: stream: --dest %s is the source\n", o->dest);
+		return CM_EXIT_FAIL;
+	}
+	return CM_EXIT_OK;
+}
+
+/* The dest as the state file keeps it: without a query, which for an
+ * Azure SAS URL is the signature. */
+static void state_dest(const char *dest, char *out, size_t size)
+{
+	size_t n = strcspn(dest, "?");
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, dest, n);
+	out[n] = '\0';
+}
+
+/* Fills st for this stream; with --resume, loads the interrupted one's
+ * into *loaded (*have = 1).  CM_EXIT_OK or the exit code. */
+static int resume_state(const struct cm_stream_args *o, const char *format, uint64_t size,
+			const char *path, struct cm_stream_state *st,
+			struct cm_stream_state *loaded, int *have)
+{
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	state_dest(o->dest, st->dest, sizeof(st->dest));
+	snprintf(st->format, sizeof(st->format), "%s", format);
+	st->size = size;
+	st->mtime = cm_gce_archive_time();
+	r = cm_state_load(path, loaded);
+	if (r == -ENOENT && o->resume)
+		fprintf(stderr, "cloudmove: stream: --resume: no interrupted stream of %s "
+			"(%s); starting from the beginning\n", o->source, path);
+	if (r == -ENOENT)
+		return CM_EXIT_OK;
+	if (r < 0)
+		return CM_EXIT_FAIL;
+	if (!o->resume) {
+		fprintf(stderr, "cloudmove: stream: an interrupted stream of %s to %s was "
+			"left; starting over (--resume continues it)\n", o->source, loaded->dest);
+		return CM_EXIT_OK;
+	}
+	if (strcmp(loaded->dest, st->dest) || strcmp(loaded->format, st->format) ||
+	    loaded->size != st->size) {
+		fprintf(stderr, "cloudmove: stream: --resume: the interrupted stream (%s) "
+			"was to %s as %s, of %llu bytes; not this one\n", path, loaded->dest,
+			loaded->format, (unsigned long long)loaded->size);
+		return CM_EXIT_FAIL;
+	}
+	st->mtime = loaded->mtime;
+	*have = 1;
+	return CM_EXIT_OK;
+}
+
+struct stream_run {
+	struct cm_url url;
+	char state_path[CM_URL_MAX];
+	struct cm_stream_state state, loaded;
+};
+
+/* Opens the sink, resuming when asked and possible: CM_EXIT_OK or the code. */
+static int open_sink(const struct cm_stream_args *o, const struct cm_encoder *enc,
+		     const struct cm_sink_ops *ops, struct stream_run *sr,
+		     struct cm_source *src, struct cm_sink *sink)
+{
+	int have = 0, rc;
+
+	sink->url = &sr->url;
+	sink->dest = o->dest;
+	sink->size = enc->out_size(src->size);
+	sink->creds = o->creds;
+	if (ops->caps & CM_SINK_RESUME) {
+		if (cm_state_path(o->source, sr->state_path, sizeof(sr->state_path)) < 0) {
+			cm_err(-ENAMETOOLONG, "stream: resume state for %s", o->source);
+			return CM_EXIT_FAIL;
+		}
+		rc = resume_state(o, enc->name, src->size, sr->state_path, &sr->state,
+				  &sr->loaded, &have);
+		if (rc != CM_EXIT_OK)
+			return rc;
+		sink->state_path = sr->state_path;
+		sink->state = &sr->state;
+	} else {
+		sr->state.mtime = cm_gce_archive_time();
+	}
+	if (cm_sink_open(sink, ops, have ? &sr->loaded : NULL) < 0) {
+		cm_sink_abort(sink);
+		return CM_EXIT_FAIL;
+	}
+	return CM_EXIT_OK;
+}
+
+int cm_stream_exec(const struct cm_stream_args *o, struct cm_stream_result *res)
+{
+	struct stream_run *sr = calloc(1, sizeof(*sr));
+	const struct cm_encoder *enc = NULL;
+	const struct cm_sink_ops *ops = NULL;
+	struct cm_source src = { .fd = -1 };
+	struct cm_sink sink = { 0 };
+	struct cm_progress progress;
+	struct cm_stream st = { .src = &src, .sink = &sink, .progress = &progress };
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int rc, r;
+
+	if (!sr) {
+		cm_err(-ENOMEM, "stream");
+		return CM_EXIT_FAIL;
+	}
+	rc = resolve(o, &sr->url, &enc, &ops);
+	if (rc != CM_EXIT_OK)
+		goto out;
+	rc = CM_EXIT_FAIL;
+	if (cm_source_open(&src, o->source) < 0)
+		goto out;
+	rc = open_sink(o, enc, ops, sr, &src, &sink);
+	if (rc != CM_EXIT_OK)
+		goto out;
+	rc = CM_EXIT_FAIL;
+	st.threads = o->threads ? o->threads : cpus > 0 ? (int)cpus : 1;
+	st.mtime = sr->state.mtime;
+	st.out_bytes = 0;
+	cm_progress_init(&progress, o->progress, enc->work_size(src.size));
+	r = enc->run(&st);
+	if (r == 0)
+		r = cm_sink_finish(&sink);
+	if (r < 0) {
+		cm_sink_fail(&sink, r);
+		cm_progress_end(&progress, 0, sink.written);
+		goto out;
+	}
+	cm_debug("stream: read %llu bytes, %llu of them zeros; %llu bytes written%s",
+		 (unsigned long long)src.read_bytes, (unsigned long long)src.zero_bytes,
+		 (unsigned long long)sink.written, sink.resume_from ? " (resumed)" : "");
+	cm_progress_end(&progress, 1, sink.written);
+	if (res) {
+		res->read_bytes = src.read_bytes;
+		res->zero_bytes = src.zero_bytes;
+		res->written = sink.written;
+		res->image_size = sink.size;
+		res->resumed = sink.resume_from != 0;
+	}
+	rc = CM_EXIT_OK;
+out:
+	cm_source_close(&src);
+	free(sr);
+	return rc;
+}
+

@@ -1,0 +1,31 @@
+/* One stream of a disk to a destination (see run.c). */
+#ifndef CM_STREAM_RUN_H
+#define CM_STREAM_RUN_H
+
+#include <stdint.h>
+
+#include "progress.h"
+
+struct cm_stream_args {
+	const char *source;		/* device or file */
+	const char *dest;		/* URL */
+	const char *format;		/* raw, vhd, gce; NULL: raw */
+	const char *creds;		/* credentials file, or NULL */
+	enum cm_progress_mode progress;
+	int resume;			/* continue an interrupted upload */
+	int threads;			/* 0: one per CPU */
+};
+
+struct cm_stream_result {
+	uint64_t read_bytes;		/* read from the source */
+	uint64_t zero_bytes;		/* of which all zero */
+	uint64_t written;		/* handed to the sink */
+	uint64_t image_size;		/* or CM_SIZE_UNKNOWN (gce) */
+	int resumed;
+};
+
+/* CM_EXIT_OK the image is whole at dest, CM_EXIT_FAIL not (said on
+ * stderr).  res may be NULL. */
+int cm_stream_exec(const struct cm_stream_args *a, struct cm_stream_result *res);
+
+#endif
