@@ -18,5 +18,9 @@ echo "=== stream: raw vs dd, holes, gce vs gzip -6 / pigz -1, peak RSS"
 bench/stream.sh
 
 echo
+echo "=== stream to gs://: gce vs tar -Sczf | curl -T -, raw vs curl -T, peak RSS"
+bench/stream-gcs.sh
+
+echo
 echo "=== stream to an Azure page blob (azurite): vs curl Put Blob / Put Page, peak RSS"
 bench/stream-azure.sh

@@ -38,6 +38,7 @@ static int parse_one(int c, struct migrate_cli *m)
 	case 'f': m->o.format = optarg; return 0;
 	case 'c': m->o.creds = optarg; return 0;
 	case 'R': m->o.resume = 1; return 0;
+	case 'F': m->o.skip_free = 1; return 0;
 	case 'a': m->after = optarg; return 0;
 	case 'd': cm_log_set_level(CM_LOG_DEBUG); return 0;
 	case 'p':
@@ -60,6 +61,7 @@ static int parse(int argc, char **argv, struct migrate_cli *m)
 		{ "format", required_argument, NULL, 'f' },
 		{ "creds", required_argument, NULL, 'c' },
 		{ "resume", no_argument, NULL, 'R' },
+		{ "skip-free", no_argument, NULL, 'F' },
 		{ "progress", required_argument, NULL, 'p' },
 		{ "after", required_argument, NULL, 'a' },
 		{ "debug", no_argument, NULL, 'd' },

@@ -21,7 +21,8 @@
 #include "stream/run.h"
 
 #define STREAM_USAGE "cloudmove stream --source DEV|FILE --dest URL [--format raw|gce|vhd]\n" \
-	"       [--progress=auto|plain|json|none] [--resume] [--creds PATH] [--threads N]"
+	"       [--progress=auto|plain|json|none] [--resume] [--creds PATH] [--threads N]\n" \
+	"       [--skip-free]"
 
 
 static int parse(int argc, char **argv, struct cm_stream_args *o)
@@ -32,6 +33,7 @@ static int parse(int argc, char **argv, struct cm_stream_args *o)
 		{ "format", required_argument, NULL, 'f' },
 		{ "progress", required_argument, NULL, 'p' },
 		{ "resume", no_argument, NULL, 'R' },
+		{ "skip-free", no_argument, NULL, 'F' },
 		{ "creds", required_argument, NULL, 'c' },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "debug", no_argument, NULL, 'd' },
@@ -57,6 +59,8 @@ static int parse(int argc, char **argv, struct cm_stream_args *o)
 					      optarg);
 		else if (c == 'R')
 			o->resume = 1;
+		else if (c == 'F')
+			o->skip_free = 1;
 		else if (c == 'c')
 			o->creds = optarg;
 		else if (c == 'j') {

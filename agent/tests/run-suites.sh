@@ -1,6 +1,6 @@
 #!/bin/bash
 # run-suites.sh [SUITE...] — what `make check` runs.  Suites: unit,
-# valgrind, golden, profiles, txn, adapt, network, initramfs, install, check, boot, record, metadata, netup, stream, stream-azure, migrate, fuzz, hooks, qemu (default: all; valgrind is skipped with
+# valgrind, golden, profiles, txn, adapt, network, initramfs, install, check, boot, record, metadata, netup, stream, stream-gcs, stream-azure, migrate, fuzz, hooks, qemu (default: all; valgrind is skipped with
 # SANITIZE=1, whose ASan build replaces it).  Each suite's runner ends
 # with "N passed, N failed"; this script prints each suite's output and
 # ends with the total, in the same form, for CI.
@@ -10,8 +10,8 @@ cd "$(dirname "$0")/../.."
 build=${TEST_BUILD:-build/musl}
 suites=("$@")
 if [ ${#suites[@]} -eq 0 ]; then
-	suites=(unit valgrind golden profiles txn adapt network initramfs install check boot record metadata netup stream stream-azure migrate fuzz hooks qemu)
-	[ "${SANITIZE:-}" = 1 ] && suites=(unit golden profiles txn adapt network initramfs install check boot record metadata netup stream stream-azure migrate fuzz hooks qemu)
+	suites=(unit valgrind golden profiles txn adapt network initramfs install check boot record metadata netup stream stream-gcs stream-azure migrate fuzz hooks qemu)
+	[ "${SANITIZE:-}" = 1 ] && suites=(unit golden profiles txn adapt network initramfs install check boot record metadata netup stream stream-gcs stream-azure migrate fuzz hooks qemu)
 fi
 
 run_suite() {
@@ -34,6 +34,7 @@ run_suite() {
 	stream)	  agent/tests/run-stream.sh "$build/cloudmove" ;;
 	stream-azure) agent/tests/run-stream-azure.sh "$build/cloudmove" ;;
 	migrate)  agent/tests/run-migrate.sh "$build/cloudmove" ;;
+	stream-gcs) agent/tests/run-stream-gcs.sh "$build/cloudmove" ;;
 	fuzz)	  agent/fuzz/run-corpus.sh ${FUZZERS:-} ;;
 	hooks)	  qemu-tests/hook-test.sh ;;
 	qemu)	  AGENT=$PWD/build/cloudmove qemu-tests/run.sh ;;

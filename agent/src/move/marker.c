@@ -12,6 +12,7 @@
 #include "../util/atomic.h"
 #include "../util/buf.h"
 #include "../util/file.h"
+#include "../util/kvlines.h"
 #include "marker.h"
 
 #define MARKER_MAX	4096
@@ -63,33 +64,27 @@ static int set(struct cm_move_marker *m, const char *k, const char *v)
 	return 0;
 }
 
+struct marker_parse {
+	struct cm_move_marker *m;
+	int seen_before;
+};
+
+static int marker_line(const char *key, const char *value, void *ctx)
+{
+	struct marker_parse *mp = ctx;
+
+	mp->seen_before |= !strcmp(key, "before");
+	return set(mp->m, key, value);
+}
+
 int cm_move_marker_parse(const char *buf, size_t len, struct cm_move_marker *m)
 {
-	char line[256];
-	const char *p = buf, *end = buf + len;
-	int seen_before = 0;
+	struct marker_parse mp = { .m = m };
 
 	memset(m, 0, sizeof(*m));
-	while (p < end) {
-		const char *start = p, *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = (size_t)((nl ? nl : end) - start);
-		char *sp;
-
-		p = nl ? nl + 1 : end;
-		if (!n)
-			continue;
-		if (n >= sizeof(line) || memchr(start, '\0', n))
-			return -EBADMSG;
-		memcpy(line, start, n);
-		line[n] = '\0';
-		sp = strchr(line, ' ');
-		if (sp)
-			*sp++ = '\0';
-		if (set(m, line, sp ? sp : "") < 0)
-			return -EBADMSG;
-		seen_before |= !strcmp(line, "before");
-	}
-	return seen_before && m->cloud[0] ? 0 : -EBADMSG;
+	if (cm_kvlines(buf, len, marker_line, &mp) < 0)
+		return -EBADMSG;
+	return mp.seen_before && m->cloud[0] ? 0 : -EBADMSG;
 }
 
 static int marker_path(const char *root, char *out, size_t size)

@@ -217,7 +217,7 @@ static int adapt_and_stream(const struct cm_migrate_opts *o, const struct cm_pro
 {
 	struct cm_stream_args a = {
 		.source = disk, .dest = o->dest, .format = format, .creds = o->creds,
-		.progress = o->progress, .resume = o->resume,
+		.progress = o->progress, .resume = o->resume, .skip_free = o->skip_free,
 	};
 	struct cm_adapt_report rep;
 	struct cm_plan plan;

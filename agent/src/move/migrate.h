@@ -25,6 +25,7 @@ struct cm_migrate_opts {
 	const char *creds;
 	enum cm_progress_mode progress;
 	int resume;
+	int skip_free;			/* stream --skip-free */
 	const char *cloud;		/* where we are (for the marker), or "" */
 	const char *instance_id;	/* or "" */
 };

@@ -11,6 +11,7 @@
 
 #include "../cmd.h"
 #include "../log.h"
+#include "freemap.h"
 #include "gce.h"
 #include "progress.h"
 #include "run.h"
@@ -118,10 +119,28 @@ static int resume_state(const struct cm_stream_args *o, const char *format, uint
 }
 
 struct stream_run {
+	struct cm_freemap freemap;
 	struct cm_url url;
 	char state_path[CM_URL_MAX];
 	struct cm_stream_state state, loaded;
 };
+
+/* --skip-free: the file systems' free space is not read (zeros in the
+ * image).  The same map on a resume: free space is what it was when the
+ * stream began only if the disk is still (it is: the root is read-only). */
+static int skip_free(const struct cm_stream_args *o, struct cm_freemap *m,
+		     struct cm_source *src)
+{
+	char b[32];
+
+	if (cm_freemap_build(m, o->source, src->size) < 0)
+		return -EIO;
+	src->free = m;
+	fprintf(stderr, "cloudmove: stream: --skip-free: %s of free space in %u file "
+		"system%s will not be read\n", cm_progress_bytes(m->free_bytes, b, sizeof(b)),
+		m->filesystems, m->filesystems == 1 ? "" : "s");
+	return 0;
+}
 
 /* Opens the sink, resuming when asked and possible: CM_EXIT_OK or the code. */
 static int open_sink(const struct cm_stream_args *o, const struct cm_encoder *enc,
@@ -177,6 +196,8 @@ int cm_stream_exec(const struct cm_stream_args *o, struct cm_stream_result *res)
 	rc = CM_EXIT_FAIL;
 	if (cm_source_open(&src, o->source) < 0)
 		goto out;
+	if (o->skip_free && skip_free(o, &sr->freemap, &src) < 0)
+		goto out;
 	rc = open_sink(o, enc, ops, sr, &src, &sink);
 	if (rc != CM_EXIT_OK)
 		goto out;
@@ -200,6 +221,7 @@ int cm_stream_exec(const struct cm_stream_args *o, struct cm_stream_result *res)
 	if (res) {
 		res->read_bytes = src.read_bytes;
 		res->zero_bytes = src.zero_bytes;
+		res->free_bytes = src.free_bytes;
 		res->written = sink.written;
 		res->image_size = sink.size;
 		res->resumed = sink.resume_from != 0;
@@ -207,6 +229,7 @@ int cm_stream_exec(const struct cm_stream_args *o, struct cm_stream_result *res)
 	rc = CM_EXIT_OK;
 out:
 	cm_source_close(&src);
+	cm_freemap_free(&sr->freemap);
 	free(sr);
 	return rc;
 }

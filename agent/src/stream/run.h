@@ -14,11 +14,13 @@ struct cm_stream_args {
 	enum cm_progress_mode progress;
 	int resume;			/* continue an interrupted upload */
 	int threads;			/* 0: one per CPU */
+	int skip_free;			/* ext2/3/4 free blocks not read */
 };
 
 struct cm_stream_result {
 	uint64_t read_bytes;		/* read from the source */
 	uint64_t zero_bytes;		/* of which all zero */
+	uint64_t free_bytes;		/* free space, not read (--skip-free) */
 	uint64_t written;		/* handed to the sink */
 	uint64_t image_size;		/* or CM_SIZE_UNKNOWN (gce) */
 	int resumed;

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "../log.h"
+#include "freemap.h"
 #include "stream.h"
 
 void *cm_stream_buf_alloc(size_t len)
@@ -203,9 +204,20 @@ int cm_source_next(struct cm_source *s, void *buf, struct cm_extent *e)
 			return 1;
 		}
 	}
+	if (s->free && (len = cm_freemap_run(s->free, s->pos, s->size))) {
+		/* free space of a file system: zeros, never read */
+		e->off = s->pos;
+		e->len = len;
+		e->zero = 1;
+		s->pos += len;
+		s->free_bytes += len;
+		return 1;
+	}
 	len = CM_STREAM_CHUNK - s->pos % CM_STREAM_CHUNK;
 	if (len > s->data_end - s->pos)
 		len = s->data_end - s->pos;
+	if (s->free)
+		len = cm_freemap_next(s->free, s->pos, s->pos + len) - s->pos;
 	r = read_full(s, buf, (size_t)len, s->pos);
 	if (r < 0)
 		return r;

@@ -12,6 +12,7 @@
 #include "../util/atomic.h"
 #include "../util/buf.h"
 #include "../util/file.h"
+#include "../util/kvlines.h"
 #include "state.h"
 
 #define STATE_DIR	"/run/cloudmove/stream"
@@ -75,37 +76,18 @@ static int set_key(struct cm_stream_state *st, const char *k, const char *v)
 	return 0;	/* a key of a newer version: ignored */
 }
 
+static int state_line(const char *key, const char *value, void *ctx)
+{
+	return set_key(ctx, key, value) < 0 ? -EINVAL : 0;
+}
+
 int cm_state_parse(const char *buf, size_t len, struct cm_stream_state *st,
 		   const char **why)
 {
-	char line[CM_STATE_SESSION_MAX + CM_URL_MAX];
-	const char *p = buf, *end = buf + len;
-
 	memset(st, 0, sizeof(*st));
-	while (p < end) {
-		const char *start = p, *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = (size_t)((nl ? nl : end) - start);
-		char *sp;
-
-		p = nl ? nl + 1 : end;
-		if (!n)
-			continue;
-		if (n >= sizeof(line) || memchr(start, '\0', n)) {
-			*why = "line too long or not text";
-			return -EINVAL;
-		}
-		memcpy(line, start, n);
-		line[n] = '\0';
-		sp = strchr(line, ' ');
-		if (!sp) {
-			*why = "bad line";
-			return -EINVAL;
-		}
-		*sp = '\0';
-		if (set_key(st, line, sp + 1) < 0) {
-			*why = "bad value";
-			return -EINVAL;
-		}
+	if (cm_kvlines(buf, len, state_line, st) < 0) {
+		*why = "a bad line";
+		return -EINVAL;
 	}
 	if (!st->dest[0] || !st->format[0] || st->committed > st->size) {
 		*why = "incomplete";

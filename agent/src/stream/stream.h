@@ -17,6 +17,7 @@
 #define CM_STREAM_ALIGN		4096		/* O_DIRECT buffer alignment */
 #define CM_SIZE_UNKNOWN		UINT64_MAX	/* a compressed image's size */
 
+struct cm_freemap;
 struct cm_progress;
 struct cm_sink;
 
@@ -39,6 +40,8 @@ struct cm_source {
 	uint64_t data_end;	/* end of the data region pos is in */
 	uint64_t read_bytes;	/* what was really read (holes are not) */
 	uint64_t zero_bytes;	/* data read and found all zero */
+	const struct cm_freemap *free;	/* --skip-free: not read, zeros */
+	uint64_t free_bytes;	/* skipped as free space */
 };
 
 /* 0 or -errno (logged: "source PATH: ..."). */

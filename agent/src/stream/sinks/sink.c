@@ -18,10 +18,11 @@ static const struct {
 	int (*match)(const struct cm_url *url, const char *creds);	/* or NULL */
 } sinks[] = {
 	{ CM_URL_FILE, &cm_sink_file, NULL },
+	{ CM_URL_GS, &cm_sink_gcs, NULL },
 	{ CM_URL_HTTPS, &cm_sink_azure, cm_sink_azure_match },
 	{ CM_URL_HTTP, &cm_sink_azure, cm_sink_azure_match },
 	/* TODO(lead, merge): { CM_URL_HTTPS, &cm_sink_put, NULL }, { CM_URL_HTTP, &cm_sink_put, NULL }, */
-	/* s3, gs: later */
+	/* s3: later */
 };
 
 const struct cm_sink_ops *cm_sink_find(const struct cm_url *url, const char *creds)

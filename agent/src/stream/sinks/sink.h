@@ -80,6 +80,7 @@ struct cm_sink {
 };
 
 extern const struct cm_sink_ops cm_sink_file;
+extern const struct cm_sink_ops cm_sink_gcs;
 extern const struct cm_sink_ops cm_sink_azure;
 
 /* Is an http(s) URL an Azure page blob one: host *.blob.core.windows.net,

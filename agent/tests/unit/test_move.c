@@ -1,0 +1,51 @@
+/* The move marker: parse and who the source machine is. */
+#include <errno.h>
+#include <string.h>
+
+#include "move/marker.h"
+#include "move/migrate.h"
+#include "test.h"
+
+TEST(move_marker_parse)
+{
+	static const char ok[] = "before 3\nuuid EC2E1916-0000\ninstance_id i-0abc\ncloud aws\n"
+				 "target gcp\ntime 1764230000\nfuture key\n";
+	struct cm_move_marker m;
+
+	CHECK_INT(cm_move_marker_parse(ok, sizeof(ok) - 1, &m), 0);
+	CHECK_INT(m.before, 3);
+	CHECK_STR(m.uuid, "EC2E1916-0000");
+	CHECK_STR(m.cloud, "aws");
+	CHECK_STR(m.target, "gcp");
+	CHECK_INT(cm_move_marker_parse("cloud aws\n", 10, &m), -EBADMSG);
+	CHECK_INT(cm_move_marker_parse("before x\ncloud aws\n", 19, &m), -EBADMSG);
+	CHECK_INT(cm_move_marker_parse("before 1\n", 9, &m), -EBADMSG);
+	CHECK_INT(cm_move_marker_parse("before 1\ncloud aws\0\n", 20, &m), -EBADMSG);
+}
+
+TEST(move_marker_is_source)
+{
+	struct cm_move_marker m = { .before = 1 };
+
+	strcpy(m.uuid, "ec2e1916-0000");
+	strcpy(m.instance_id, "i-1");
+	strcpy(m.cloud, "aws");
+	/* the UUID decides when both sides have one */
+	CHECK_INT(cm_move_marker_is_source(&m, "EC2E1916-0000", "i-2", "gcp"), 1);
+	CHECK_INT(cm_move_marker_is_source(&m, "6ce0a0e2-0000", "i-1", "aws"), 0);
+	/* else the instance id, else the cloud; unknown: the source's */
+	CHECK_INT(cm_move_marker_is_source(&m, "", "i-1", "gcp"), 1);
+	CHECK_INT(cm_move_marker_is_source(&m, "", "i-9", "aws"), 0);
+	m.uuid[0] = m.instance_id[0] = '\0';
+	CHECK_INT(cm_move_marker_is_source(&m, "6ce0a0e2-0000", "", "aws"), 1);
+	CHECK_INT(cm_move_marker_is_source(&m, "6ce0a0e2-0000", "", "gcp"), 0);
+	CHECK_INT(cm_move_marker_is_source(&m, "", "", "unknown"), 1);
+}
+
+TEST(move_default_format)
+{
+	CHECK_STR(cm_migrate_default_format("gcp"), "gce");
+	CHECK_STR(cm_migrate_default_format("azure"), "vhd");
+	CHECK_STR(cm_migrate_default_format("aws"), "raw");
+	CHECK_STR(cm_migrate_default_format("openstack"), "raw");
+}
