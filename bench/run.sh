@@ -24,3 +24,5 @@ bench/stream-gcs.sh
 echo
 echo "=== stream to s3:// (s3rver): vs dd | curl -T - and a botocore multipart client, peak RSS"
 bench/stream-s3.sh
+echo "=== stream to an Azure page blob (azurite): vs curl Put Blob / Put Page, peak RSS"
+bench/stream-azure.sh

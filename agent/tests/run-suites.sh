@@ -1,6 +1,6 @@
 #!/bin/bash
 # run-suites.sh [SUITE...] — what `make check` runs.  Suites: unit,
-# valgrind, golden, profiles, txn, adapt, network, initramfs, install, check, boot, record, metadata, netup, stream, stream-gcs, stream-s3, stream-put, stream-tls, migrate, fuzz, hooks, qemu (default: all; valgrind is skipped with
+# valgrind, golden, profiles, txn, adapt, network, initramfs, install, check, boot, record, metadata, netup, stream, stream-gcs, stream-s3, stream-azure, stream-put, stream-tls, migrate, fuzz, hooks, qemu (default: all; valgrind is skipped with
 # SANITIZE=1, whose ASan build replaces it).  Each suite's runner ends
 # with "N passed, N failed"; this script prints each suite's output and
 # ends with the total, in the same form, for CI.
@@ -10,8 +10,8 @@ cd "$(dirname "$0")/../.."
 build=${TEST_BUILD:-build/musl}
 suites=("$@")
 if [ ${#suites[@]} -eq 0 ]; then
-	suites=(unit valgrind golden profiles txn adapt network initramfs install check boot record metadata netup stream stream-gcs stream-s3 stream-put stream-tls migrate fuzz hooks qemu)
-	[ "${SANITIZE:-}" = 1 ] && suites=(unit golden profiles txn adapt network initramfs install check boot record metadata netup stream stream-gcs stream-s3 stream-put stream-tls migrate fuzz hooks qemu)
+	suites=(unit valgrind golden profiles txn adapt network initramfs install check boot record metadata netup stream stream-gcs stream-s3 stream-azure stream-put stream-tls migrate fuzz hooks qemu)
+	[ "${SANITIZE:-}" = 1 ] && suites=(unit golden profiles txn adapt network initramfs install check boot record metadata netup stream stream-gcs stream-s3 stream-azure stream-put stream-tls migrate fuzz hooks qemu)
 fi
 
 run_suite() {
@@ -32,6 +32,7 @@ run_suite() {
 	metadata) agent/tests/run-metadata.sh "$build/cloudmove" ;;
 	netup)	  agent/tests/run-netup.sh "$build/netup-probe" ;;
 	stream)	  agent/tests/run-stream.sh "$build/cloudmove" ;;
+	stream-azure) agent/tests/run-stream-azure.sh "$build/cloudmove" ;;
 	migrate)  agent/tests/run-migrate.sh "$build/cloudmove" ;;
 	stream-gcs) agent/tests/run-stream-gcs.sh "$build/cloudmove" ;;
 	stream-s3) agent/tests/run-stream-s3.sh "$build/cloudmove" ;;

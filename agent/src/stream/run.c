@@ -39,8 +39,9 @@ static int resolve(const struct cm_stream_args *o, struct cm_url *url,
 	int r = cm_url_parse(o->dest, strlen(o->dest), url);
 
 	if (r == -EMSGSIZE || r == -EPROTONOSUPPORT || r == -EINVAL) {
-		fprintf(stderr, "cloudmove: stream: --dest '%s': bad URL: %s\n", o->dest,
-			r == -EMSGSIZE ? "too long" : url->why);
+		/* not the query: a SAS URL's is its signature */
+		fprintf(stderr, "cloudmove: stream: --dest '%.*s': bad URL: %s\n",
+			(int)strcspn(o->dest, "?"), o->dest, r == -EMSGSIZE ? "too long" : url->why);
 		return CM_EXIT_FAIL;
 	}
 	*enc = cm_encoder_find(o->format ? o->format : "raw");
@@ -49,7 +50,7 @@ static int resolve(const struct cm_stream_args *o, struct cm_url *url,
 			o->format);
 		return CM_EXIT_FAIL;
 	}
-	*ops = cm_sink_find(url);
+	*ops = cm_sink_find(url, o->creds);
 	if (!*ops) {
 		fprintf(stderr, "cloudmove: stream: %s:// destinations are not in this "
 			"build yet (file:// is)\n", url->scheme_name);

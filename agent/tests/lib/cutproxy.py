@@ -3,17 +3,21 @@
 the stream tests' network cuts (resume after a cut at a random point).
 
   cutproxy.py --to PORT [--listen PORT] [--port-file F]
-              [--cut-at N[,N...]] [--dead-after N]
+              [--cut-at N[,N...]] [--dead-after N] [--count-file F]
 
 Counts the bytes going client -> server over all connections.  --cut-at:
 when the count passes each N (once each), the connection is reset (RST).
 --dead-after: once the count passes N, the connection is reset and every
 later connection is refused (reset on accept) for the proxy's life: the
 client exhausts its retries and gives up, as on a long network outage.
-Prints nothing; --port-file gets the listening port once it listens.
+Prints nothing; --port-file gets the listening port once it listens;
+--count-file gets the client -> server byte count each time a connection
+closes and when it stops.
 Stops on SIGTERM."""
 import argparse
+import os
 import selectors
+import signal
 import socket
 import struct
 import sys
@@ -32,6 +36,7 @@ class Proxy:
         self.to = args.to
         self.cuts = sorted(int(n) for n in args.cut_at.split(",") if n) if args.cut_at else []
         self.dead_after = args.dead_after
+        self.count_file = args.count_file
         self.dead = False
         self.count = 0
         self.sel = selectors.DefaultSelector()
@@ -54,7 +59,14 @@ class Proxy:
         self.sel.register(client, selectors.EVENT_READ)
         self.sel.register(server, selectors.EVENT_READ)
 
+    def save_count(self):
+        if self.count_file:
+            with open(self.count_file + ".tmp", "w") as f:
+                f.write("%d\n" % self.count)
+            os.rename(self.count_file + ".tmp", self.count_file)
+
     def drop(self, sock):
+        self.save_count()
         other, _ = self.peer.pop(sock, (None, None))
         for s in (sock, other):
             if s is None:
@@ -114,6 +126,7 @@ def main():
     ap.add_argument("--port-file")
     ap.add_argument("--cut-at", default="")
     ap.add_argument("--dead-after", type=int)
+    ap.add_argument("--count-file")
     args = ap.parse_args()
     lsock = socket.socket()
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -122,12 +135,15 @@ def main():
     if args.port_file:
         with open(args.port_file + ".tmp", "w") as f:
             f.write("%d\n" % lsock.getsockname()[1])
-        import os
         os.rename(args.port_file + ".tmp", args.port_file)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    proxy = Proxy(args)
     try:
-        Proxy(args).run(lsock)
+        proxy.run(lsock)
     except KeyboardInterrupt:
         pass
+    finally:
+        proxy.save_count()
     return 0
 
 

@@ -10,23 +10,31 @@
 #include "../state.h"
 #include "../stream.h"
 
+/* First match wins: a URL an Azure sink claims (match) before the plain
+ * PUT sink of its scheme. */
 static const struct {
 	enum cm_url_scheme scheme;
 	const struct cm_sink_ops *ops;
+	int (*match)(const struct cm_url *url, const char *creds);	/* or NULL */
 } sinks[] = {
-	{ CM_URL_FILE, &cm_sink_file },
-	{ CM_URL_GS, &cm_sink_gcs },
-	{ CM_URL_S3, &cm_sink_s3 },
-	{ CM_URL_HTTP, &cm_sink_put },
-	{ CM_URL_HTTPS, &cm_sink_put },
+	{ CM_URL_FILE, &cm_sink_file, NULL },
+	{ CM_URL_GS, &cm_sink_gcs, NULL },
+	{ CM_URL_S3, &cm_sink_s3, NULL },
+	/* an https:// URL is Azure's when it says so (host, SAS, or an
+	 * account key in the creds), else a plain PUT */
+	{ CM_URL_HTTPS, &cm_sink_azure, cm_sink_azure_match },
+	{ CM_URL_HTTP, &cm_sink_azure, cm_sink_azure_match },
+	{ CM_URL_HTTPS, &cm_sink_put, NULL },
+	{ CM_URL_HTTP, &cm_sink_put, NULL },
 };
 
-const struct cm_sink_ops *cm_sink_find(const struct cm_url *url)
+const struct cm_sink_ops *cm_sink_find(const struct cm_url *url, const char *creds)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(sinks) / sizeof(sinks[0]); i++)
-		if (sinks[i].scheme == url->scheme)
+		if (sinks[i].scheme == url->scheme &&
+		    (!sinks[i].match || sinks[i].match(url, creds)))
 			return sinks[i].ops;
 	return NULL;
 }

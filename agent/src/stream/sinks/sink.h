@@ -83,9 +83,15 @@ extern const struct cm_sink_ops cm_sink_file;
 extern const struct cm_sink_ops cm_sink_gcs;
 extern const struct cm_sink_ops cm_sink_s3;
 extern const struct cm_sink_ops cm_sink_put;	/* http(s):// plain PUT */
+extern const struct cm_sink_ops cm_sink_azure;
 
-/* The sink for url, NULL when there is none for its scheme (yet). */
-const struct cm_sink_ops *cm_sink_find(const struct cm_url *url);
+/* Is an http(s) URL an Azure page blob one: host *.blob.core.windows.net,
+ * a SAS query (sv= and sig=), or azure_account_key in the creds file? */
+int cm_sink_azure_match(const struct cm_url *url, const char *creds);
+
+/* The sink for url (creds: the --creds file or NULL, which can decide
+ * between sinks of one scheme), NULL when there is none for it (yet). */
+const struct cm_sink_ops *cm_sink_find(const struct cm_url *url, const char *creds);
 
 /* Opens s with ops; the caller has set s->url, dest, size, creds and, for
  * a resumable stream, state_path and state (dest, format, size, mtime
