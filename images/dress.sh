@@ -295,7 +295,14 @@ stage() {
 	# Credentials for the test storage servers (qemu-tests DEST_SERVER=), where
 	# an operator puts them before a move (cloudmove.creds=/etc/cloudmove/...)
 	mkdir -p "$s/etc/cloudmove"
-	printf 'gcp_access_token = cloudmove-test-token\n' >"$s/etc/cloudmove/test-creds"
+	# (gcs_server.py's token, s3rver's anything, azurite's well-known key)
+	cat >"$s/etc/cloudmove/test-creds" <<-EOF
+		gcp_access_token = cloudmove-test-token
+		aws_access_key_id = S3RVER
+		aws_secret_access_key = S3RVER
+		azure_account_name = devstoreaccount1
+		azure_account_key = Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==
+	EOF
 	chmod 0600 "$s/etc/cloudmove/test-creds"
 
 	# The test scripts; modes from the checkout's exec bit.

@@ -66,7 +66,7 @@ qt_load() {
 	case $BOOT2 in '' | fast | full) ;; *) cm_die "$1: bad BOOT2=$BOOT2" ;; esac
 	case $MOVED in '' | *:*) ;; *) cm_die "$1: bad MOVED=$MOVED (FROM:TO)" ;; esac
 	case $DISK_FROM in '' | extra | upload) ;; *) cm_die "$1: bad DISK_FROM=$DISK_FROM" ;; esac
-	case $DEST_SERVER in '' | gcs) ;; *) cm_die "$1: bad DEST_SERVER=$DEST_SERVER" ;; esac
+	case $DEST_SERVER in '' | gcs | s3 | azurite) ;; *) cm_die "$1: bad DEST_SERVER=$DEST_SERVER" ;; esac
 	[ "$APPEND2" = $'\001' ] && APPEND2=$APPEND
 	if [ -n "$AGENT_STUB" ]; then
 		[ -x "$QT_DIR/agents/$AGENT_STUB" ] || cm_die "$1: no agent stub $AGENT_STUB"
@@ -151,30 +151,89 @@ qt_http_start() {
 	QT_HTTP_PORT=$(cat "$work/http.port" 2>/dev/null) || cm_die "test HTTP server did not start"
 }
 
-# qt_gcs_start WORK — DEST_SERVER=gcs: the test GCS server
-# (agent/tests/lib/gcs_server.py, bucket cloudmove-images, the dressed
-# roots' token) on loopback, its storage in WORK/gcs; the guest reaches it
-# at 169.254.0.9:80.  Sets QT_GCS_PORT, QT_GCS_PID.
-qt_gcs_start() {
-	local work=$1 i
-	QT_GCS_PORT='' QT_GCS_PID=''
-	[ "$SC_DEST_SERVER" = gcs ] || return 0
-	rm -rf "$work/gcs" "$work/gcs.port"
-	mkdir -p "$work/gcs"
-	python3 "$CM_TOP/agent/tests/lib/gcs_server.py" --data "$work/gcs" \
-		--token cloudmove-test-token --bucket cloudmove-images --port 0 \
-		--port-file "$work/gcs.port" >"$work/gcs.log" 2>&1 &
-	QT_GCS_PID=$!
-	for i in $(seq 100); do
-		[ -s "$work/gcs.port" ] && break
-		sleep 0.1
-	done
-	QT_GCS_PORT=$(cat "$work/gcs.port" 2>/dev/null) || cm_die "test GCS server did not start"
+# qt_npm PKG VERSION BIN — the npm package's binary, installed once into
+# $CM_CACHE/npm/PKG-VERSION (the stream suites use the same place).
+qt_npm() {
+	local dir=$CM_CACHE/npm/$1-$2 inst
+	if [ ! -x "$dir/node_modules/.bin/$3" ]; then
+		mkdir -p "$CM_CACHE/npm"
+		inst=$(mktemp -d "$CM_CACHE/npm/.$1.XXXXXX")
+		npm install --silent --no-audit --no-fund --prefix "$inst" "$1@$2" >/dev/null 2>&1 ||
+			cm_die "npm install $1@$2 failed"
+		mkdir -p "$dir" && mv "$inst/node_modules" "$dir/" 2>/dev/null
+		rm -rf "$inst"
+	fi
+	printf '%s\n' "$dir/node_modules/.bin/$3"
 }
 
-qt_gcs_stop() {
-	[ -n "${QT_GCS_PID-}" ] && kill "$QT_GCS_PID" 2>/dev/null
-	QT_GCS_PID=''
+# qt_dest_start WORK — DEST_SERVER=gcs|s3|azurite: the storage a move
+# streams to, on loopback, reached by the guest at 169.254.0.9:80:
+#   gcs      agent/tests/lib/gcs_server.py, bucket cloudmove-images
+#   s3       s3rver 3.7.1 (npm), bucket cloudmove-images
+#   azurite  azurite 3.37.0 (npm), account devstoreaccount1, container images
+# with the credentials of the dressed roots' /etc/cloudmove/test-creds.
+# Sets QT_DEST_PORT, QT_DEST_PID.
+qt_dest_start() {
+	local work=$1 i bin
+	QT_DEST_PORT='' QT_DEST_PID=''
+	[ -n "$SC_DEST_SERVER" ] || return 0
+	rm -rf "$work/dest" "$work/dest.port" "$work/uploaded"
+	mkdir -p "$work/dest"
+	case $SC_DEST_SERVER in
+	gcs)
+		python3 "$CM_TOP/agent/tests/lib/gcs_server.py" --data "$work/dest" \
+			--token cloudmove-test-token --bucket cloudmove-images --port 0 \
+			--port-file "$work/dest.port" >"$work/dest.log" 2>&1 &
+		QT_DEST_PID=$! ;;
+	s3)
+		bin=$(qt_npm s3rver 3.7.1 s3rver)
+		"$bin" -d "$work/dest" -a 127.0.0.1 -p 0 -s --configure-bucket cloudmove-images \
+			>"$work/dest.log" 2>&1 &
+		QT_DEST_PID=$! ;;
+	azurite)
+		bin=$(qt_npm azurite 3.37.0 azurite-blob)
+		python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' \
+			>"$work/dest.port"
+		"$bin" --blobHost 127.0.0.1 --blobPort "$(cat "$work/dest.port")" --location "$work/dest" \
+			--disableTelemetry --silent >"$work/dest.log" 2>&1 &
+		QT_DEST_PID=$! ;;
+	esac
+	for i in $(seq 300); do
+		if [ "$SC_DEST_SERVER" = s3 ]; then
+			sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$work/dest.log" >"$work/dest.port"
+		fi
+		if [ -s "$work/dest.port" ] &&
+		   (exec 3<>"/dev/tcp/127.0.0.1/$(cat "$work/dest.port")") 2>/dev/null; then
+			break
+		fi
+		sleep 0.1
+	done
+	QT_DEST_PORT=$(cat "$work/dest.port" 2>/dev/null)
+	[ -n "$QT_DEST_PORT" ] || cm_die "$SC_DEST_SERVER did not start: $(tail -3 "$work/dest.log")"
+	[ "$SC_DEST_SERVER" = azurite ] &&
+		python3 "$CM_TOP/agent/tests/lib/azblob.py" mkcontainer \
+			"http://127.0.0.1:$QT_DEST_PORT/devstoreaccount1/images"
+	return 0
+}
+
+# qt_dest_stop WORK — keeps what the move uploaded as WORK/uploaded (for
+# DISK_FROM=upload), then stops the server.
+qt_dest_stop() {
+	local work=$1 obj
+	[ -n "${QT_DEST_PID-}" ] || return 0
+	case $SC_DEST_SERVER in
+	gcs)	obj=$(find "$work/dest/objects" -type f 2>/dev/null | head -n 1)
+		[ -n "$obj" ] && mv "$obj" "$work/uploaded" ;;
+	s3)	curl -sf -o "$work/uploaded" "http://127.0.0.1:$QT_DEST_PORT/cloudmove-images/disk.raw" ||
+			rm -f "$work/uploaded" ;;
+	azurite) python3 "$CM_TOP/agent/tests/lib/azblob.py" getpages \
+			"http://127.0.0.1:$QT_DEST_PORT/devstoreaccount1/images/disk.vhd" "$work/uploaded" \
+			>/dev/null 2>&1 || rm -f "$work/uploaded" ;;
+	esac
+	kill "$QT_DEST_PID" 2>/dev/null
+	wait "$QT_DEST_PID" 2>/dev/null
+	QT_DEST_PID=''
+	rm -rf "$work/dest"
 }
 
 qt_http_stop() {
@@ -282,14 +341,14 @@ qt_qemu_args() {
 	# QEMU's user network, restricted (no way out), its DHCP handing out
 	# 169.254.0.15, the metadata address forwarded to the server on
 	# loopback, and so is the test HTTP server's.
-	if [ -n "${QT_MD_PORT-}" ] || [ -n "$SC_NET" ] || [ -n "${QT_GCS_PORT-}" ]; then
+	if [ -n "${QT_MD_PORT-}" ] || [ -n "$SC_NET" ] || [ -n "${QT_DEST_PORT-}" ]; then
 		local netdev="user,id=n0,restrict=on,net=169.254.0.0/16,host=169.254.0.2,dns=169.254.0.3"
 		[ -n "${QT_MD_PORT-}" ] &&
 			netdev+=",guestfwd=tcp:169.254.169.254:80-cmd:socat - TCP:127.0.0.1:$QT_MD_PORT"
 		[ -n "${QT_HTTP_PORT-}" ] &&
 			netdev+=",guestfwd=tcp:169.254.0.8:8080-cmd:socat - TCP:127.0.0.1:$QT_HTTP_PORT"
-		[ -n "${QT_GCS_PORT-}" ] &&
-			netdev+=",guestfwd=tcp:169.254.0.9:80-cmd:socat - TCP:127.0.0.1:$QT_GCS_PORT"
+		[ -n "${QT_DEST_PORT-}" ] &&
+			netdev+=",guestfwd=tcp:169.254.0.9:80-cmd:socat - TCP:127.0.0.1:$QT_DEST_PORT"
 		QT_ARGS+=(-netdev "$netdev" -device "$SC_NIC,netdev=n0")
 	fi
 }
@@ -304,15 +363,21 @@ qt_boot() {
 	rm -f "$work/serial.log"
 	# QT_KEEP_DISK=1: boot the disk the previous boot left (a second boot)
 	if [ "$SC_DISK_FROM" = upload ]; then
-		# DISK_FROM=upload: boot the disk.raw of the archive the previous
-		# boot uploaded to the test GCS server (bucket cloudmove-images)
-		local obj
-		obj=$(find "$work/gcs/objects" -type f | head -n 1)
-		[ -n "$obj" ] || cm_die "DISK_FROM=upload: nothing was uploaded"
+		# DISK_FROM=upload: boot what the previous boot's move uploaded
+		# (qt_dest_stop kept it): a gce archive's disk.raw, a VHD, or raw
+		local fmt=raw
+		[ -s "$work/uploaded" ] || cm_die "DISK_FROM=upload: nothing was uploaded"
 		mv -f "$work/disk.qcow2" "$work/source.qcow2" 2>/dev/null || :
-		tar -xzf "$obj" -C "$work" disk.raw || cm_die "DISK_FROM=upload: no disk.raw in $obj"
-		mv -f "$work/disk.raw" "$work/moved.raw"
-		qemu-img create -q -f qcow2 -b "$work/moved.raw" -F raw "$work/disk.qcow2"
+		if [ "$(head -c 2 "$work/uploaded" | od -An -tx1 | tr -d ' ')" = 1f8b ]; then
+			tar -xzf "$work/uploaded" -C "$work" disk.raw ||
+				cm_die "DISK_FROM=upload: no disk.raw in the archive"
+			mv -f "$work/disk.raw" "$work/moved.img"
+			rm -f "$work/uploaded"
+		else
+			[ "$(tail -c 512 "$work/uploaded" | head -c 8)" = conectix ] && fmt=vpc
+			mv -f "$work/uploaded" "$work/moved.img"
+		fi
+		qemu-img create -q -f qcow2 -b "$work/moved.img" -F "$fmt" "$work/disk.qcow2"
 	elif [ "$SC_DISK_FROM" = extra ]; then
 		# DISK_FROM=extra: boot the second disk the previous boot wrote
 		[ -f "$work/extra.raw" ] || cm_die "DISK_FROM=extra: no $work/extra.raw"
@@ -338,7 +403,7 @@ qt_boot() {
 	fi
 	qt_metadata_start "$work"
 	qt_http_start "$work"
-	qt_gcs_start "$work"
+	qt_dest_start "$work"
 	qt_qemu_args "$out" "$work/disk.qcow2"
 	if [ "$live" = live ]; then
 		# --foreground: QEMU stays in the terminal's process group, ^C stops it.
@@ -358,7 +423,7 @@ qt_boot() {
 	fi
 	qt_metadata_stop
 	qt_http_stop
-	qt_gcs_stop
+	qt_dest_stop "$work"
 	return "$rc"
 }
 
