@@ -55,8 +55,8 @@ fi
 echo
 echo "=============================================================================="
 text() { qt_text "$work/serial.$1.log" | grep -E "$2" | sed 's/^/  /' || :; }
-echo "boot 1 ($name): SMBIOS ${SC_SMBIOS[*]:-(QEMU defaults)}"
 qt_load "$name"
+echo "boot 1 ($name): SMBIOS ${SC_SMBIOS[*]:-(QEMU defaults)}"
 echo " detected:";            text 1 '^cloudmove: detected '
 echo " changes in the image:"; text 1 '^cloudmove: (migrate: the image is adapted|  )'
 echo " the stream:";          text 1 '^cloudmove: (stream: done|migrate: done|migrate: (poweroff|reboot) now)'
