@@ -131,18 +131,23 @@ printf '%s\n' "aws_access_key_id = AKIDTEST" "aws_secret_access_key = testsecret
 	"gcp_access_token = ya29.test" "azure_account_name = devstoreaccount1" \
 	"azure_account_key = dGVzdA==" >"$tmp/dummy-creds"
 chmod 600 "$tmp/dummy-creds"
-tls_dests() {
-	echo "https://localhost:$port/refused.raw"
-	echo "s3://bucket/refused.raw?endpoint=https://localhost:$port&region=us-east-1"
-	echo "gs://bucket/refused.raw?endpoint=https://localhost:$port"
+# without the Azure key: an https:// URL is then a plain PUT's
+grep -v '^azure_' "$tmp/dummy-creds" >"$tmp/dummy-creds-put"
+chmod 600 "$tmp/dummy-creds-put"
+tls_dests() {	# DEST CREDS
+	echo "https://localhost:$port/refused.raw $tmp/dummy-creds-put"
+	echo "https://localhost:$port/devstoreaccount1/images/refused.vhd $tmp/dummy-creds"
+	echo "s3://bucket/refused.raw?endpoint=https://localhost:$port&region=us-east-1 $tmp/dummy-creds"
+	echo "gs://bucket/refused.raw?endpoint=https://localhost:$port $tmp/dummy-creds"
 }
 refusals() {	# refusals WHAT PATTERN [ENV...]
-	local what=$1 pat=$2 dest scheme
+	local what=$1 pat=$2 dest scheme creds
 	shift 2
-	while read -r dest; do
+	while read -r dest creds; do
 		scheme=${dest%%:*}
+		case $creds in *-put) ;; *) [ "$scheme" = https ] && scheme="https (azure)" ;; esac
 		env "$@" "$bin" stream --source "$img" --dest "$dest" --progress=none \
-			--creds "$tmp/dummy-creds" >"$tmp/out" 2>"$tmp/err"
+			--creds "$creds" >"$tmp/out" 2>"$tmp/err"
 		rc=$?
 		grep -q "not in this build" "$tmp/err" && continue
 		refused "$scheme: $what: refused" "$pat"
