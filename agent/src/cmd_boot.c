@@ -194,19 +194,21 @@ static void export_record(const struct cm_boot_opts *bo, const char *root)
 }
 
 /* A move marker left by a move: on the source, the move is undone before
- * anything else uses the root; on the image's first boot, dropped. */
-static void settle_move(const char *root, const struct cm_verdict *v)
+ * anything else uses the root; on the image's first boot, dropped.
+ * 1 when a move of this machine was undone. */
+static int settle_move(const char *root, const struct cm_verdict *v)
 {
 	char said[256];
 	int r;
 
 	if (!root)
-		return;
+		return 0;
 	r = cm_move_settle(root, v->cloud, v->instance_id, said, sizeof(said));
 	if (r > 0)
 		say("%s", said);
 	else if (r < 0)
 		say("a move marker could not be settled (%s); booting as is", strerror(-r));
+	return r == CM_MOVE_UNDONE;
 }
 
 static const char *const after_names[] = {
@@ -350,7 +352,10 @@ int cm_cmd_boot(int argc, char **argv)
 	else if (recovered > 0)
 		say("an interrupted adaptation was undone");
 	detect_and_record(&bo, &d, root, &v, prev, sizeof(prev));
-	settle_move(root, &v);
+	/* an adaptation interrupted by a cut move was the move's: undone, it
+	 * is not a first-boot adaptation to do again */
+	if (settle_move(root, &v))
+		recovered = 0;
 	if (bo.dest[0]) {
 		move_from_cmdline(&bo, root, &v);
 		export_record(&bo, root);

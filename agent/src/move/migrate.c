@@ -118,7 +118,7 @@ int cm_move_settle(const char *root, const char *cloud, const char *instance_id,
 			snprintf(said, said_size, "an interrupted move to %s was undone "
 				 "(%d transaction%s): booting as before", m.target, r,
 				 r == 1 ? "" : "s");
-		return r < 0 ? r : 1;
+		return r < 0 ? r : CM_MOVE_UNDONE;
 	}
 	r = cm_rootrw_begin(&rw, root);
 	if (r >= 0) {
@@ -129,7 +129,7 @@ int cm_move_settle(const char *root, const char *cloud, const char *instance_id,
 	if (r >= 0)
 		snprintf(said, said_size, "first boot of an image moved from %s (%s)",
 			 m.cloud, m.uuid[0] ? m.uuid : m.instance_id[0] ? m.instance_id : "?");
-	return r < 0 ? r : 1;
+	return r < 0 ? r : CM_MOVE_DROPPED;
 }
 
 static int write_marker(const char *root, const struct cm_migrate_opts *o,

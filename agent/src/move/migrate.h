@@ -38,9 +38,12 @@ const char *cm_migrate_default_format(const char *target);
 int cm_migrate(const struct cm_migrate_opts *o);
 
 /* A boot that finds a move marker: on the source machine, undoes the
- * move's transactions; elsewhere (the image's first boot), drops the
- * marker.  1 something was done (said on stdout with prefix), 0 no
- * marker, -errno. */
+ * move's transactions (an adaptation interrupted with it was the move's,
+ * already undone first: nothing to finish); elsewhere (the image's first
+ * boot), drops the marker.  CM_MOVE_UNDONE or CM_MOVE_DROPPED (said holds
+ * the line to print), 0 no marker, -errno. */
+#define CM_MOVE_DROPPED	1
+#define CM_MOVE_UNDONE	2
 int cm_move_settle(const char *root, const char *cloud, const char *instance_id,
 		   char *said, size_t said_size);
 
