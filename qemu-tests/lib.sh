@@ -151,19 +151,12 @@ qt_http_start() {
 	QT_HTTP_PORT=$(cat "$work/http.port" 2>/dev/null) || cm_die "test HTTP server did not start"
 }
 
-# qt_npm PKG VERSION BIN — the npm package's binary, installed once into
-# $CM_CACHE/npm/PKG-VERSION (the stream suites use the same place).
+# qt_npm PKG VERSION BIN — the npm package's binary (agent/tests/lib/npm.sh:
+# the same install the stream suites use).
 qt_npm() {
-	local dir=$CM_CACHE/npm/$1-$2 inst
-	if [ ! -x "$dir/node_modules/.bin/$3" ]; then
-		mkdir -p "$CM_CACHE/npm"
-		inst=$(mktemp -d "$CM_CACHE/npm/.$1.XXXXXX")
-		npm install --silent --no-audit --no-fund --prefix "$inst" "$1@$2" >/dev/null 2>&1 ||
-			cm_die "npm install $1@$2 failed"
-		mkdir -p "$dir" && mv "$inst/node_modules" "$dir/" 2>/dev/null
-		rm -rf "$inst"
-	fi
-	printf '%s\n' "$dir/node_modules/.bin/$3"
+	# shellcheck source=agent/tests/lib/npm.sh
+	. "$CM_TOP/agent/tests/lib/npm.sh"
+	CLOUDMOVE_CACHE=$CM_CACHE npm_bin "$@" || cm_die "npm install $1@$2 failed"
 }
 
 # qt_dest_start WORK — DEST_SERVER=gcs|s3|azurite: the storage a move

@@ -124,5 +124,42 @@ boot "$root" "cloudmove.target=gcp"
 boot "$tmp/nonexistent" "cloudmove.target=gcp"
 [ $rc -eq 0 ] && ok "no root: exit 0" || fail "no root" "rc $rc"
 
+# --- a move asked on the command line that cannot happen: boot goes on ---------
+# (the fixture root is not read-only, as the initramfs would have it: the
+# move is refused before anything changes; no network: the destination is
+# a refused loopback port, reachable without any set-up)
+root=$tmp/rmove
+mkroot "$root"
+before=$(snapshot "$root")
+boot "$root" "cloudmove.target=gcp cloudmove.dest=http://127.0.0.1:9/disk.raw"
+if [ $rc -eq 0 ] && grep -q "→ moving to gcp (cloudmove.dest)" "$tmp/out" &&
+   grep -q "^cloudmove: the move failed; the source is as it was, booting it$" "$tmp/out" &&
+   grep -q "mounted read-write" "$tmp/err" && [ "$(snapshot "$root")" = "$before" ] &&
+   [ ! -e "$root/var/lib/cloudmove/move.pending" ]; then
+	ok "a move that cannot run: exit 0, said so, root untouched, no marker"
+else
+	fail "failed move" "rc=$rc $(cat "$tmp/out" "$tmp/err")"
+fi
+boot "$root" "cloudmove.dest=http://127.0.0.1:9/disk.raw"
+grep -q "cloudmove.dest= needs cloudmove.target=" "$tmp/out" && [ $rc -eq 0 ] &&
+	[ "$(snapshot "$root")" = "$before" ] &&
+	ok "cloudmove.dest without cloudmove.target: said so, nothing moved" ||
+	fail "dest without target" "rc=$rc $(cat "$tmp/out")"
+# a marker of another machine's move (the image's first boot): dropped
+printf 'before 0\nuuid 00000000-1111-2222-3333-444444444444\ncloud nocloud\ntarget gcp\n' \
+	>"$root/var/lib/cloudmove/move.pending"
+boot "$root" "quiet"
+grep -q "^cloudmove: first boot of an image moved from nocloud" "$tmp/out" &&
+	[ ! -e "$root/var/lib/cloudmove/move.pending" ] &&
+	ok "another machine's move marker: dropped on this boot, said so" ||
+	fail "foreign marker" "$(cat "$tmp/out")"
+# a corrupt marker: one line, boot goes on, the marker is left for a person
+printf 'garbage\n' >"$root/var/lib/cloudmove/move.pending"
+boot "$root" "quiet"
+[ $rc -eq 0 ] && grep -q "a move marker could not be settled" "$tmp/out" &&
+	grep -q "^cloudmove: done in" "$tmp/out" &&
+	ok "a corrupt move marker: one line, boot goes on" ||
+	fail "corrupt marker" "rc=$rc $(cat "$tmp/out" "$tmp/err")"
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -14,9 +14,7 @@
 set -uo pipefail
 bin=$(realpath "${1:?usage: run-stream-azure.sh CLOUDMOVE}")
 here=$(cd "$(dirname "$0")" && pwd)
-cache=${CLOUDMOVE_CACHE:-$here/../../.cache}
 AZURITE_VERSION=3.37.0
-azdir=$cache/npm/azurite-$AZURITE_VERSION
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
@@ -46,14 +44,10 @@ wait_port() {	# wait_port PORT: up to 30 s
 }
 
 # --- azurite -----------------------------------------------------------------
-if [ ! -x "$azdir/node_modules/.bin/azurite-blob" ]; then
-	mkdir -p "$cache/npm"
-	inst=$(mktemp -d "$cache/npm/.azurite.XXXXXX")
-	npm install --silent --no-audit --no-fund --prefix "$inst" "azurite@$AZURITE_VERSION" \
-		>"$tmp/npm.log" 2>&1 || { cat "$tmp/npm.log"; echo "0 passed, 1 failed"; exit 1; }
-	mkdir -p "$azdir" && mv "$inst/node_modules" "$azdir/" 2>/dev/null
-	rm -rf "$inst"
-fi
+# shellcheck source=agent/tests/lib/npm.sh
+. "$here/lib/npm.sh"
+azurite=$(npm_bin azurite "$AZURITE_VERSION" azurite-blob) ||
+	{ echo "npm install azurite@$AZURITE_VERSION failed"; echo "0 passed, 1 failed"; exit 1; }
 # one over TLS too (both start at once), its certificate (for "localhost")
 # from a CA made here
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/ca.key" -out "$tmp/ca.pem" \
@@ -65,12 +59,12 @@ openssl x509 -req -in "$tmp/srv.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca.key" -CAc
 	-out "$tmp/srv.pem" -days 2 -extfile "$tmp/san" >/dev/null 2>&1
 read -r port tport < <(free_ports)
 mkdir -p "$tmp/azurite-tls"
-"$azdir/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 --blobPort "$tport" \
+"$azurite" --blobHost 127.0.0.1 --blobPort "$tport" \
 	--location "$tmp/azurite-tls" --cert "$tmp/srv.pem" --key "$tmp/srv.key" \
 	--disableTelemetry --silent >"$tmp/azurite-tls.log" 2>&1 &
 pids+=($!)
 mkdir -p "$tmp/azurite"
-"$azdir/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 --blobPort "$port" \
+"$azurite" --blobHost 127.0.0.1 --blobPort "$port" \
 	--location "$tmp/azurite" --disableTelemetry --silent >"$tmp/azurite.log" 2>&1 &
 pids+=($!)
 if ! wait_port "$port"; then

@@ -31,17 +31,15 @@ fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
 MiB=$((1024 * 1024))
 
 # --- s3rver, the shim ----------------------------------------------------------
-cache=${CLOUDMOVE_CACHE:-$here/../../.cache}/npm/s3rver-3.7.1
-if [ ! -x "$cache/node_modules/.bin/s3rver" ]; then
-	mkdir -p "$cache" && (cd "$cache" && npm install --no-audit --no-fund s3rver@3.7.1 >/dev/null 2>&1)
-fi
-if [ ! -x "$cache/node_modules/.bin/s3rver" ]; then
-	fail "s3rver" "npm install s3rver@3.7.1 into $cache failed"
+# shellcheck source=agent/tests/lib/npm.sh
+. "$lib/npm.sh"
+if ! s3rver=$(npm_bin s3rver 3.7.1 s3rver); then
+	fail "s3rver" "npm install s3rver@3.7.1 failed"
 	echo "$passed passed, $failed failed"
 	exit 1
 fi
 mkdir -p "$tmp/data"
-"$cache/node_modules/.bin/s3rver" -d "$tmp/data" -a 127.0.0.1 -p 0 -s \
+"$s3rver" -d "$tmp/data" -a 127.0.0.1 -p 0 -s \
 	--configure-bucket test >"$tmp/s3rver.log" 2>&1 &
 pids+=($!)
 wait_for() {	# wait_for FILE [PATTERN]: up to 20 s

@@ -251,16 +251,19 @@ int cm_migrate(const struct cm_migrate_opts *o)
 	const char *format = o->format ? o->format : cm_migrate_default_format(o->target);
 	struct cm_move_marker m;
 	struct timespec t0;
-	char disk[CM_PATH_MAX], dest[1024];
+	char disk[CM_PATH_MAX], dest[1024], said[256] = "";
 	int rc = CM_EXIT_FAIL, r;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!set || preflight(o, disk, sizeof(disk), set, &p) < 0)
 		goto out;
-	/* an earlier move cut short on this machine: finish undoing it first */
+	/* an earlier move cut short on this machine: finish undoing it first
+	 * (other interrupted transactions: cm_adapt_apply undoes them) */
 	if (cm_move_settle(o->root, o->cloud ? o->cloud : "", o->instance_id ? o->instance_id : "",
-			   (char[160]){ 0 }, 160) < 0 || cm_adapt_recover(o->root) < 0)
+			   said, sizeof(said)) < 0)
 		goto out;
+	if (said[0])
+		printf("cloudmove: migrate: %s\n", said);
 	public_dest(o->dest, dest, sizeof(dest));
 	printf("cloudmove: migrate: %s (root %s) → %s as %s, to %s\n", disk, o->root,
 	       o->target, format, dest);

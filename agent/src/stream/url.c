@@ -33,34 +33,70 @@ static int hexval(char c)
 	return -1;
 }
 
-/* Percent-decodes s[0..len) into out (cap bytes with the NUL). */
-static int decode(const char *s, size_t len, char *out, size_t cap, struct cm_url *u)
+int cm_url_decode(const char *s, size_t len, char *out, size_t size, const char **why)
 {
 	size_t i, n = 0;
+	const char *dummy;
 
+	why = why ? why : &dummy;
 	for (i = 0; i < len; i++) {
 		char c = s[i];
 
 		if (c == '%') {
 			int hi, lo;
 
-			if (len - i < 3)
-				return fail(u, "truncated %-escape");
+			if (len - i < 3) {
+				*why = "truncated %-escape";
+				return -EINVAL;
+			}
 			hi = hexval(s[i + 1]);
 			lo = hexval(s[i + 2]);
-			if (hi < 0 || lo < 0)
-				return fail(u, "bad %-escape");
+			if (hi < 0 || lo < 0) {
+				*why = "bad %-escape";
+				return -EINVAL;
+			}
 			c = (char)(hi * 16 + lo);
 			i += 2;
 		}
-		if (c == '\0')
-			return fail(u, "NUL byte");
-		if (n + 1 >= cap)
+		if (c == '\0') {
+			*why = "NUL byte";
+			return -EINVAL;
+		}
+		if (n + 1 >= size)
 			return -EMSGSIZE;
 		out[n++] = c;
 	}
 	out[n] = '\0';
 	return 0;
+}
+
+int cm_url_query_param(const char *query, const char *name, char *out, size_t size)
+{
+	size_t k = strlen(name);
+	const char *p = query;
+
+	while (*p) {
+		size_t n = strcspn(p, "&");
+
+		if (n > k && p[k] == '=' && !strncmp(p, name, k)) {
+			int r = cm_url_decode(p + k + 1, n - k - 1, out, size, NULL);
+
+			return r < 0 ? r : 1;
+		}
+		p += n;
+		if (*p == '&')
+			p++;
+	}
+	return 0;
+}
+
+/* Percent-decodes s[0..len) into out (cap bytes with the NUL). */
+static int decode(const char *s, size_t len, char *out, size_t cap, struct cm_url *u)
+{
+	const char *why = NULL;
+	int r = cm_url_decode(s, len, out, cap, &why);
+
+	return r == -EINVAL ? fail(u, why) : r;
 }
 
 static int copy(const char *s, size_t len, char *out, size_t cap)

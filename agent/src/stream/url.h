@@ -29,4 +29,13 @@ struct cm_url {
  * -EMSGSIZE (over CM_URL_MAX). */
 int cm_url_parse(const char *s, size_t len, struct cm_url *out);
 
+/* Percent-decodes s[0..len) into out (size bytes with the NUL): 0,
+ * -EINVAL (a bad or truncated escape, a NUL; *why says which when why is
+ * not NULL), -EMSGSIZE.  Pure, fuzzed with the parser. */
+int cm_url_decode(const char *s, size_t len, char *out, size_t size, const char **why);
+
+/* The value of parameter name in a query ("a=1&b=2", as struct cm_url
+ * keeps it), decoded into out: 1 found, 0 absent, -EINVAL, -EMSGSIZE. */
+int cm_url_query_param(const char *query, const char *name, char *out, size_t size);
+
 #endif

@@ -207,7 +207,7 @@ int cm_http_status_retryable(long status)
 	return status == 408 || status == 429 || status >= 500;
 }
 
-static void backoff(int attempt)
+void cm_http_backoff(int attempt)
 {
 	long ms = 250L << (attempt < 5 ? attempt : 5);
 	struct timespec ts;
@@ -229,7 +229,7 @@ int cm_http_do_retry(struct cm_http *h, const struct cm_http_req *q,
 			/* not the URL: a SAS URL carries its signature */
 			cm_debug("http: %s: %s, retrying", q->method,
 				 rc < 0 ? h->why : "server busy");
-			backoff(attempt - 1);
+			cm_http_backoff(attempt - 1);
 		}
 		rc = cm_http_do(h, q, r);
 		if (rc == -EMSGSIZE || h->refused || (q->read && h->sent))

@@ -84,6 +84,10 @@ int cm_http_do(struct cm_http *h, const struct cm_http_req *q, struct cm_http_re
 int cm_http_do_retry(struct cm_http *h, const struct cm_http_req *q,
 		     struct cm_http_resp *r);
 
+/* The wait before retry number attempt + 1: 0.25 s, 0.5 s, ... 8 s at
+ * most (for sinks that retry on their own, after a status query). */
+void cm_http_backoff(int attempt);
+
 /* Is status worth a retry (408, 429, 5xx)? */
 int cm_http_status_retryable(long status);
 

@@ -99,3 +99,20 @@ TEST(move_dest_host)
 	CHECK_STR(h, "bkt.s3.amazonaws.com");
 	CHECK_INT(cm_move_dest_host("nonsense", h, sizeof(h)), -EINVAL);
 }
+
+TEST(url_query_param)
+{
+	char v[16];
+
+	CHECK_INT(cm_url_query_param("region=eu-west-1&endpoint=http%3A%2F%2Fh%3A9", "endpoint",
+				     v, sizeof(v)), 1);
+	CHECK_STR(v, "http://h:9");
+	CHECK_INT(cm_url_query_param("region=eu-west-1", "region", v, sizeof(v)), 1);
+	CHECK_STR(v, "eu-west-1");
+	CHECK_INT(cm_url_query_param("regionx=1&xregion=2", "region", v, sizeof(v)), 0);
+	CHECK_INT(cm_url_query_param("", "region", v, sizeof(v)), 0);
+	CHECK_INT(cm_url_query_param("a=%zz", "a", v, sizeof(v)), -EINVAL);
+	CHECK_INT(cm_url_query_param("a=%00", "a", v, sizeof(v)), -EINVAL);
+	CHECK_INT(cm_url_query_param("a=%4", "a", v, sizeof(v)), -EINVAL);
+	CHECK_INT(cm_url_query_param("a=0123456789abcdef", "a", v, sizeof(v)), -EMSGSIZE);
+}

@@ -85,18 +85,6 @@ struct gcs {
 
 /* ---- requests ----------------------------------------------------------- */
 
-static void backoff(int attempt)
-{
-	long ms = 250L << (attempt < 5 ? attempt : 5);
-	struct timespec ts;
-
-	if (ms > 8000)
-		ms = 8000;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	nanosleep(&ts, NULL);
-}
-
 /* The server's error message (JSON API: {"error": {"message": ...}}),
  * printable and short, or "" */
 static const char *server_says(struct gcs *g, char *out, size_t size)
@@ -358,7 +346,7 @@ static int flush(struct cm_sink *s, int final)
 		uint64_t before = g->buf_off;
 
 		if (asking) {
-			backoff(fails - 1);
+			cm_http_backoff(fails - 1);
 			r = session_put(g, 0, NULL, 0, t);
 		} else {
 			r = session_put(g, g->buf_off, g->buf_len ? g->buf : NULL, g->buf_len, t);
@@ -545,7 +533,7 @@ static int resume_query(struct cm_sink *s, uint64_t *held)
 	snprintf(total, sizeof(total), "%llu", (unsigned long long)s->size);
 	for (attempt = 0; attempt < CM_HTTP_ATTEMPTS; attempt++) {
 		if (attempt)
-			backoff(attempt - 1);
+			cm_http_backoff(attempt - 1);
 		r = session_put(g, 0, NULL, 0, s->size != CM_SIZE_UNKNOWN ? total : NULL);
 		if (r == 0 && !cm_http_status_retryable(g->resp.status))
 			break;

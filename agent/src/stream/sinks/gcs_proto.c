@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "../../json.h"
+#include "../url.h"
 #include "gcs_proto.h"
 
 #define U63_MAX ((uint64_t)INT64_MAX)
@@ -183,42 +184,13 @@ int cm_gcs_location_path(const char *location, const char *endpoint, char *out,
 	return 0;
 }
 
-static int unhex(char c)
+/* Printable ASCII only: an endpoint URL has no blanks or controls. */
+static int printable(const char *s)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Percent-decodes s[0..len) into out: 0, -EINVAL, -EMSGSIZE. */
-static int pct_decode(const char *s, size_t len, char *out, size_t size)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < len; i++) {
-		int c = (unsigned char)s[i];
-
-		if (c == '%') {
-			int hi = i + 2 < len ? unhex(s[i + 1]) : -1;
-			int lo = hi >= 0 ? unhex(s[i + 2]) : -1;
-
-			if (lo < 0)
-				return -EINVAL;
-			c = hi << 4 | lo;
-			i += 2;
-		}
-		if (c <= ' ' || c >= 0x7f)
-			return -EINVAL;
-		if (o + 1 >= size)
-			return -EMSGSIZE;
-		out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
+			return 0;
+	return 1;
 }
 
 int cm_gcs_endpoint(const char *query, char *out, size_t size, const char **why)
@@ -237,7 +209,9 @@ int cm_gcs_endpoint(const char *query, char *out, size_t size, const char **why)
 		*why = "the only query parameter of gs:// is endpoint=";
 		return -EINVAL;
 	}
-	r = pct_decode(query + 9, len - 9, out, size);
+	r = cm_url_decode(query + 9, len - 9, out, size, NULL);
+	if (r == 0 && !printable(out))
+		r = -EINVAL;
 	if (r < 0) {
 		*why = "endpoint= is not a URL";
 		return r;

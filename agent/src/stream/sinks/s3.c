@@ -256,33 +256,6 @@ static int s3_ok(const struct cm_http_resp *r)
 
 /* --- opening: URL, credentials ------------------------------------------- */
 
-static int hex_digit(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-/* a query value, %XX decoded */
-static int pct_decode(const char *s, size_t n, char *out, size_t size)
-{
-	size_t i, k = 0;
-
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (c == '%' && i + 2 < n && hex_digit(s[i + 1]) >= 0 &&
-		    hex_digit(s[i + 2]) >= 0) {
-			c = (char)(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
-			i += 2;
-		}
-		if (k + 1 >= size || c == '\0')
-			return -EINVAL;
-		out[k++] = c;
-	}
-	out[k] = '\0';
-	return 0;
-}
-
 /* endpoint=...&region=... */
 static int parse_query(struct cm_sink *s, char *endpoint, size_t esize, char *region,
 		       size_t rsize)
@@ -294,9 +267,9 @@ static int parse_query(struct cm_sink *s, char *endpoint, size_t esize, char *re
 		int r = -EINVAL;
 
 		if (k < n && k == 8 && !memcmp(p, "endpoint", 8))
-			r = pct_decode(p + 9, n - 9, endpoint, esize);
+			r = cm_url_decode(p + 9, n - 9, endpoint, esize, NULL);
 		else if (k < n && k == 6 && !memcmp(p, "region", 6))
-			r = pct_decode(p + 7, n - 7, region, rsize);
+			r = cm_url_decode(p + 7, n - 7, region, rsize, NULL);
 		if (r < 0)
 			return cm_err(-EINVAL, "dest %s: bad parameter '%.*s' (endpoint=, region=)",
 				      s->dest, (int)(k < n ? k : n), p);
