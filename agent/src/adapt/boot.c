@@ -88,7 +88,7 @@ static int plan_grub_defaults(struct boot_ctx *c)
 	char path[DIR_FILES_MAX + 1][CM_PATH_MAX];
 	int n, i, last = 0, r = 0;
 
-	n = cm_sysroot_list(c->sysroot, "/etc/default/grub.d", ".cfg", names,
+	n = cm_sysroot_list(c->sysroot, "/etc/default/grub.d", "*.cfg", names,
 			    DIR_FILES_MAX);
 	if (n < 0)
 		return n;
@@ -114,7 +114,7 @@ static int plan_bls(struct boot_ctx *c, const char *dir)
 	char path[CM_PATH_MAX];
 	int n, i, r = 0;
 
-	n = cm_sysroot_list(c->sysroot, dir, ".conf", names, DIR_FILES_MAX);
+	n = cm_sysroot_list(c->sysroot, dir, "*.conf", names, DIR_FILES_MAX);
 	if (n < 0)
 		return n;
 	for (i = 0; r >= 0 && i < n; i++) {

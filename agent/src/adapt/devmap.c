@@ -241,7 +241,7 @@ static void learn_bls(const char *sysroot, struct cm_devmap *m)
 	char path[CM_PATH_MAX];
 	int n, i;
 
-	n = cm_sysroot_list(sysroot, "/boot/loader/entries", ".conf", names, 64);
+	n = cm_sysroot_list(sysroot, "/boot/loader/entries", "*.conf", names, 64);
 	for (i = 0; i < n; i++)
 		if (snprintf(path, sizeof(path), "/boot/loader/entries/%.255s",
 			     names[i]) < (int)sizeof(path))

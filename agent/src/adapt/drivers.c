@@ -184,7 +184,7 @@ static int plan_modprobe_dir(const char *sysroot, const char *const *drv,
 	struct cm_buf old, new;
 	int i, count, r = 0;
 
-	count = cm_sysroot_list(sysroot, "/etc/modprobe.d", ".conf", names,
+	count = cm_sysroot_list(sysroot, "/etc/modprobe.d", "*.conf", names,
 				CM_MODPROBE_FILES_MAX);
 	if (count <= 0)
 		return count;

@@ -446,7 +446,7 @@ static int plan_dir(const char *sysroot, const char *cloud, const char *dir,
 	cm_buf_init(&b, CM_NET_FILE_MAX);
 	r = st->names && st->info ? 0 : -ENOMEM;
 	if (r == 0)
-		r = cm_sysroot_list(sysroot, dir, "", st->names, CM_NET_FILES_MAX);
+		r = cm_sysroot_list(sysroot, dir, "*", st->names, CM_NET_FILES_MAX);
 	if (r > 0) {
 		for (i = k = 0; i < (size_t)r; i++)
 			if (ifcfg_name(st->names[i]))

@@ -620,7 +620,7 @@ static int add_sources(const char *sysroot, struct ifu_state *st, size_t f,
 		}
 		if (strpbrk(dir, "*?["))
 			continue;	/* globs in directories: not followed */
-		n = cm_sysroot_list(sysroot, dir, "", names, CM_NET_FILES_MAX);
+		n = cm_sysroot_list(sysroot, dir, "*", names, CM_NET_FILES_MAX);
 		for (i = 0; i < n && r >= 0; i++) {
 			if (fnmatch(base, names[i], FNM_PERIOD))
 				continue;

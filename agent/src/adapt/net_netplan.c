@@ -1001,7 +1001,7 @@ static int netplan_plan(const char *sysroot, const char *cloud,
 	cm_buf_init(&b, CM_NET_FILE_MAX);
 	r = st->names && st->sc ? 0 : -ENOMEM;
 	if (r == 0)
-		r = cm_sysroot_list(sysroot, CM_NETPLAN_DIR, ".yaml", st->names,
+		r = cm_sysroot_list(sysroot, CM_NETPLAN_DIR, "*.yaml", st->names,
 				CM_NET_FILES_MAX);
 	if (r > 0) {
 		st->n = (size_t)r;

@@ -315,7 +315,7 @@ static int load_netdevs(const char *sysroot, struct nd_state *st,
 
 	if (!names)
 		return -ENOMEM;
-	n = cm_sysroot_list(sysroot, CM_NETWORKD_DIR, ".netdev", names, CM_NET_FILES_MAX);
+	n = cm_sysroot_list(sysroot, CM_NETWORKD_DIR, "*.netdev", names, CM_NET_FILES_MAX);
 	for (i = 0; i < n && r >= 0 && st->n_netdev < CM_NET_IFACES_MAX; i++) {
 		r = read_file(sysroot, names[i], b, path, sizeof(path));
 		if (r < 0)
@@ -425,7 +425,7 @@ static int plan_links(const char *sysroot, const char *cloud, const char *pinned
 
 	if (!names)
 		return -ENOMEM;
-	n = cm_sysroot_list(sysroot, CM_NETWORKD_DIR, ".link", names, CM_NET_FILES_MAX);
+	n = cm_sysroot_list(sysroot, CM_NETWORKD_DIR, "*.link", names, CM_NET_FILES_MAX);
 	snprintf(why, sizeof(why), "%s: networkd: the first NIC's name was pinned "
 		 "to the old cloud's MAC address", cloud);
 	for (i = 0; i < n && r >= 0; i++) {
@@ -503,7 +503,7 @@ static int networkd_plan(const char *sysroot, const char *cloud,
 	cm_buf_init(&b, CM_NET_FILE_MAX);
 	r = st->names && st->info ? 0 : -ENOMEM;
 	if (r == 0)
-		r = cm_sysroot_list(sysroot, CM_NETWORKD_DIR, ".network", st->names,
+		r = cm_sysroot_list(sysroot, CM_NETWORKD_DIR, "*.network", st->names,
 				CM_NET_FILES_MAX);
 	if (r > 0) {
 		st->n = (size_t)r;

@@ -425,7 +425,7 @@ static int nm_plan(const char *sysroot, const char *cloud,
 	cm_buf_init(&b, CM_NET_FILE_MAX);
 	r = st->names && st->info ? 0 : -ENOMEM;
 	if (r == 0)
-		r = cm_sysroot_list(sysroot, CM_NM_DIR, "", st->names, CM_NET_FILES_MAX);
+		r = cm_sysroot_list(sysroot, CM_NM_DIR, "*", st->names, CM_NET_FILES_MAX);
 	if (r > 0) {
 		for (i = k = 0; i < (size_t)r; i++)
 			if (!ignored(st->names[i]))

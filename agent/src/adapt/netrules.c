@@ -102,7 +102,7 @@ static void note_links(const char *sysroot, const char *cloud,
 	size_t pins = 0;
 	int n, i;
 
-	n = cm_sysroot_list(sysroot, LINK_DIR, ".link", names, LINKS_MAX);
+	n = cm_sysroot_list(sysroot, LINK_DIR, "*.link", names, LINKS_MAX);
 	if (n <= 0)
 		return;
 	cm_buf_init(&b, CM_NETRULES_MAX);

@@ -1,6 +1,7 @@
 /* Paths resolved inside a sysroot (see sysroot.h). */
 #include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -432,13 +433,13 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-int cm_sysroot_list(const char *sysroot, const char *dir, const char *suffix,
+int cm_sysroot_list(const char *sysroot, const char *dir, const char *pattern,
 		    char (*names)[CM_SYSROOT_FNAME_MAX], size_t max)
 {
 	char path[CM_PATH_MAX];
 	struct dirent *de;
 	struct stat st;
-	size_t n = 0, sl = strlen(suffix);
+	size_t n = 0;
 	DIR *d;
 	int fd;
 
@@ -454,8 +455,8 @@ int cm_sysroot_list(const char *sysroot, const char *dir, const char *suffix,
 	while ((de = readdir(d))) {
 		size_t l = strlen(de->d_name);
 
-		if (de->d_name[0] == '.' || l < sl || l >= CM_SYSROOT_FNAME_MAX ||
-		    strcmp(de->d_name + l - sl, suffix))
+		if (de->d_name[0] == '.' || l >= CM_SYSROOT_FNAME_MAX ||
+		    fnmatch(pattern, de->d_name, 0))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		if (cm_sysroot_lstat(sysroot, path, &st) < 0 || !S_ISREG(st.st_mode))

@@ -71,12 +71,12 @@ int cm_sysroot_readlink(const char *sysroot, const char *path, char *out,
 /* Creates the missing directories of dir (mode 0755) inside sysroot. */
 int cm_sysroot_mkdirs(const char *sysroot, const char *dir);
 
-/* The regular files of dir in the root whose names end in suffix (""
- * any; names starting with '.' never), sorted by strcmp, the order every
+/* The regular files of dir in the root whose names match the glob
+ * pattern ("*.conf"; names starting with '.' never), sorted by strcmp, the order every
  * tool we edit for reads its drop-in directory in.  The count, 0 when dir
  * is absent, -E2BIG over max or -errno after a line. */
 #define CM_SYSROOT_FNAME_MAX (CM_NAME_MAX + 1)
-int cm_sysroot_list(const char *sysroot, const char *dir, const char *suffix,
+int cm_sysroot_list(const char *sysroot, const char *dir, const char *pattern,
 		    char (*names)[CM_SYSROOT_FNAME_MAX], size_t max);
 
 #endif

@@ -1,4 +1,3 @@
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -497,40 +496,6 @@ static int runtime_dir(const char *dir)
 	return !strncmp(dir, "/run/", 5) || !strncmp(dir, "/var/run/", 9);
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
-/* The regular files of dir whose name matches pattern, sorted (a plan's
- * order must not depend on the file system's).  The count or -errno. */
-static int list_dir(const char *sysroot, const char *dir, const char *pattern,
-		    char (*names)[CM_NAME_MAX + 1], size_t max)
-{
-	struct dirent *de;
-	size_t n = 0;
-	DIR *d;
-	int fd;
-
-	fd = cm_sysroot_open(sysroot, dir, O_RDONLY | O_DIRECTORY, 0);
-	if (fd < 0)
-		return fd == -ENOENT || fd == -ENOTDIR ? 0 :
-		       cm_err(fd, "open %s%s", sysroot, dir);
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return cm_err(-errno, "read %s%s", sysroot, dir);
-	}
-	while (n < max && (de = readdir(d))) {
-		if (de->d_name[0] == '.' || fnmatch(pattern, de->d_name, 0))
-			continue;
-		snprintf(names[n++], CM_NAME_MAX + 1, "%s", de->d_name);
-	}
-	closedir(d);
-	qsort(names, n, sizeof(names[0]), name_cmp);
-	return (int)n;
-}
-
 /* Scrubs one file; 1 when it names one of the target's sources. */
 static int scrub_file(struct ts_run *t, enum cm_timesync_syntax syn,
 		      const char *path)
@@ -556,7 +521,7 @@ static int scrub_dir(struct ts_run *t, enum cm_timesync_syntax syn,
 		     const char *dir, const char *pattern,
 		     char (*ours)[CM_PATH_MAX], size_t *n_ours)
 {
-	char (*names)[CM_NAME_MAX + 1], path[CM_PATH_MAX];
+	char (*names)[CM_SYSROOT_FNAME_MAX], path[CM_PATH_MAX];
 	int n, i, r = 0, have = 0;
 
 	if (runtime_dir(dir))
@@ -564,7 +529,11 @@ static int scrub_dir(struct ts_run *t, enum cm_timesync_syntax syn,
 	names = malloc(NAMES_MAX * sizeof(*names));
 	if (!names)
 		return -ENOMEM;
-	n = list_dir(t->sysroot, dir, pattern, names, NAMES_MAX);
+	n = cm_sysroot_list(t->sysroot, dir, pattern, names, NAMES_MAX);
+	if (n < 0) {
+		free(names);
+		return n;
+	}
 	for (i = 0; r >= 0 && i < n; i++) {
 		if (snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >=
 		    (int)sizeof(path))
