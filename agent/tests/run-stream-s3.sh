@@ -184,6 +184,19 @@ r=$(log_check "$tmp/refuse.log" refused.raw '[x["method"] for x in e][-1] == "DE
 	|| fail "refused: leftovers" "$(uploads_left "$rport") uploads; $(ls -R "$tmp/data/test" | head)"
 [ ! -e "$sparse.cloudmove-stream" ] && ok "refused: no resume state left" || fail "refused: state" "left"
 
+# a server under load: part 2 answered 503 SlowDown twice, then taken
+start_shim busy --busy-part 2 --busy-times 2
+bport=$(cat "$tmp/busy.port")
+"$bin" stream --source "$sparse" --dest "$(dest busy.raw "$bport")" --creds "$tmp/creds" \
+	--progress=none >"$tmp/out" 2>"$tmp/err"
+rc=$?
+r=$(log_check "$tmp/busy.log" busy.raw '[x["status"] for x in e if x["part"] == 2] == [503, 503, 200]')
+if [ $rc -eq 0 ] && [ "$r" = True ] && get busy.raw "$tmp/got" && cmp -s "$tmp/got" "$sparse"; then
+	ok "503 SlowDown on a part: retried with backoff, the object byte-identical"
+else
+	fail "503 on a part" "rc=$rc check=$r $(cat "$tmp/err")"
+fi
+
 # --- cuts + resume, kill -9 + resume ----------------------------------------------------
 echo "# ${SECONDS}s"
 # parts_ok LOG KEY MARK: after the first MARK entries of LOG (run 1), run 2

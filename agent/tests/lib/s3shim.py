@@ -21,7 +21,9 @@ ListParts, AbortMultipartUpload nor ListMultipartUploads):
   ListMultipartUploads answer like S3.
 Each request is appended to --log as one JSON line: method, path, query,
 body length, part number, status, sig (true: botocore's signature was the
-same), token (an x-amz-security-token came).  --refuse-part N answers
+same), token (an x-amz-security-token came).  --busy-part N --busy-times K
+answers 503 SlowDown to UploadPart N K times (a server under load), then
+takes it.  --refuse-part N answers
 UploadPart N with 403 AccessDenied (a fatal error in the middle)."""
 import argparse
 import base64
@@ -42,6 +44,7 @@ from botocore.credentials import Credentials
 
 ARGS = None
 LOCK = threading.Lock()
+BUSY = [0]
 UPLOADS = {}  # upload id -> {"bucket", "key", "parts": {n: (etag, size)}}
 
 
@@ -140,6 +143,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.list_uploads(bucket)
         if key and uid and self.command == "PUT" and query.get("partNumber") == [str(ARGS.refuse_part)]:
             return self.reply(403, error_xml("AccessDenied", "Access Denied"))
+        if key and uid and self.command == "PUT" and query.get("partNumber") == [str(ARGS.busy_part)] \
+                and BUSY[0] < ARGS.busy_times:
+            BUSY[0] += 1
+            return self.reply(503, error_xml("SlowDown", "Please reduce your request rate."))
         if key and uid and uid not in UPLOADS:
             return self.reply(404, error_xml("NoSuchUpload", "The specified upload does not exist."))
         return self.forward(bucket, key, query, uid, body)
@@ -224,6 +231,8 @@ def main():
     ap.add_argument("--secret-key", default="S3RVER")
     ap.add_argument("--region", default="us-east-1")
     ap.add_argument("--refuse-part", type=int, default=0, help="answer 403 to UploadPart N")
+    ap.add_argument("--busy-part", type=int, default=0, help="answer 503 SlowDown to UploadPart N ...")
+    ap.add_argument("--busy-times", type=int, default=0, help="... this many times, then take it")
     ARGS = ap.parse_args()
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", ARGS.listen), Handler)
     srv.daemon_threads = True
