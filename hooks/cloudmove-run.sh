@@ -93,17 +93,77 @@ cm_moving() {
 	return 1
 }
 
-# cloudmove.after=poweroff|reboot after a successful move: the agent leaves
-# the word in $CM_RUNDIR/after; the root is read-only and synced.
+# cloudmove.after=poweroff|reboot after a successful move, or "rescue" after
+# a failed one: the agent leaves the word in $CM_RUNDIR/after; the root is
+# read-only and synced.
 cm_after() {
 	cm_what=
 	[ -f "$CM_RUNDIR/after" ] || return 0
 	read -r cm_what <"$CM_RUNDIR/after"
-	sync
+	command -v sync >/dev/null 2>&1 && sync
 	case $cm_what in
 	poweroff) poweroff -f 2>/dev/null || echo o >/proc/sysrq-trigger ;;
 	reboot) reboot -f 2>/dev/null || echo b >/proc/sysrq-trigger ;;
+	rescue) cm_rescue ;;
 	esac
+}
+
+# rd.shell (dracut's switch, default on; the last one wins): may the
+# initramfs open a shell?
+cm_shell_allowed() {
+	cm_cmdline=
+	cm_allowed=0
+	read -r cm_cmdline <"$CM_CMDLINE" 2>/dev/null
+	set -f
+	for cm_arg in $cm_cmdline; do
+		case $cm_arg in
+		rd.shell | rd.shell=1 | rd.shell=yes | rd.shell=on | rd.shell=true) cm_allowed=0 ;;
+		rd.shell=*) cm_allowed=1 ;;
+		esac
+	done
+	set +f
+	return $cm_allowed
+}
+
+# The console a person would type on: the last of /dev/console's ttys.
+cm_console_tty() {
+	cm_tty=console
+	while [ -f "/sys/class/tty/$cm_tty/active" ]; do
+		read -r cm_tty <"/sys/class/tty/$cm_tty/active"
+		cm_tty=${cm_tty##* }
+	done
+	[ -c "/dev/$cm_tty" ] && echo "/dev/$cm_tty" || echo /dev/console
+}
+
+# A move the command line asked for failed (the source is as it was):
+# DESIGN.md's rescue shell.  Leaving it boots the source.  Under systemd
+# dracut's own emergency unit owns the console; without systemd a shell on
+# the console as dracut's emergency_shell opens one.  CM_RESCUE_SHELL
+# (tests) replaces both.  rd.shell=0 forbids it: the source boots at once.
+cm_rescue() {
+	if ! cm_shell_allowed; then
+		cm_say "rd.shell=0: no rescue shell; booting the source"
+		return 0
+	fi
+	cm_say "rescue shell: leave it (exit) to boot the source as it was"
+	if [ -n "${CM_RESCUE_SHELL-}" ]; then
+		$CM_RESCUE_SHELL
+	elif [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1 &&
+	     systemctl cat dracut-emergency.service >/dev/null 2>&1; then
+		cm_profile=
+		[ -e /etc/profile ] || cm_profile=/etc/profile
+		[ -n "$cm_profile" ] && echo 'PS1="cloudmove:${PWD}# "' >"$cm_profile"
+		systemctl start dracut-emergency.service
+		[ -n "$cm_profile" ] && rm -f "$cm_profile"
+	else
+		cm_ctty=$(cm_console_tty)
+		cm_c=
+		case "$(setsid --help 2>&1)" in *--ctty*) cm_c=--ctty ;; esac
+		PS1='cloudmove:${PWD}# ' setsid $cm_c /bin/sh -i \
+			0<>"$cm_ctty" 1<>"$cm_ctty" 2<>"$cm_ctty"
+	fi
+	cm_say "left the rescue shell: booting the source"
+	return 0
 }
 
 cm_echo() {

@@ -17,7 +17,12 @@ mkagent fails 'echo "cloudmove: read dmi: boom" >&2; exit 3'
 mkagent silent 'exit 0'
 mkagent hangs 'exec sleep 1000'
 mkagent ignores-term 'trap "" TERM; while :; do sleep 1; done'
+mkagent move-fails 'echo "cloudmove: the move failed; the source is as it was: rescue shell"; echo rescue >"$CM_RUNDIR/after"'
+mkagent shell 'echo "SHELL RAN"'
 echo "BOOT_IMAGE=/vmlinuz root=UUID=x ro" >"$tmp/cmdline"
+echo "root=UUID=x cloudmove.target=aws cloudmove.dest=s3://b/k" >"$tmp/cmdline-move"
+echo "root=UUID=x rd.shell=0 cloudmove.target=aws cloudmove.dest=s3://b/k" >"$tmp/cmdline-move-noshell"
+echo "root=UUID=x rd.shell=0 cloudmove.target=aws cloudmove.dest=s3://b/k rd.shell" >"$tmp/cmdline-move-shell-again"
 echo "root=UUID=x cloudmove=0 ro" >"$tmp/cmdline-off"
 
 # Without timeout(1): a PATH holding everything the script uses but timeout.
@@ -59,6 +64,19 @@ check ignores-term-no-timeout 'cloudmove: detect failed (exit 137), continuing b
 check ok-no-timeout 'cloudmove: detected gcp (dmi): sys_vendor="Google"
 cloudmove: record: gcp, stay 1 (new, 1 boot)' 2 \
 	CM_AGENT="$tmp/ok" PATH="$tmp/bin"
+# a move asked on the command line that failed: the rescue shell, then the
+# boot goes on; rd.shell=0 (the last rd.shell wins) forbids the shell
+rescue_out='cloudmove: the move failed; the source is as it was: rescue shell
+cloudmove: rescue shell: leave it (exit) to boot the source as it was
+SHELL RAN
+cloudmove: left the rescue shell: booting the source'
+check move-failed-rescue "$rescue_out" 2 CM_AGENT="$tmp/move-fails" \
+	CM_CMDLINE="$tmp/cmdline-move" CM_RESCUE_SHELL="$tmp/shell"
+check move-failed-rd.shell=0 'cloudmove: the move failed; the source is as it was: rescue shell
+cloudmove: rd.shell=0: no rescue shell; booting the source' 2 CM_AGENT="$tmp/move-fails" \
+	CM_CMDLINE="$tmp/cmdline-move-noshell" CM_RESCUE_SHELL="$tmp/shell"
+check move-failed-rd.shell-last-wins "$rescue_out" 2 CM_AGENT="$tmp/move-fails" \
+	CM_CMDLINE="$tmp/cmdline-move-shell-again" CM_RESCUE_SHELL="$tmp/shell"
 if [ "$(cat "$tmp/run/detect" 2>/dev/null)" = 'gcp (dmi): sys_vendor="Google"' ]; then
 	echo "PASS run-file"; pass=$((pass + 1))
 else

@@ -32,6 +32,9 @@
 #                          instead of the plain root; with it, a test HTTP
 #                          server answers at 169.254.0.8:8080 whenever the
 #                          machine has a NIC (cloudmove-test.d/40-net)
+#   CONSOLE_INPUT=(ERE TEXT ...)  typed on the serial console: each TEXT
+#                          (printf %b escapes) once the log has a line
+#                          matching its ERE, pair after pair
 #   BOOT2=fast|full        boot the same disk a second time, same dressing,
 #                          that root path; for it:
 #   APPEND2="..."          its extra kernel arguments (default: APPEND)
@@ -55,7 +58,7 @@ qt_load() {
 	local METADATA='' NIC=virtio-net-pci EXPECT_LINES=() THEN=''
 	local DRESS='' NET='' MD_FAULT='' PENDING_LINES=() BOOT2='' APPEND2=$'\001' MOVED=''
 	local EXTRA_DISK='' DISK_FROM='' NO_ROOT='' SOURCE_UNCHANGED='' KILL_AT='' DEST_SERVER=''
-	local EXPECT_LINES2=() PENDING_LINES2=() ABSENT_LINES=() ABSENT_LINES2=()
+	local EXPECT_LINES2=() PENDING_LINES2=() ABSENT_LINES=() ABSENT_LINES2=() CONSOLE_INPUT=()
 	# shellcheck disable=SC1090
 	. "$f"
 	case $DISK in virtio-blk | virtio-scsi | nvme | ahci | ide) ;; *) cm_die "$1: bad DISK=$DISK" ;; esac
@@ -78,6 +81,7 @@ qt_load() {
 	SC_THEN=$THEN
 	SC_EXTRA_DISK=$EXTRA_DISK SC_DISK_FROM=$DISK_FROM SC_NO_ROOT=$NO_ROOT
 	SC_SOURCE_UNCHANGED=$SOURCE_UNCHANGED SC_KILL_AT=$KILL_AT SC_DEST_SERVER=$DEST_SERVER
+	SC_CONSOLE_INPUT=("${CONSOLE_INPUT[@]}")
 	SC_DRESS=$DRESS SC_NET=$NET SC_MOVED=$MOVED SC_MD_FAULT=$MD_FAULT SC_PENDING=("${PENDING_LINES[@]}")
 	SC_BOOT2=$BOOT2 SC_APPEND2=$APPEND2 SC_EXPECT_LINES2=("${EXPECT_LINES2[@]}")
 	SC_PENDING2=("${PENDING_LINES2[@]}")
@@ -91,6 +95,7 @@ qt_load() {
 qt_second_boot() {
 	SC_ROOT=$SC_BOOT2 SC_APPEND=$SC_APPEND2 SC_BOOT2=''
 	SC_NO_ROOT='' SC_KILL_AT='' SC_EXTRA_DISK='' SC_SOURCE_UNCHANGED='' SC_DEST_SERVER=''
+	SC_CONSOLE_INPUT=()
 	SC_EXPECT_LINES=("${SC_EXPECT_LINES2[@]}") SC_PENDING=("${SC_PENDING2[@]}")
 	SC_ABSENT=("${SC_ABSENT2[@]}")
 }
@@ -406,13 +411,34 @@ qt_boot() {
 			tee "$work/serial.log" || rc=${PIPESTATUS[0]}
 	else
 		# timeout.pid lets an interrupted run.sh stop this boot (qt_kill_boots).
-		QT_ARGS+=(-serial "file:$work/serial.log")
+		local drain=''
+		if [ ${#SC_CONSOLE_INPUT[@]} -gt 0 ]; then
+			# a console to type on: QEMU's pipe chardev (WORK/con.in,
+			# con.out; both opened read-write, so neither blocks), its
+			# output logged to serial.log and con.out drained
+			rm -f "$work/con.in" "$work/con.out"
+			mkfifo "$work/con.in" "$work/con.out"
+			cat <>"$work/con.out" >/dev/null &
+			drain=$!
+			QT_ARGS+=(-chardev "pipe,id=con,path=$work/con,logfile=$work/serial.log"
+				-serial chardev:con)
+		else
+			QT_ARGS+=(-serial "file:$work/serial.log")
+		fi
 		printf '%q ' "${QT_ARGS[@]}" >"$work/cmd"
 		timeout -k 5 "$SC_TIMEOUT" "${QT_ARGS[@]}" </dev/null >"$work/qemu.out" 2>&1 &
-		echo $! >"$work/timeout.pid"
-		[ -n "$SC_KILL_AT" ] && qt_kill_at "$!" "$work/serial.log" "$SC_KILL_AT"
-		wait $! || rc=$?
+		local qemu=$! typist=''
+		echo "$qemu" >"$work/timeout.pid"
+		if [ -n "$drain" ]; then
+			qt_type "$qemu" "$work/serial.log" "$work/con.in" "${SC_CONSOLE_INPUT[@]}" &
+			typist=$!
+		fi
+		[ -n "$SC_KILL_AT" ] && qt_kill_at "$qemu" "$work/serial.log" "$SC_KILL_AT"
+		wait "$qemu" || rc=$?
 		rm -f "$work/timeout.pid"
+		[ -n "$typist" ] && wait "$typist"
+		[ -n "$drain" ] && kill "$drain" 2>/dev/null && wait "$drain" 2>/dev/null
+		rm -f "$work/con.in" "$work/con.out"
 	fi
 	qt_metadata_stop
 	qt_http_stop
@@ -432,6 +458,24 @@ qt_kill_at() {
 			return 0
 		fi
 		sleep 0.2
+	done
+}
+
+# qt_type PID LOG FIFO ERE TEXT ... — CONSOLE_INPUT=: while PID lives, type
+# each TEXT into FIFO (the serial console's input) once LOG has a line
+# matching its ERE.
+qt_type() {
+	local pid=$1 log=$2 in=$3
+	shift 3
+	while [ $# -ge 2 ] && kill -0 "$pid" 2>/dev/null; do
+		if [ -f "$log" ] && qt_text "$log" | grep -qE "$1"; then
+			sleep 1	# the reader behind the prompt settles
+			printf '%b' "$2" 1<>"$in"
+			echo "typed on the console after '$1'" >>"${log%/*}/times"
+			shift 2
+			continue
+		fi
+		sleep 0.5
 	done
 }
 

@@ -231,8 +231,32 @@ static int write_after(const char *what)
 	return fclose(f) == 0 ? 0 : -EIO;
 }
 
+/* A move the command line asked for and that did not happen: the source is
+ * as it was (migrate undid its part); the hook script opens the rescue
+ * shell, the root booting once it is left, unless cloudmove.onfail=boot. */
+static void move_failed(const struct cm_boot_opts *bo, const char *creds, const char *why)
+{
+	int r;
+
+	if (bo->onfail == CM_ONFAIL_BOOT) {
+		say("%s; the source is as it was, booting it (cloudmove.onfail=boot)", why);
+		return;
+	}
+	r = write_after("rescue");
+	if (r < 0) {
+		say("%s; the source is as it was, booting it (no rescue shell: %s)", why,
+		    strerror(-r));
+		return;
+	}
+	say("%s; the source is as it was: rescue shell, the source boots when it is "
+	    "left (cloudmove.onfail=boot: at once)", why);
+	/* the URL may carry a SAS token: not on the console */
+	say("to try again there: cloudmove migrate --target %s --dest URL --resume%s%s",
+	    bo->target[0] ? bo->target : "CLOUD", creds ? " --creds " : "", creds ? creds : "");
+}
+
 /* cloudmove.target= cloudmove.dest=: the move, before the pivot, while the
- * root is read-only; the boot goes on after it unless cloudmove.after= */
+ * root is read-only; the boot goes on after it unless cloudmove.after=. */
 static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
 			      const struct cm_verdict *v)
 {
@@ -251,19 +275,19 @@ static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
 	int r;
 
 	if (!root || !bo->target[0]) {
-		say("cloudmove.dest= needs cloudmove.target= (and a root): not moving");
+		move_failed(bo, NULL, "cloudmove.dest= needs cloudmove.target= (and a root): not moving");
 		return;
 	}
 	say("detected %s (%s) → moving to %s (cloudmove.dest)", v->cloud, v->confidence,
 	    bo->target);
 	if (cm_move_net_up(bo->dest, &net, 30000) < 0) {
-		say("the move needs the network; not moving, booting as is");
+		move_failed(bo, o.creds, "the move needs the network; not moving");
 		return;
 	}
 	r = cm_migrate(&o);
 	cm_netup_undo(&net);
 	if (r != CM_EXIT_OK) {
-		say("the move failed; the source is as it was, booting it");
+		move_failed(bo, o.creds, "the move failed");
 		return;
 	}
 	/* the hook script stops the machine once it has shown these lines */

@@ -29,7 +29,9 @@ mkroot() {
 }
 boot() {	# boot ROOT CMDLINE... -> $tmp/out, $tmp/err, $rc
 	printf '%s\n' "$2" >"$tmp/cmdline"
-	"$bin" boot --root "$1" --cmdline "$tmp/cmdline" \
+	mkdir -p "$tmp/run"
+	rm -f "$tmp/run/after"
+	CM_RUNDIR=$tmp/run "$bin" boot --root "$1" --cmdline "$tmp/cmdline" \
 		--metadata-endpoint 127.0.0.1:9 >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 }
@@ -124,7 +126,9 @@ boot "$root" "cloudmove.target=gcp"
 boot "$tmp/nonexistent" "cloudmove.target=gcp"
 [ $rc -eq 0 ] && ok "no root: exit 0" || fail "no root" "rc $rc"
 
-# --- a move asked on the command line that cannot happen: boot goes on ---------
+# --- a move asked on the command line that cannot happen: rescue shell -------
+# (the hook script opens it when the agent leaves "rescue" in
+# $CM_RUNDIR/after; cloudmove.onfail=boot boots the source at once)
 # (the fixture root is not read-only, as the initramfs would have it: the
 # move is refused before anything changes; no network: the destination is
 # a refused loopback port, reachable without any set-up)
@@ -133,13 +137,20 @@ mkroot "$root"
 before=$(snapshot "$root")
 boot "$root" "cloudmove.target=gcp cloudmove.dest=http://127.0.0.1:9/disk.raw"
 if [ $rc -eq 0 ] && grep -q "→ moving to gcp (cloudmove.dest)" "$tmp/out" &&
-   grep -q "^cloudmove: the move failed; the source is as it was, booting it$" "$tmp/out" &&
+   grep -q "^cloudmove: the move failed; the source is as it was: rescue shell, the source boots when it is left" "$tmp/out" &&
+   grep -q "^cloudmove: to try again there: cloudmove migrate --target gcp --dest URL --resume$" "$tmp/out" &&
+   [ "$(cat "$tmp/run/after" 2>/dev/null)" = rescue ] &&
    grep -q "mounted read-write" "$tmp/err" && [ "$(snapshot "$root")" = "$before" ] &&
    [ ! -e "$root/var/lib/cloudmove/move.pending" ]; then
-	ok "a move that cannot run: exit 0, said so, root untouched, no marker"
+	ok "a move that cannot run: exit 0, said so, rescue shell asked, root untouched, no marker"
 else
 	fail "failed move" "rc=$rc $(cat "$tmp/out" "$tmp/err")"
 fi
+boot "$root" "cloudmove.target=gcp cloudmove.dest=http://127.0.0.1:9/disk.raw cloudmove.onfail=boot"
+grep -q "^cloudmove: the move failed; the source is as it was, booting it (cloudmove.onfail=boot)$" "$tmp/out" &&
+	[ $rc -eq 0 ] && [ ! -e "$tmp/run/after" ] && [ "$(snapshot "$root")" = "$before" ] &&
+	ok "cloudmove.onfail=boot: a failed move boots the source, no rescue shell" ||
+	fail "onfail=boot" "rc=$rc $(cat "$tmp/out")"
 boot "$root" "cloudmove.dest=http://127.0.0.1:9/disk.raw"
 grep -q "cloudmove.dest= needs cloudmove.target=" "$tmp/out" && [ $rc -eq 0 ] &&
 	[ "$(snapshot "$root")" = "$before" ] &&

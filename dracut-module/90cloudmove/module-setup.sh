@@ -121,8 +121,10 @@ install() {
 	inst "$agent" /usr/bin/cloudmove
 	cloudmove_install_ca
 	# coreutils timeout bounds the agent; cloudmove-run.sh falls back to a
-	# shell watchdog when it is absent.
-	inst_multiple -o timeout
+	# shell watchdog when it is absent.  sync before a move's poweroff,
+	# setsid for the rescue shell of a failed move (without systemd); both
+	# optional too.
+	inst_multiple -o timeout sync setsid
 	inst_simple "$moddir/cloudmove-run.sh" /usr/lib/cloudmove/cloudmove-run.sh
 	chmod 0755 "$initdir/usr/lib/cloudmove/cloudmove-run.sh"
 

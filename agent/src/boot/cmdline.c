@@ -100,6 +100,7 @@ static void key_value(struct cm_boot_opts *o, const char *key, const char *v)
 	static const char *const modes[] = { "adapt", "detect", NULL };
 	static const char *const afters[] = { "continue", "reboot", "poweroff", NULL };
 	static const char *const formats[] = { "raw", "gce", "vhd", NULL };
+	static const char *const onfails[] = { "shell", "boot", NULL };
 	int i;
 
 	if (!strcmp(key, "cloudmove")) {
@@ -139,6 +140,11 @@ static void key_value(struct cm_boot_opts *o, const char *key, const char *v)
 			o->after = (enum cm_boot_after)i;
 		else
 			warn(o, "cloudmove.after=%s: expected reboot, poweroff or continue; continue", v);
+	} else if (!strcmp(key, "cloudmove.onfail")) {
+		if (one_of(v, onfails, &i))
+			o->onfail = (enum cm_boot_onfail)i;
+		else
+			warn(o, "cloudmove.onfail=%s: expected shell or boot; shell", v);
 	} else if (!strcmp(key, "cloudmove.metering")) {
 		if (!strncmp(v, "http://", 7) || !strncmp(v, "https://", 8))
 			set_text(o, key, v, o->metering, sizeof(o->metering));

@@ -10,6 +10,9 @@
 
 enum cm_boot_mode { CM_MODE_ADAPT = 0, CM_MODE_DETECT };
 enum cm_boot_after { CM_AFTER_CONTINUE = 0, CM_AFTER_REBOOT, CM_AFTER_POWEROFF };
+/* a move asked on the command line that fails: the rescue shell (DESIGN.md),
+ * or straight on into the source (unattended machines) */
+enum cm_boot_onfail { CM_ONFAIL_SHELL = 0, CM_ONFAIL_BOOT };
 
 struct cm_boot_opts {
 	int disabled;			/* cloudmove=0 */
@@ -19,6 +22,7 @@ struct cm_boot_opts {
 	char format[8];			/* raw, gce, vhd */
 	char creds[512];
 	enum cm_boot_after after;
+	enum cm_boot_onfail onfail;
 	char metering[1024];
 	long timeout_ms;		/* rd.cloudmove.timeout */
 	int debug;			/* rd.cloudmove.debug */

@@ -16,6 +16,7 @@ TEST(cmdline_defaults)
 	CHECK_INT(o.timeout_ms, 2000);
 	CHECK_STR(o.target, "");
 	CHECK_INT(o.after, CM_AFTER_CONTINUE);
+	CHECK_INT(o.onfail, CM_ONFAIL_SHELL);
 	CHECK_INT(parse(""), 0);
 }
 
@@ -25,7 +26,8 @@ TEST(cmdline_every_key)
 			"cloudmove.dest=gs://bucket/disk.tar.gz cloudmove.format=gce "
 			"cloudmove.creds=/etc/cloudmove/gcs.json cloudmove.after=poweroff "
 			"cloudmove.metering=https://meter.example/events "
-			"rd.cloudmove.timeout=5000 rd.cloudmove.debug"), 0);
+			"rd.cloudmove.timeout=5000 rd.cloudmove.debug cloudmove.onfail=boot"), 0);
+	CHECK_INT(o.onfail, CM_ONFAIL_BOOT);
 	CHECK_INT(o.mode, CM_MODE_DETECT);
 	CHECK_STR(o.target, "gcp");
 	CHECK_STR(o.dest, "gs://bucket/disk.tar.gz");
@@ -63,6 +65,9 @@ TEST(cmdline_bad_values_warn_and_keep_defaults)
 	CHECK_STR(o.dest, "");
 	CHECK(strstr(o.warnings[0], "cloudmove.mode=fast"));
 	CHECK_INT(parse("rd.cloudmove.timeout=999999 cloudmove.target=kvm cloudmove.target"), 3);
+	CHECK_INT(parse("cloudmove.onfail=retry"), 1);
+	CHECK_INT(o.onfail, CM_ONFAIL_SHELL);
+	CHECK(strstr(o.warnings[0], "cloudmove.onfail=retry: expected shell or boot"));
 	CHECK_INT(o.timeout_ms, 2000);
 }
 

@@ -243,8 +243,10 @@ static int s3_error(struct cm_sink *s, const char *what, const struct cm_http_re
 	}
 	if (!strcmp(code, "InternalError") || !strcmp(code, "SlowDown"))
 		e = -EIO;
-	return cm_err(e, "dest %s: %s: HTTP %ld%s%s%s%s", s->dest, what, r->status,
-		      code[0] ? " " : "", code, msg[0] ? ": " : "", msg);
+	/* the server's words say it all: no strerror after them */
+	cm_log(CM_LOG_ERR, "dest %s: %s: HTTP %ld%s%s%s%s", s->dest, what, r->status,
+	       code[0] ? " " : "", code, msg[0] ? ": " : "", msg);
+	return e;
 }
 
 static int s3_ok(const struct cm_http_resp *r)
