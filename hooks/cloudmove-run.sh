@@ -157,8 +157,13 @@ cm_rescue() {
 		[ -n "$cm_profile" ] && rm -f "$cm_profile"
 	else
 		cm_ctty=$(cm_console_tty)
+		# --ctty: the console becomes the shell's terminal (^C works);
+		# --wait: a process-group leader's setsid forks, and the boot
+		# must not go on under the shell
+		cm_help=$(setsid --help 2>&1)
 		cm_c=
-		case "$(setsid --help 2>&1)" in *--ctty*) cm_c=--ctty ;; esac
+		case $cm_help in *--ctty*) cm_c=--ctty ;; esac
+		case $cm_help in *--wait*) cm_c="$cm_c --wait" ;; esac
 		PS1='cloudmove:${PWD}# ' setsid $cm_c /bin/sh -i \
 			0<>"$cm_ctty" 1<>"$cm_ctty" 2<>"$cm_ctty"
 	fi

@@ -30,7 +30,7 @@ ROOT_LABEL=cmroot
 ROOT_UUID=c10d0e00-5a7c-4e1d-8d2b-6f6f7e5a0001
 ROOT_PARTUUID=c10d0e00-5a7c-4e1d-8d2b-6f6f7e5a0002
 DISK_GUID=c10d0e00-5a7c-4e1d-8d2b-6f6f7e5a0000
-DISK_MB=2048
+DISK_MB=1024
 PART_START_MB=1		# partition 1 from 1 MiB to the end (less the backup GPT)
 
 overlay=$CM_TOP/images/root-overlay

@@ -18,6 +18,7 @@
 #include "detect/run.h"
 #include "log.h"
 #include "move/migrate.h"
+#include "move/net.h"
 
 #define MIGRATE_USAGE "cloudmove migrate --target CLOUD --dest URL [--source DEV] " \
 	"[--root SYSROOT]\n       [--format raw|gce|vhd] [--creds PATH] [--resume] " \
@@ -115,6 +116,7 @@ int cm_cmd_migrate(int argc, char **argv)
 	struct migrate_cli m = { .o = { .progress = CM_PROGRESS_AUTO } };
 	struct cm_detect_opts d;
 	struct cm_verdict v;
+	struct cm_netup net;
 	int r = parse(argc, argv, &m);
 
 	if (r)
@@ -128,7 +130,13 @@ int cm_cmd_migrate(int argc, char **argv)
 	cm_detect_run(&d, &v);
 	m.o.cloud = v.cloud ? v.cloud : "";
 	m.o.instance_id = v.instance_id;
+	/* the rescue shell after a failed move has no network: a destination
+	 * given by address gets one for the stream (nothing is done where a
+	 * route exists), as on the kernel command line */
+	if (cm_move_net_up(m.o.dest, &net, 30000) < 0)
+		return CM_EXIT_FAIL;
 	r = cm_migrate(&m.o);
+	cm_netup_undo(&net);
 	if (r == CM_EXIT_OK)
 		cm_migrate_after(m.after);
 	return r;
