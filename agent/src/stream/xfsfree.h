@@ -28,7 +28,7 @@
  * the trees) are not in the tree: they are read.  Like ext4free, this
  * trusts a clean file system to stay still while the stream reads it
  * (the moved root is read-only): a mounted one that has not written its
- * log since a clean mount looks clean. */
+ * log since a clean mount looks clean.
  * Pure: the bytes come through a read callback; fuzzed
  * (agent/fuzz/fuzz_xfsfree.c). */
 #ifndef CM_STREAM_XFSFREE_H
