@@ -294,5 +294,111 @@ cmp -s "$sf/noise.img" "$sf/noise.raw" && grep -q " 0 B of free space in 0 file 
 	ok "--skip-free on a disk with no ext file system: nothing skipped, the same bytes" ||
 	fail "--skip-free noise" "$(cat "$sf/noise.out")"
 
+# --- --skip-free: XFS free space not read -----------------------------------
+# v5 (CRCs) and v4 (-m crc=0) on a partition of an image, files put with a
+# mkfs.xfs protofile.  The deleted file: made and removed on a loop mount
+# (root, and a kernel that mounts that version), else its bytes written
+# into the largest free extent (xfs_db freesp -d): what a deleted file
+# leaves either way.  Checks: fewer bytes read, the deleted data gone (all
+# of it: the marked part lies inside whole free 64 KiB units),
+# xfs_repair -n clean, the kept file's blocks (xfs_db bmap) the same.
+# mkfs.xfs refuses file systems under 300 MB unless run by fstests (its
+# three variables set).
+xfs_mkfs() { TEST_DIR=1 TEST_DEV=1 QA_CHECK_FS=1 mkfs.xfs -q -f "$@" >/dev/null 2>&1; }
+xfs_db_q() { xfs_db -r "$@" 2>/dev/null; }	# v4: no "deprecated" each time
+xfs_loop_mount() {	# xfs_loop_mount IMG: 0 mounted on $mnt
+	[ "$(id -u)" -eq 0 ] || return 1
+	mnt=$xf/m
+	mkdir -p "$mnt"
+	mount -o loop "$1" "$mnt" 2>/dev/null || { mnt=''; return 1; }
+}
+xfs_unmount() { umount "$mnt" && mnt=''; }
+# xfs_delete FS-IMG: the deleted file's bytes into its free space; says how
+xfs_delete() {
+	local fs=$1 ext bs agb
+	if xfs_loop_mount "$fs"; then
+		cp "$xf/gone" "$mnt/gone" && sync && rm "$mnt/gone" && xfs_unmount && echo "deleted on a loop mount"
+		return
+	fi
+	ext=$(xfs_db_q -c "freesp -d" "$fs" | awk 'NF == 3 && $1 ~ /^[0-9]+$/ && $3 + 0 > m + 0 { m = $3; a = $1; b = $2 } END { print a, b, m }')
+	bs=$(xfs_db_q -c "sb 0" -c "p blocksize" "$fs" | sed 's/.*= //')
+	agb=$(xfs_db_q -c "sb 0" -c "p agblocks" "$fs" | sed 's/.*= //')
+	set -- $ext
+	dd if="$xf/gone" of="$fs" bs="$bs" seek=$(( $1 * agb + $2 )) count="$3" conv=notrunc status=none &&
+		echo "written into a free extent"
+}
+# xfs_same_blocks A B PATH: the file's extents read the same in both disks
+xfs_same_blocks() {
+	local bs agb line fo ag agbno n
+	bs=$(xfs_db_q -c "sb 0" -c "p blocksize" "$xf/fs.img" | sed 's/.*= //')
+	agb=$(xfs_db_q -c "sb 0" -c "p agblocks" "$xf/fs.img" | sed 's/.*= //')
+	xfs_db_q -c "path $3" -c "bmap" "$xf/fs.img" >"$xf/bmap"
+	[ -s "$xf/bmap" ] || return 1
+	while read -r line; do
+		set -- $(echo "$line" | sed -n 's/.*startblock [0-9]* (\([0-9]*\)\/\([0-9]*\)) count \([0-9]*\).*/\1 \2 \3/p')
+		[ $# -eq 3 ] || return 1
+		fo=$(( MiB + ($1 * agb + $2) * bs ))
+		cmp -s -i "$fo:$fo" -n $(( $3 * bs )) "$xf/disk.img" "$xf/free.raw" || return 1
+	done <"$xf/bmap"
+}
+xf=$tmp/xf
+mkdir -p "$xf"
+if command -v mkfs.xfs >/dev/null && command -v xfs_db >/dev/null; then
+	head -c $((6 << 20)) /dev/urandom >"$xf/keep"
+	seq 1 100000 >"$xf/numbers"
+	# the marked lines 1 MiB into it: inside whole free units wherever it lay
+	{ head -c $((1 << 20)) /dev/urandom; for i in $(seq 4000); do echo "DELETED-DATA-$i"; done
+	  head -c $((7 << 20)) /dev/urandom; } >"$xf/gone"
+	printf '/dev/null\n0 0\nd--755 0 0\nkeep ---644 0 0 %s\netc d--755 0 0\nnumbers ---644 0 0 %s\n$\n$\n' \
+		"$xf/keep" "$xf/numbers" >"$xf/proto"
+	for v in 5 4; do
+		crc=$(( v == 5 ))
+		rm -f "$xf/fs.img" "$xf/disk.img"
+		truncate -s 48M "$xf/fs.img"
+		if ! xfs_mkfs -m crc=$crc -p "$xf/proto" "$xf/fs.img"; then
+			[ $v = 4 ] && { echo "skip --skip-free xfs v4 (mkfs.xfs -m crc=0 refused)"; continue; }
+			fail "--skip-free xfs v$v setup" "mkfs.xfs failed"; continue
+		fi
+		how=$(xfs_delete "$xf/fs.img")
+		truncate -s 50M "$xf/disk.img"
+		printf 'label: dos\nstart=2048, type=83\n' | sfdisk -q "$xf/disk.img"
+		dd if="$xf/fs.img" of="$xf/disk.img" bs=1M seek=1 conv=notrunc status=none
+		before=$(grep -c DELETED-DATA "$xf/disk.img")
+		"$bin" stream --source "$xf/disk.img" --dest "file://$xf/plain.raw" --progress=none --debug \
+			>"$xf/plain.out" 2>&1
+		"$bin" stream --source "$xf/disk.img" --dest "file://$xf/free.raw" --progress=none --debug \
+			--skip-free >"$xf/free.out" 2>&1
+		read_plain=$(sed -n 's/.*stream: read \([0-9]*\) bytes.*/\1/p' "$xf/plain.out")
+		read_free=$(sed -n 's/.*stream: read \([0-9]*\) bytes.*/\1/p' "$xf/free.out")
+		after=$(grep -c DELETED-DATA "$xf/free.raw")
+		if [ "${before:-0}" -gt 0 ] &&
+		   grep -q "skip-free: .* of free space in 1 file system will not be read" "$xf/free.out" &&
+		   [ "${read_free:-0}" -lt "${read_plain:-0}" ] && [ "$after" -eq 0 ]; then
+			ok "--skip-free xfs v$v ($how): $read_free of $read_plain bytes read; deleted data left: $after of $before lines"
+		else
+			fail "--skip-free xfs v$v" "$how; read $read_free vs $read_plain, deleted lines $after vs $before: $(cat "$xf/free.out")"
+		fi
+		dd if="$xf/free.raw" of="$xf/fs.raw" bs=1M skip=1 count=48 status=none
+		xfs_repair -n -f "$xf/fs.raw" >"$xf/repair.out" 2>&1 &&
+			ok "--skip-free xfs v$v: the image's file system is clean (xfs_repair -n)" ||
+			fail "--skip-free xfs v$v repair" "$(tail -5 "$xf/repair.out")"
+		xfs_same_blocks "$xf/disk.img" "$xf/free.raw" /keep && xfs_same_blocks "$xf/disk.img" "$xf/free.raw" /etc/numbers &&
+			ok "--skip-free xfs v$v: the kept files' blocks are byte-identical" ||
+			fail "--skip-free xfs v$v keep" "differs"
+		# a file system mounted and written: its log is not clean, nothing skipped
+		if [ $v = 5 ] && xfs_loop_mount "$xf/fs.img"; then
+			head -c $((1 << 20)) /dev/urandom >"$mnt/new" && sync
+			"$bin" stream --source "$xf/fs.img" --dest "file://$xf/busy.raw" --progress=none --skip-free \
+				>"$xf/busy.out" 2>&1
+			xfs_unmount
+			grep -q " 0 B of free space in 0 file systems" "$xf/busy.out" &&
+				ok "--skip-free xfs: mounted and written (log to replay): nothing skipped" ||
+				fail "--skip-free xfs mounted" "$(cat "$xf/busy.out")"
+		fi
+	done
+else
+	echo "skip --skip-free xfs (no xfsprogs)"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

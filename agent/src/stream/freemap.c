@@ -9,6 +9,7 @@
 #include "../log.h"
 #include "ext4free.h"
 #include "freemap.h"
+#include "xfsfree.h"
 
 #define UNIT	((uint64_t)CM_FREE_UNIT)
 
@@ -66,7 +67,10 @@ static int probe_fs(struct cm_freemap *m, int fd, uint64_t start, uint64_t size)
 		return 0;
 	if (size > m->size - start)
 		size = f.size = m->size - start;
+	/* each reader gives 0 for a file system not its own */
 	n = cm_ext4_free(read_at, &f, size, mark_free, &fm);
+	if (n == 0)
+		n = cm_xfs_free(read_at, &f, size, mark_free, &fm);
 	if (n > 0)
 		m->filesystems++;
 	return n < 0 ? (int)n : 0;

@@ -13,11 +13,12 @@ struct cm_freemap {
 	uint64_t size;			/* the disk's */
 	uint8_t *bits;			/* 1: the unit is free */
 	uint64_t free_bytes;		/* units marked free, in bytes */
-	unsigned filesystems;		/* ext file systems that gave free space */
+	unsigned filesystems;		/* file systems that gave free space */
 };
 
-/* Reads the partition table (libblkid) and each ext2/3/4 file system's
- * bitmaps (stream/ext4free.c) of the disk or image at path, of size bytes.
+/* Reads the partition table (libblkid) and each file system's own record
+ * of its free space: ext2/3/4 bitmaps (stream/ext4free.c), XFS free-space
+ * trees (stream/xfsfree.c), of the disk or image at path, of size bytes.
  * 0 (a disk with nothing to skip is fine) or -errno (logged). */
 int cm_freemap_build(struct cm_freemap *m, const char *path, uint64_t size);
 void cm_freemap_free(struct cm_freemap *m);

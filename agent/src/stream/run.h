@@ -14,7 +14,7 @@ struct cm_stream_args {
 	enum cm_progress_mode progress;
 	int resume;			/* continue an interrupted upload */
 	int threads;			/* 0: one per CPU */
-	int skip_free;			/* ext2/3/4 free blocks not read */
+	int skip_free;			/* ext2/3/4, XFS free blocks not read */
 };
 
 struct cm_stream_result {
