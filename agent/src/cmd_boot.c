@@ -28,6 +28,7 @@
 #include "log.h"
 #include "move/migrate.h"
 #include "move/net.h"
+#include "util/rootrw.h"
 #include "profiles/profile.h"
 #include "record/record.h"
 #include "record/store.h"
@@ -255,6 +256,25 @@ static void move_failed(const struct cm_boot_opts *bo, const char *creds, const 
 	    bo->target[0] ? bo->target : "CLOUD", creds ? " --creds " : "", creds ? creds : "");
 }
 
+/* The move needs the root read-only, as grub's "ro" leaves it; dracut
+ * without "ro" mounts it read-write: then it is read-only for the move
+ * and read-write again after (in the initramfs only: nothing else has it
+ * open there). */
+static int move_read_only(const struct cm_migrate_opts *o)
+{
+	struct cm_rootrw ro = { .remounted = 0 };
+	int r;
+
+	if (access("/etc/initrd-release", F_OK) == 0 && cm_rootro_begin(&ro, o->root) == 0 &&
+	    ro.remounted)
+		say("%s was mounted read-write (no \"ro\" on the kernel command line): "
+		    "read-only for the move", o->root);
+	r = cm_migrate(o);
+	if (cm_rootro_end(&ro) < 0)
+		say("%s stays read-only; the boot remounts it as its fstab says", o->root);
+	return r;
+}
+
 /* cloudmove.target= cloudmove.dest=: the move, before the pivot, while the
  * root is read-only; the boot goes on after it unless cloudmove.after=. */
 static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
@@ -284,7 +304,7 @@ static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
 		move_failed(bo, o.creds, "the move needs the network; not moving");
 		return;
 	}
-	r = cm_migrate(&o);
+	r = move_read_only(&o);
 	cm_netup_undo(&net);
 	if (r != CM_EXIT_OK) {
 		move_failed(bo, o.creds, "the move failed");

@@ -82,3 +82,36 @@ int cm_rootrw_end(struct cm_rootrw *st)
 	cm_debug("remounted %s read-only", st->path);
 	return r;
 }
+
+int cm_rootro_begin(struct cm_rootrw *st, const char *path)
+{
+	struct statvfs sv;
+	int fd;
+
+	memset(st, 0, sizeof(*st));
+	snprintf(st->path, sizeof(st->path), "%s", path);
+	if (statvfs(path, &sv) < 0)
+		return cm_err(-errno, "statvfs %s", path);
+	if (sv.f_flag & ST_RDONLY)
+		return 0;
+	st->flags = mount_flags(sv.f_flag);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		syncfs(fd);
+		close(fd);
+	}
+	if (mount("none", path, "none", MS_REMOUNT | MS_RDONLY | st->flags, NULL) < 0)
+		return cm_err(-errno, "remount %s read-only", path);
+	st->remounted = CM_ROOTRW_FS;
+	return 0;
+}
+
+int cm_rootro_end(struct cm_rootrw *st)
+{
+	if (!st->remounted)
+		return 0;
+	if (mount("none", st->path, "none", MS_REMOUNT | st->flags, NULL) < 0)
+		return cm_err(-errno, "remount %s read-write again", st->path);
+	st->remounted = 0;
+	return 0;
+}

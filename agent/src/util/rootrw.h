@@ -23,4 +23,12 @@ int cm_rootrw_begin(struct cm_rootrw *st, const char *path);
  * (logged). */
 int cm_rootrw_end(struct cm_rootrw *st);
 
+/* The other way round, for a move before the pivot from a root the
+ * initramfs mounted read-write (dracut without "ro" on the command
+ * line): the file system read-only while its disk streams (syncs
+ * first), then read-write again with cm_rootro_end.  0 (st says whether
+ * it changed anything) or -errno, logged. */
+int cm_rootro_begin(struct cm_rootrw *st, const char *path);
+int cm_rootro_end(struct cm_rootrw *st);
+
 #endif
