@@ -65,35 +65,9 @@ static int super(const uint8_t *sb, uint64_t fs_size, struct ext_fs *fs)
 	return 1;
 }
 
-struct runs {
-	cm_ext4_free_fn on_free;
-	void *ctx;
-	uint64_t start, len;		/* the run being gathered, in bytes */
-	int64_t total;
-};
-
-static void run_add(struct runs *r, uint64_t off, uint64_t len)
-{
-	if (r->len && r->start + r->len == off) {
-		r->len += len;
-		return;
-	}
-	if (r->len)
-		r->on_free(r->ctx, r->start, r->len);
-	r->start = off;
-	r->len = len;
-}
-
-static void run_flush(struct runs *r)
-{
-	if (r->len)
-		r->on_free(r->ctx, r->start, r->len);
-	r->len = 0;
-}
-
 /* The free blocks of group g from its bitmap. */
 static void group_free(const struct ext_fs *fs, uint32_t g, const uint8_t *bitmap,
-		       struct runs *r)
+		       struct cm_fs_runs *r)
 {
 	uint64_t first = fs->first_data_block + (uint64_t)g * fs->per_group;
 	uint64_t n = fs->blocks - first < fs->per_group ? fs->blocks - first : fs->per_group;
@@ -101,8 +75,7 @@ static void group_free(const struct ext_fs *fs, uint32_t g, const uint8_t *bitma
 
 	for (i = 0; i < n; i++)
 		if (!(bitmap[i >> 3] & (1u << (i & 7)))) {
-			run_add(r, (first + i) * fs->block_size, fs->block_size);
-			r->total += fs->block_size;
+			cm_fs_runs_add(r, (first + i) * fs->block_size, fs->block_size);
 		}
 }
 
@@ -119,11 +92,11 @@ static uint64_t bitmap_block(const struct ext_fs *fs, const uint8_t *d)
 	return b && b < fs->blocks ? b : 0;
 }
 
-int64_t cm_ext4_free(cm_ext4_read_fn read, void *rctx, uint64_t fs_size,
-		     cm_ext4_free_fn on_free, void *fctx)
+int64_t cm_ext4_free(cm_fs_read_fn read, void *rctx, uint64_t fs_size,
+		     cm_fs_free_fn on_free, void *fctx)
 {
 	uint8_t sb[SB_SIZE], desc[1024];
-	struct runs r = { .on_free = on_free, .ctx = fctx };
+	struct cm_fs_runs r = { .on_free = on_free, .ctx = fctx };
 	struct ext_fs fs;
 	uint64_t gdt;
 	uint8_t *bitmap;
@@ -158,6 +131,6 @@ int64_t cm_ext4_free(cm_ext4_read_fn read, void *rctx, uint64_t fs_size,
 		group_free(&fs, g, bitmap, &r);
 	}
 	free(bitmap);
-	run_flush(&r);
+	cm_fs_runs_flush(&r);
 	return e < 0 ? e : r.total;
 }

@@ -187,7 +187,7 @@ static int super(const uint8_t *sb, uint64_t fs_size, struct xfs_geo *g)
 /* --- the log ---------------------------------------------------------------- */
 
 struct xlog {
-	cm_xfs_read_fn read;
+	cm_fs_read_fn read;
 	void *rctx;
 	const struct xfs_geo *g;
 	uint64_t start;			/* byte offset of the log */
@@ -375,7 +375,7 @@ static int log_unmount_rec(struct xlog *l, uint32_t at, const uint8_t *h)
 
 /* 1 the log is clean: nothing in it to replay; 0 not or not known,
  * -errno. */
-static int log_clean(cm_xfs_read_fn read, void *rctx, const struct xfs_geo *g)
+static int log_clean(cm_fs_read_fn read, void *rctx, const struct xfs_geo *g)
 {
 	struct xlog l = { .read = read, .rctx = rctx, .g = g };
 	uint64_t bbs = g->log_blocks << (g->blocklog - 9);
@@ -417,35 +417,6 @@ out:
 	return r;
 }
 
-/* --- free runs ---------------------------------------------------------------- */
-
-struct runs {
-	cm_xfs_free_fn on_free;
-	void *ctx;
-	uint64_t start, len;		/* the run being gathered, in bytes */
-	int64_t total;
-};
-
-static void run_add(struct runs *r, uint64_t off, uint64_t len)
-{
-	r->total += (int64_t)len;
-	if (r->len && r->start + r->len == off) {
-		r->len += len;
-		return;
-	}
-	if (r->len)
-		r->on_free(r->ctx, r->start, r->len);
-	r->start = off;
-	r->len = len;
-}
-
-static void run_flush(struct runs *r)
-{
-	if (r->len)
-		r->on_free(r->ctx, r->start, r->len);
-	r->len = 0;
-}
-
 /* --- the by-block-number free-space tree of an AG ----------------------------- */
 
 /* AGF offsets (struct xfs_agf). */
@@ -471,7 +442,7 @@ static void run_flush(struct runs *r)
 #define BB_CRC		52
 
 struct ag_walk {
-	cm_xfs_read_fn read;
+	cm_fs_read_fn read;
 	void *rctx;
 	const struct xfs_geo *g;
 	uint8_t *bufs;			/* one block per level */
@@ -481,7 +452,7 @@ struct ag_walk {
 	uint64_t sum, longest, visits;
 	uint32_t left[LEVELS_MAX];	/* the last block seen at each level */
 	uint32_t right[LEVELS_MAX];	/* and its right sibling */
-	struct runs *runs;		/* NULL: a checking pass */
+	struct cm_fs_runs *runs;		/* NULL: a checking pass */
 	int err;			/* a read error */
 };
 
@@ -535,7 +506,7 @@ static int bt_leaf(struct ag_walk *w, const uint8_t *b, uint32_t n, uint64_t key
 		if (c > w->longest)
 			w->longest = c;
 		if (w->runs)
-			run_add(w->runs, (base + s) * g->bs, c * g->bs);
+			cm_fs_runs_add(w->runs, (base + s) * g->bs, c * g->bs);
 	}
 	return 1;
 }
@@ -644,7 +615,7 @@ static int all_ags(struct ag_walk *w)
 
 /* The primary superblock into sb (SECT_MAX bytes): 1 one to go on with,
  * 0 not, -errno. */
-static int read_super(cm_xfs_read_fn read, void *rctx, uint64_t fs_size, uint8_t *sb,
+static int read_super(cm_fs_read_fn read, void *rctx, uint64_t fs_size, uint8_t *sb,
 		      struct xfs_geo *g)
 {
 	uint32_t sect;
@@ -661,10 +632,10 @@ static int read_super(cm_xfs_read_fn read, void *rctx, uint64_t fs_size, uint8_t
 	return super(sb, fs_size, g);
 }
 
-int64_t cm_xfs_free(cm_xfs_read_fn read, void *rctx, uint64_t fs_size,
-		    cm_xfs_free_fn on_free, void *fctx)
+int64_t cm_xfs_free(cm_fs_read_fn read, void *rctx, uint64_t fs_size,
+		    cm_fs_free_fn on_free, void *fctx)
 {
-	struct runs runs = { .on_free = on_free, .ctx = fctx };
+	struct cm_fs_runs runs = { .on_free = on_free, .ctx = fctx };
 	struct ag_walk w = { .read = read, .rctx = rctx };
 	struct xfs_geo g;
 	int r;
@@ -686,7 +657,7 @@ int64_t cm_xfs_free(cm_xfs_read_fn read, void *rctx, uint64_t fs_size,
 	if (r > 0) {
 		w.runs = &runs;
 		r = all_ags(&w);
-		run_flush(&runs);
+		cm_fs_runs_flush(&runs);
 		/* good once, not twice: the disk changed under us */
 		if (r == 0)
 			r = -EIO;

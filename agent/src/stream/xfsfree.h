@@ -34,20 +34,13 @@
 #ifndef CM_STREAM_XFSFREE_H
 #define CM_STREAM_XFSFREE_H
 
-#include <stddef.h>
-#include <stdint.h>
-
-/* Reads len bytes at off (relative to the file system's start) into buf:
- * 0 or -errno. */
-typedef int (*cm_xfs_read_fn)(void *ctx, uint64_t off, void *buf, size_t len);
-/* A run of free bytes [off, off + len), relative to the file system. */
-typedef void (*cm_xfs_free_fn)(void *ctx, uint64_t off, uint64_t len);
+#include "fsruns.h"
 
 /* Calls on_free for each maximal run of free blocks, in order: the number
  * of free bytes reported, 0 when the file system is not one to trust
  * (see above) or not XFS at all, -errno on a read error.  fs_size bounds
  * every read and every run. */
-int64_t cm_xfs_free(cm_xfs_read_fn read, void *rctx, uint64_t fs_size,
-		    cm_xfs_free_fn on_free, void *fctx);
+int64_t cm_xfs_free(cm_fs_read_fn read, void *rctx, uint64_t fs_size,
+		    cm_fs_free_fn on_free, void *fctx);
 
 #endif
