@@ -365,6 +365,9 @@ build_mbedtls() {
 		-e 's|^//\(#define MBEDTLS_THREADING_PTHREAD\)$|\1|' include/mbedtls/config.h
 	grep -q '^#define MBEDTLS_THREADING_C$' include/mbedtls/config.h
 	grep -q '^#define MBEDTLS_THREADING_PTHREAD$' include/mbedtls/config.h
+	# AES-GCM in 2.28 goes a block at a time (~110 MB/s with AES-NI): a
+	# bulk AES-NI/PCLMULQDQ path for TLS's records (see the patch's header)
+	patch -p1 -s -f <"$here/mbedtls-gcm-bulk.patch"
 	make -j"$jobs" lib CC=musl-gcc CFLAGS="$opt"
 	cp -R include/mbedtls include/psa "$tmp/include/"
 	cp library/libmbedtls.a library/libmbedx509.a library/libmbedcrypto.a "$tmp/lib/"
