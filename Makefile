@@ -116,8 +116,9 @@ build/musl/%.o: %.c $(HDRS) | $(DEPS)/ldflags
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) -c -o $@ $<
 
-build/musl/cloudmove: $(SRCS:%.c=build/musl/%.o)
-	$(MUSL_CC) -o $@ $^ $(MUSL_LDFLAGS)
+# the static libraries too: a new deps build (its key changed) relinks
+build/musl/cloudmove: $(SRCS:%.c=build/musl/%.o) $(DEPS)/ldflags
+	$(MUSL_CC) -o $@ $(filter %.o,$^) $(MUSL_LDFLAGS)
 
 build/cloudmove: build/musl/cloudmove
 	cp $< $@
