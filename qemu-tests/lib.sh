@@ -493,7 +493,21 @@ qt_kill_boots() {
 # (systemd's status lines on the same console put "ESC[K" or "ESC M" in
 # front of a line the root printed).
 qt_text() {
-	tr -d '\r' <"$1" 2>/dev/null | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1b[A-Z]//g' || :
+	# A kernel message can land in the middle of a line the agent is
+	# writing (the remount for its adaptation logs one): each
+	# "[ seconds.micros] ..." goes on a line of its own and the agent's
+	# line is joined again around it.
+	tr -d '\r' <"$1" 2>/dev/null | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1b[A-Z]//g' |
+		awk '{
+			line = carry $0; carry = ""
+			if (match(line, /\[ *[0-9]+\.[0-9][0-9][0-9][0-9][0-9][0-9]\] /) && RSTART > 1) {
+				print substr(line, RSTART)
+				carry = substr(line, 1, RSTART - 1)
+				next
+			}
+			print line
+		}
+		END { if (carry != "") print carry }' || :
 }
 
 # qt_check WORKDIR — assert on WORKDIR/serial.log; prints why on failure.
