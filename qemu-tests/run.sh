@@ -35,6 +35,27 @@ else
 		scenarios+=("${f%.conf}")
 	done
 fi
+# Longest first, by the last run's times (else two boots before one): two
+# boots at a time then end together, not one long boot alone at the end.
+durations=$CM_CACHE/qemu-tests/durations
+declare -A last=()
+if [ -f "$durations" ]; then
+	while read -r n t; do [ -n "$n" ] && last[$n]=$t; done <"$durations"
+fi
+longest_first() {
+	local s est
+	for s in "${scenarios[@]}"; do
+		est=${last[$s]-}
+		if [ -z "$est" ]; then
+			qt_load "$s"
+			est=60
+			[ -n "$SC_THEN$SC_BOOT2" ] && est=240
+		fi
+		printf '%s %s\n' "$est" "$s"
+	done | sort -k1,1nr -k2,2 | awk '{ print $2 }'
+}
+mapfile -t scenarios < <(longest_first)
+
 prepare=()
 for s in "${scenarios[@]}"; do	# fail early on a bad name
 	qt_load "$s"
@@ -105,6 +126,7 @@ one_scenario() {
 			why=$(qt_check "$work") || why="second boot ($SC_THEN): $why"
 		fi
 		if [ -z "$why" ]; then
+			echo "$name $((secs))" >"$work/duration"
 			{
 				printf 'PASS %s %ss\n' "$name" "$secs"
 				sed 's/^/  /' "$work/times"
@@ -113,6 +135,7 @@ one_scenario() {
 			return 0
 		fi
 	fi
+	echo "$name $((secs))" >"$work/duration"
 	[ "$rc" = 124 ] && why+=" (QEMU killed after ${SC_TIMEOUT}s)"
 	{
 		printf 'FAIL %s %ss\n' "$name" "$secs"
@@ -127,11 +150,14 @@ one_scenario() {
 passed=0 failed=0
 declare -A running=()
 finish_one() {
-	local pid name rc=0
+	local pid name rc=0 n t
 	wait -n -p pid "${!running[@]}" || rc=$?
 	name=${running[$pid]}
 	unset "running[$pid]"
 	cat "$run/$name/report" 2>/dev/null || echo "FAIL $name (no report, exit $rc)"
+	if [ -f "$run/$name/duration" ]; then
+		read -r n t <"$run/$name/duration" && last[$n]=$t
+	fi
 	if [ "$rc" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 }
 for s in "${scenarios[@]}"; do
@@ -141,6 +167,10 @@ for s in "${scenarios[@]}"; do
 	running[$!]=$s
 done
 while [ "${#running[@]}" -gt 0 ]; do finish_one; done
+# the times for the next run's order (another run.sh may write too: the
+# last one wins, and either is a fine guess)
+for n in "${!last[@]}"; do printf '%s %s\n' "$n" "${last[$n]}"; done |
+	sort >"$durations.$$" && mv -f "$durations.$$" "$durations"
 
 cm_log "logs: $run"
 echo "$passed passed, $failed failed"
