@@ -29,6 +29,19 @@ static unsigned long mount_flags(unsigned long st)
 	return f;
 }
 
+/* syncfs(2) of the file system holding path: 0 or -errno (logged). */
+static int sync_fs(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return 0;	/* nothing of ours to flush there */
+	if (syncfs(fd) < 0)
+		r = cm_err(-errno, "sync %s", path);
+	close(fd);
+	return r;
+}
+
 /* A mount is read-only by its own flag (a read-only bind mount), by its
  * file system's (the initramfs' /sysroot, mounted "ro" from a device),
  * or both: the first is changed with MS_BIND and leaves the file system
@@ -65,14 +78,9 @@ int cm_rootrw_begin(struct cm_rootrw *st, const char *path)
 int cm_rootrw_end(struct cm_rootrw *st)
 {
 	unsigned long how = st->remounted == CM_ROOTRW_MOUNT ? MS_BIND : 0;
-	int fd, r = 0;
+	int r;
 
-	fd = open(st->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (syncfs(fd) < 0)
-			r = cm_err(-errno, "sync %s", st->path);
-		close(fd);
-	}
+	r = sync_fs(st->path);
 	if (!st->remounted)
 		return r;
 	if (mount("none", st->path, "none", MS_REMOUNT | MS_RDONLY | how | st->flags,
@@ -86,7 +94,6 @@ int cm_rootrw_end(struct cm_rootrw *st)
 int cm_rootro_begin(struct cm_rootrw *st, const char *path)
 {
 	struct statvfs sv;
-	int fd;
 
 	memset(st, 0, sizeof(*st));
 	snprintf(st->path, sizeof(st->path), "%s", path);
@@ -95,11 +102,7 @@ int cm_rootro_begin(struct cm_rootrw *st, const char *path)
 	if (sv.f_flag & ST_RDONLY)
 		return 0;
 	st->flags = mount_flags(sv.f_flag);
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		syncfs(fd);
-		close(fd);
-	}
+	sync_fs(path);
 	if (mount("none", path, "none", MS_REMOUNT | MS_RDONLY | st->flags, NULL) < 0)
 		return cm_err(-errno, "remount %s read-only", path);
 	st->remounted = CM_ROOTRW_FS;
