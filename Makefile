@@ -116,6 +116,11 @@ build/musl/%.o: %.c $(HDRS) | $(DEPS)/ldflags
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) -c -o $@ $<
 
+# --version names the Debian revision of each static library
+build/musl/agent/src/cmd_version.o: MUSL_CFLAGS += \
+	-DCM_BUILT_FROM='"$(shell paste -sd, $(DEPS)/versions.txt 2>/dev/null | sed 's/,/, /g')"'
+build/musl/agent/src/cmd_version.o: $(DEPS)/ldflags
+
 # the static libraries too: a new deps build (its key changed) relinks
 build/musl/cloudmove: $(SRCS:%.c=build/musl/%.o) $(DEPS)/ldflags
 	$(MUSL_CC) -o $@ $(filter %.o,$^) $(MUSL_LDFLAGS)

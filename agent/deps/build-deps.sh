@@ -264,9 +264,35 @@ aptopts=(-q
 	-o APT::Sandbox::User=root
 	-o APT::Get::Only-Source=true)
 
+# newest_first VERSION...: one a line, highest by Debian ordering first
+newest_first() {
+	local sorted=() v i j
+	for v; do
+		i=${#sorted[@]}
+		while [ "$i" -gt 0 ] && dpkg --compare-versions "$v" gt "${sorted[$((i - 1))]}"; do
+			i=$((i - 1))
+		done
+		sorted=("${sorted[@]:0:$i}" "$v" "${sorted[@]:$i}")
+	done
+	for j in "${sorted[@]}"; do echo "$j"; done
+}
+
+# fetch_source PKG VERSION DIR: download and extract PKG=VERSION into DIR.
+# An index may list a revision whose source files the mirror does not serve
+# (404 while its binaries are there): that is a failure of this version
+# only, not of the build.
+fetch_source() {
+	(cd "$3" && apt-get "${aptopts[@]}" -y source "$1=$2")
+}
+
+# The notes a user must see (a newer revision skipped) go to the fetch
+# step's log and to this file, printed after the step.
+fetch_notes=$tmp/logs/fetch.notes
+
 fetch_all() {
-	local i n p v d t
+	local i n p v d t got
 	rm -rf "$srcdir"/.fetch.*	# left by a killed fetch (we hold the lock)
+	: >"$fetch_notes"
 	apt_sources
 	cat "$aptdir"/sources.list.d/*
 	apt-get "${aptopts[@]}" update
@@ -275,8 +301,8 @@ fetch_all() {
 		n=${names[$i]} p=${srcpkgs[$i]}
 		# every version of source package p the archive offers
 		mapfile -t avail < <(apt-cache "${aptopts[@]}" showsrc "$p" |
-			awk -v p="$p" '/^Package: /{q=$2} /^Version: /{if (q==p) print $2}')
-		local ok=()
+			awk -v p="$p" '/^Package: /{q=$2} /^Version: /{if (q==p) print $2}' | sort -u)
+		local ok=() tried=()
 		for v in "${avail[@]}"; do
 			if matches "${wants[$i]}" "$v"; then ok+=("$v"); fi
 		done
@@ -284,9 +310,28 @@ fetch_all() {
 			echo "no $p ${wants[$i]} in the archive; it offers: ${avail[*]:-nothing}"
 			return 1
 		}
-		v=$(newest "${ok[@]}")
-		t=$(mktemp -d "$srcdir/.fetch.XXXXXX")
-		(cd "$t" && apt-get "${aptopts[@]}" -y source "$p=$v")
+		# newest first; the first whose source downloads whole is built
+		got=''
+		for v in $(newest_first "${ok[@]}"); do
+			t=$(mktemp -d "$srcdir/.fetch.XXXXXX")
+			if fetch_source "$p" "$v" "$t"; then
+				got=$v
+				break
+			fi
+			echo "$p $v: listed, but its source could not be downloaded"
+			rm -rf "$t"
+			tried+=("$v")
+		done
+		if [ -z "$got" ]; then
+			echo "$p: no listed version's source could be downloaded; tried: ${tried[*]}" |
+				tee -a "$fetch_notes"
+			return 1
+		fi
+		v=$got
+		if [ ${#tried[@]} -gt 0 ]; then
+			echo "$p: building $v; newer listed ${tried[*]} could not be fetched (it may carry security fixes)" |
+				tee -a "$fetch_notes"
+		fi
 		d=$(find "$t" -mindepth 1 -maxdepth 1 -type d)
 		if [ -z "$d" ] || [ "$(echo "$d" | wc -l)" -ne 1 ]; then
 			echo "$p: no single source tree in $t"; return 1
@@ -299,6 +344,19 @@ fetch_all() {
 		vers[i]=$(noepoch "$v")
 		echo "fetched $p $v"
 	done
+}
+
+# run_fetch: the fetch step; then its notes (a newer revision skipped, or
+# the package none of whose versions downloaded) as lines of their own,
+# whatever the step's outcome, so they are not lost in its log.
+run_fetch() {
+	local rc
+	set +e
+	( run fetch "fetch ${missing[*]}" fetch_all )
+	rc=$?
+	set -e
+	if [ -s "$fetch_notes" ]; then sed "s/^/$prog: /" "$fetch_notes" >&2; fi
+	[ "$rc" -eq 0 ] || exit 1
 }
 
 # Resolve from the cache first (offline); fetch only what is missing, under
@@ -317,7 +375,7 @@ for i in "${!names[@]}"; do
 	[ -n "${vers[$i]}" ] || missing+=("${srcpkgs[$i]}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-	run fetch "fetch ${missing[*]}" fetch_all
+	run_fetch
 	resolve
 fi
 flock -u 8

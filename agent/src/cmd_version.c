@@ -15,6 +15,14 @@
 #define CM_VERSION "0.0.0-dev"
 #endif
 
+/* The static build's libraries with the Debian revision each was built
+ * from ("zlib 1.2.13.dfsg-1, mbedtls 2.28.3-1, ..."): the fetch may fall
+ * back to an older revision than the archive lists (build-deps.sh), and
+ * which one a binary carries is what a security notice asks. */
+#ifndef CM_BUILT_FROM
+#define CM_BUILT_FROM ""
+#endif
+
 int cm_cmd_version(int argc, char **argv)
 {
 	const curl_version_info_data *curl = curl_version_info(CURLVERSION_NOW);
@@ -33,5 +41,7 @@ int cm_cmd_version(int argc, char **argv)
 	printf("zlib %s\n", zlibVersion());
 	printf("libzstd %s\n", ZSTD_versionString());
 	printf("liblzma %s\n", lzma_version_string());
+	if (CM_BUILT_FROM[0])
+		printf("built from Debian sources: %s\n", CM_BUILT_FROM);
 	return fflush(stdout) == EOF ? CM_EXIT_FAIL : CM_EXIT_OK;
 }
