@@ -50,12 +50,8 @@ static int resolve(const struct cm_stream_args *o, struct cm_url *url,
 			o->format);
 		return CM_EXIT_FAIL;
 	}
+	/* every scheme the parser accepts has a sink (test_stream_sinks) */
 	*ops = cm_sink_find(url, o->creds);
-	if (!*ops) {
-		fprintf(stderr, "cloudmove: stream: %s:// destinations are not in this "
-			"build yet (file:// is)\n", url->scheme_name);
-		return CM_EXIT_FAIL;
-	}
 	if (o->resume && !((*ops)->caps & CM_SINK_RESUME)) {
 		fprintf(stderr, "cloudmove: stream: --resume: not for this sink yet (%s://)\n",
 			url->scheme_name);
