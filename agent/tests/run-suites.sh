@@ -1,6 +1,6 @@
 #!/bin/bash
 # run-suites.sh [SUITE...] — what `make check` runs.  Suites: unit,
-# valgrind, golden, profiles, txn, adapt, network, initramfs, install, check, boot, record, metadata, netup, stream, stream-gcs, stream-s3, stream-azure, stream-put, stream-tls, migrate, fuzz, hooks, qemu (default: all; valgrind is skipped with
+# valgrind, golden, deps, profiles, txn, adapt, network, initramfs, install, check, boot, record, metadata, netup, stream, stream-gcs, stream-s3, stream-azure, stream-put, stream-tls, migrate, fuzz, hooks, qemu (default: all; valgrind is skipped with
 # SANITIZE=1, whose ASan build replaces it).  Each suite's runner ends
 # with "N passed, N failed"; this script prints each suite's output and
 # ends with the total, in the same form, for CI.
@@ -10,8 +10,8 @@ cd "$(dirname "$0")/../.."
 build=${TEST_BUILD:-build/musl}
 suites=("$@")
 if [ ${#suites[@]} -eq 0 ]; then
-	suites=(unit valgrind golden profiles txn adapt network initramfs install check boot record metadata netup stream stream-gcs stream-s3 stream-azure stream-put stream-tls migrate fuzz hooks qemu)
-	[ "${SANITIZE:-}" = 1 ] && suites=(unit golden profiles txn adapt network initramfs install check boot record metadata netup stream stream-gcs stream-s3 stream-azure stream-put stream-tls migrate fuzz hooks qemu)
+	suites=(unit valgrind golden deps profiles txn adapt network initramfs install check boot record metadata netup stream stream-gcs stream-s3 stream-azure stream-put stream-tls migrate fuzz hooks qemu)
+	[ "${SANITIZE:-}" = 1 ] && suites=(unit golden deps profiles txn adapt network initramfs install check boot record metadata netup stream stream-gcs stream-s3 stream-azure stream-put stream-tls migrate fuzz hooks qemu)
 fi
 
 run_suite() {
@@ -20,6 +20,7 @@ run_suite() {
 	valgrind) valgrind -q --error-exitcode=99 --leak-check=full \
 			--errors-for-leak-kinds=definite,indirect build/glibc/unit-tests ;;
 	golden)	  agent/tests/run-detect.sh "$build/cloudmove" ;;
+	deps)	  agent/tests/run-deps.sh build/cloudmove ;;	# the product's --version
 	profiles) agent/tests/profiles/run.sh "$build/cloudmove" ;;
 	txn)	  agent/tests/run-txn.sh "$build/cloudmove" ;;
 	adapt)	  agent/tests/run-adapt.sh "$build/cloudmove" ;;
