@@ -107,7 +107,7 @@ _all: build/cloudmove
 
 _deps: $(DEPS)/ldflags
 
-$(DEPS)/ldflags: agent/deps/build-deps.sh agent/deps/versions agent/deps/mbedtls-gcm-bulk.patch
+$(DEPS)/ldflags: $(wildcard agent/deps/*)
 	agent/deps/build-deps.sh $(DEPS)
 	@touch $@
 
