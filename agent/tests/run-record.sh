@@ -84,13 +84,18 @@ n=$(ls "$spool"/*.json 2>/dev/null | wc -l)
 	|| fail "black-hole export" "rc $rc, $ms ms, $n spooled: $(cat "$tmp/err")"
 
 # At boot: one try, no backoff, whatever the endpoint does; the boot goes on.
+# The machine is the dressed root's fixture (--detect-root), not this one.
 boot_with() {	# boot_with URL -> rc, ms
 	printf 'root=UUID=x ro cloudmove.metering=%s rd.cloudmove.timeout=1000\n' "$1" >"$tmp/cmdline"
 	t0=$(date +%s%N)
-	"$bin" boot --root "$root" --cmdline "$tmp/cmdline" --metadata-endpoint 127.0.0.1:9 >"$tmp/out" 2>"$tmp/err"
+	"$bin" boot --root "$root" --cmdline "$tmp/cmdline" --metadata-endpoint 127.0.0.1:9 \
+		--detect-root "$root" >"$tmp/out" 2>"$tmp/err"
 	rc=$? ms=$((($(date +%s%N) - t0) / 1000000))
 }
 boot_with "http://127.0.0.1:9/events"
+grep -q "^cloudmove: record: hetzner, stay [0-9]* (continued, 2 boots)" "$tmp/out" \
+	&& ok "boot in the root's fixture (hetzner): its stay continued" \
+	|| fail "boot, detection evidence" "$(cat "$tmp/out" "$tmp/err")"
 [ $rc -eq 0 ] && [ $ms -lt 500 ] && grep -qE "^cloudmove: metering: 0 event\(s\) sent, [1-9][0-9]* left spooled" "$tmp/out" \
 	&& ok "boot, endpoint refused: no retries ($ms ms), events stay spooled, exit 0" \
 	|| fail "boot, refused endpoint" "rc $rc, $ms ms: $(cat "$tmp/out" "$tmp/err")"

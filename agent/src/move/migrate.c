@@ -101,8 +101,8 @@ static int undo_move(const char *root, const struct cm_move_marker *m)
 	return r;
 }
 
-int cm_move_settle(const char *root, const char *cloud, const char *instance_id,
-		   char *said, size_t said_size)
+int cm_move_settle(const char *root, const char *detect_root, const char *cloud,
+		   const char *instance_id, char *said, size_t said_size)
 {
 	struct cm_move_marker m;
 	struct cm_rootrw rw;
@@ -111,7 +111,7 @@ int cm_move_settle(const char *root, const char *cloud, const char *instance_id,
 
 	if (r <= 0)
 		return r;
-	cm_machine_uuid(uuid, sizeof(uuid));
+	cm_machine_uuid(detect_root, uuid, sizeof(uuid));
 	if (cm_move_marker_is_source(&m, uuid, instance_id, cloud)) {
 		r = undo_move(root, &m);
 		if (r >= 0)
@@ -140,7 +140,7 @@ static int write_marker(const char *root, const struct cm_migrate_opts *o,
 
 	memset(m, 0, sizeof(*m));
 	m->before = last_txn(root);
-	cm_machine_uuid(m->uuid, sizeof(m->uuid));
+	cm_machine_uuid(o->detect_root, m->uuid, sizeof(m->uuid));
 	snprintf(m->instance_id, sizeof(m->instance_id), "%s", o->instance_id ? o->instance_id : "");
 	snprintf(m->cloud, sizeof(m->cloud), "%s", o->cloud && *o->cloud ? o->cloud : "unknown");
 	snprintf(m->target, sizeof(m->target), "%s", o->target);
@@ -259,8 +259,8 @@ int cm_migrate(const struct cm_migrate_opts *o)
 		goto out;
 	/* an earlier move cut short on this machine: finish undoing it first
 	 * (other interrupted transactions: cm_adapt_apply undoes them) */
-	if (cm_move_settle(o->root, o->cloud ? o->cloud : "", o->instance_id ? o->instance_id : "",
-			   said, sizeof(said)) < 0)
+	if (cm_move_settle(o->root, o->detect_root, o->cloud ? o->cloud : "",
+			   o->instance_id ? o->instance_id : "", said, sizeof(said)) < 0)
 		goto out;
 	if (said[0])
 		printf("cloudmove: migrate: %s\n", said);

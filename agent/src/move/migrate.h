@@ -28,6 +28,9 @@ struct cm_migrate_opts {
 	int skip_free;			/* stream --skip-free */
 	const char *cloud;		/* where we are (for the marker), or "" */
 	const char *instance_id;	/* or "" */
+	const char *detect_root;	/* where the machine's SMBIOS UUID is
+					   read: NULL the live machine, a
+					   fixture in tests (--detect-root) */
 };
 
 /* The image format a cloud imports: gce for gcp, vhd for azure, else raw. */
@@ -44,7 +47,7 @@ int cm_migrate(const struct cm_migrate_opts *o);
  * the line to print), 0 no marker, -errno. */
 #define CM_MOVE_DROPPED	1
 #define CM_MOVE_UNDONE	2
-int cm_move_settle(const char *root, const char *cloud, const char *instance_id,
-		   char *said, size_t said_size);
+int cm_move_settle(const char *root, const char *detect_root, const char *cloud,
+		   const char *instance_id, char *said, size_t said_size);
 
 #endif

@@ -1,5 +1,6 @@
 /* The move marker: parse and who the source machine is. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "move/marker.h"
@@ -40,6 +41,27 @@ TEST(move_marker_is_source)
 	CHECK_INT(cm_move_marker_is_source(&m, "6ce0a0e2-0000", "", "aws"), 1);
 	CHECK_INT(cm_move_marker_is_source(&m, "6ce0a0e2-0000", "", "gcp"), 0);
 	CHECK_INT(cm_move_marker_is_source(&m, "", "", "unknown"), 1);
+}
+
+/* The UUID is the machine's evidence: read under the detection root,
+ * as detection reads DMI (a fixture in tests, never this machine). */
+TEST(move_machine_uuid_under_detect_root)
+{
+	char root[512], uuid[64];
+
+	cm_test_write_str("a/sys/class/dmi/id/product_uuid",
+			  "4E2343F6-8DC9-4BE5-8431-C20D2E7EDCFD \n");
+	cm_test_write_str("b/sys/class/dmi/id/product_uuid",
+			  "00000000-0000-0000-0000-000000000000\n");
+	snprintf(root, sizeof(root), "%s/a", cm_test_tmpdir());
+	cm_machine_uuid(root, uuid, sizeof(uuid));
+	CHECK_STR(uuid, "4E2343F6-8DC9-4BE5-8431-C20D2E7EDCFD");
+	snprintf(root, sizeof(root), "%s/b", cm_test_tmpdir());	/* "not set" */
+	cm_machine_uuid(root, uuid, sizeof(uuid));
+	CHECK_STR(uuid, "");
+	snprintf(root, sizeof(root), "%s/c", cm_test_tmpdir());	/* no DMI at all */
+	cm_machine_uuid(root, uuid, sizeof(uuid));
+	CHECK_STR(uuid, "");
 }
 
 TEST(move_default_format)
