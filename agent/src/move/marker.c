@@ -167,7 +167,8 @@ void cm_machine_uuid(const char *detect_root, char *out, size_t size)
 	size_t len = 0;
 
 	out[0] = '\0';
-	if (cm_path_join(path, sizeof(path), detect_root, "/sys/class/dmi/id/product_uuid") < 0 ||
+	if (cm_path_join(path, sizeof(path), detect_root,
+			 "/sys/class/dmi/id/product_uuid") < 0 ||
 	    cm_file_read_small(path, out, size, &len) < 0) {
 		out[0] = '\0';
 		return;

@@ -43,8 +43,9 @@ int cm_migrate(const struct cm_migrate_opts *o);
 /* A boot that finds a move marker: on the source machine, undoes the
  * move's transactions (an adaptation interrupted with it was the move's,
  * already undone first: nothing to finish); elsewhere (the image's first
- * boot), drops the marker.  CM_MOVE_UNDONE or CM_MOVE_DROPPED (said holds
- * the line to print), 0 no marker, -errno. */
+ * boot), drops the marker.  This machine is cloud, instance_id and the
+ * SMBIOS UUID under detect_root (NULL: the live machine).  CM_MOVE_UNDONE
+ * or CM_MOVE_DROPPED (said holds the line to print), 0 no marker, -errno. */
 #define CM_MOVE_DROPPED	1
 #define CM_MOVE_UNDONE	2
 int cm_move_settle(const char *root, const char *detect_root, const char *cloud,
