@@ -1,7 +1,7 @@
 #!/bin/bash
 # txn-space.sh CLOUDMOVE — adapt is all or nothing when the root's file
-# system is full (run by run-txn.sh as root, in a mount namespace of its
-# own: `unshare -m --propagation private`).
+# system is full or partly read-only (run by run-txn.sh as root, in a
+# mount namespace of its own: `unshare -m --propagation private`).
 #
 # Full disk: a test root on a 2 MiB tmpfs, filled to leave exactly N bytes
 # free for N = 0, 4 KiB, ... 96 KiB (tmpfs counts whole pages; the
@@ -14,6 +14,11 @@
 # freeing the space adapts, `rollback` restores the root as it was.  The
 # same with `cloudmove boot` (two boots, the disk still full): what it
 # says is true.  And `rollback` on a disk with no byte free.
+#
+# Read-only bind mount: /etc/chrony/sources.d read-only under the root;
+# adapt for gcp (which adds a file there) fails and undoes what it did,
+# the transaction is closed "rolled-back" (the change it never made is not
+# "undone" into the read-only mount), later adapts and rollbacks work.
 # Ends with "N passed, N failed".
 set -uo pipefail
 bin=$(realpath "${1:?usage: txn-space.sh CLOUDMOVE}")
@@ -21,7 +26,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 fixture=$here/adapt/aws-debian12/root
 tmp=$(mktemp -d)
 mnt=$tmp/mnt
-trap 'umount -R "$mnt" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'umount -R "$mnt" 2>/dev/null; umount -R "$tmp/ro/root/etc/chrony/sources.d" 2>/dev/null; rm -rf "$tmp"' EXIT
 passed=0 failed=0
 ok() { passed=$((passed + 1)); echo "ok   $1"; }
 fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
@@ -227,6 +232,41 @@ else
 	echo "skip: the ext4 sweep (no mkfs.ext4 or loop device)"
 fi
 rm -f "$tmp/ext4.img"
+
+# read-only bind mount under the root (item: undo skips changes never made)
+root=$tmp/ro/root
+mkdir -p "$tmp/ro"
+cp -a "$fixture" "$root"
+"$bin" adapt --target kvm --root "$root" >/dev/null 2>&1 || fail "adapt kvm" "failed"
+after_kvm=$(snapshot "$root")
+mkdir -p "$root/etc/chrony/sources.d"
+after_kvm=$(snapshot "$root")
+mount --bind "$root/etc/chrony/sources.d" "$root/etc/chrony/sources.d" &&
+	mount -o remount,bind,ro "$root/etc/chrony/sources.d"
+"$bin" adapt --target gcp --root "$root" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc = 1 ] && [ "$(snapshot "$root")" = "$after_kvm" ] && [ -z "$(txn_problems "$root")" ] &&
+	grep -q 'Read-only file system' "$tmp/err"; then
+	ok "a change under a read-only mount: adapt fails, undone, the txn closed"
+else fail "read-only mount: adapt" "rc $rc $(txn_problems "$root") $(cat "$tmp/err")"; fi
+"$bin" adapt --target gcp --root "$root" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc = 1 ] && [ "$(snapshot "$root")" = "$after_kvm" ] && [ -z "$(txn_problems "$root")" ] &&
+	! grep -q 'restore\|interrupted' "$tmp/err"; then
+	ok "read-only mount: the next adapt is not blocked by the last one"
+else fail "read-only mount: adapt again" "rc $rc $(txn_problems "$root") $(cat "$tmp/err")"; fi
+"$bin" rollback --root "$root" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc = 0 ] && [ "$(snapshot "$root" | grep -v sources.d)" = "$(echo "$pristine" | grep -v sources.d)" ] &&
+	[ -z "$(txn_problems "$root")" ]; then
+	ok "read-only mount: rollback undoes the last done transaction"
+else fail "read-only mount: rollback" "rc $rc $(txn_problems "$root") $(cat "$tmp/err")"; fi
+umount "$root/etc/chrony/sources.d"
+"$bin" adapt --target gcp --root "$root" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc = 0 ] && [ -f "$root/etc/chrony/sources.d/90-cloudmove.sources" ] && [ -z "$(txn_problems "$root")" ]; then
+	ok "read-only mount gone: adapt works"
+else fail "read-only mount gone: adapt" "rc $rc $(txn_problems "$root") $(cat "$tmp/err")"; fi
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

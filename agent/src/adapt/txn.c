@@ -809,6 +809,80 @@ static int open_parent(struct txn *t, const char *path, char *name, int create)
 	return cm_sysroot_parentat(&t->root, path, name, CM_NAME_MAX + 1);
 }
 
+/* 1 when the files open as a and b hold the same bytes. */
+static int same_bytes(int a, int b)
+{
+	char x[8192], y[8192];
+	ssize_t k, m;
+
+	for (;;) {
+		k = read(a, x, sizeof(x));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return 0;
+		for (m = 0; m < k;) {	/* the same count from b */
+			ssize_t got = read(b, y + m, (size_t)(k - m));
+
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0)
+				return 0;
+			m += got;
+		}
+		if (memcmp(x, y, (size_t)k))
+			return 0;
+		if (k == 0)
+			return read(b, y, 1) == 0;
+	}
+}
+
+/* 1 when entry i's path is already exactly as before the transaction
+ * (content, mode, owner) and no temp file of it is left: a change never
+ * made, or one undone already.  Restoring it would write nothing, and
+ * must not try to: its directory may be read-only (a bind mount). */
+static int as_before(struct txn *t, size_t i, int dfd, const char *name,
+		     const char *tmp)
+{
+	const struct cm_txn_entry *e = &t->j.v[i];
+	char bname[32], link[CM_PATH_MAX];
+	struct stat st, bst;
+	ssize_t k;
+	int fd, bfd, same;
+
+	if (fstatat(dfd, tmp, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
+		return 0;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT && e->before == CM_TXN_ABSENT;
+	if (e->before == CM_TXN_ABSENT || st.st_uid != e->uid ||
+	    st.st_gid != e->gid)
+		return 0;
+	if (e->before == CM_TXN_SYMLINK) {
+		if (!S_ISLNK(st.st_mode))
+			return 0;
+		k = readlinkat(dfd, name, link, sizeof(link));
+		return k >= 0 && (size_t)k < sizeof(link) &&
+			(size_t)k == strlen(e->old_target) &&
+			!memcmp(link, e->old_target, (size_t)k);
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_mode & 07777) != e->mode ||
+	    (uint64_t)st.st_size != e->size)
+		return 0;
+	snprintf(bname, sizeof(bname), "backup-%zu", i);
+	if (fstatat(t->idfd, bname, &bst, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	if (bst.st_dev == st.st_dev && bst.st_ino == st.st_ino)
+		return 1;		/* restored as a link to its backup */
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	bfd = openat(t->idfd, bname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	same = fd >= 0 && bfd >= 0 && same_bytes(fd, bfd);
+	if (fd >= 0)
+		close(fd);
+	if (bfd >= 0)
+		close(bfd);
+	return same;
+}
+
 /* The temp file tmp in dfd made the backup of entry i: a hard link to
  * the backup when both are on one file system (no data to write: an
  * undo on a full disk works), else a copy.  The fd of tmp, or -errno. */
@@ -854,7 +928,8 @@ static int backup_to_tmp(struct txn *t, size_t i, int dfd, const char *tmp)
 	return fd;
 }
 
-/* Puts entry i back as it was before the transaction.  Idempotent. */
+/* Puts entry i back as it was before the transaction.  Idempotent; a
+ * path already as it was is not written to. */
 static int restore_one(struct txn *t, size_t i)
 {
 	const struct cm_txn_entry *e = &t->j.v[i];
@@ -868,6 +943,10 @@ static int restore_one(struct txn *t, size_t i)
 	if (dfd < 0)
 		return cm_err(dfd, "txn %s: restore %s", t->id, e->path);
 	tmp_name(t, i, tmp, sizeof(tmp));
+	if (as_before(t, i, dfd, name, tmp)) {
+		close(dfd);
+		return 0;
+	}
 	if (unlinkat(dfd, tmp, 0) < 0 && errno != ENOENT) {
 		r = -errno;
 		goto out;
@@ -1324,7 +1403,7 @@ static int new_id(struct txn *t)
 }
 
 /* A failure before the commit was durable, after changes began: every
- * change undone, the transaction
+ * change undone (those never made are left alone), the transaction
  * closed "rolled-back".  Returns err when the root is as it was again,
  * -ENOTRECOVERABLE when it is not (the journal still says "applying":
  * the next recovery tries again). */

@@ -50,6 +50,8 @@
  * disk stops an adaptation before its commit or not at all, and any
  * failure before the commit is durable is undone like one midway.  (On a
  * copy-on-write file system, btrfs, an overwrite does need space.)
+ * Restoring leaves alone a path already as it was: a change never made,
+ * e.g. under a read-only mount, does not stop the undo.
  *
  * Test hook: CM_TXN_CRASH_AT=N in the environment makes the process
  * _exit(CM_TXN_CRASH_EXIT) right after its Nth durable step (each

@@ -552,6 +552,44 @@ TEST(txn_states_change_in_place_and_undone_backups_go)
 	CHECK(!exists("root/var/lib/cloudmove/txn/0001/backup-1"));
 }
 
+/* An interrupted transaction whose change was never made: recovery leaves
+ * the file alone (not even rewritten: its directory may be read-only),
+ * closes the transaction, drops its backup; and backups an older version
+ * left in a rolled-back transaction go too. */
+TEST(txn_recover_leaves_alone_what_was_never_changed)
+{
+	static const char applying[] =
+		"cloudmove-txn 1\nid 1\nstate applying\ntime 1\nlabel x\n"
+		"change write /etc/keep\nrewriter r\nwhy w\n"
+		"before file 0644 0 0 5\nend\n";
+	static const char undone[] =
+		"cloudmove-txn 1\nid 2\nstate rolled-back\ntime 1\nlabel x\n"
+		"change write /etc/keep\nrewriter r\nwhy w\n"
+		"before file 0644 0 0 5\nend\n";
+	struct cm_journal j;
+	char p[600];
+	ino_t ino;
+
+	cm_test_write_str("root/etc/keep", "kept\n");
+	snprintf(p, sizeof(p), "%s/etc/keep", root());
+	CHECK(chown(p, 0, 0) == 0 && chmod(p, 0644) == 0);
+	cm_test_write_str("root/var/lib/cloudmove/txn/0001/journal", applying);
+	cm_test_write_str("root/var/lib/cloudmove/txn/0001/backup-0", "kept\n");
+	cm_test_write_str("root/var/lib/cloudmove/txn/0002/journal", undone);
+	cm_test_write_str("root/var/lib/cloudmove/txn/0002/backup-0", "kept\n");
+	ino = inode_of("etc/keep");
+	CHECK_INT(cm_txn_recover(root()), 1);
+	CHECK(inode_of("etc/keep") == ino);
+	CHECK(file_is("etc/keep", "kept\n"));
+	cm_journal_init(&j);
+	CHECK_INT(cm_txn_load(root(), 1, &j), 0);
+	CHECK_INT(j.state, CM_TXN_ROLLED_BACK);
+	cm_journal_free(&j);
+	CHECK(!exists("root/var/lib/cloudmove/txn/0001/backup-0"));
+	CHECK(!exists("root/var/lib/cloudmove/txn/0002/backup-0"));
+	CHECK(exists("root/var/lib/cloudmove/txn/0002/journal"));
+}
+
 /* ---- crashes: CM_TXN_CRASH_AT=N stops a child right after its Nth
  * durable step; recovery must then put back the entire old state ---- */
 
