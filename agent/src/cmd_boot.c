@@ -161,7 +161,11 @@ static void adapt_for(const char *root, const char *target, const char *why,
 	}
 	snprintf(label, sizeof(label), "boot: adapt for %s", target);
 	r = cm_adapt_apply(root, p, label, &plan, &rep, &out);
-	if (r < 0) {
+	if (r == -ENOTRECOVERABLE) {	/* txn.h: failed, and so did its undo */
+		say("detected %s (%s), %s → adapting for %s failed and could not "
+		    "be undone; the next boot undoes it, booting as is",
+		    v->cloud, v->confidence, why, target);
+	} else if (r < 0) {
 		say("detected %s (%s), %s → adapting for %s failed (%s); the root "
 		    "is as it was, booting as is", v->cloud, v->confidence, why,
 		    target, strerror(-r));
