@@ -125,6 +125,22 @@ TEST(clouds_beat_their_hypervisor)
 	CHECK_STR(verdict.confidence, "dmi");
 }
 
+TEST(xen_hvm_product_and_huawei_vendor)
+{
+	fact(CM_DMI_PRODUCT_NAME, "HVM domU");
+	CHECK_STR(decide(), "xen");
+	CHECK_STR(verdict.reason, "Xen HVM product");
+	/* AWS Xen carries the same product name: its own signature first */
+	fact(CM_DMI_PRODUCT_NAME, "HVM domU");
+	fact(CM_DMI_PRODUCT_UUID, "EC2E1916-9099-7CAF-FD21-012345ABCDEF");
+	CHECK_STR(decide(), "aws");
+	fact(CM_DMI_SYS_VENDOR, "Huawei Cloud");
+	CHECK_STR(decide(), "openstack");
+	fact(CM_DMI_SYS_VENDOR, "Huawei Cloud");
+	fact(CM_CPU_HYPERVISOR, "yes");
+	CHECK_STR(decide(), "openstack");
+}
+
 TEST(linode_both_vendor_names)
 {
 	fact(CM_DMI_SYS_VENDOR, "Linode");
@@ -156,6 +172,13 @@ TEST(unmatched_machines)
 	fact(CM_DMI_CHASSIS_TYPE, "1");
 	CHECK_STR(decide(), "baremetal");	/* no cpuinfo: the vendor says */
 	fact(CM_DMI_SYS_VENDOR, "Default string");
+	CHECK_STR(decide(), "unknown");
+	/* no cpuinfo and a vendor that is no known hardware maker: an absent
+	 * file is no evidence of bare metal */
+	fact(CM_DMI_SYS_VENDOR, "Acme Virtual");
+	CHECK_STR(decide(), "unknown");
+	fact(CM_DMI_SYS_VENDOR, "Microsoft Corporation");
+	fact(CM_DMI_PRODUCT_NAME, "Surface Go 2");
 	CHECK_STR(decide(), "unknown");
 	CHECK_STR(decide(), "unknown");	/* nothing at all */
 	CHECK_STR(verdict.reason, "no DMI data");
