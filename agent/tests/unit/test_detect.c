@@ -1,9 +1,11 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include "clouds/clouds.h"
 #include "detect/detect.h"
 #include "detect/dmi.h"
+#include "detect/report.h"
 #include "smbios_build.h"
 #include "test.h"
 
@@ -263,4 +265,28 @@ TEST(raw_tables_from_a_real_qemu_guest)
 	CHECK_INT(f.v[CM_DMI_PRODUCT_UUID].source, CM_SRC_SMBIOS);
 	cm_detect_from_facts(&f, &verdict);
 	CHECK_STR(verdict.cloud, "kvm");
+}
+
+/* The text line is read back by hooks and people: a value's quote or
+ * backslash must not end or bend it; metadata words stay bare unless
+ * they hold a blank or a quote-worthy character. */
+TEST(report_line_escapes_values)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	fact(CM_DMI_SYS_VENDOR, "Acme \"Cloud\" C:\\x");
+	fact(CM_CPU_HYPERVISOR, "no");
+	CHECK_STR(decide(), "baremetal");
+	snprintf(verdict.instance_id, sizeof(verdict.instance_id), "i-0abc");
+	snprintf(verdict.zone, sizeof(verdict.zone), "us east 1");
+	f = open_memstream(&text, &size);
+	CHECK(f != NULL);
+	CHECK_INT(cm_report_line(f, &verdict), 0);
+	fclose(f);
+	CHECK_STR(text, "baremetal (dmi): cpu_hypervisor_flag=\"no\" "
+		  "sys_vendor=\"Acme \\\"Cloud\\\" C:\\\\x\" "
+		  "instance_id=i-0abc zone=\"us east 1\"\n");
+	free(text);
 }
