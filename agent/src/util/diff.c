@@ -156,10 +156,11 @@ static int middle_snake(const struct myers *c, long a0, long a1, long b0,
 	return 1;	/* not reached: the searches always meet */
 }
 
-/* Marks an optimal edit script of a[a0..a1) x b[b0..b1).  Common heads
- * and tails are matched first, as the greedy search would; each level
- * then halves D, so the recursion is about log2(D) deep.  1 when the
- * top level needs more than limit edits (nothing marked then). */
+/* Marks an optimal edit script of a[a0..a1) x b[b0..b1).  The common
+ * head is matched first, as the greedy search would; each level then
+ * halves D, so the recursion is about log2(D) deep.  1 when the top
+ * level needs more than limit edits (nothing marked then; the halves
+ * need fewer than the whole, so they never do). */
 static int solve(const struct myers *c, long a0, long a1, long b0, long b1,
 		 long limit)
 {
@@ -174,8 +175,11 @@ static int solve(const struct myers *c, long a0, long a1, long b0, long b1,
 		memset(c->s->ins + b0, 1, (size_t)(b1 - b0));
 		return 0;
 	}
-	/* Both sides non-empty and differing at both ends: D >= 2, so each
-	 * half holds fewer edits than the whole and the recursion ends. */
+	/* Both sides non-empty, differing at the head: D >= 1.  The middle
+	 * snake leaves ceil(D/2) edits on one side of it and the rest on
+	 * the other: both halves hold fewer edits than the whole, except
+	 * at D = 1, where the half before is that one edit (one side of it
+	 * empty) and the half after none.  So the recursion ends. */
 	if (middle_snake(c, a0, a1, b0, b1, limit, &mid))
 		return 1;
 	solve(c, a0, mid.x, b0, mid.y, limit);
