@@ -267,5 +267,41 @@ ms=$((($(date +%s%N) - sweep_start) / 1000000))
 	ok "crash sweep: $crashes crash points of a full adapt, each old-or-new, then new ($ms ms)" ||
 	fail "crash sweep" "$crashes crash points, $bad bad"
 
+# plan's diff of a 256 KiB fstab (the read cap of an fstab) in a 64 MiB
+# address space: a 512 MB instance's rescue shell has no more to spare.
+# The diff keeps O(N+M) memory (the old greedy trace took 167-252 MB
+# here).  Every third mount gains nofail (D ~ 2650, a real diff), then
+# every one does (beyond the edit cap: the whole file replaced).
+big_fstab() {	# ROOT EVERY: 256 KiB of data mounts, every EVERY-th without nofail
+	python3 - "$1/etc/fstab" "$2" <<'PY'
+import sys
+lines = ["# /etc/fstab", "/dev/xvda1\t/\text4\terrors=remount-ro,discard\t0 1"]
+i = 0
+while sum(len(l) + 1 for l in lines) < 256 * 1024 - 128:
+    opts = "defaults" if i % int(sys.argv[2]) == 0 else "defaults,nofail,x-systemd.device-timeout=30s"
+    lines.append(f"/dev/xvdf /srv/data{i:05d} xfs {opts} 0 2")
+    i += 1
+open(sys.argv[1], "w").write("\n".join(lines) + "\n")
+PY
+}
+for every in 3 1; do
+	root=$tmp/bigfstab-$every
+	cp -a "$here/adapt/aws-debian12/root" "$root"
+	big_fstab "$root" "$every"
+	want=$(grep -c '^/dev/xvdf .* defaults 0 2$' "$root/etc/fstab")
+	t0=$(date +%s%N)
+	(ulimit -v 65536; "$bin" plan --target gcp --root "$root" >"$tmp/plan" 2>"$tmp/err")
+	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	got=$(grep -c '^+/dev/xvdf .*nofail' "$tmp/plan")
+	if [ $rc -eq 0 ] && [ "$got" = "$want" ] && grep -q '^@@ -1,' "$tmp/plan"; then
+		ok "plan: 256 KiB fstab, 1 in $every mounts changed ($want), in 64 MiB ($ms ms)"
+	else
+		fail "plan: 256 KiB fstab, 1 in $every changed, in 64 MiB" \
+			"rc $rc, $got of $want mounts shown, $(head -c 300 "$tmp/err")"
+	fi
+	rm -rf "$root"
+done
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

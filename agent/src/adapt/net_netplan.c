@@ -230,6 +230,44 @@ static int unique_keys(struct doc *d, size_t *err_line, const char **why)
 	return 0;
 }
 
+/* Netplan needs a handful of levels (network: ethernets: eth0: routes:
+ * - ...).  libyaml's scanner walks every open level for each token, so
+ * building the document of a file nested 100k levels deep ("[[[[...",
+ * 200 KB, within the size cap) took 53 s.  Count the levels on libyaml's
+ * event stream first: it stops at the first level too many, before the
+ * cost grows.  A syntax error is left to doc_load, which reports it. */
+#define NEST_MAX 64
+
+static int nesting_ok(const char *buf, size_t len, size_t *err_line,
+		      const char **why)
+{
+	yaml_parser_t p;
+	yaml_event_t e;
+	int depth = 0, r = 0, end = 0;
+
+	if (!yaml_parser_initialize(&p))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
+	yaml_parser_set_encoding(&p, YAML_UTF8_ENCODING);
+	while (r == 0 && !end && yaml_parser_parse(&p, &e)) {
+		if (e.type == YAML_SEQUENCE_START_EVENT ||
+		    e.type == YAML_MAPPING_START_EVENT)
+			depth++;
+		else if (e.type == YAML_SEQUENCE_END_EVENT ||
+			 e.type == YAML_MAPPING_END_EVENT)
+			depth--;
+		end = e.type == YAML_STREAM_END_EVENT;
+		if (depth > NEST_MAX) {
+			*err_line = e.start_mark.line + 1;
+			*why = "nested more than 64 levels deep";	/* NEST_MAX */
+			r = -EMSGSIZE;
+		}
+		yaml_event_delete(&e);
+	}
+	yaml_parser_delete(&p);
+	return r;
+}
+
 static int doc_load(struct doc *d, const char *buf, size_t len, size_t *err_line,
 		    const char **why)
 {
@@ -244,6 +282,8 @@ static int doc_load(struct doc *d, const char *buf, size_t len, size_t *err_line
 	if (memchr(buf, '\0', len))
 		return -EBADMSG;
 	r = text_init(&d->t, buf, len);
+	if (r == 0)
+		r = nesting_ok(buf, len, err_line, why);
 	if (r < 0)
 		return r;
 	if (!yaml_parser_initialize(&p))
@@ -879,7 +919,8 @@ static int scan_all(const char *sysroot, struct np_state *st, struct cm_buf *b)
 		r = read_file(sysroot, st->names[f], b, path, sizeof(path));
 		if (r == 0)
 			r = cm_netplan_scan(b->data, b->len, &st->sc[f], &e, &why);
-		if (r == -EBADMSG && e)
+		/* a refused shape (too deep, too wide) says where, as syntax does */
+		if ((r == -EBADMSG || r == -EMSGSIZE) && e)
 			return cm_err(r, "netplan: %s%s:%zu: %s", sysroot, path, e, why);
 		if (r < 0)
 			return cm_err(r, "netplan: %s%s", sysroot, path);

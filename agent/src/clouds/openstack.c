@@ -2,8 +2,12 @@
  *
  * Signatures: ds-identify dscheck_OpenStack and DataSourceOpenStack VALID_DMI_ASSET_TAGS.
  * Distributions rename the product (RDO, Red Hat: "OpenStack Compute") and
- * derivatives mark only the asset tag, on Xen (OTC) or VMware (SAP), so the
- * system vendor is never a signature.
+ * derivatives mark only the asset tag, on Xen (OTC) or VMware (SAP), so a
+ * generic system vendor is never a signature.  The exception is a public
+ * OpenStack cloud that names itself there: Huawei Cloud ECS says
+ * "Manufacturer: Huawei Cloud" (bin456789/reinstall trans.sh,
+ * is_dmi_contains(), the dmidecode lines it observed per cloud), with or
+ * without the HUAWEICLOUD asset tag cloud-init checks.
  */
 #include "clouds.h"
 
@@ -22,6 +26,8 @@ static const struct cm_signature openstack_signatures[] = {
 	  .all = { { CM_DMI_CHASSIS_ASSET_TAG, CM_MATCH_EQ, "SAP CCloud VM" } } },
 	{ .name = "Huawei Cloud asset tag",
 	  .all = { { CM_DMI_CHASSIS_ASSET_TAG, CM_MATCH_EQ, "HUAWEICLOUD" } } },
+	{ .name = "Huawei Cloud system vendor",
+	  .all = { { CM_DMI_SYS_VENDOR, CM_MATCH_EQ, "Huawei Cloud" } } },
 	{ .name = "Samsung Cloud Platform asset tag",
 	  .all = { { CM_DMI_CHASSIS_ASSET_TAG, CM_MATCH_EQ, "Samsung Cloud Platform" } } },
 	{ 0 }

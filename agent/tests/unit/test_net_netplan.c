@@ -1,5 +1,7 @@
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 
 #include "adapt/net_netplan.h"
 #include "test.h"
@@ -69,4 +71,63 @@ TEST(netplan_scan_and_errors)
 	CHECK(line >= 2);
 	CHECK_INT(cm_netplan_scan("- a\n", 4, &sc, &line, &why), -EBADMSG);
 	CHECK_INT(cm_netplan_scan("", 0, &sc, &line, &why), 0);
+}
+
+/* "network:\n  x: " and levels more of open, "b", close: the two
+ * mappings and the levels; at most cap bytes. */
+static size_t nested(char *in, size_t cap, const char *open, char close,
+		     size_t levels)
+{
+	size_t lo = strlen(open), len, i, n;
+
+	len = (size_t)sprintf(in, "network:\n  x: ");
+	for (n = 0; n < levels && len + lo + n + 3 < cap; n++, len += lo)
+		memcpy(in + len, open, lo);
+	in[len++] = 'b';
+	for (i = 0; i < n; i++)
+		in[len++] = close;
+	in[len++] = '\n';
+	return len;
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* libyaml's time grows with the square of the nesting: 100k levels of
+ * "[" (200 KB, within the 256 KiB cap) took 53 s to load.  Refused
+ * before the load, where the 65th level opens, in milliseconds. */
+TEST(netplan_deep_nesting_refused_fast)
+{
+	const size_t cap = 256 * 1024;
+	struct cm_netplan_scan sc;
+	struct timespec t0;
+	const char *why = NULL;
+	size_t line = 0, len;
+	char *in = malloc(cap);
+	int r;
+
+	CHECK(in != NULL);
+	len = nested(in, cap, "[", ']', 100000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = cm_netplan_scan(in, len, &sc, &line, &why);
+	CHECK(ms_since(&t0) < 2000);
+	CHECK_INT(r, -EMSGSIZE);
+	CHECK_INT(line, 2);
+	CHECK_STR(why, "nested more than 64 levels deep");
+	len = nested(in, cap, "{a: ", '}', 100000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = cm_netplan_scan(in, len, &sc, &line, &why);
+	CHECK(ms_since(&t0) < 2000);
+	CHECK_INT(r, -EMSGSIZE);
+	/* 64 levels in all are fine, 65 are not */
+	len = nested(in, cap, "[", ']', 62);
+	CHECK_INT(cm_netplan_scan(in, len, &sc, &line, &why), 0);
+	len = nested(in, cap, "[", ']', 63);
+	CHECK_INT(cm_netplan_scan(in, len, &sc, &line, &why), -EMSGSIZE);
+	free(in);
 }
