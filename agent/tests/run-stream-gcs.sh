@@ -402,6 +402,23 @@ trust_fail "--resume, a session whose upload is another object's" \
 [ ! -e "$(object trust victim.raw)" ] && ok "another object's upload: no victim.raw, other.raw left alone" \
 	|| fail "another object's upload" "victim.raw made"
 rm -f "$(object trust other.raw)"
+# a state of ours for another object: refused; one for this object spelt
+# another way (as url.c reads both, the same): resumed
+plant root 600 "$other"
+sed -i 's|^dest .*|dest gs://bucket/elsewhere.raw|' "$state"
+trust_fail "--resume, a state for another dest" "was to gs://bucket/elsewhere.raw as raw, of [0-9]+ bytes; not this one"
+mine=$(curl -s -D - -o /dev/null -X POST -H "Authorization: Bearer $token" \
+	-H "X-Upload-Content-Length: $size" \
+	"http://127.0.0.1:$port/upload/storage/v1/b/bucket/o?uploadType=resumable&name=victim.raw" |
+	tr -d '\r' | sed -n 's|^Location: http://[^/]*||ip')
+plant root 600 "$mine"
+sed -i 's|^dest .*|dest GS://bucket/victim%2Eraw|' "$state"
+gs "$src" $port victim.raw raw "$tmp/err" --resume
+rc=$?
+[ $rc = 0 ] && cmp -s "$img" "$(object trust victim.raw)" && [ ! -e "$state" ] \
+	&& ok "--resume, a state for GS://bucket/victim%2Eraw: the same object, resumed, identical" \
+	|| fail "state dest spelt another way" "rc $rc: $(cat "$tmp/err")"
+rm -f "$(object trust victim.raw)"
 plant nobody 600 "$other"
 gs "$src" $port victim.raw raw "$tmp/err"
 rc=$?
