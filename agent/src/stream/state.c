@@ -124,8 +124,8 @@ static int open_trusted(const char *path, char *why, size_t size)
 		snprintf(why, size, "a symbolic link");
 		return -EPERM;
 	}
-	if (fd < 0)
-		return -errno;
+	if (fd < 0)	/* -EPERM here is ours: why says it */
+		return errno == EPERM ? -EACCES : -errno;
 	r = fstat(fd, &st) < 0 ? -errno : cm_state_trust(&st, geteuid(), why, size);
 	if (r < 0) {
 		close(fd);
