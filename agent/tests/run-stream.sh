@@ -56,6 +56,9 @@ for img in "$sparse" "$ext4"; do
 	qemu-img compare -q -f raw -F raw "$out" "$img" && ok "raw $name: qemu-img compare" \
 		|| fail "raw $name: qemu-img compare" "differs"
 	[ ! -e "$out.part" ] && ok "raw $name: no .part left" || fail "raw $name" ".part left"
+	mode=$(stat -c %a "$out")
+	[ "$mode" = 600 ] && ok "raw $name: the image is 0600 (a whole disk: keys, shadow)" ||
+		fail "raw $name: mode" "$mode"
 done
 alloc=$(du -k "$tmp/sparse.raw" | cut -f1)
 [ "$alloc" -lt 2048 ] && ok "raw sparse: output sparse too (${alloc} KiB allocated of 64 MiB)" \

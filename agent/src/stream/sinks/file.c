@@ -143,14 +143,15 @@ static int open_if_device(struct cm_sink *s, struct file_sink *f)
 }
 
 /* name.part, new and ours: one already there (a run killed, or planted)
- * is unlinked first, once. */
+ * is unlinked first, once.  Mode 0600: the image is a whole disk, its
+ * /etc/shadow and keys included; the operator widens it if they mean to. */
 static int create_part(struct cm_sink *s, struct file_sink *f)
 {
 	int tries;
 
 	for (tries = 0; tries < 2; tries++) {
 		f->fd = openat(f->dirfd, f->part, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-			       O_CLOEXEC, 0644);
+			       O_CLOEXEC, 0600);
 		if (f->fd >= 0) {
 			f->part_made = 1;
 			return 0;
