@@ -668,20 +668,7 @@ static unsigned drop_routes(struct doc *d, yaml_node_t *dev, bool dflt)
 
 static bool in_list(const char *list, const char *w)
 {
-	size_t n = strlen(w);
-	const char *p = list;
-
-	while (*p) {
-		size_t l;
-
-		while (*p == ' ')
-			p++;
-		l = strcspn(p, " ");
-		if (l == n && !strncmp(p, w, n))
-			return true;
-		p += l;
-	}
-	return false;
+	return cm_net_in_list(list, w, strlen(w));
 }
 
 static void match_value(const struct cm_net_opts *o, char *out, size_t size)
@@ -850,175 +837,69 @@ int cm_netplan_rewrite(const char *buf, size_t len,
 
 /* --- the root's files ---------------------------------------------------- */
 
-struct np_state {
-	char (*names)[CM_NET_FNAME_MAX];
-	size_t n;
-	struct cm_netplan_scan *sc;
-	struct cm_net_ifaces ifaces;
-	char master[CM_NET_IFACES_MAX][CM_NET_NAME_MAX];	/* by ifaces index */
-};
-
-static int read_file(const char *sysroot, const char *fname, struct cm_buf *b,
-		     char *path, size_t size)
+static int scan(struct cm_net_run *run, const char *buf, size_t len,
+		size_t *line, const char **why)
 {
-	int r;
+	struct cm_netplan_scan *sc = malloc(sizeof(*sc));
+	size_t i;
+	int r = sc ? cm_netplan_scan(buf, len, sc, line, why) : -ENOMEM;
 
-	snprintf(path, size, "%s/%s", CM_NETPLAN_DIR, fname);
-	r = cm_rewrite_read(sysroot, path, b);
-	return r < 0 ? r : 0;
-}
+	for (i = 0; r >= 0 && i < sc->n; i++) {
+		const struct cm_netplan_dev *v = &sc->v[i];
 
-static int scan_all(const char *sysroot, struct np_state *st, struct cm_buf *b)
-{
-	char path[CM_PATH_MAX];
-	const char *why;
-	size_t f, i, e;
-	int r = 0, k;
-
-	for (f = 0; f < st->n && r >= 0; f++) {
-		r = read_file(sysroot, st->names[f], b, path, sizeof(path));
-		if (r == 0)
-			r = cm_netplan_scan(b->data, b->len, &st->sc[f], &e, &why);
-		if (r == -EBADMSG && e)
-			return cm_err(r, "netplan: %s%s:%zu: %s", sysroot, path, e, why);
-		if (r < 0)
-			return cm_err(r, "netplan: %s%s", sysroot, path);
-		for (i = 0; i < st->sc[f].n; i++) {
-			const struct cm_netplan_dev *v = &st->sc[f].v[i];
-
-			k = r = cm_net_ifaces_add(&st->ifaces, v->id, strlen(v->id),
-						  v->kind, v->gateway);
-			if (k < 0)
-				break;
-			st->ifaces.v[k].dhcp |= v->dhcp;
-			if (v->parent[0])
-				snprintf(st->ifaces.v[k].parent, CM_NET_NAME_MAX, "%s",
-					 v->parent);
-		}
+		r = cm_net_add(run, &(struct cm_net_fact){
+			.name = v->id, .kind = v->kind, .gateway = v->gateway,
+			.dhcp = v->dhcp, .mac = v->mac, .parent = v->parent,
+			.ports = v->ports });
 	}
-	/* bonds and bridges list their ports (in any file, in any order) */
-	for (f = 0; f < st->n && r >= 0; f++)
-		for (i = 0; i < st->sc[f].n; i++) {
-			const char *p = st->sc[f].v[i].ports;
-
-			while (*p) {
-				size_t l = strcspn(p, " ");
-				char port[CM_NET_NAME_MAX];
-
-				snprintf(port, sizeof(port), "%.*s", (int)l, p);
-				k = cm_net_ifaces_find(&st->ifaces, port);
-				if (k >= 0) {
-					st->ifaces.v[k].member = true;
-					snprintf(st->master[k], CM_NET_NAME_MAX, "%s",
-						 st->sc[f].v[i].id);
-				}
-				p += l;
-				while (*p == ' ')
-					p++;
-			}
-		}
+	free(sc);
 	return r < 0 ? r : 0;
 }
 
-static void add_name(char *list, size_t size, const char *name)
+/* Netplan's roles by id: a port of another bond or bridge is that one's
+ * business, never a secondary of its own. */
+static void roles_of(const struct cm_net_run *run, struct cm_netplan_roles *ro)
 {
-	if (strlen(list) + strlen(name) + 2 > size)
-		return;
-	if (list[0])
-		strcat(list, " ");
-	strcat(list, name);
-}
-
-static void roles_of(const struct np_state *st, struct cm_netplan_roles *ro)
-{
-	int p = cm_net_pick_primary(&st->ifaces), g = cm_net_pick_gateway(&st->ifaces);
+	const struct cm_net_ifaces *l = &run->ifaces;
 	size_t i;
 
 	memset(ro, 0, sizeof(*ro));
-	if (p >= 0) {
-		snprintf(ro->primary, sizeof(ro->primary), "%s", st->ifaces.v[p].name);
-		ro->primary_kind = st->ifaces.v[p].kind;
+	if (run->primary >= 0) {
+		snprintf(ro->primary, sizeof(ro->primary), "%s", l->v[run->primary].name);
+		ro->primary_kind = l->v[run->primary].kind;
 	}
-	if (g >= 0)
-		snprintf(ro->gateway, sizeof(ro->gateway), "%s", st->ifaces.v[g].name);
-	for (i = 0; i < st->ifaces.n; i++) {
-		if ((int)i == p || st->ifaces.v[i].kind == CM_NET_LOOPBACK)
+	if (run->gateway >= 0)
+		snprintf(ro->gateway, sizeof(ro->gateway), "%s", l->v[run->gateway].name);
+	for (i = 0; i < l->n; i++) {
+		unsigned role = cm_net_role(run, (int)i);
+
+		if ((int)i == run->primary)
 			continue;
-		if (p >= 0 && !strcmp(st->master[i], ro->primary))
-			add_name(ro->members, sizeof(ro->members), st->ifaces.v[i].name);
-		else if (!st->ifaces.v[i].member)
-			add_name(ro->secondaries, sizeof(ro->secondaries),
-				 st->ifaces.v[i].name);
+		if (role & CM_NET_ROLE_MEMBER)
+			cm_net_list_add(ro->members, sizeof(ro->members), l->v[i].name);
+		else if ((role & CM_NET_ROLE_SECONDARY) && !l->v[i].member)
+			cm_net_list_add(ro->secondaries, sizeof(ro->secondaries),
+					l->v[i].name);
 	}
 }
 
-static int plan_files(const char *sysroot, const char *cloud,
-		      const struct cm_net_opts *o, struct np_state *st,
-		      struct cm_plan *plan, struct cm_net_summary *s)
+static int rewrite(const struct cm_net_run *run, size_t f, const char *buf,
+		   size_t len, struct cm_buf *out, struct cm_net_summary *s)
 {
 	struct cm_netplan_roles ro;
-	struct cm_net_summary dummy;
-	struct cm_buf old, new;
-	char path[CM_PATH_MAX];
-	size_t i, pass;
-	int r = 0;
 
-	roles_of(st, &ro);
-	snprintf(s->primary, sizeof(s->primary), "%s", ro.primary);
-	cm_buf_init(&old, CM_NET_FILE_MAX);
-	cm_buf_init(&new, 2 * CM_NET_FILE_MAX);
-	for (pass = 0; pass < 2; pass++)
-		for (i = 0; i < st->n && r >= 0; i++) {
-			memset(&dummy, 0, sizeof(dummy));
-			r = read_file(sysroot, st->names[i], &old, path, sizeof(path));
-			if (r == 0)
-				r = cm_netplan_rewrite(old.data, old.len, &ro, o, &new,
-						       pass ? &dummy : s);
-			if (r == -EBADMSG)
-				r = cm_err(r, "netplan: %s%s: cannot be edited in place",
-					   sysroot, path);
-			if (r > 0 && pass)
-				r = cm_net_plan_file(plan, sysroot, "netplan", cloud, path,
-						     &old, &new, s);
-		}
-	cm_buf_free(&old);
-	cm_buf_free(&new);
-	return r < 0 ? r : 0;
+	(void)f;
+	roles_of(run, &ro);
+	return cm_netplan_rewrite(buf, len, &ro, run->o, out, s);
 }
 
-static int netplan_plan(const char *sysroot, const char *cloud,
-			const struct cm_net_opts *o, struct cm_plan *plan,
-			struct cm_net_summary *s)
-{
-	struct np_state *st = calloc(1, sizeof(*st));
-	struct cm_buf b;
-	int r;
-
-	if (!st)
-		return -ENOMEM;
-	st->names = calloc(CM_NET_FILES_MAX, CM_NET_FNAME_MAX);
-	st->sc = calloc(CM_NET_FILES_MAX, sizeof(*st->sc));
-	cm_buf_init(&b, CM_NET_FILE_MAX);
-	r = st->names && st->sc ? 0 : -ENOMEM;
-	if (r == 0)
-		r = cm_sysroot_list(sysroot, CM_NETPLAN_DIR, "*.yaml", st->names,
-				CM_NET_FILES_MAX);
-	if (r > 0) {
-		st->n = (size_t)r;
-		r = scan_all(sysroot, st, &b);
-		if (r == 0)
-			r = plan_files(sysroot, cloud, o, st, plan, s);
-		if (r == 0)
-			r = 1;
-	}
-	cm_buf_free(&b);
-	free(st->names);
-	free(st->sc);
-	free(st);
-	return r;
-}
+static const char *const dirs[] = { CM_NETPLAN_DIR, NULL };
 
 const struct cm_net_backend cm_net_netplan = {
 	.name = "netplan",
-	.plan = netplan_plan,
+	.dirs = dirs,
+	.glob = "*.yaml",
+	.bad_line = "not YAML",
+	.scan = scan,
+	.rewrite = rewrite,
 };
