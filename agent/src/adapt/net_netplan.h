@@ -1,10 +1,10 @@
 /* netplan back end: the YAML files of /etc/netplan (netplan(5), the YAML reference
  * at netplan.readthedocs.io "Netplan YAML configuration reference").
  *
- * The files are parsed with libyaml; the edits are made in the text at
- * the positions libyaml reports for each node (its marks), so comments,
- * quoting and the stanzas we do not touch stay byte-identical (a YAML
- * emitter would lose them).  Pure: no I/O. */
+ * The files are parsed and edited in place by util/yamledit.c (at the
+ * positions libyaml reports for each node, so comments, quoting and the
+ * stanzas we do not touch stay byte-identical); here are netplan's
+ * rules: which devices there are, and what each becomes.  Pure: no I/O. */
 #ifndef CM_ADAPT_NET_NETPLAN_H
 #define CM_ADAPT_NET_NETPLAN_H
 
