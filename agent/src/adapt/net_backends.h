@@ -45,6 +45,7 @@ struct cm_net_run {
 	int *iface_of;			/* by file: what its scan added last */
 	size_t cur, ins;		/* the file scanned; where includes go */
 	bool said;			/* an error line is already out */
+	const char *why;		/* what a scan says a bad line is */
 	struct cm_net_ifaces ifaces;
 	struct cm_net_links *links;	/* by interface: what the scans listed */
 	int primary, gateway;		/* in ifaces, or -1 */
@@ -63,11 +64,12 @@ struct cm_net_backend {
 	unsigned include_max;
 	const char *bad_line;		/* what a line scan refuses is not */
 	size_t priv_size;
-	/* Reads what file run->cur configures (cm_net_add for each
-	 * interface).  0, or -errno: -EBADMSG with *line (1-based) and, if
-	 * it says more than bad_line, *why; network.c writes the line. */
-	int (*scan)(struct cm_net_run *run, const char *buf, size_t len,
-		    size_t *line, const char **why);
+	/* Reads what file run->cur (fname in its directory) configures:
+	 * cm_net_add for each interface.  0, or -errno: -EBADMSG with *line
+	 * (1-based) and, if it says more than bad_line, run->why; network.c
+	 * writes the error line. */
+	int (*scan)(struct cm_net_run *run, const char *fname, const char *buf,
+		    size_t len, size_t *line);
 	/* Rewrites file f for the roles: the number of changes, or -errno;
 	 * what changed is counted in s. */
 	int (*rewrite)(const struct cm_net_run *run, size_t f, const char *buf,
@@ -84,8 +86,8 @@ struct cm_net_backend {
 extern const struct cm_net_backend cm_net_netplan, cm_net_networkd,
 	cm_net_nm, cm_net_ifupdown, cm_net_ifcfg;
 
-/* Adds (or merges) the interface f describes, for file run->cur.  Its
- * index in run->ifaces, or -E2BIG. */
+/* Adds (or merges) the interface f describes, for file run->cur.  0,
+ * or -E2BIG. */
 int cm_net_add(struct cm_net_run *run, const struct cm_net_fact *f);
 /* Reads path (inside the sysroot) after run->cur and before what it
  * includes next (depth first).  0, or -E2BIG after an error line. */

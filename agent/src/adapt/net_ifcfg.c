@@ -220,28 +220,21 @@ static int primary(struct cm_ini *ini, unsigned role, const struct cm_net_opts *
 	return r;
 }
 
-int cm_ifcfg_rewrite(const char *buf, size_t len, unsigned role,
-		     const struct cm_net_opts *o, struct cm_buf *out,
-		     struct cm_net_summary *s)
+static int edit(struct cm_ini *ini, unsigned role, const struct cm_net_opts *o,
+		struct cm_net_summary *s)
 {
-	struct cm_ini ini;
 	int r = 0;
 
-	if (len > CM_NET_FILE_MAX)
-		return -EMSGSIZE;
-	r = cm_ini_parse(buf, len, CM_INI_SHELL, &ini, NULL);
-	if (r < 0)
-		return r;
 	if (role & (CM_IFCFG_PRIMARY | CM_IFCFG_GATEWAY)) {
-		unset(&ini, "GATEWAY", true);
-		unset(&ini, "IPV6_DEFAULTGW", false);
-		unset(&ini, "DNS", true);
+		unset(ini, "GATEWAY", true);
+		unset(ini, "IPV6_DEFAULTGW", false);
+		unset(ini, "DNS", true);
 	}
 	if (role & CM_IFCFG_PRIMARY)
-		r = primary(&ini, role, o, s);
+		r = primary(ini, role, o, s);
 	if (r == 0 && (role & CM_IFCFG_MEMBER)) {
-		s->unpinned += unset(&ini, "HWADDR", false);
-		s->unpinned += unset(&ini, "LLADDR", false);
+		s->unpinned += unset(ini, "HWADDR", false);
+		s->unpinned += unset(ini, "LLADDR", false);
 	}
 	if (r == 0 && (role & CM_IFCFG_SECONDARY)) {
 		/* wicked waits at boot for every STARTMODE=auto interface;
@@ -250,18 +243,20 @@ int cm_ifcfg_rewrite(const char *buf, size_t len, unsigned role,
 		if (role & CM_IFCFG_SUSE) {
 			char v[32];
 
-			if (!cm_ini_get(&ini, "", "STARTMODE", v, sizeof(v)) ||
+			if (!cm_ini_get(ini, "", "STARTMODE", v, sizeof(v)) ||
 			    strcmp(v, "'off'"))
-				r = set(&ini, "STARTMODE", "hotplug");
+				r = set(ini, "STARTMODE", "hotplug");
 		}
 		s->secondary++;
 	}
-	if (r == 0)
-		r = cm_ini_write(&ini, out);
-	cm_ini_free(&ini);
-	if (r < 0)
-		return r;
-	return out->len != len || memcmp(out->data, buf, len);
+	return r;
+}
+
+int cm_ifcfg_rewrite(const char *buf, size_t len, unsigned role,
+		     const struct cm_net_opts *o, struct cm_buf *out,
+		     struct cm_net_summary *s)
+{
+	return cm_ini_rewrite(buf, len, CM_INI_SHELL, edit, role, o, out, s);
 }
 
 /* --- the root's files ---------------------------------------------------- */
@@ -276,20 +271,16 @@ static bool not_ifcfg(const char *name)
 		 !strstr(name, ".rpm") && !strstr(name, ".old"));
 }
 
-static int scan(struct cm_net_run *run, const char *buf, size_t len,
-		size_t *line, const char **why)
+static int scan(struct cm_net_run *run, const char *fname, const char *buf,
+		size_t len, size_t *line)
 {
-	const char *fname = strrchr(run->path[run->cur], '/') + 1;
 	struct cm_ifcfg_info in;
 	int r = cm_ifcfg_scan(fname, buf, len, &in, line);
 
-	(void)why;
-	if (r == 0)
-		r = cm_net_add(run, &(struct cm_net_fact){
-			.name = in.name, .kind = in.kind, .gateway = in.gateway,
-			.dhcp = in.dhcp, .mac = in.mac, .parent = in.parent,
-			.master = in.master, .ports = in.ports });
-	return r < 0 ? r : 0;
+	return r < 0 ? r : cm_net_add(run, &(struct cm_net_fact){
+		.name = in.name, .kind = in.kind, .gateway = in.gateway,
+		.dhcp = in.dhcp, .mac = in.mac, .parent = in.parent,
+		.master = in.master, .ports = in.ports });
 }
 
 /* A port without a MAC binding has nothing to unpin; what does not come

@@ -621,15 +621,15 @@ static int add_sources(struct cm_net_run *run, const struct cm_ifupdown_scan *sc
 	return r;
 }
 
-static int scan(struct cm_net_run *run, const char *buf, size_t len,
-		size_t *line, const char **why)
+static int scan(struct cm_net_run *run, const char *fname, const char *buf,
+		size_t len, size_t *line)
 {
 	struct cm_ifupdown_scan *sc = malloc(sizeof(*sc));
 	struct ifu_autos *autos = run->priv;
 	size_t i;
 	int r = sc ? cm_ifupdown_scan(buf, len, sc, line) : -ENOMEM;
 
-	(void)why;
+	(void)fname;
 	if (r == 0) {
 		snprintf(autos->v[run->cur], sizeof(autos->v[0]), "%s", sc->autos);
 		r = add_sources(run, sc);

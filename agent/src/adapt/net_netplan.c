@@ -308,13 +308,14 @@ int cm_netplan_rewrite(const char *buf, size_t len,
 
 /* --- the root's files ---------------------------------------------------- */
 
-static int scan(struct cm_net_run *run, const char *buf, size_t len,
-		size_t *line, const char **why)
+static int scan(struct cm_net_run *run, const char *fname, const char *buf,
+		size_t len, size_t *line)
 {
 	struct cm_netplan_scan *sc = malloc(sizeof(*sc));
 	size_t i;
-	int r = sc ? cm_netplan_scan(buf, len, sc, line, why) : -ENOMEM;
+	int r = sc ? cm_netplan_scan(buf, len, sc, line, &run->why) : -ENOMEM;
 
+	(void)fname;
 	for (i = 0; r >= 0 && i < sc->n; i++) {
 		const struct cm_netplan_dev *v = &sc->v[i];
 

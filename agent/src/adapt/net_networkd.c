@@ -250,21 +250,7 @@ int cm_networkd_rewrite(const char *buf, size_t len, unsigned role,
 			const struct cm_net_opts *o, struct cm_buf *out,
 			struct cm_net_summary *s)
 {
-	struct cm_ini ini;
-	int r;
-
-	if (len > CM_NET_FILE_MAX)
-		return -EMSGSIZE;
-	r = cm_ini_parse(buf, len, CM_INI_SYSTEMD, &ini, NULL);
-	if (r < 0)
-		return r;
-	r = rewrite_roles(&ini, role, o, s);
-	if (r == 0)
-		r = cm_ini_write(&ini, out);
-	cm_ini_free(&ini);
-	if (r < 0)
-		return r;
-	return out->len != len || memcmp(out->data, buf, len);
+	return cm_ini_rewrite(buf, len, CM_INI_SYSTEMD, rewrite_roles, role, o, out, s);
 }
 
 /* --- the root's files ---------------------------------------------------- */
@@ -340,21 +326,16 @@ static enum cm_net_kind kind_of(const struct nd_netdevs *nd,
 	return CM_NET_ETHER;
 }
 
-static int scan(struct cm_net_run *run, const char *buf, size_t len,
-		size_t *line, const char **why)
+static int scan(struct cm_net_run *run, const char *fname, const char *buf,
+		size_t len, size_t *line)
 {
-	const char *fname = strrchr(run->path[run->cur], '/') + 1;
 	struct cm_networkd_info in;
 	int r = cm_networkd_scan(fname, buf, len, &in, line);
 
-	(void)why;
-	if (r == 0)
-		r = cm_net_add(run, &(struct cm_net_fact){
-			.name = in.name, .kind = kind_of(run->priv, &in),
-			.gateway = in.gateway, .dhcp = in.dhcp,
-			.mac = in.mac_match, .master = in.master,
-			.vlans = in.vlans });
-	return r < 0 ? r : 0;
+	return r < 0 ? r : cm_net_add(run, &(struct cm_net_fact){
+		.name = in.name, .kind = kind_of(run->priv, &in),
+		.gateway = in.gateway, .dhcp = in.dhcp, .mac = in.mac_match,
+		.master = in.master, .vlans = in.vlans });
 }
 
 static int rewrite(const struct cm_net_run *run, size_t f, const char *buf,

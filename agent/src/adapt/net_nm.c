@@ -234,42 +234,37 @@ static int primary(struct cm_ini *ini, unsigned role, const struct cm_net_opts *
 	return r;
 }
 
+static int edit(struct cm_ini *ini, unsigned role, const struct cm_net_opts *o,
+		struct cm_net_summary *s)
+{
+	int r = 0;
+
+	drop_metadata_routes(ini, s);
+	if (role & CM_NM_PRIMARY) {
+		r = primary(ini, role, o, s);
+	} else if (role & CM_NM_GATEWAY) {
+		drop_static(ini, "ipv4", false, s);
+		drop_static(ini, "ipv6", false, s);
+		r = drop_address_gateways(ini);
+	}
+	if (r == 0 && (role & CM_NM_MEMBER))
+		s->unpinned += (unsigned)cm_ini_unset(ini, ether_section(ini),
+						      "mac-address");
+	if (r == 0 && (role & CM_NM_SECONDARY)) {
+		/* NetworkManager-wait-online waits for what these ask it to */
+		cm_ini_unset(ini, "connection", "wait-device-timeout");
+		cm_ini_unset(ini, "ipv4", "may-fail");
+		cm_ini_unset(ini, "ipv6", "may-fail");
+		s->secondary++;
+	}
+	return r;
+}
+
 int cm_nm_rewrite(const char *buf, size_t len, unsigned role,
 		  const struct cm_net_opts *o, struct cm_buf *out,
 		  struct cm_net_summary *s)
 {
-	struct cm_ini ini;
-	int r;
-
-	if (len > CM_NET_FILE_MAX)
-		return -EMSGSIZE;
-	r = cm_ini_parse(buf, len, 0, &ini, NULL);
-	if (r < 0)
-		return r;
-	drop_metadata_routes(&ini, s);
-	if (role & CM_NM_PRIMARY) {
-		r = primary(&ini, role, o, s);
-	} else if (role & CM_NM_GATEWAY) {
-		drop_static(&ini, "ipv4", false, s);
-		drop_static(&ini, "ipv6", false, s);
-		r = drop_address_gateways(&ini);
-	}
-	if (r == 0 && (role & CM_NM_MEMBER))
-		s->unpinned += (unsigned)cm_ini_unset(&ini, ether_section(&ini),
-						      "mac-address");
-	if (r == 0 && (role & CM_NM_SECONDARY)) {
-		/* NetworkManager-wait-online waits for what these ask it to */
-		cm_ini_unset(&ini, "connection", "wait-device-timeout");
-		cm_ini_unset(&ini, "ipv4", "may-fail");
-		cm_ini_unset(&ini, "ipv6", "may-fail");
-		s->secondary++;
-	}
-	if (r == 0)
-		r = cm_ini_write(&ini, out);
-	cm_ini_free(&ini);
-	if (r < 0)
-		return r;
-	return out->len != len || memcmp(out->data, buf, len);
+	return cm_ini_rewrite(buf, len, 0, edit, role, o, out, s);
 }
 
 /* --- the root's files ---------------------------------------------------- */
@@ -294,19 +289,17 @@ static bool ignored(const char *name)
 	return false;
 }
 
-static int scan(struct cm_net_run *run, const char *buf, size_t len,
-		size_t *line, const char **why)
+static int scan(struct cm_net_run *run, const char *fname, const char *buf,
+		size_t len, size_t *line)
 {
 	struct cm_nm_info in;
 	int r = cm_nm_scan(buf, len, &in, line);
 
-	(void)why;
-	if (r == 0)
-		r = cm_net_add(run, &(struct cm_net_fact){
-			.name = in.name, .kind = in.kind, .gateway = in.gateway,
-			.dhcp = in.dhcp, .mac = in.mac, .parent = in.parent,
-			.master = in.master, .alias = in.uuid });
-	return r < 0 ? r : 0;
+	(void)fname;
+	return r < 0 ? r : cm_net_add(run, &(struct cm_net_fact){
+		.name = in.name, .kind = in.kind, .gateway = in.gateway,
+		.dhcp = in.dhcp, .mac = in.mac, .parent = in.parent,
+		.master = in.master, .alias = in.uuid });
 }
 
 static int rewrite(const struct cm_net_run *run, size_t f, const char *buf,

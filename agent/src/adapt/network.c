@@ -200,7 +200,7 @@ int cm_net_add(struct cm_net_run *run, const struct cm_net_fact *f)
 	if (given(f->vlans))
 		cm_net_list_add(x->vlans, sizeof(x->vlans), f->vlans);
 	run->iface_of[run->cur] = k;
-	return k;
+	return 0;
 }
 
 int cm_net_include(struct cm_net_run *run, const char *path)
@@ -264,7 +264,7 @@ static int list_files(struct cm_net_run *run)
 
 static int scan_file(struct cm_net_run *run, struct cm_buf *b)
 {
-	const char *path = run->path[run->cur], *why = NULL;
+	const char *path = run->path[run->cur];
 	size_t line = 0;
 	int r;
 
@@ -275,10 +275,11 @@ static int scan_file(struct cm_net_run *run, struct cm_buf *b)
 	if (r <= 0)
 		return r;
 	run->ins = run->cur + 1;
-	r = run->be->scan(run, b->data, b->len, &line, &why);
+	run->why = NULL;
+	r = run->be->scan(run, strrchr(path, '/') + 1, b->data, b->len, &line);
 	if (r == -EBADMSG && line)
 		return cm_err(r, "%s: %s%s:%zu: %s", run->be->name, run->sysroot,
-			      path, line, why ? why : run->be->bad_line);
+			      path, line, run->why ? run->why : run->be->bad_line);
 	if (r < 0 && !run->said)
 		return cm_err(r, "%s: %s%s", run->be->name, run->sysroot, path);
 	return r < 0 ? r : 1;
