@@ -110,8 +110,6 @@ int cm_ifcfg_scan(const char *fname, const char *buf, size_t len,
 	int r;
 
 	memset(info, 0, sizeof(*info));
-	if (len > CM_NET_FILE_MAX)
-		return -EMSGSIZE;
 	r = cm_ini_parse(buf, len, CM_INI_SHELL, &ini, err_line);
 	if (r < 0)
 		return r;

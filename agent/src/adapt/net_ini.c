@@ -108,6 +108,8 @@ int cm_ini_parse(const char *buf, size_t len, int flags, struct cm_ini *ini,
 	ini->final_nl = !len || buf[len - 1] == '\n';
 	if (err_line)
 		*err_line = 0;
+	if (len > CM_NET_FILE_MAX)
+		return -EMSGSIZE;
 	if (memchr(buf, '\0', len))
 		return -EBADMSG;
 	for (i = 0; i < len; i++)
@@ -394,8 +396,6 @@ int cm_ini_rewrite(const char *buf, size_t len, int flags, cm_ini_edit_fn *edit,
 	struct cm_ini ini;
 	int r;
 
-	if (len > CM_NET_FILE_MAX)
-		return -EMSGSIZE;
 	r = cm_ini_parse(buf, len, flags, &ini, NULL);
 	if (r < 0)
 		return r;

@@ -45,8 +45,6 @@ int cm_networkd_scan(const char *fname, const char *buf, size_t len,
 	int r;
 
 	memset(info, 0, sizeof(*info));
-	if (len > CM_NET_FILE_MAX)
-		return -EMSGSIZE;
 	r = cm_ini_parse(buf, len, CM_INI_SYSTEMD, &ini, err_line);
 	if (r < 0)
 		return r;
@@ -102,8 +100,6 @@ int cm_networkd_netdev(const char *buf, size_t len, char *name, size_t size,
 	size_t i;
 	int r;
 
-	if (len > CM_NET_FILE_MAX)
-		return -EMSGSIZE;
 	r = cm_ini_parse(buf, len, CM_INI_SYSTEMD, &ini, NULL);
 	if (r < 0)
 		return r;
@@ -126,8 +122,6 @@ int cm_networkd_link_pins(const char *buf, size_t len, const char *names)
 	char name[CM_NET_NAME_MAX], mac[64];
 	int r;
 
-	if (len > CM_NET_FILE_MAX)
-		return -EMSGSIZE;
 	r = cm_ini_parse(buf, len, CM_INI_SYSTEMD, &ini, NULL);
 	if (r < 0)
 		return r;

@@ -71,8 +71,6 @@ int cm_nm_scan(const char *buf, size_t len, struct cm_nm_info *info,
 	int r;
 
 	memset(info, 0, sizeof(*info));
-	if (len > CM_NET_FILE_MAX)
-		return -EMSGSIZE;
 	r = cm_ini_parse(buf, len, 0, &ini, err_line);
 	if (r < 0)
 		return r;
