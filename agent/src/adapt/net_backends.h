@@ -100,6 +100,13 @@ int cm_net_include(struct cm_net_run *run, const char *path);
  * format can say.  file_role: of the interface file f configures. */
 unsigned cm_net_role(const struct cm_net_run *run, int k);
 unsigned cm_net_file_role(const struct cm_net_run *run, size_t f);
+/* The roles by name, for formats that say who is what by name: the
+ * primary's ports but those not_member refuses, the secondaries but
+ * those not_secondary refuses (NULL: none refused). */
+void cm_net_names_of(const struct cm_net_run *run,
+		     bool (*not_member)(const struct cm_net_iface *v),
+		     bool (*not_secondary)(const struct cm_net_iface *v),
+		     struct cm_net_names *n);
 
 /* Name lists: w in the space-separated list; w appended (when it fits). */
 bool cm_net_in_list(const char *list, const char *w, size_t wl);

@@ -291,9 +291,9 @@ static const char *auto_target(const char *w)
 static void primary_word(const struct cm_ifupdown_roles *ro,
 			 const struct cm_net_opts *o, char *out, size_t size)
 {
-	const char *p = ro->primary;
+	const char *p = ro->n.primary;
 
-	if (ro->primary_kind != CM_NET_ETHER)
+	if (ro->n.primary_kind != CM_NET_ETHER)
 		snprintf(out, size, "%s", p);
 	else if (o->ifnames == CM_IFNAMES_KERNEL)
 		snprintf(out, size, strcmp(p, CM_NET_KERNEL_NAME) ? "/%s=%s" : "%.0s%s",
@@ -343,10 +343,10 @@ static int rewrite_auto(const struct line *l, const struct cm_ifupdown_roles *ro
 	for (i = 1; i < l->n; i++) {
 		const char *t = auto_target(l->w[i]), *w = l->w[i];
 
-		if (t && !strcmp(t, ro->primary) && strcmp(w, pw)) {
+		if (t && !strcmp(t, ro->n.primary) && strcmp(w, pw)) {
 			w = pw;
 			*changed = true;
-		} else if (t && is_auto && in_list(ro->secondaries, t)) {
+		} else if (t && is_auto && in_list(ro->n.secondaries, t)) {
 			strncat(moved, " ", sizeof(moved) - strlen(moved) - 1);
 			strncat(moved, w, sizeof(moved) - strlen(moved) - 1);
 			*changed = true;
@@ -401,8 +401,8 @@ static bool primary_drops(const struct line *l)
 
 static int rewrite_option(const struct line *l, struct rw_state *st, bool *keep)
 {
-	bool prim = !strcmp(st->name, st->ro->primary);
-	bool gw = prim || !strcmp(st->name, st->ro->gateway);
+	bool prim = !strcmp(st->name, st->ro->n.primary);
+	bool gw = prim || !strcmp(st->name, st->ro->n.gateway);
 
 	*keep = true;
 	if (is_route_cmd(l) && line_has(l, md_word)) {
@@ -416,7 +416,7 @@ static int rewrite_option(const struct line *l, struct rw_state *st, bool *keep)
 			  !strncmp(l->w[0], "dns-nameserver", 14) ||
 			  (is_route_cmd(l) && line_has(l, default_word)))) {
 		*keep = false;
-	} else if (!prim && in_list(st->ro->members, st->name) &&
+	} else if (!prim && in_list(st->ro->n.members, st->name) &&
 		   !strcmp(l->w[0], "hwaddress")) {
 		st->s->unpinned++;
 		*keep = false;
@@ -435,7 +435,7 @@ static int rewrite_iface(const struct line *l, struct rw_state *st,
 
 	*keep = true;
 	st->drop = false;
-	if (strcmp(l->w[1], st->ro->primary) || odd_words(l))
+	if (strcmp(l->w[1], st->ro->n.primary) || odd_words(l))
 		return 0;
 	if (!strcmp(l->w[2], "inet"))
 		method = o->dhcp4 ? "dhcp" : "manual";
@@ -645,36 +645,24 @@ static int scan(struct cm_net_run *run, const char *fname, const char *buf,
 	return r < 0 ? r : 0;
 }
 
-/* ifupdown's roles by name: what does not come up at boot (OTHER) is
- * left alone. */
+/* What does not come up at boot is left alone. */
+static bool not_up(const struct cm_net_iface *v)
+{
+	return v->kind == CM_NET_OTHER;
+}
+
+/* ifupdown's roles, by name; the primary gets an auto line when no
+ * auto/allow line of any file brings it up. */
 static void roles_of(const struct cm_net_run *run, struct cm_ifupdown_roles *ro)
 {
-	const struct cm_net_ifaces *l = &run->ifaces;
 	const struct ifu_autos *autos = run->priv;
 	size_t i;
 
-	memset(ro, 0, sizeof(*ro));
-	if (run->primary >= 0) {
-		snprintf(ro->primary, sizeof(ro->primary), "%s", l->v[run->primary].name);
-		ro->primary_kind = l->v[run->primary].kind;
-		ro->add_auto = true;
-		for (i = 0; i < run->n; i++)
-			if (in_list(autos->v[i], ro->primary) || in_list(autos->v[i], "*"))
-				ro->add_auto = false;
-	}
-	if (run->gateway >= 0)
-		snprintf(ro->gateway, sizeof(ro->gateway), "%s", l->v[run->gateway].name);
-	for (i = 0; i < l->n; i++) {
-		unsigned role = cm_net_role(run, (int)i);
-
-		if ((int)i == run->primary || l->v[i].kind == CM_NET_OTHER)
-			continue;
-		if (role & CM_NET_ROLE_MEMBER)
-			cm_net_list_add(ro->members, sizeof(ro->members), l->v[i].name);
-		else if (role & CM_NET_ROLE_SECONDARY)
-			cm_net_list_add(ro->secondaries, sizeof(ro->secondaries),
-					l->v[i].name);
-	}
+	cm_net_names_of(run, not_up, not_up, &ro->n);
+	ro->add_auto = run->primary >= 0;
+	for (i = 0; ro->add_auto && i < run->n; i++)
+		if (in_list(autos->v[i], ro->n.primary) || in_list(autos->v[i], "*"))
+			ro->add_auto = false;
 }
 
 static int rewrite(const struct cm_net_run *run, size_t f, const char *buf,

@@ -180,7 +180,7 @@ static void match_value(const struct cm_net_opts *o, char *out, size_t size)
 		 CM_NET_KERNEL_NAME : CM_NET_GLOB_ONE);
 }
 
-static void primary_dev(struct cm_yaml *d, yaml_node_t *dev, const struct cm_netplan_roles *ro,
+static void primary_dev(struct cm_yaml *d, yaml_node_t *dev, const struct cm_net_names *ro,
 			const struct cm_net_opts *o, struct cm_net_summary *s)
 {
 	static const char *const drop[] = {
@@ -233,7 +233,7 @@ static void primary_dev(struct cm_yaml *d, yaml_node_t *dev, const struct cm_net
 }
 
 static void other_dev(struct cm_yaml *d, yaml_node_t *key, yaml_node_t *dev,
-		      const struct cm_netplan_roles *ro, const struct cm_net_opts *o,
+		      const struct cm_net_names *ro, const struct cm_net_opts *o,
 		      struct cm_net_summary *s)
 {
 	static const char *const gw_drop[] = { "gateway4", "gateway6", "nameservers", NULL };
@@ -266,7 +266,7 @@ static void other_dev(struct cm_yaml *d, yaml_node_t *key, yaml_node_t *dev,
 }
 
 int cm_netplan_rewrite(const char *buf, size_t len,
-		       const struct cm_netplan_roles *ro,
+		       const struct cm_net_names *ro,
 		       const struct cm_net_opts *o, struct cm_buf *out,
 		       struct cm_net_summary *s)
 {
@@ -328,40 +328,20 @@ static int scan(struct cm_net_run *run, const char *fname, const char *buf,
 	return r < 0 ? r : 0;
 }
 
-/* Netplan's roles by id: a port of another bond or bridge is that one's
- * business, never a secondary of its own. */
-static void roles_of(const struct cm_net_run *run, struct cm_netplan_roles *ro)
+/* A port of another bond or bridge is that one's business, never a
+ * secondary of its own. */
+static bool a_port(const struct cm_net_iface *v)
 {
-	const struct cm_net_ifaces *l = &run->ifaces;
-	size_t i;
-
-	memset(ro, 0, sizeof(*ro));
-	if (run->primary >= 0) {
-		snprintf(ro->primary, sizeof(ro->primary), "%s", l->v[run->primary].name);
-		ro->primary_kind = l->v[run->primary].kind;
-	}
-	if (run->gateway >= 0)
-		snprintf(ro->gateway, sizeof(ro->gateway), "%s", l->v[run->gateway].name);
-	for (i = 0; i < l->n; i++) {
-		unsigned role = cm_net_role(run, (int)i);
-
-		if ((int)i == run->primary)
-			continue;
-		if (role & CM_NET_ROLE_MEMBER)
-			cm_net_list_add(ro->members, sizeof(ro->members), l->v[i].name);
-		else if ((role & CM_NET_ROLE_SECONDARY) && !l->v[i].member)
-			cm_net_list_add(ro->secondaries, sizeof(ro->secondaries),
-					l->v[i].name);
-	}
+	return v->member;
 }
 
 static int rewrite(const struct cm_net_run *run, size_t f, const char *buf,
 		   size_t len, struct cm_buf *out, struct cm_net_summary *s)
 {
-	struct cm_netplan_roles ro;
+	struct cm_net_names ro;
 
 	(void)f;
-	roles_of(run, &ro);
+	cm_net_names_of(run, NULL, a_port, &ro);
 	return cm_netplan_rewrite(buf, len, &ro, run->o, out, s);
 }
 

@@ -377,6 +377,40 @@ unsigned cm_net_file_role(const struct cm_net_run *run, size_t f)
 	return cm_net_role(run, run->iface_of[f]);
 }
 
+/* The names of the interfaces whose role has bit, but for those skip
+ * refuses (NULL: none). */
+static void names_with(const struct cm_net_run *run, unsigned bit,
+		       bool (*skip)(const struct cm_net_iface *v), char *list,
+		       size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < run->ifaces.n; i++)
+		if ((cm_net_role(run, (int)i) & bit) &&
+		    !(skip && skip(&run->ifaces.v[i])))
+			cm_net_list_add(list, size, run->ifaces.v[i].name);
+}
+
+void cm_net_names_of(const struct cm_net_run *run,
+		     bool (*not_member)(const struct cm_net_iface *v),
+		     bool (*not_secondary)(const struct cm_net_iface *v),
+		     struct cm_net_names *n)
+{
+	const struct cm_net_iface *v = run->ifaces.v;
+
+	memset(n, 0, sizeof(*n));
+	if (run->primary >= 0) {
+		name_set(n->primary, v[run->primary].name);
+		n->primary_kind = v[run->primary].kind;
+	}
+	if (run->gateway >= 0)
+		name_set(n->gateway, v[run->gateway].name);
+	names_with(run, CM_NET_ROLE_MEMBER, not_member, n->members,
+		   sizeof(n->members));
+	names_with(run, CM_NET_ROLE_SECONDARY, not_secondary, n->secondaries,
+		   sizeof(n->secondaries));
+}
+
 /* Plans "write new to path" when it differs from old, with a reason
  * line naming the back end, the cloud and what changed. */
 static int plan_file(const struct cm_net_run *run, struct cm_plan *plan,

@@ -76,6 +76,16 @@ struct cm_net_iface {
 #define CM_NET_ROLE_SECONDARY	0x08	/* must not hold up boot */
 #define CM_NET_ROLE_MEMBER	0x10	/* a port of the primary bond/bridge */
 
+/* Who is what, by name, for formats that say it by name (netplan's
+ * ids, ifupdown's interfaces); lists space-separated. */
+struct cm_net_names {
+	char primary[CM_NET_NAME_MAX];
+	enum cm_net_kind primary_kind;
+	char gateway[CM_NET_NAME_MAX];
+	char members[4 * CM_NET_NAME_MAX];	/* the primary's ports */
+	char secondaries[16 * CM_NET_NAME_MAX];
+};
+
 struct cm_net_ifaces {
 	size_t n;
 	struct cm_net_iface v[CM_NET_IFACES_MAX];
