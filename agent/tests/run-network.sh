@@ -255,6 +255,8 @@ bad ifcfg sysconfig/network-scripts/ifcfg-eth0 'DEVICE=eth0\nif true; then\n' \
 	'^cloudmove: ifcfg: .*ifcfg-eth0:2: '
 bad ifupdown network/interfaces 'auto lo\n  address 10.0.0.1\niface lo inet loopback\n' \
 	'^cloudmove: ifupdown: .*interfaces:2: '
+bad ifupdown-loop network/interfaces 'auto lo\niface lo inet loopback\nsource /etc/network/interfaces\n' \
+	'^cloudmove: ifupdown: .*interfaces: sources nested too deep'
 bad netplan netplan/50-x.yaml 'network:\n  ethernets:\n    eth0: [dhcp4\n' \
 	'^cloudmove: netplan: .*50-x.yaml:[0-9]*: '
 bad netplan-shape netplan/50-x.yaml 'network:\n  ethernets: [eth0]\n' \

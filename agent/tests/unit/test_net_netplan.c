@@ -8,7 +8,7 @@
 
 static const struct cm_net_opts gcp = { .dhcp4 = true, .dhcp6 = false, .mtu = 1460 };
 
-static int rewrite(const char *in, const struct cm_netplan_roles *ro, struct cm_buf *out)
+static int rewrite(const char *in, const struct cm_net_names *ro, struct cm_buf *out)
 {
 	struct cm_net_summary s = { 0 };
 
@@ -18,7 +18,7 @@ static int rewrite(const char *in, const struct cm_netplan_roles *ro, struct cm_
 
 TEST(netplan_primary_static_to_dhcp_keeps_comments)
 {
-	struct cm_netplan_roles ro = { .primary = "eth0", .primary_kind = CM_NET_ETHER,
+	struct cm_net_names ro = { .primary = "eth0", .primary_kind = CM_NET_ETHER,
 				       .secondaries = "eth1" };
 	const char *in = "# top\nnetwork:\n  version: 2\n  ethernets:\n"
 			 "    eth0:\n      # pinned\n      match:\n        macaddress: aa:bb:cc:dd:ee:ff\n"
@@ -39,7 +39,7 @@ TEST(netplan_primary_static_to_dhcp_keeps_comments)
 
 TEST(netplan_metadata_route_items)
 {
-	struct cm_netplan_roles ro = { .primary = "x", .secondaries = "" };
+	struct cm_net_names ro = { .primary = "x", .secondaries = "" };
 	const char *in = "network:\n  ethernets:\n    e1:\n      routes:\n"
 			 "        - to: 169.254.169.254/32\n          via: 10.0.0.1\n"
 			 "        - to: 10.9.0.0/16\n          via: 10.0.0.1\n";
