@@ -252,6 +252,36 @@ TEST(profiles_agents_disable_derived)
 	free(set);
 }
 
+/* The time source's options and other names, and the image format,
+ * are a user file's to set too. */
+TEST(profiles_conf_time_options_and_image_format)
+{
+	struct cm_profiles *set = fresh();
+	struct cm_profile_rt *p;
+
+	CHECK(set);
+	CHECK_STR(cm_profiles_find(set, "aws")->time_options,
+		  "prefer iburst minpoll 4 maxpoll 4");
+	CHECK_STR(cm_profiles_find(set, "gcp")->image_format, "gce");
+	CHECK_INT(parse(set, "[mycloud]\ntimesync = ntp ntp1.example.net\n"
+			"timesync.options = iburst  maxpoll 6\n"
+			"timesync.aliases = 10.0.0.123 ntp.internal\n"
+			"image_format = vhd\n", NULL, 0), 0);
+	p = cm_profiles_find(set, "mycloud");
+	CHECK(p && p->time_aliases.n == 2);
+	CHECK_STR(p->time_options, "iburst  maxpoll 6");
+	CHECK_STR(p->image_format, "vhd");
+	CHECK_INT(parse(set, "[mycloud]\ntimesync.options =\n", NULL, 0), 0);
+	CHECK_STR(p->time_options, "");
+	free(set);
+	CHECK(parse_fails("[x]\nimage_format = qcow2\n", -EBADMSG,
+			  "profiles.d/10-x.conf:2: image_format: expected raw, gce or vhd"));
+	CHECK(parse_fails("[x]\ntimesync.options = a\tb\x01\n", -EBADMSG,
+			  "profiles.d/10-x.conf:2: timesync.options: not printable ASCII"));
+	CHECK(parse_fails("[x]\ntimesync.aliases = a;b\n", -EBADMSG,
+			  "profiles.d/10-x.conf:2: timesync.aliases: invalid value 'a;b'"));
+}
+
 TEST(profiles_conf_override_and_append)
 {
 	struct cm_profiles *set = fresh();
