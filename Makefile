@@ -24,7 +24,7 @@ DEPS := $(CACHE)/deps-$(DEPS_HASH)
 
 SRCS := $(shell find agent/src -name '*.c' | LC_ALL=C sort)
 LIB_SRCS := $(filter-out agent/src/main.c,$(SRCS))
-HDRS := $(shell find agent/src -name '*.h')
+HDRS := $(shell find agent/src -name '*.h' -o -name '*.def')
 TEST_SRCS := $(wildcard agent/tests/unit/*.c)
 TEST_HDRS := $(wildcard agent/tests/unit/*.h)
 FUZZERS := $(patsubst agent/fuzz/fuzz_%.c,%,$(wildcard agent/fuzz/fuzz_*.c))

@@ -19,6 +19,7 @@ golden		agent/tests/run-detect.sh "$build/cloudmove"
 docs		agent/tests/run-docs.sh "$build/cloudmove"
 deps		agent/tests/run-deps.sh build/cloudmove
 profiles	agent/tests/profiles/run.sh "$build/cloudmove"
+addcloud	agent/tests/run-addcloud.sh
 txn		agent/tests/run-txn.sh "$build/cloudmove"
 adapt		agent/tests/run-adapt.sh "$build/cloudmove"
 network		agent/tests/run-network.sh "$build/cloudmove"

@@ -33,8 +33,11 @@ struct cm_migrate_opts {
 					   fixture in tests (--detect-root) */
 };
 
-/* The image format a cloud imports: gce for gcp, vhd for azure, else raw. */
-const char *cm_migrate_default_format(const char *target);
+struct cm_profile_rt;
+
+/* The image format the target's profile imports (its image_format:
+ * gce for gcp, vhd for azure), else raw. */
+const char *cm_migrate_default_format(const struct cm_profile_rt *p);
 
 /* CM_EXIT_OK moved (the image is whole at dest, the source as it was),
  * CM_EXIT_FAIL not (one line says why; the source as it was). */

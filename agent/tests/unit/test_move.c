@@ -1,10 +1,12 @@
 /* The move marker: parse and who the source machine is. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "move/marker.h"
 #include "move/migrate.h"
+#include "profiles/profile.h"
 #include "test.h"
 
 TEST(move_marker_parse)
@@ -66,8 +68,17 @@ TEST(move_machine_uuid_under_detect_root)
 
 TEST(move_default_format)
 {
-	CHECK_STR(cm_migrate_default_format("gcp"), "gce");
-	CHECK_STR(cm_migrate_default_format("azure"), "vhd");
-	CHECK_STR(cm_migrate_default_format("aws"), "raw");
-	CHECK_STR(cm_migrate_default_format("openstack"), "raw");
+	static const char conf[] = "[aws]\nimage_format = vhd\n";
+	struct cm_profiles *set = calloc(1, sizeof(*set));
+
+	CHECK(set && cm_profiles_init(set) == 0);
+	CHECK_STR(cm_migrate_default_format(cm_profiles_find(set, "gcp")), "gce");
+	CHECK_STR(cm_migrate_default_format(cm_profiles_find(set, "azure")), "vhd");
+	CHECK_STR(cm_migrate_default_format(cm_profiles_find(set, "aws")), "raw");
+	CHECK_STR(cm_migrate_default_format(cm_profiles_find(set, "openstack")), "raw");
+	CHECK_STR(cm_migrate_default_format(NULL), "raw");
+	/* A user file sets it too. */
+	CHECK_INT(cm_profile_conf_parse(conf, strlen(conf), "x.conf", set, NULL, 0), 0);
+	CHECK_STR(cm_migrate_default_format(cm_profiles_find(set, "aws")), "vhd");
+	free(set);
 }
