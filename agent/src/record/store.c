@@ -18,11 +18,24 @@ static int record_path(const char *root, char *out, size_t size)
 	return cm_path_join(out, size, root, CM_RECORD_PATH);
 }
 
+/* path.bad-TIME, or path.bad-TIME.N when one was set aside this second
+ * already (renaming over it would lose it, or fail on a directory) */
+static void aside_name(const char *path, char *out, size_t size)
+{
+	struct stat st;
+	long now = (long)time(NULL);
+	int i;
+
+	snprintf(out, size, "%s.bad-%ld", path, now);
+	for (i = 1; i < 100 && lstat(out, &st) == 0; i++)
+		snprintf(out, size, "%s.bad-%ld.%d", path, now, i);
+}
+
 static int keep_aside(const char *path)
 {
 	char aside[CM_PATH_MAX];
 
-	snprintf(aside, sizeof(aside), "%s.bad-%ld", path, (long)time(NULL));
+	aside_name(path, aside, sizeof(aside));
 	if (rename(path, aside) < 0)
 		return cm_err(-errno, "record: keep %s aside", path);
 	cm_warn("record: %s is no hosting record of ours; kept it as %s and "
