@@ -139,22 +139,27 @@ static void pass_on(struct cm_out_cap *c, int outfd, const char *p, size_t n)
 	c->dropped += n - i;
 }
 
-/* Reads what the pipe holds now; 0 at EOF, 1 when it may hold more. */
+/* Reads what the pipe holds now, at most 8 chunks (a writer faster than
+ * us must not keep us here): 0 at EOF or on an error, 1 when it may hold
+ * more. */
 static int drain(int rfd, struct cm_out_cap *c, int outfd)
 {
 	char chunk[16384];
 	ssize_t k;
+	int n = 0;
 
-	for (;;) {
+	while (n < 8) {
 		k = read(rfd, chunk, sizeof(chunk));
 		if (k > 0) {
 			pass_on(c, outfd, chunk, (size_t)k);
+			n++;
 			continue;
 		}
 		if (k < 0 && errno == EINTR)
 			continue;
-		return k == 0 ? 0 : 1;
+		return k < 0 && errno == EAGAIN;
 	}
+	return 1;
 }
 
 int cm_run_in_root_capped(const char *sysroot, char *const argv[], int outfd,
