@@ -873,7 +873,7 @@ static int as_before(struct txn *t, size_t i, int dfd, const char *name,
 		return 0;
 	if (bst.st_dev == st.st_dev && bst.st_ino == st.st_ino)
 		return 1;		/* restored as a link to its backup */
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = cm_open_file_at(dfd, name, O_NOFOLLOW);	/* no FIFO swapped in */
 	bfd = openat(t->idfd, bname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	same = fd >= 0 && bfd >= 0 && same_bytes(fd, bfd);
 	if (fd >= 0)
