@@ -86,7 +86,7 @@ static void detect_and_record(const struct cm_boot_opts *bo,
 	r = cm_detect_run(d, v);
 	detect_ms = ms_since(&t0);
 	if (r < 0)
-		say("warning: metadata: %s (verdict from DMI alone)", strerror(-r));
+		say("warning: metadata: %s (verdict from DMI alone)", cm_strerror(-r));
 	fputs("cloudmove: detected ", stdout);
 	cm_report_line(stdout, v);
 	fflush(stdout);
@@ -94,7 +94,7 @@ static void detect_and_record(const struct cm_boot_opts *bo,
 	 * knows that the machine moved */
 	r = cm_record_update(root, v, line, sizeof(line), prev, prev_size);
 	if (r < 0)
-		say("record: not updated (%s); boot goes on", strerror(-r));
+		say("record: not updated (%s); boot goes on", cm_strerror(-r));
 	else
 		say("record: %s", line);
 }
@@ -168,7 +168,7 @@ static void adapt_for(const char *root, const char *target, const char *why,
 	} else if (r < 0) {
 		say("detected %s (%s), %s → adapting for %s failed (%s); the root "
 		    "is as it was, booting as is", v->cloud, v->confidence, why,
-		    target, strerror(-r));
+		    target, cm_strerror(-r));
 	} else if (out.txn[0]) {
 		say("detected %s (%s), %s → adapting%s%s: %zu change%s, txn %s",
 		    v->cloud, v->confidence, why, strcmp(target, v->cloud) ? " for " : "",
@@ -220,7 +220,7 @@ static int settle_move(const char *root, const char *detect_root,
 	if (r > 0)
 		say("%s", said);
 	else if (r < 0)
-		say("a move marker could not be settled (%s); booting as is", strerror(-r));
+		say("a move marker could not be settled (%s); booting as is", cm_strerror(-r));
 	return r == CM_MOVE_UNDONE;
 }
 
@@ -258,7 +258,7 @@ static void move_failed(const struct cm_boot_opts *bo, const char *creds, const 
 	r = write_after("rescue");
 	if (r < 0) {
 		say("%s; the source is as it was, booting it (no rescue shell: %s)", why,
-		    strerror(-r));
+		    cm_strerror(-r));
 		return;
 	}
 	say("%s; the source is as it was: rescue shell, the source boots when it is "
@@ -384,6 +384,9 @@ int cm_cmd_boot(int argc, char **argv)
 		return cm_usage_error("boot", BOOT_USAGE, "unexpected argument '%s'",
 				      argv[optind]);
 	cm_cmdline_read(cmdline, &bo);
+	if (bo.unreadable)	/* it could have said cloudmove=0 */
+		say("read %s: %s; doing nothing", cmdline,
+		    cm_strerror(-bo.unreadable));
 	if (bo.disabled)
 		return CM_EXIT_OK;
 	if (bo.debug)
@@ -408,7 +411,7 @@ int cm_cmd_boot(int argc, char **argv)
 	recovered = root ? cm_adapt_recover(root) : 0;
 	if (recovered < 0)
 		say("an interrupted adaptation could not be undone (%s); booting "
-		    "as is", strerror(-recovered));
+		    "as is", cm_strerror(-recovered));
 	else if (recovered > 0)
 		say("an interrupted adaptation was undone");
 	detect_and_record(&bo, &d, root, detect_root, &v, prev, sizeof(prev));

@@ -143,7 +143,7 @@ int cm_cmd_detect(int argc, char **argv)
 	r = cm_detect_run(&o, &v);
 	if (r < 0)
 		cm_warn("detect: metadata: %s (verdict from DMI alone)",
-			strerror(-r));
+			cm_strerror(-r));
 	r = json ? cm_report_json(stdout, &v) : cm_report_line(stdout, &v);
 	if (r < 0 || fflush(stdout) == EOF) {
 		cm_err(r < 0 ? r : -EIO, "detect: write the verdict");

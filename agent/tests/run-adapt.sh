@@ -303,5 +303,28 @@ for every in 3 1; do
 	rm -rf "$root"
 done
 
+# --- issue 15: a FIFO where a file is read ----------------------------------
+# plan and adapt opened root files with a blocking O_RDONLY: a FIFO at
+# etc/fstab or etc/default/grub hung them.  Now an unreadable file, said in
+# one line, the root untouched; timeout 10 bounds the old behaviour.
+for f in etc/fstab etc/default/grub; do
+	root=$tmp/fifo
+	rm -rf "$root"
+	cp -a "$here/adapt/aws-debian12/root" "$root"
+	rm -f "$root/$f"
+	mkfifo "$root/$f"
+	before=$(snapshot "$root")
+	for cmd in plan adapt; do
+		args=(--target gcp --root "$root")
+		[ $cmd = adapt ] && args+=(--no-initramfs)
+		timeout 10 "$bin" $cmd "${args[@]}" >"$tmp/out" 2>"$tmp/err"
+		rc=$?
+		[ $rc -eq 1 ] && grep -q "^cloudmove: read $root/$f: not a regular file$" "$tmp/err" &&
+			[ "$(snapshot "$root")" = "$before" ] &&
+			ok "$cmd with a FIFO at $f: exit 1, one line, root untouched" ||
+			fail "$cmd fifo $f" "rc=$rc $(cat "$tmp/out" "$tmp/err")"
+	done
+done
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

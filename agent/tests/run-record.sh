@@ -153,5 +153,30 @@ for args in "record" "record bogus" "record export --url ftp://x" "record show -
 	[ $rc -eq 2 ] && ok "usage: '$args' exits 2" || fail "usage '$args'" "rc $rc $(cat "$tmp/err")"
 done
 
+# issue 15: a record.json that cannot be read as a file (a symlink loop, a
+# directory, a FIFO) is not ours: set aside, a new record started, exit 0 —
+# never a failure on every boot, never a hang
+for kind in loop dir fifo; do
+	rm -rf "$record" "$root"/var/lib/cloudmove/record.json.bad-*
+	case $kind in
+	loop) ln -s record.json "$record" ;;
+	dir) mkdir -p "$record/x" ;;
+	fifo) mkfifo "$record" ;;
+	esac
+	timeout 10 "$bin" record update --root "$root" --no-metadata >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ $rc -eq 0 ] && grep -q "stay 1 (new" "$tmp/out" && grep -q "kept it as" "$tmp/err" &&
+	   [ -f "$record" ] && [ ! -L "$record" ] && ls "$root/var/lib/cloudmove/" | grep -q "record.json.bad-"; then
+		ok "record.json a $kind: set aside, new record, exit 0"
+	else fail "record.json $kind" "rc $rc $(cat "$tmp/out" "$tmp/err")"; fi
+done
+# two set aside within a second: both kept
+rm -rf "$record" "$root"/var/lib/cloudmove/record.json.bad-*
+echo garbage >"$record"
+update; echo garbage >"$record"; update
+n=$(ls -d "$root"/var/lib/cloudmove/record.json.bad-* | wc -l)
+[ "$n" -eq 2 ] && ok "records set aside within the same second are all kept ($n)" ||
+	fail "aside names" "$n: $(ls "$root/var/lib/cloudmove/")"
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

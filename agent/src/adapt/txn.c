@@ -873,7 +873,7 @@ static int as_before(struct txn *t, size_t i, int dfd, const char *name,
 		return 0;
 	if (bst.st_dev == st.st_dev && bst.st_ino == st.st_ino)
 		return 1;		/* restored as a link to its backup */
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = cm_open_file_at(dfd, name, O_NOFOLLOW);	/* no FIFO swapped in */
 	bfd = openat(t->idfd, bname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	same = fd >= 0 && bfd >= 0 && same_bytes(fd, bfd);
 	if (fd >= 0)
@@ -1169,7 +1169,7 @@ static int same_content(int dfd, const char *name, const struct cm_buf *want)
 	ssize_t k;
 	int fd, same = 1;
 
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = cm_open_file_at(dfd, name, O_NOFOLLOW);
 	if (fd < 0)
 		return 0;
 	while (same) {
@@ -1321,7 +1321,8 @@ static int backup_all(struct txn *t)
 		dfd = cm_sysroot_parentat(&t->root, e->path, name, sizeof(name));
 		if (dfd < 0)
 			return cm_err(dfd, "txn %s: back up %s", t->id, e->path);
-		in = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		in = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+			    O_CLOEXEC);	/* a FIFO swapped in must not hang us */
 		close(dfd);
 		if (in < 0)
 			return cm_err(-errno, "txn %s: back up %s", t->id, e->path);
