@@ -40,7 +40,7 @@ FUZZ_SRCS := agent/src/detect/smbios.c agent/src/detect/facts.c \
 	$(wildcard agent/src/clouds/*.c) agent/src/log.c
 FUZZ_SRCS += agent/src/profiles/profile.c agent/src/profiles/conf.c
 FUZZ_SRCS += agent/src/adapt/timesync.c agent/src/adapt/cloudinit.c agent/src/adapt/netrules.c \
-	agent/src/adapt/initramfs.c
+	agent/src/adapt/initramfs.c agent/src/adapt/journal.c
 FUZZ_SRCS += agent/src/util/cpio.c agent/src/util/initrd.c agent/src/util/chroot.c
 FUZZ_SRCS += agent/src/adapt/network.c $(wildcard agent/src/adapt/net_*.c) agent/src/util/yamledit.c
 FUZZ_SRCS += agent/src/stream/ext4free.c agent/src/stream/xfsfree.c agent/src/stream/fsruns.c agent/src/move/desthost.c agent/src/move/marker.c \

@@ -1,19 +1,11 @@
-/* libFuzzer: the transaction journal parser (adapt/txn.c), and
- * format(parse(x)) must parse back to the same text.
- *
- * The journal parser lives in txn.c with the I/O it serves; until the
- * Makefile's FUZZ_SRCS lists agent/src/adapt/txn.c and sysroot.c, the
- * harness compiles them in itself (define CM_FUZZ_LINKED_TXN when they
- * are listed). */
+/* libFuzzer: the transaction journal parser (adapt/journal.c), and
+ * format(parse(x)) must parse back to the same text. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "adapt/txn.h"
-#ifndef CM_FUZZ_LINKED_TXN
-#include "adapt/txn.c"
-#endif
+#include "adapt/journal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,24 +13,7 @@
  *                file (a symlink's target and "absent" are in the journal);
  *                removed once the transaction is rolled back
  *
- * Journal (one "key value" per line; strings %XX-escaped: every byte
- * <= 0x20, >= 0x7f and '%'):
- *   cloudmove-txn 1
- *   id 3
- *   state prepared|applying|done|rolling-back|rolled-back
- *                                        (padded with spaces to 12 bytes;
- *                                        unpadded journals are read too)
- *   time 1764211495                      (seconds since the epoch)
- *   label adapt%20gcp
- *   dir /etc/foo                         (created by this txn; 0..n)
- *   change write|delete|symlink /etc/fstab
- *   rewriter fstab
- *   why one%20line
- *   target /new/target                   (symlink changes only)
- *   before absent
- *   before file MODE UID GID SIZE        (MODE octal, 4 digits)
- *   before symlink MODE UID GID TARGET
- *   end
+ * Journal: the text format of journal.h.
  *
  * Apply: state prepared -> backups written and fsync'ed -> applying ->
  * missing parent directories, then each change (temp file in the same
@@ -65,71 +48,12 @@
 #define CM_TXN_H
 
 #include <stddef.h>
-#include <stdint.h>
-#include <sys/types.h>
 
-#include "../limits.h"
-#include "../util/buf.h"
-#include "plan.h"
+#include "journal.h"
 
 #define CM_TXN_DIR		"/var/lib/cloudmove/txn"
-#define CM_TXN_JOURNAL_MAX	(4 * 1024 * 1024)	/* bytes of one journal */
-#define CM_TXN_CHANGES_MAX	CM_PLAN_CHANGES_MAX	/* changes in one txn */
-#define CM_TXN_DIRS_MAX		64	/* directories one txn may create */
-#define CM_TXN_BACKUP_MAX	(64 * 1024 * 1024)	/* all backups of one txn */
-#define CM_TXN_ID_MAX		99999999u
 #define CM_TXN_LIST_MAX		4096	/* transactions kept */
-#define CM_TXN_LABEL_MAX	128
 #define CM_TXN_CRASH_EXIT	77
-#define CM_TXN_STATE_WIDTH	12	/* strlen("rolling-back") */
-
-enum cm_txn_state {
-	CM_TXN_PREPARED = 1,
-	CM_TXN_APPLYING,
-	CM_TXN_DONE,
-	CM_TXN_ROLLING_BACK,
-	CM_TXN_ROLLED_BACK,
-};
-
-enum cm_txn_before {
-	CM_TXN_ABSENT = 1,
-	CM_TXN_FILE,
-	CM_TXN_SYMLINK,
-};
-
-struct cm_txn_entry {
-	enum cm_change_kind kind;
-	char path[CM_PATH_MAX];
-	char rewriter[16];
-	char why[192];
-	char target[CM_PATH_MAX];	/* the new target of a symlink change */
-	enum cm_txn_before before;
-	mode_t mode;			/* permission bits (07777) */
-	uid_t uid;
-	gid_t gid;
-	uint64_t size;			/* CM_TXN_FILE: the backup's size */
-	char old_target[CM_PATH_MAX];	/* CM_TXN_SYMLINK */
-};
-
-struct cm_journal {
-	unsigned id;
-	enum cm_txn_state state;
-	long long time;
-	char label[CM_TXN_LABEL_MAX];
-	struct cm_txn_entry *v;
-	size_t n;
-	char (*dirs)[CM_PATH_MAX];
-	size_t n_dirs;
-};
-
-void cm_journal_init(struct cm_journal *j);
-void cm_journal_free(struct cm_journal *j);
-/* Pure: no I/O, buf need not be NUL-terminated.  0, -EBADMSG malformed,
- * -E2BIG over a cap, -ENOMEM.  j is freed and re-filled. */
-int cm_journal_parse(const char *buf, size_t len, struct cm_journal *j);
-/* 0, -EMSGSIZE over b->max, -ENOMEM. */
-int cm_journal_format(const struct cm_journal *j, struct cm_buf *b);
-const char *cm_txn_state_name(enum cm_txn_state s);
 
 /* Applies plan to sysroot in a new transaction labelled label (one line,
  * e.g. "adapt gcp"), after recovering any interrupted one; the new id

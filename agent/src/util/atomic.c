@@ -115,3 +115,32 @@ int cm_atomic_write(const char *path, const void *data, size_t len,
 	}
 	return fsync_dir_of(path);
 }
+
+int cm_write_all(int fd, const void *data, size_t len)
+{
+	return write_all(fd, data, len);
+}
+
+int cm_copy_fd(int in, int out, uint64_t max, uint64_t *copied)
+{
+	char chunk[16384];
+	ssize_t k;
+	int r;
+
+	*copied = 0;
+	for (;;) {
+		k = read(in, chunk, sizeof(chunk));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		if (k == 0)
+			return 0;
+		if ((uint64_t)k > max - *copied)
+			return -EFBIG;
+		r = write_all(out, chunk, (size_t)k);
+		if (r < 0)
+			return r;
+		*copied += (uint64_t)k;
+	}
+}

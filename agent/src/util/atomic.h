@@ -7,6 +7,7 @@
 #define CM_ATOMIC_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Creates missing parent directories (mode 0755) of path. */
@@ -14,5 +15,12 @@ int cm_mkdir_parents(const char *path);
 
 int cm_atomic_write(const char *path, const void *data, size_t len,
 		    mode_t mode);
+
+/* Writes all of data to fd, through EINTR and short writes: 0 or -errno. */
+int cm_write_all(int fd, const void *data, size_t len);
+
+/* Copies in to out until end of file, at most max bytes (-EFBIG past
+ * them); *copied counts what was written.  0 or -errno. */
+int cm_copy_fd(int in, int out, uint64_t max, uint64_t *copied);
 
 #endif
