@@ -1,10 +1,8 @@
 /* cloudmove plan  --target CLOUD [--root SYSROOT]
- * cloudmove adapt [--target CLOUD|auto] [--root SYSROOT] [--dry-run]
  *
- * plan prints what adapt would change, as a unified diff per file and a
- * summary; it writes nothing.  adapt applies the same plan through the
- * transaction engine (journal, backups, atomic renames; `rollback` undoes
- * it).  A second adapt finds nothing to change. */
+ * plan prints what adapt (cmd_adapt.c) would change, as a unified diff
+ * per file and a summary; it writes nothing.  The options, the target's
+ * profile and the plan shown are shared with adapt (cmd_plan.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -12,33 +10,18 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "adapt/adapt.h"
-#include "adapt/apply.h"
-#include "adapt/initramfs.h"
 #include "adapt/sysroot.h"
-#include "adapt/txn.h"
 #include "cmd.h"
+#include "cmd_plan.h"
 #include "detect/run.h"
 #include "log.h"
-#include "profiles/profile.h"
 #include "record/record.h"
 #include "record/store.h"
 #include "util/diff.h"
-#include "util/rootrw.h"
 
 #define PLAN_USAGE "cloudmove plan --target CLOUD [--root SYSROOT]"
-#define ADAPT_USAGE "cloudmove adapt [--target CLOUD|auto] [--root SYSROOT] [--dry-run] " \
-	"[--no-initramfs | --rebuild-initramfs]"
 
-struct adapt_opts {
-	const char *cmd, *usage;
-	const char *target;
-	const char *root;
-	int dry_run;
-	int initramfs;		/* -1 never, 0 when drivers changed, 1 always */
-};
-
-static int parse(int argc, char **argv, struct adapt_opts *o)
+static int parse(int argc, char **argv, struct cm_adapt_args *o)
 {
 	static const struct option longopts[] = {
 		{ "target", required_argument, NULL, 't' },
@@ -89,7 +72,7 @@ static int parse(int argc, char **argv, struct adapt_opts *o)
  * differs from the last stay in the hosting record: the root is adapted
  * once per move, and whatever the operator changed by hand afterwards is
  * theirs.  1 when there is nothing to adapt (said why), 0 go on. */
-static int resolve_target(struct adapt_opts *o, char *buf, size_t size)
+static int resolve_target(struct cm_adapt_args *o)
 {
 	struct cm_record *rec;
 	struct cm_detect_opts d;
@@ -100,8 +83,8 @@ static int resolve_target(struct adapt_opts *o, char *buf, size_t size)
 		return 0;
 	cm_detect_opts_init(&d);
 	cm_detect_run(&d, &v);
-	snprintf(buf, size, "%s", v.cloud);
-	o->target = buf;
+	snprintf(o->detected, sizeof(o->detected), "%s", v.cloud);
+	o->target = o->detected;
 	printf("detected %s (%s)\n", v.cloud, v.confidence);
 	rec = calloc(1, sizeof(*rec));
 	if (rec && cm_record_load(o->root, rec) >= 0 && rec->n &&
@@ -118,6 +101,51 @@ static int resolve_target(struct adapt_opts *o, char *buf, size_t size)
 	}
 	free(rec);
 	return r;
+}
+
+/* The target's profile, from the root's profiles and the built-in ones:
+ * 0 found, 1 nothing to adapt (said why), -errno (said). */
+static int find_profile(struct cm_adapt_args *o)
+{
+	if (resolve_target(o) > 0)
+		return 1;
+	if (cm_profiles_init(o->set) < 0 || cm_profiles_load(o->root, o->set) < 0)
+		return cm_err(-ENOMEM, "%s: profiles", o->cmd);
+	o->p = cm_profiles_find(o->set, o->target);
+	if (!o->p && o->target == o->detected) {
+		printf("nothing to adapt: %s has no profile\n", o->detected);
+		return 1;
+	}
+	if (!o->p) {
+		fprintf(stderr, "cloudmove: %s: no profile for '%s' (see cloudmove "
+			"profiles list)\n", o->cmd, o->target);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int cm_adapt_begin(struct cm_adapt_args *o, int argc, char **argv, int *rc)
+{
+	int r;
+
+	*rc = parse(argc, argv, o);
+	if (*rc)
+		return 0;
+	o->set = malloc(sizeof(*o->set));
+	if (!o->set) {
+		cm_err(-ENOMEM, "%s", o->cmd);
+		*rc = CM_EXIT_FAIL;
+		return 0;
+	}
+	r = find_profile(o);
+	*rc = r < 0 ? CM_EXIT_FAIL : CM_EXIT_OK;
+	return r == 0;
+}
+
+void cm_adapt_end(struct cm_adapt_args *o)
+{
+	free(o->set);
+	o->set = NULL;
 }
 
 static int print_diffs(const char *root, const struct cm_plan *plan)
@@ -157,8 +185,8 @@ static int print_diffs(const char *root, const struct cm_plan *plan)
 	return r;
 }
 
-static void print_summary(const char *cloud, const struct cm_plan *plan,
-			  const struct cm_adapt_report *rep)
+void cm_plan_print_summary(const char *cloud, const struct cm_plan *plan,
+			   const struct cm_adapt_report *rep)
 {
 	size_t i;
 
@@ -173,165 +201,29 @@ static void print_summary(const char *cloud, const struct cm_plan *plan,
 		printf("  note: %s\n", rep->notes[i]);
 }
 
-static int drivers_changed(const struct cm_plan *plan)
+int cm_plan_show(const struct cm_adapt_args *o)
 {
-	size_t i;
-
-	for (i = 0; i < plan->n; i++)
-		if (!strcmp(plan->v[i].rewriter, "drivers"))
-			return 1;
-	return 0;
-}
-
-/* The images carry the drivers: rebuilt when what goes into them changed
- * (or when asked), for every installed kernel, by the root's own tool. */
-static int rebuild_initramfs(const struct adapt_opts *o, const char *id)
-{
-	struct cm_initramfs_report rep;
-	int r;
-
-	r = cm_initramfs_regenerate(o->root, id, &rep);
-	if (rep.built || rep.failed)
-		printf("initramfs: %u image%s rebuilt with %s in %.1f s%s\n",
-		       rep.built, rep.built == 1 ? "" : "s", rep.tool, rep.seconds,
-		       rep.failed ? ", some failed (the old images stay)" : "");
-	else if (r == 0)
-		printf("initramfs: no installed kernel; nothing rebuilt\n");
-	return r;
-}
-
-/* The newest applied transaction: a rebuild asked for with nothing to
- * change is recorded there (so its rollback restores the images too). */
-static const char *last_done_id(const char *root, char *id, size_t size)
-{
-	struct cm_txn_info *v = NULL;
-	size_t n = 0;
-
-	id[0] = '\0';
-	if (cm_txn_list(root, &v, &n) == 0)
-		while (n-- > 0)
-			if (v[n].ok && v[n].state == CM_TXN_DONE) {
-				snprintf(id, size, "%04u", v[n].id);
-				break;
-			}
-	free(v);
-	return id;
-}
-
-static int rebuild_if_needed(const struct adapt_opts *o, const struct cm_plan *plan,
-			     char *id, size_t id_size)
-{
-	struct cm_rootrw rw;
-	int r, e;
-
-	if (o->initramfs < 0 || (o->initramfs == 0 && !(id[0] && drivers_changed(plan))))
-		return 0;
-	if (!id[0] && !last_done_id(o->root, id, id_size)[0])
-		return cm_err(-ENOENT, "adapt: --rebuild-initramfs: no transaction "
-			      "to record it in (adapt the root first)");
-	r = cm_rootrw_begin(&rw, o->root);
-	if (r < 0)
-		return r;
-	r = rebuild_initramfs(o, id);
-	e = cm_rootrw_end(&rw);
-	return r < 0 ? r : e;
-}
-
-static int apply(const struct adapt_opts *o, const struct cm_profile_rt *p,
-		 struct cm_plan *plan, struct cm_adapt_report *rep)
-{
-	struct cm_adapt_outcome out;
-	char label[96];
-	int r;
-
-	snprintf(label, sizeof(label), "adapt for %s", o->target);
-	r = cm_adapt_apply(o->root, p, label, plan, rep, &out);
-	if (r < 0)
-		return r;
-	if (out.recovered)
-		printf("an interrupted transaction was undone first\n");
-	print_summary(o->target, plan, rep);
-	if (out.txn[0])
-		printf("adapted for %s: %zu change%s, txn %s (undo: cloudmove "
-		       "rollback --root %s)\n", o->target, plan->n,
-		       plan->n == 1 ? "" : "s", out.txn, o->root);
-	else if (plan->n)
-		printf("nothing to change for %s (every change was in place)\n",
-		       o->target);
-	return rebuild_if_needed(o, plan, out.txn, sizeof(out.txn));
-}
-
-static int run(struct adapt_opts *o)
-{
-	struct cm_profiles *set = malloc(sizeof(*set));
 	struct cm_adapt_report rep;
-	const struct cm_profile_rt *p;
 	struct cm_plan plan;
-	char detected[32];
-	int rc = CM_EXIT_FAIL;
+	int r;
 
 	cm_plan_init(&plan);
-	if (!set)
-		return cm_err(-ENOMEM, "%s", o->cmd), CM_EXIT_FAIL;
-	if (resolve_target(o, detected, sizeof(detected)) > 0) {
-		rc = CM_EXIT_OK;
-		goto out;
-	}
-	if (cm_profiles_init(set) < 0 || cm_profiles_load(o->root, set) < 0) {
-		cm_err(-ENOMEM, "%s: profiles", o->cmd);
-		goto out;
-	}
-	p = cm_profiles_find(set, o->target);
-	if (!p && o->target == detected) {
-		printf("nothing to adapt: %s has no profile\n", detected);
-		rc = CM_EXIT_OK;
-		goto out;
-	}
-	if (!p) {
-		fprintf(stderr, "cloudmove: %s: no profile for '%s' (see cloudmove "
-			"profiles list)\n", o->cmd, o->target);
-		goto out;
-	}
-	if (!strcmp(o->cmd, "plan") || o->dry_run) {
-		int r;
-
-		if (cm_adapt_plan(o->root, p, &plan, &rep) < 0)
-			goto out;	/* logged where understood */
-		r = print_diffs(o->root, &plan);
-		if (r < 0) {
-			cm_err(r, "%s: diff", o->cmd);
-			goto out;
-		}
-		print_summary(o->target, &plan, &rep);
-		rc = CM_EXIT_OK;
-		goto out;
-	}
-	/* the journal lives under /var: not under a mount point to come */
-	if (cm_record_location_ok(strcmp(o->root, "/") ? o->root : NULL) < 0) {
-		fprintf(stderr, "cloudmove: adapt: /var of %s is not mounted yet; "
-			"nothing changed\n", o->root);
-		goto out;
-	}
-	if (apply(o, p, &plan, &rep) == 0)
-		rc = CM_EXIT_OK;
-out:
+	r = cm_adapt_plan(o->root, o->p, &plan, &rep);	/* logged there */
+	if (r == 0 && (r = print_diffs(o->root, &plan)) < 0)
+		cm_err(r, "%s: diff", o->cmd);
+	if (r == 0)
+		cm_plan_print_summary(o->target, &plan, &rep);
 	cm_plan_free(&plan);
-	free(set);
-	return rc;
+	return r;
 }
 
 int cm_cmd_plan(int argc, char **argv)
 {
-	struct adapt_opts o = { .cmd = "plan", .usage = PLAN_USAGE };
-	int r = parse(argc, argv, &o);
+	struct cm_adapt_args o = { .cmd = "plan", .usage = PLAN_USAGE };
+	int rc;
 
-	return r ? r : run(&o);
-}
-
-int cm_cmd_adapt(int argc, char **argv)
-{
-	struct adapt_opts o = { .cmd = "adapt", .usage = ADAPT_USAGE };
-	int r = parse(argc, argv, &o);
-
-	return r ? r : run(&o);
+	if (cm_adapt_begin(&o, argc, argv, &rc))
+		rc = cm_plan_show(&o) < 0 ? CM_EXIT_FAIL : CM_EXIT_OK;
+	cm_adapt_end(&o);
+	return rc;
 }
