@@ -86,15 +86,12 @@ static int parse(int argc, char **argv, struct cm_stream_args *o)
 	return 0;
 }
 
-static int run(const struct cm_stream_args *o)
-{
-	return cm_stream_exec(o, NULL);
-}
-
 int cm_cmd_stream(int argc, char **argv)
 {
 	struct cm_stream_args o = { .progress = CM_PROGRESS_AUTO };
 	int r = parse(argc, argv, &o);
 
-	return r ? r : run(&o);
+	if (r)
+		return r;
+	return cm_stream_exec(&o, NULL) < 0 ? CM_EXIT_FAIL : CM_EXIT_OK;
 }

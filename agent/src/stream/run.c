@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../cmd.h"
 #include "../log.h"
 #include "freemap.h"
 #include "gce.h"
@@ -32,7 +31,7 @@ static int same_file(const char *a, const char *b)
 	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-/* What to stream where: URL, format, sink; CM_EXIT_OK or the exit code. */
+/* What to stream where: URL, format, sink; 0 or -errno (said). */
 static int resolve(const struct cm_stream_args *o, struct cm_url *url,
 		   const struct cm_encoder **enc, const struct cm_sink_ops **ops)
 {
@@ -42,26 +41,26 @@ static int resolve(const struct cm_stream_args *o, struct cm_url *url,
 		/* not the query: a SAS URL's is its signature */
 		fprintf(stderr, "cloudmove: stream: --dest '%.*s': bad URL: %s\n",
 			(int)strcspn(o->dest, "?"), o->dest, r == -EMSGSIZE ? "too long" : url->why);
-		return CM_EXIT_FAIL;
+		return -EINVAL;
 	}
 	*enc = cm_encoder_find(o->format ? o->format : "raw");
 	if (!*enc) {
 		fprintf(stderr, "cloudmove: stream: unknown format '%s' (raw, gce, vhd)\n",
 			o->format);
-		return CM_EXIT_FAIL;
+		return -EINVAL;
 	}
 	/* every scheme the parser accepts has a sink (test_stream_sinks) */
 	*ops = cm_sink_find(url, o->creds);
 	if (o->resume && !((*ops)->caps & CM_SINK_RESUME)) {
 		fprintf(stderr, "cloudmove: stream: --resume: not for this sink yet (%s://)\n",
 			url->scheme_name);
-		return CM_EXIT_FAIL;
+		return -EOPNOTSUPP;
 	}
 	if (url->scheme == CM_URL_FILE && same_file(o->source, url->path)) {
 		fprintf(stderr, "cloudmove: stream: --dest %s is the source\n", o->dest);
-		return CM_EXIT_FAIL;
+		return -EINVAL;
 	}
-	return CM_EXIT_OK;
+	return 0;
 }
 
 /* The dest as the state file keeps it: without a query, which for an
@@ -91,7 +90,7 @@ static int same_dest(const char *kept, const struct cm_url *dest)
 	return same;
 }
 
-/* A state file this user may not trust: --resume refuses it (exit 1);
+/* A state file this user may not trust: --resume refuses it (-EPERM);
  * without --resume it is not read, and the new stream's state replaces it
  * (a rename: never written through). */
 static int distrusted(const struct cm_stream_args *o, const char *path, const char *why)
@@ -99,15 +98,15 @@ static int distrusted(const struct cm_stream_args *o, const char *path, const ch
 	if (!o->resume) {
 		fprintf(stderr, "cloudmove: stream: resume state %s: %s; not read, starting "
 			"over\n", path, why);
-		return CM_EXIT_OK;
+		return 0;
 	}
 	fprintf(stderr, "cloudmove: stream: --resume: resume state %s: %s; remove it or run "
 		"without --resume to start over\n", path, why);
-	return CM_EXIT_FAIL;
+	return -EPERM;
 }
 
 /* Fills st for this stream; with --resume, loads the interrupted one's
- * into *loaded (*have = 1).  CM_EXIT_OK or the exit code. */
+ * into *loaded (*have = 1).  0 or -errno (said). */
 static int resume_state(const struct cm_stream_args *o, const struct cm_url *url,
 			const char *format, uint64_t size, const char *path,
 			struct cm_stream_state *st, struct cm_stream_state *loaded, int *have)
@@ -125,26 +124,26 @@ static int resume_state(const struct cm_stream_args *o, const struct cm_url *url
 		fprintf(stderr, "cloudmove: stream: --resume: no interrupted stream of %s "
 			"(%s); starting from the beginning\n", o->source, path);
 	if (r == -ENOENT)
-		return CM_EXIT_OK;
+		return 0;
 	if (r == -EPERM)
 		return distrusted(o, path, why);
 	if (r < 0)
-		return CM_EXIT_FAIL;
+		return r;
 	if (!o->resume) {
 		fprintf(stderr, "cloudmove: stream: an interrupted stream of %s to %s was "
 			"left; starting over (--resume continues it)\n", o->source, loaded->dest);
-		return CM_EXIT_OK;
+		return 0;
 	}
 	if (!same_dest(loaded->dest, url) || strcmp(loaded->format, st->format) ||
 	    loaded->size != st->size) {
 		fprintf(stderr, "cloudmove: stream: --resume: the interrupted stream (%s) "
 			"was to %s as %s, of %llu bytes; not this one\n", path, loaded->dest,
 			loaded->format, (unsigned long long)loaded->size);
-		return CM_EXIT_FAIL;
+		return -ESTALE;
 	}
 	st->mtime = loaded->mtime;
 	*have = 1;
-	return CM_EXIT_OK;
+	return 0;
 }
 
 struct stream_run {
@@ -171,36 +170,33 @@ static int skip_free(const struct cm_stream_args *o, struct cm_freemap *m,
 	return 0;
 }
 
-/* Opens the sink, resuming when asked and possible: CM_EXIT_OK or the code. */
+/* Opens the sink, resuming when asked and possible: 0 or -errno (said). */
 static int open_sink(const struct cm_stream_args *o, const struct cm_encoder *enc,
 		     const struct cm_sink_ops *ops, struct stream_run *sr,
 		     struct cm_source *src, struct cm_sink *sink)
 {
-	int have = 0, rc;
+	int have = 0, r;
 
 	sink->url = &sr->url;
 	sink->dest = o->dest;
 	sink->size = enc->out_size(src->size);
 	sink->creds = o->creds;
 	if (ops->caps & CM_SINK_RESUME) {
-		if (cm_state_path(o->source, sr->state_path, sizeof(sr->state_path)) < 0) {
-			cm_err(-ENAMETOOLONG, "stream: resume state for %s", o->source);
-			return CM_EXIT_FAIL;
-		}
-		rc = resume_state(o, &sr->url, enc->name, src->size, sr->state_path,
-				  &sr->state, &sr->loaded, &have);
-		if (rc != CM_EXIT_OK)
-			return rc;
+		if (cm_state_path(o->source, sr->state_path, sizeof(sr->state_path)) < 0)
+			return cm_err(-ENAMETOOLONG, "stream: resume state for %s", o->source);
+		r = resume_state(o, &sr->url, enc->name, src->size, sr->state_path,
+				 &sr->state, &sr->loaded, &have);
+		if (r < 0)
+			return r;
 		sink->state_path = sr->state_path;
 		sink->state = &sr->state;
 	} else {
 		sr->state.mtime = cm_gce_archive_time();
 	}
-	if (cm_sink_open(sink, ops, have ? &sr->loaded : NULL) < 0) {
+	r = cm_sink_open(sink, ops, have ? &sr->loaded : NULL);
+	if (r < 0)
 		cm_sink_abort(sink);
-		return CM_EXIT_FAIL;
-	}
-	return CM_EXIT_OK;
+	return r;
 }
 
 int cm_stream_exec(const struct cm_stream_args *o, struct cm_stream_result *res)
@@ -213,24 +209,19 @@ int cm_stream_exec(const struct cm_stream_args *o, struct cm_stream_result *res)
 	struct cm_progress progress;
 	struct cm_stream st = { .src = &src, .sink = &sink, .progress = &progress };
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int rc, r;
+	int r;
 
-	if (!sr) {
-		cm_err(-ENOMEM, "stream");
-		return CM_EXIT_FAIL;
-	}
-	rc = resolve(o, &sr->url, &enc, &ops);
-	if (rc != CM_EXIT_OK)
+	if (!sr)
+		return cm_err(-ENOMEM, "stream");
+	r = resolve(o, &sr->url, &enc, &ops);
+	if (r == 0)
+		r = cm_source_open(&src, o->source);
+	if (r == 0 && o->skip_free)
+		r = skip_free(o, &sr->freemap, &src);
+	if (r == 0)
+		r = open_sink(o, enc, ops, sr, &src, &sink);
+	if (r < 0)
 		goto out;
-	rc = CM_EXIT_FAIL;
-	if (cm_source_open(&src, o->source) < 0)
-		goto out;
-	if (o->skip_free && skip_free(o, &sr->freemap, &src) < 0)
-		goto out;
-	rc = open_sink(o, enc, ops, sr, &src, &sink);
-	if (rc != CM_EXIT_OK)
-		goto out;
-	rc = CM_EXIT_FAIL;
 	st.threads = o->threads ? o->threads : cpus > 0 ? (int)cpus : 1;
 	st.mtime = sr->state.mtime;
 	st.out_bytes = 0;
@@ -255,11 +246,10 @@ int cm_stream_exec(const struct cm_stream_args *o, struct cm_stream_result *res)
 		res->image_size = sink.size;
 		res->resumed = sink.resume_from != 0;
 	}
-	rc = CM_EXIT_OK;
 out:
 	cm_source_close(&src);
 	cm_freemap_free(&sr->freemap);
 	free(sr);
-	return rc;
+	return r;
 }
 

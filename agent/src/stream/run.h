@@ -26,8 +26,8 @@ struct cm_stream_result {
 	int resumed;
 };
 
-/* CM_EXIT_OK the image is whole at dest, CM_EXIT_FAIL not (said on
- * stderr).  res may be NULL. */
+/* 0: the image is whole at dest; -errno not (said on stderr).  res may
+ * be NULL. */
 int cm_stream_exec(const struct cm_stream_args *a, struct cm_stream_result *res);
 
 #endif
