@@ -318,7 +318,7 @@ static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
 	}
 	r = move_read_only(&o);
 	cm_netup_undo(&net);
-	if (r != CM_EXIT_OK) {
+	if (r < 0) {
 		move_failed(bo, o.creds, "the move failed");
 		return;
 	}

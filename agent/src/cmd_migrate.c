@@ -128,6 +128,8 @@ int cm_cmd_migrate(int argc, char **argv)
 		return r;
 	if (!m.o.root)
 		m.o.root = cm_installed_root();
+	if (cm_check_root("migrate", m.o.root) < 0)
+		return CM_EXIT_FAIL;
 	/* who we are, for the move marker: DMI only, no network */
 	cm_detect_opts_init(&d);
 	d.no_metadata = 1;
@@ -143,7 +145,8 @@ int cm_cmd_migrate(int argc, char **argv)
 		return CM_EXIT_FAIL;
 	r = cm_migrate(&m.o);
 	cm_netup_undo(&net);
-	if (r == CM_EXIT_OK)
-		cm_migrate_after(m.after);
-	return r;
+	if (r < 0)
+		return CM_EXIT_FAIL;
+	cm_migrate_after(m.after);
+	return CM_EXIT_OK;
 }

@@ -45,26 +45,39 @@ int cm_adapt_apply(const char *root, const struct cm_profile_rt *p,
 		   struct cm_adapt_report *rep, struct cm_adapt_outcome *out)
 {
 	struct cm_rootrw rw;
-	int r, e;
+	int rw_open = 0, r, e = 0;
 
 	memset(out, 0, sizeof(*out));
-	r = cm_adapt_recover(root);
-	if (r < 0)
-		return r;
-	out->recovered = r;
+	if (interrupted(root)) {
+		r = cm_rootrw_begin(&rw, root);
+		if (r < 0)
+			return r;
+		rw_open = 1;
+		r = cm_txn_recover(root);
+		if (r < 0)
+			goto out;
+		out->recovered = r;
+	}
 	r = cm_adapt_plan(root, p, plan, rep);
 	if (r < 0 || !plan->n)
-		return r;
-	r = cm_rootrw_begin(&rw, root);
-	if (r < 0)
-		return r;
+		goto out;
+	if (!rw_open) {
+		r = cm_rootrw_begin(&rw, root);
+		if (r < 0)
+			return r;
+		rw_open = 1;
+	}
 	r = cm_txn_apply(root, plan, label, out->txn, sizeof(out->txn));
-	e = cm_rootrw_end(&rw);
+out:
+	if (rw_open)
+		e = cm_rootrw_end(&rw);
 	/* Committed is committed: the journal and every change are on disk
 	 * (fdatasync'ed) before cm_txn_apply returns, so a root that will not
 	 * go back to read-only is a warning, never "failed, the root is as it
 	 * was", which would be false. */
-	if (r >= 0 && e < 0)
+	if (r >= 0 && e < 0 && out->txn[0])
 		cm_warn("txn %s is committed; %s stays read-write", out->txn, root);
-	return r;
+	else if (r >= 0 && e < 0)
+		r = e;
+	return r < 0 ? r : 0;
 }

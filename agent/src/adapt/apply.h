@@ -2,7 +2,8 @@
  * it: an interrupted transaction is undone first (the plan must start
  * from the whole old root), the plan is made, and applied as one
  * transaction.  A read-only root (the initramfs' /sysroot) is made
- * writable only when there is something to write, and put back. */
+ * writable only when there is something to write (an interrupted
+ * transaction to undo, a change), once for all of it, and put back. */
 #ifndef CM_ADAPT_APPLY_H
 #define CM_ADAPT_APPLY_H
 

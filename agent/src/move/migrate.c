@@ -10,7 +10,6 @@
 
 #include "../adapt/apply.h"
 #include "../adapt/txn.h"
-#include "../cmd.h"
 #include "../limits.h"
 #include "../log.h"
 #include "../profiles/profile.h"
@@ -67,26 +66,53 @@ static int root_read_only(const char *root)
 	return 0;
 }
 
-/* Undoes every transaction after m->before and drops the marker, with the
- * root writable for just that long.  The number undone, or -errno. */
+/* With the root writable: undoes every transaction after m->before and
+ * drops the marker.  The number undone, or -errno. */
 static int undo_move(const char *root, const struct cm_move_marker *m)
 {
-	struct cm_rootrw rw;
 	char to[16];
 	int r, e;
 
-	r = cm_rootrw_begin(&rw, root);
-	if (r < 0)
-		return r;
 	snprintf(to, sizeof(to), "%u", m->before);
 	r = cm_txn_recover(root);
 	if (r >= 0)
 		r = last_txn(root) > m->before ? cm_txn_rollback(root, to) : 0;
 	if (r >= 0 && (e = cm_move_marker_remove(root)) < 0)
 		r = e;
-	if (cm_rootrw_end(&rw) < 0 && r >= 0)
-		r = -EIO;
 	return r;
+}
+
+/* With the root writable: the move m marks is undone on its source, and
+ * elsewhere (the image's first boot) its marker dropped.  CM_MOVE_UNDONE
+ * or CM_MOVE_DROPPED (said holds the line to print), or -errno. */
+static int settle_marker(const char *root, const struct cm_move_marker *m,
+			 const char *detect_root, const char *cloud,
+			 const char *instance_id, char *said, size_t said_size)
+{
+	char uuid[64];
+	int r;
+
+	cm_machine_uuid(detect_root, uuid, sizeof(uuid));
+	if (cm_move_marker_is_source(m, uuid, instance_id, cloud)) {
+		r = undo_move(root, m);
+		if (r >= 0)
+			snprintf(said, said_size, "an interrupted move to %s was undone "
+				 "(%d transaction%s): booting as before", m->target, r,
+				 r == 1 ? "" : "s");
+		return r < 0 ? r : CM_MOVE_UNDONE;
+	}
+	r = cm_move_marker_remove(root);
+	if (r >= 0)
+		snprintf(said, said_size, "first boot of an image moved from %s (%s)",
+			 m->cloud, m->uuid[0] ? m->uuid : m->instance_id[0] ? m->instance_id : "?");
+	return r < 0 ? r : CM_MOVE_DROPPED;
+}
+
+/* Ends a step's writable window: its result, or -EIO when the root could
+ * not be put back (synced and read-only). */
+static int end_rw(struct cm_rootrw *rw, int r)
+{
+	return cm_rootrw_end(rw) < 0 && r >= 0 ? -EIO : r;
 }
 
 int cm_move_settle(const char *root, const char *detect_root, const char *cloud,
@@ -94,52 +120,15 @@ int cm_move_settle(const char *root, const char *detect_root, const char *cloud,
 {
 	struct cm_move_marker m;
 	struct cm_rootrw rw;
-	char uuid[64];
 	int r = cm_move_marker_load(root, &m);
 
 	if (r <= 0)
 		return r;
-	cm_machine_uuid(detect_root, uuid, sizeof(uuid));
-	if (cm_move_marker_is_source(&m, uuid, instance_id, cloud)) {
-		r = undo_move(root, &m);
-		if (r >= 0)
-			snprintf(said, said_size, "an interrupted move to %s was undone "
-				 "(%d transaction%s): booting as before", m.target, r,
-				 r == 1 ? "" : "s");
-		return r < 0 ? r : CM_MOVE_UNDONE;
-	}
-	r = cm_rootrw_begin(&rw, root);
-	if (r >= 0) {
-		r = cm_move_marker_remove(root);
-		if (cm_rootrw_end(&rw) < 0 && r >= 0)
-			r = -EIO;
-	}
-	if (r >= 0)
-		snprintf(said, said_size, "first boot of an image moved from %s (%s)",
-			 m.cloud, m.uuid[0] ? m.uuid : m.instance_id[0] ? m.instance_id : "?");
-	return r < 0 ? r : CM_MOVE_DROPPED;
-}
-
-static int write_marker(const char *root, const struct cm_migrate_opts *o,
-			struct cm_move_marker *m)
-{
-	struct cm_rootrw rw;
-	int r;
-
-	memset(m, 0, sizeof(*m));
-	m->before = last_txn(root);
-	cm_machine_uuid(o->detect_root, m->uuid, sizeof(m->uuid));
-	snprintf(m->instance_id, sizeof(m->instance_id), "%s", o->instance_id ? o->instance_id : "");
-	snprintf(m->cloud, sizeof(m->cloud), "%s", o->cloud && *o->cloud ? o->cloud : "unknown");
-	snprintf(m->target, sizeof(m->target), "%s", o->target);
-	m->time = (long long)time(NULL);
 	r = cm_rootrw_begin(&rw, root);
 	if (r < 0)
 		return r;
-	r = cm_move_marker_write(root, m);
-	if (cm_rootrw_end(&rw) < 0 && r >= 0)
-		r = -EIO;
-	return r;
+	r = settle_marker(root, &m, detect_root, cloud, instance_id, said, said_size);
+	return end_rw(&rw, r);
 }
 
 /* The dest as logs show it: no query (an Azure SAS is a signature). */
@@ -174,8 +163,10 @@ static void note_move(const char *root, const struct cm_migrate_opts *o,
 static int preflight(const struct cm_migrate_opts *o, char *disk, size_t disk_size,
 		     struct cm_profiles *set, const struct cm_profile_rt **p)
 {
-	if (cm_check_root("migrate", o->root) < 0 || root_read_only(o->root) < 0)
-		return -EINVAL;
+	int r = root_read_only(o->root);
+
+	if (r < 0)
+		return r;
 	if (cm_profiles_init(set) < 0 || cm_profiles_load(o->root, set) < 0)
 		return -EINVAL;
 	*p = cm_profiles_find(set, o->target);
@@ -189,6 +180,100 @@ static int preflight(const struct cm_migrate_opts *o, char *disk, size_t disk_si
 	return cm_root_disk(o->root, disk, disk_size);
 }
 
+static void fill_marker(const struct cm_migrate_opts *o, struct cm_move_marker *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->before = last_txn(o->root);
+	cm_machine_uuid(o->detect_root, m->uuid, sizeof(m->uuid));
+	snprintf(m->instance_id, sizeof(m->instance_id), "%s", o->instance_id ? o->instance_id : "");
+	snprintf(m->cloud, sizeof(m->cloud), "%s", o->cloud && *o->cloud ? o->cloud : "unknown");
+	snprintf(m->target, sizeof(m->target), "%s", o->target);
+	m->time = (long long)time(NULL);
+}
+
+/* Step 1, the root writable once: an earlier move cut short on this
+ * machine finished undoing (other interrupted transactions:
+ * cm_adapt_apply undoes them), the move announced and its marker
+ * written.  0 or -errno; nothing to undo when it fails. */
+static int mark(const struct cm_migrate_opts *o, const char *disk, const char *format,
+		const char *dest, struct cm_move_marker *m)
+{
+	struct cm_rootrw rw;
+	char said[256] = "";
+	int r = cm_rootrw_begin(&rw, o->root);
+
+	if (r < 0)
+		return r;
+	r = cm_move_marker_load(o->root, m);
+	if (r > 0)
+		r = settle_marker(o->root, m, o->detect_root, o->cloud ? o->cloud : "",
+				  o->instance_id ? o->instance_id : "", said, sizeof(said));
+	if (said[0])
+		printf("cloudmove: migrate: %s\n", said);
+	if (r >= 0) {
+		printf("cloudmove: migrate: %s (root %s) → %s as %s, to %s\n", disk,
+		       o->root, o->target, format, dest);
+		fflush(stdout);
+		fill_marker(o, m);
+		r = cm_move_marker_write(o->root, m);
+	}
+	return end_rw(&rw, r);
+}
+
+/* Step 2: the root adapted for the target in one transaction (the root
+ * writable for it, once).  0 or -errno. */
+static int adapt(const struct cm_migrate_opts *o, const struct cm_profile_rt *p)
+{
+	struct cm_adapt_outcome out;
+	struct cm_adapt_report rep;
+	struct cm_plan plan;
+	char label[64];
+	int r;
+
+	cm_plan_init(&plan);
+	snprintf(label, sizeof(label), "move: adapt for %s", o->target);
+	r = cm_adapt_apply(o->root, p, label, &plan, &rep, &out);
+	if (r == 0)
+		printf("cloudmove: migrate: the image is adapted for %s: %zu change%s%s%s\n",
+		       o->target, plan.n, plan.n == 1 ? "" : "s",
+		       out.txn[0] ? ", txn " : "", out.txn);
+	for (size_t i = 0; r == 0 && i < plan.n; i++)
+		printf("cloudmove:   %s %s: %s\n", plan.v[i].rewriter, plan.v[i].path,
+		       plan.v[i].why);
+	cm_plan_free(&plan);
+	fflush(stdout);
+	return r;
+}
+
+/* Step 3: the disk, read-only, to the destination.  0 or -errno. */
+static int stream(const struct cm_migrate_opts *o, const char *disk, const char *format,
+		  struct cm_stream_result *res)
+{
+	struct cm_stream_args a = {
+		.source = disk, .dest = o->dest, .format = format, .creds = o->creds,
+		.progress = o->progress, .resume = o->resume, .skip_free = o->skip_free,
+	};
+
+	return cm_stream_exec(&a, res);
+}
+
+/* Step 4, the root writable once: the adaptation undone, the marker
+ * dropped and, when the stream succeeded, the move noted.  The number
+ * undone, or -errno (the marker stays: the next boot undoes the move). */
+static int restore(const struct cm_migrate_opts *o, const struct cm_move_marker *m,
+		   const char *format, const struct cm_stream_result *res, int streamed)
+{
+	struct cm_rootrw rw;
+	int r = cm_rootrw_begin(&rw, o->root);
+
+	if (r < 0)
+		return r;
+	r = undo_move(o->root, m);
+	if (r >= 0 && streamed)
+		note_move(o->root, o, format, res);
+	return end_rw(&rw, r);
+}
+
 static double seconds_since(const struct timespec *t0)
 {
 	struct timespec t;
@@ -197,86 +282,39 @@ static double seconds_since(const struct timespec *t0)
 	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* Adapt, stream: CM_EXIT_OK or CM_EXIT_FAIL; the root is adapted (in txn
- * out->txn) when this returns, whatever it returns. */
-static int adapt_and_stream(const struct cm_migrate_opts *o, const struct cm_profile_rt *p,
-			    const char *disk, const char *format,
-			    struct cm_adapt_outcome *out, struct cm_stream_result *res)
-{
-	struct cm_stream_args a = {
-		.source = disk, .dest = o->dest, .format = format, .creds = o->creds,
-		.progress = o->progress, .resume = o->resume, .skip_free = o->skip_free,
-	};
-	struct cm_adapt_report rep;
-	struct cm_plan plan;
-	char label[64];
-	int r;
-
-	cm_plan_init(&plan);
-	snprintf(label, sizeof(label), "move: adapt for %s", o->target);
-	r = cm_adapt_apply(o->root, p, label, &plan, &rep, out);
-	if (r == 0)
-		printf("cloudmove: migrate: the image is adapted for %s: %zu change%s%s%s\n",
-		       o->target, plan.n, plan.n == 1 ? "" : "s",
-		       out->txn[0] ? ", txn " : "", out->txn);
-	for (size_t i = 0; r == 0 && i < plan.n; i++)
-		printf("cloudmove:   %s %s: %s\n", plan.v[i].rewriter, plan.v[i].path,
-		       plan.v[i].why);
-	cm_plan_free(&plan);
-	if (r < 0)
-		return CM_EXIT_FAIL;
-	fflush(stdout);
-	crash_point("adapted");
-	return cm_stream_exec(&a, res);
-}
-
 int cm_migrate(const struct cm_migrate_opts *o)
 {
 	struct cm_profiles *set = calloc(1, sizeof(*set));
 	const struct cm_profile_rt *p = NULL;
 	struct cm_stream_result res = { 0 };
-	struct cm_adapt_outcome out = { 0 };
 	const char *format = o->format;
 	struct cm_move_marker m;
 	struct timespec t0;
-	char disk[CM_PATH_MAX], dest[1024], said[256] = "";
-	int rc = CM_EXIT_FAIL, r;
+	char disk[CM_PATH_MAX], dest[1024];
+	int r, u;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (!set || preflight(o, disk, sizeof(disk), set, &p) < 0)
-		goto out;
-	if (!format)
-		format = cm_migrate_default_format(p);
-	/* an earlier move cut short on this machine: finish undoing it first
-	 * (other interrupted transactions: cm_adapt_apply undoes them) */
-	if (cm_move_settle(o->root, o->detect_root, o->cloud ? o->cloud : "",
-			   o->instance_id ? o->instance_id : "", said, sizeof(said)) < 0)
-		goto out;
-	if (said[0])
-		printf("cloudmove: migrate: %s\n", said);
 	public_dest(o->dest, dest, sizeof(dest));
-	printf("cloudmove: migrate: %s (root %s) → %s as %s, to %s\n", disk, o->root,
-	       o->target, format, dest);
-	fflush(stdout);
-	if (write_marker(o->root, o, &m) < 0)
-		goto out;
+	r = set ? preflight(o, disk, sizeof(disk), set, &p) : -ENOMEM;
+	if (r == 0 && !format)
+		format = cm_migrate_default_format(p);
+	if (r == 0)
+		r = mark(o, disk, format, dest, &m);
+	if (r < 0)
+		goto out;		/* the root untouched */
 	crash_point("marker");
-	rc = adapt_and_stream(o, p, disk, format, &out, &res);
-	crash_point("streamed");
-	r = undo_move(o->root, &m);
-	if (r < 0) {
-		fprintf(stderr, "cloudmove: migrate: undoing the adaptation failed (%s); the "
-			"next boot undoes it (the move marker stays)\n", strerror(-r));
-		rc = CM_EXIT_FAIL;
-		goto out;
+	r = adapt(o, p);
+	if (r == 0) {
+		crash_point("adapted");
+		r = stream(o, disk, format, &res);
 	}
-	if (rc == CM_EXIT_OK) {
-		struct cm_rootrw rw;
-
-		if (cm_rootrw_begin(&rw, o->root) == 0) {
-			note_move(o->root, o, format, &res);
-			cm_rootrw_end(&rw);
-		}
+	crash_point("streamed");
+	u = restore(o, &m, format, &res, r == 0);
+	if (u < 0) {
+		fprintf(stderr, "cloudmove: migrate: undoing the adaptation failed (%s); the "
+			"next boot undoes it (the move marker stays)\n", strerror(-u));
+		r = u;
+	} else if (r == 0) {
 		printf("cloudmove: migrate: done: %llu bytes sent to %s in %.1f s; the source "
 		       "is as it was\n", (unsigned long long)res.written, dest,
 		       seconds_since(&t0));
@@ -285,5 +323,5 @@ int cm_migrate(const struct cm_migrate_opts *o)
 	}
 out:
 	free(set);
-	return rc;
+	return r;
 }

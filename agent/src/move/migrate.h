@@ -39,8 +39,11 @@ struct cm_profile_rt;
  * gce for gcp, vhd for azure), else raw. */
 const char *cm_migrate_default_format(const struct cm_profile_rt *p);
 
-/* CM_EXIT_OK moved (the image is whole at dest, the source as it was),
- * CM_EXIT_FAIL not (one line says why; the source as it was). */
+/* 0 moved (the image is whole at dest, the source as it was), -errno
+ * not (one line says why; the source as it was).  o->root must be a
+ * directory (the caller checks it).  The steps: preflight (nothing
+ * written) → mark → adapt → stream (the root read-only) → restore; the
+ * root is made writable once in each of mark, adapt and restore. */
 int cm_migrate(const struct cm_migrate_opts *o);
 
 /* A boot that finds a move marker: on the source machine, undoes the
