@@ -476,6 +476,23 @@ static int backup_to_tmp(struct txn *t, size_t i, int dfd, const char *tmp)
 
 /* Puts entry i back as it was before the transaction.  Idempotent; a
  * path already as it was is not written to. */
+/* The end of restoring or applying one path: on success the directory
+ * fsync'ed (a durable step), on failure the temp file removed; fd (or
+ * -1) and dfd closed.  r, or the fsync's error. */
+static int end_one(struct txn *t, int dfd, int fd, const char *tmp, int r)
+{
+	if (r == 0)
+		r = fsync_fd(dfd);
+	if (fd >= 0)
+		close(fd);
+	if (r < 0)
+		unlinkat(dfd, tmp, 0);
+	close(dfd);
+	if (r == 0)
+		durable(t);
+	return r;
+}
+
 static int restore_one(struct txn *t, size_t i)
 {
 	const struct cm_txn_entry *e = &t->j.v[i];
@@ -537,18 +554,9 @@ static int restore_one(struct txn *t, size_t i)
 			r = -errno;
 		break;
 	}
-	if (r == 0)
-		r = fsync_fd(dfd);
 out:
-	if (fd >= 0)
-		close(fd);
-	if (r < 0)
-		unlinkat(dfd, tmp, 0);
-	close(dfd);
-	if (r < 0)
-		return cm_err(r, "txn %s: restore %s", t->id, e->path);
-	durable(t);
-	return 0;
+	r = end_one(t, dfd, fd, tmp, r);
+	return r < 0 ? cm_err(r, "txn %s: restore %s", t->id, e->path) : 0;
 }
 
 /* Every change undone, newest first, then the directories the txn made
@@ -621,23 +629,14 @@ static int apply_one(struct txn *t, const struct cm_change *c, size_t i)
 	case CM_CHANGE_DELETE:
 		if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
 			r = -errno;
-		goto sync;
+		goto out;
 	}
 	if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
 		r = -errno;
-sync:
-	if (r == 0)
-		r = fsync_fd(dfd);
 out:
-	if (fd >= 0)
-		close(fd);
-	if (r < 0)
-		unlinkat(dfd, tmp, 0);
-	close(dfd);
-	if (r < 0)
-		return cm_err(r, "txn %s: %s %s", t->id, cm_txn_kind_name(c->kind), e->path);
-	durable(t);
-	return 0;
+	r = end_one(t, dfd, fd, tmp, r);
+	return r < 0 ? cm_err(r, "txn %s: %s %s", t->id, cm_txn_kind_name(c->kind),
+			      e->path) : 0;
 }
 
 /* ---- recover, prepare, apply, rollback ---------------------------------- */
