@@ -109,13 +109,16 @@ static int apply(const struct cm_adapt_args *o, struct cm_plan *plan,
 	return rebuild_if_needed(o, plan, out.txn, sizeof(out.txn));
 }
 
-/* The plan made and applied in one transaction: 0 or -errno (said). */
+/* The plan made and applied in one transaction (--dry-run: shown): 0 or
+ * -errno (said). */
 static int adapt(const struct cm_adapt_args *o)
 {
 	struct cm_adapt_report rep;
 	struct cm_plan plan;
 	int r;
 
+	if (o->dry_run)
+		return cm_plan_show(o);
 	/* the journal lives under /var: not under a mount point to come */
 	if (cm_record_location_ok(strcmp(o->root, "/") ? o->root : NULL) < 0) {
 		fprintf(stderr, "cloudmove: adapt: /var of %s is not mounted yet; "
@@ -131,11 +134,6 @@ static int adapt(const struct cm_adapt_args *o)
 int cm_cmd_adapt(int argc, char **argv)
 {
 	struct cm_adapt_args o = { .cmd = "adapt", .usage = ADAPT_USAGE };
-	int rc;
 
-	if (cm_adapt_begin(&o, argc, argv, &rc))
-		rc = (o.dry_run ? cm_plan_show(&o) : adapt(&o)) < 0 ?
-			CM_EXIT_FAIL : CM_EXIT_OK;
-	cm_adapt_end(&o);
-	return rc;
+	return cm_adapt_main(&o, argc, argv, adapt);
 }

@@ -124,28 +124,22 @@ static int find_profile(struct cm_adapt_args *o)
 	return 0;
 }
 
-int cm_adapt_begin(struct cm_adapt_args *o, int argc, char **argv, int *rc)
+int cm_adapt_main(struct cm_adapt_args *o, int argc, char **argv,
+		  int (*act)(const struct cm_adapt_args *o))
 {
-	int r;
+	int r = parse(argc, argv, o);
 
-	*rc = parse(argc, argv, o);
-	if (*rc)
-		return 0;
+	if (r)
+		return r;
 	o->set = malloc(sizeof(*o->set));
-	if (!o->set) {
-		cm_err(-ENOMEM, "%s", o->cmd);
-		*rc = CM_EXIT_FAIL;
-		return 0;
-	}
+	if (!o->set)
+		return cm_err(-ENOMEM, "%s", o->cmd), CM_EXIT_FAIL;
 	r = find_profile(o);
-	*rc = r < 0 ? CM_EXIT_FAIL : CM_EXIT_OK;
-	return r == 0;
-}
-
-void cm_adapt_end(struct cm_adapt_args *o)
-{
+	if (r == 0)
+		r = act(o);
 	free(o->set);
 	o->set = NULL;
+	return r < 0 ? CM_EXIT_FAIL : CM_EXIT_OK;
 }
 
 static int print_diffs(const char *root, const struct cm_plan *plan)
@@ -220,10 +214,6 @@ int cm_plan_show(const struct cm_adapt_args *o)
 int cm_cmd_plan(int argc, char **argv)
 {
 	struct cm_adapt_args o = { .cmd = "plan", .usage = PLAN_USAGE };
-	int rc;
 
-	if (cm_adapt_begin(&o, argc, argv, &rc))
-		rc = cm_plan_show(&o) < 0 ? CM_EXIT_FAIL : CM_EXIT_OK;
-	cm_adapt_end(&o);
-	return rc;
+	return cm_adapt_main(&o, argc, argv, cm_plan_show);
 }

@@ -17,12 +17,12 @@ struct cm_adapt_args {
 	const struct cm_profile_rt *p;	/* the target's profile */
 };
 
-/* Parses the options (adapt's own only for adapt), checks the root and
- * finds the target's profile (detecting it for "auto").  1: go on with
- * o->p; 0: stop, the exit status is *rc (a usage error, a failure said,
- * or nothing to adapt).  cm_adapt_end afterwards, either way. */
-int cm_adapt_begin(struct cm_adapt_args *o, int argc, char **argv, int *rc);
-void cm_adapt_end(struct cm_adapt_args *o);
+/* Parses the options (adapt's own only for adapt), checks the root,
+ * finds the target's profile (detecting it for "auto") and, unless there
+ * is nothing to adapt, runs act (0 or -errno, said) with o->p.  The exit
+ * status. */
+int cm_adapt_main(struct cm_adapt_args *o, int argc, char **argv,
+		  int (*act)(const struct cm_adapt_args *o));
 
 /* What o->p would change in o->root: a diff per file, and the summary.
  * Writes nothing.  0 or -errno (said). */
