@@ -130,6 +130,35 @@ TEST(read_capped_buffer)
 	cm_buf_free(&b);
 }
 
+/* txn.c's backups are copied through it: the cap holds across chunks. */
+TEST(copy_fd_within_and_over_its_cap)
+{
+	char in_path[512], out_path[512], data[40000];
+	uint64_t copied;
+	struct stat st;
+	int in, out;
+
+	memset(data, 'b', sizeof(data));
+	path_in_tmp(in_path, sizeof(in_path), "copy-in");
+	path_in_tmp(out_path, sizeof(out_path), "copy-out");
+	out = open(in_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	CHECK(out >= 0);
+	CHECK_INT(cm_write_all(out, data, sizeof(data)), 0);
+	close(out);
+	in = open(in_path, O_RDONLY | O_CLOEXEC);
+	out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	CHECK(in >= 0 && out >= 0);
+	CHECK_INT(cm_copy_fd(in, out, sizeof(data), &copied), 0);
+	CHECK_INT(copied, sizeof(data));
+	CHECK_INT(fstat(out, &st), 0);
+	CHECK_INT(st.st_size, sizeof(data));
+	CHECK_INT(lseek(in, 0, SEEK_SET), 0);
+	CHECK_INT(cm_copy_fd(in, out, sizeof(data) - 1, &copied), -EFBIG);
+	CHECK(copied < sizeof(data));
+	close(in);
+	close(out);
+}
+
 TEST(rootrw_remounts_and_restores)
 {
 	struct cm_rootrw st;
