@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/hex.h"
 #include "journal.h"
 #include "sysroot.h"	/* CM_NAME_MAX */
 
@@ -137,17 +138,6 @@ int cm_journal_format(const struct cm_journal *j, struct cm_buf *b)
 	return r;
 }
 
-static int unhex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Decodes the escaped word [p, end) into out: 0 or -EBADMSG (a raw byte
  * that should have been escaped, a bad escape, a NUL, too long). */
 static int unescape(const char *p, const char *end, char *out, size_t size)
@@ -162,8 +152,8 @@ static int unescape(const char *p, const char *end, char *out, size_t size)
 		if (c == '%') {
 			if (end - p < 3)
 				return -EBADMSG;
-			hi = unhex((unsigned char)p[1]);
-			lo = unhex((unsigned char)p[2]);
+			hi = cm_hexval((unsigned char)p[1]);
+			lo = cm_hexval((unsigned char)p[2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return -EBADMSG;
 			c = hi << 4 | lo;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../util/hex.h"
 #include "url.h"
 
 static const struct {
@@ -20,17 +21,6 @@ static int fail(struct cm_url *u, const char *why)
 {
 	u->why = why;
 	return -EINVAL;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 int cm_url_decode(const char *s, size_t len, char *out, size_t size, const char **why)
@@ -49,8 +39,8 @@ int cm_url_decode(const char *s, size_t len, char *out, size_t size, const char 
 				*why = "truncated %-escape";
 				return -EINVAL;
 			}
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
+			hi = cm_hexval((unsigned char)s[i + 1]);
+			lo = cm_hexval((unsigned char)s[i + 2]);
 			if (hi < 0 || lo < 0) {
 				*why = "bad %-escape";
 				return -EINVAL;
