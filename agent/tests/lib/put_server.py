@@ -4,6 +4,7 @@
   put_server.py --dir DIR [--port N] [--port-file F] [--log F]
                 [--cert PEM --key PEM] [--auth VALUE]
                 [--status CODE [--late]] [--close-after N] [--rate BPS]
+                [--ciphers OPENSSL-CIPHERS] [--curve NAME]
 
 PUT /NAME stores the body as DIR/NAME (written to DIR/NAME.part, renamed
 once the whole body came; a cut upload leaves only the .part).  Bodies come
@@ -24,7 +25,8 @@ Faults:
 
 --log F gets one JSON line per request: method, path, status, bytes (body
 bytes read), chunked, content_length, expect, auth (whether one came).
---port-file gets the port once listening.  --cert/--key: HTTPS.  Stops on
+--port-file gets the port once listening.  --cert/--key: HTTPS; with
+--ciphers, TLS 1.2 offering only those; --curve: the one ECDHE group.  Stops on
 SIGTERM."""
 import argparse
 import json
@@ -229,6 +231,9 @@ def main():
     p.add_argument("--late", action="store_true")
     p.add_argument("--close-after", type=int)
     p.add_argument("--rate", type=int)
+    # TLS 1.2 with only these OpenSSL ciphers, and one ECDHE group
+    p.add_argument("--ciphers")
+    p.add_argument("--curve")
     args = p.parse_args()
     if args.late and not args.status:
         p.error("--late goes with --status")
@@ -237,6 +242,11 @@ def main():
     if args.cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args.cert, args.key)
+        if args.ciphers:
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+            ctx.set_ciphers(args.ciphers)
+        if args.curve:
+            ctx.set_ecdh_curve(args.curve)
         srv.ssl_ctx = ctx
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if args.port_file:
