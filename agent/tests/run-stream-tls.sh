@@ -142,6 +142,12 @@ done <<-'EOF'
 	good ECDHE-ECDSA-AES128-GCM-SHA256 X25519
 	p384 ECDHE-ECDSA-AES256-GCM-SHA384 secp384r1
 EOF
+# TLS 1.0 and 1.1 (RFC 8996) are not in the static build: refused
+for v in 1.0 1.1; do
+	tls good --tls-version $v
+	stream "https://localhost:$port/old.raw"
+	refused "https, a server offering TLS $v only: refused" "SSL|TLS|handshake|version"
+done
 
 # --- TLS: refused ----------------------------------------------------------------
 # A network sink's URL aimed at https://localhost:$port: the PUT sink and

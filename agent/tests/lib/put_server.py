@@ -4,7 +4,7 @@
   put_server.py --dir DIR [--port N] [--port-file F] [--log F]
                 [--cert PEM --key PEM] [--auth VALUE]
                 [--status CODE [--late]] [--close-after N] [--rate BPS]
-                [--ciphers OPENSSL-CIPHERS] [--curve NAME]
+                [--ciphers OPENSSL-CIPHERS] [--curve NAME] [--tls-version V]
 
 PUT /NAME stores the body as DIR/NAME (written to DIR/NAME.part, renamed
 once the whole body came; a cut upload leaves only the .part).  Bodies come
@@ -26,7 +26,8 @@ Faults:
 --log F gets one JSON line per request: method, path, status, bytes (body
 bytes read), chunked, content_length, expect, auth (whether one came).
 --port-file gets the port once listening.  --cert/--key: HTTPS; with
---ciphers, TLS 1.2 offering only those; --curve: the one ECDHE group.  Stops on
+--ciphers, TLS 1.2 offering only those; --curve: the one ECDHE group;
+--tls-version: that version only.  Stops on
 SIGTERM."""
 import argparse
 import json
@@ -234,6 +235,8 @@ def main():
     # TLS 1.2 with only these OpenSSL ciphers, and one ECDHE group
     p.add_argument("--ciphers")
     p.add_argument("--curve")
+    # only this TLS version (1.0, 1.1, 1.2 or 1.3)
+    p.add_argument("--tls-version", choices=["1.0", "1.1", "1.2", "1.3"])
     args = p.parse_args()
     if args.late and not args.status:
         p.error("--late goes with --status")
@@ -247,6 +250,12 @@ def main():
             ctx.set_ciphers(args.ciphers)
         if args.curve:
             ctx.set_ecdh_curve(args.curve)
+        if args.tls_version:
+            v = {"1.0": ssl.TLSVersion.TLSv1, "1.1": ssl.TLSVersion.TLSv1_1,
+                 "1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
+            ctx.minimum_version = ctx.maximum_version = v[args.tls_version]
+            if args.tls_version < "1.2":	# OpenSSL 3 allows them at level 0 only
+                ctx.set_ciphers(args.ciphers or "DEFAULT@SECLEVEL=0")
         srv.ssl_ctx = ctx
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if args.port_file:
