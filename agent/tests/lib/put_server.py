@@ -37,6 +37,7 @@ import socket
 import ssl
 import sys
 import threading
+import warnings
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -253,7 +254,9 @@ def main():
         if args.tls_version:
             v = {"1.0": ssl.TLSVersion.TLSv1, "1.1": ssl.TLSVersion.TLSv1_1,
                  "1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
-            ctx.minimum_version = ctx.maximum_version = v[args.tls_version]
+            with warnings.catch_warnings():	# 1.0, 1.1: deprecated, as meant
+                warnings.simplefilter("ignore", DeprecationWarning)
+                ctx.minimum_version = ctx.maximum_version = v[args.tls_version]
             if args.tls_version < "1.2":	# OpenSSL 3 allows them at level 0 only
                 ctx.set_ciphers(args.ciphers or "DEFAULT@SECLEVEL=0")
         srv.ssl_ctx = ctx
