@@ -24,7 +24,7 @@ DEPS := $(CACHE)/deps-$(DEPS_HASH)
 
 SRCS := $(shell find agent/src -name '*.c' | LC_ALL=C sort)
 LIB_SRCS := $(filter-out agent/src/main.c,$(SRCS))
-HDRS := $(shell find agent/src -name '*.h')
+HDRS := $(shell find agent/src -name '*.h' -o -name '*.def')
 TEST_SRCS := $(wildcard agent/tests/unit/*.c)
 TEST_HDRS := $(wildcard agent/tests/unit/*.h)
 FUZZERS := $(patsubst agent/fuzz/fuzz_%.c,%,$(wildcard agent/fuzz/fuzz_*.c))
@@ -42,7 +42,7 @@ FUZZ_SRCS += agent/src/profiles/profile.c agent/src/profiles/conf.c
 FUZZ_SRCS += agent/src/adapt/timesync.c agent/src/adapt/cloudinit.c agent/src/adapt/netrules.c \
 	agent/src/adapt/initramfs.c
 FUZZ_SRCS += agent/src/util/cpio.c agent/src/util/initrd.c agent/src/util/chroot.c
-FUZZ_SRCS += agent/src/adapt/network.c $(wildcard agent/src/adapt/net_*.c)
+FUZZ_SRCS += agent/src/adapt/network.c $(wildcard agent/src/adapt/net_*.c) agent/src/util/yamledit.c
 FUZZ_SRCS += agent/src/stream/ext4free.c agent/src/stream/xfsfree.c agent/src/stream/fsruns.c agent/src/move/desthost.c agent/src/move/marker.c \
 	agent/src/stream/url.c agent/src/stream/state.c agent/src/stream/creds.c \
 	agent/src/util/kvlines.c agent/src/util/http_header.c \
@@ -107,7 +107,7 @@ _all: build/cloudmove
 
 _deps: $(DEPS)/ldflags
 
-$(DEPS)/ldflags: agent/deps/build-deps.sh agent/deps/versions agent/deps/mbedtls-gcm-bulk.patch
+$(DEPS)/ldflags: $(wildcard agent/deps/*)
 	agent/deps/build-deps.sh $(DEPS)
 	@touch $@
 

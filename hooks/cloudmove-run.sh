@@ -15,7 +15,10 @@
 # CM_DETECT_TIMEOUT (+2 s grace for SIGTERM before SIGKILL), and when the
 # agent fails, hangs or says nothing, prints
 #   cloudmove: detect failed (exit N), continuing boot
-# Kernel command line: cloudmove=0 (or no/off/false) disables it (no output).
+# Kernel command line: cloudmove=0 (or no/off/false) disables it (no output),
+# wherever it stands in a line of any length; a command line that cannot be
+# read (missing, not a regular file) could have said so: one line, and
+# nothing done.
 # CM_CONSOLE=/dev/console (set by cloudmove.service, whose stdout is the
 # journal) also writes the verdict line, unprefixed, to that console.
 # The agent's line is kept in /run/cloudmove/detect for later stages
@@ -26,9 +29,25 @@ CM_DETECT_TIMEOUT=${CM_DETECT_TIMEOUT:-25}
 CM_RUNDIR=${CM_RUNDIR:-/run/cloudmove}
 CM_CMDLINE=${CM_CMDLINE:-/proc/cmdline}	# overridable for qemu-tests/hook-test.sh
 
-cm_disabled() {
+# cm_read_cmdline — the whole command line (every line of it, however long)
+# into cm_cmdline; 1 when it cannot be read.  Regular files only: reading a
+# FIFO would wait for a writer (/proc/cmdline is one).
+cm_read_cmdline() {
 	cm_cmdline=
-	read -r cm_cmdline <"$CM_CMDLINE" 2>/dev/null
+	cm_l=
+	[ -f "$CM_CMDLINE" ] || return 1
+	while IFS= read -r cm_l || [ -n "$cm_l" ]; do
+		cm_cmdline="$cm_cmdline $cm_l"
+		cm_l=
+	done <"$CM_CMDLINE" 2>/dev/null || return 1
+	return 0
+}
+
+cm_disabled() {
+	if ! cm_read_cmdline; then
+		cm_say "cannot read $CM_CMDLINE: doing nothing"
+		return 0
+	fi
 	set -f
 	for cm_arg in $cm_cmdline; do
 		case $cm_arg in
@@ -85,8 +104,7 @@ cm_bounded() {
 # cloudmove.dest= on the command line: a move, which takes as long as the
 # disk takes to stream; its lines (progress included) go out as they come.
 cm_moving() {
-	cm_cmdline=
-	read -r cm_cmdline <"$CM_CMDLINE" 2>/dev/null
+	cm_read_cmdline
 	case " $cm_cmdline " in
 	*" cloudmove.dest="*) return 0 ;;
 	esac
@@ -111,9 +129,8 @@ cm_after() {
 # rd.shell (dracut's switch, default on; the last one wins): may the
 # initramfs open a shell?
 cm_shell_allowed() {
-	cm_cmdline=
 	cm_allowed=0
-	read -r cm_cmdline <"$CM_CMDLINE" 2>/dev/null
+	cm_read_cmdline
 	set -f
 	for cm_arg in $cm_cmdline; do
 		case $cm_arg in

@@ -82,5 +82,22 @@ if [ "$(cat "$tmp/run/detect" 2>/dev/null)" = 'gcp (dmi): sys_vendor="Google"' ]
 else
 	echo "FAIL run-file: $tmp/run/detect does not hold the verdict"; fail=$((fail + 1))
 fi
+# issue 15: the kill switch wherever it stands, in a line of any length or
+# on a line of its own; a command line that cannot be read (gone, a FIFO:
+# no hang) is "do nothing", said once
+{ head -c 70000 /dev/zero | tr '\0' x; echo " cloudmove=0"; } >"$tmp/cmdline-long-off"
+printf 'root=UUID=x\ncloudmove=0' >"$tmp/cmdline-2lines-off"
+mkfifo "$tmp/cmdline-fifo"
+check long-line-disabled '' 1 CM_AGENT="$tmp/ok" CM_CMDLINE="$tmp/cmdline-long-off"
+check second-line-disabled '' 1 CM_AGENT="$tmp/ok" CM_CMDLINE="$tmp/cmdline-2lines-off"
+check unreadable-cmdline "cloudmove: cannot read $tmp/nonexistent: doing nothing" 1 \
+	CM_AGENT="$tmp/ok" CM_CMDLINE="$tmp/nonexistent"
+out=$(timeout 10 env CM_RUNDIR="$tmp/run" CM_CMDLINE="$tmp/cmdline-fifo" \
+	CM_AGENT="$tmp/ok" sh "$here/cloudmove-run.sh" 2>/dev/null)
+if [ "$out" = "cloudmove: cannot read $tmp/cmdline-fifo: doing nothing" ]; then
+	echo "PASS fifo-cmdline"; pass=$((pass + 1))
+else
+	echo "FAIL fifo-cmdline: got '$out'"; fail=$((fail + 1))
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

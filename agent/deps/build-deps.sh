@@ -1,5 +1,6 @@
 #!/bin/bash
 # build-deps.sh PREFIX — build the agent's static libraries with musl-gcc.
+# build-deps.sh --fetch-only — only fill the source cache (no builds, no PREFIX).
 #
 # Fetches Debian 12 (bookworm) source packages (listed in ./versions) with
 # `apt-get source` through a private apt configuration whose deb-src lines are
@@ -18,15 +19,30 @@
 #
 # Sources are cached, extracted and patched, in ${CLOUDMOVE_CACHE:-<repo>/.cache}/src
 # and reused offline when present (delete a directory there to refetch it).
+# The last step compiles ./linkcheck.c against PREFIX and runs it: every
+# feature the agent relies on, each named when it is missing.
+#
 # Needs: musl-tools dpkg-dev make patch autoconf automake libtool autopoint
 # gettext bison flex pkg-config cmake linux-libc-dev.
+#
+# Seams for tests (agent/tests/run-deps.sh) and private mirrors:
+#   CLOUDMOVE_DEPS_APT_SOURCES=FILE  apt source lines (one-line .list form)
+#       used instead of those derived from this machine's apt sources
+#   CLOUDMOVE_DEPS_VERSIONS=FILE     a versions file instead of ./versions;
+#       with --fetch-only only (a PREFIX is keyed on ./versions' hash)
 set -euo pipefail
 
 prog=${0##*/}
 say() { printf '%s: %s\n' "$prog" "$*"; }
 die() { printf '%s: %s\n' "$prog" "$*" >&2; exit 1; }
 
-if [ $# -ne 1 ] || [ -z "$1" ]; then echo "usage: $prog PREFIX" >&2; exit 2; fi
+fetch_only=0
+if [ "${1-}" = --fetch-only ]; then fetch_only=1; shift; fi
+if [ $fetch_only = 1 ] && [ $# -eq 0 ]; then
+	:
+elif [ $fetch_only = 1 ] || [ $# -ne 1 ] || [ -z "$1" ]; then
+	echo "usage: $prog PREFIX | $prog --fetch-only" >&2; exit 2
+fi
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -37,9 +53,25 @@ suite=bookworm                 # Debian 12 sources, whatever this machine runs
 jobs=$(nproc 2>/dev/null || echo 2)
 [ "$jobs" -ge 2 ] || jobs=2
 
-mkdir -p "$(dirname "$1")" "$srcdir"
-prefix=$(realpath -m "$1")
-tmp=$prefix.tmp
+versions_file=$here/versions
+if [ -n "${CLOUDMOVE_DEPS_VERSIONS:-}" ]; then
+	[ $fetch_only = 1 ] || die "CLOUDMOVE_DEPS_VERSIONS is for --fetch-only (a PREFIX is keyed on $here/versions)"
+	versions_file=$CLOUDMOVE_DEPS_VERSIONS
+fi
+apt_sources_file=${CLOUDMOVE_DEPS_APT_SOURCES:-}
+if [ -n "$apt_sources_file" ] && [ ! -r "$apt_sources_file" ]; then
+	die "CLOUDMOVE_DEPS_APT_SOURCES: cannot read $apt_sources_file"
+fi
+
+mkdir -p "$srcdir"
+if [ $fetch_only = 1 ]; then
+	# the fetch step's log; kept only when the fetch fails
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/cloudmove-fetch.XXXXXX")
+else
+	mkdir -p "$(dirname "$1")"
+	prefix=$(realpath -m "$1")
+	tmp=$prefix.tmp
+fi
 log=$tmp/build.log
 build=$tmp/build
 
@@ -51,24 +83,29 @@ unset MAKEFLAGS MFLAGS MAKEFILES MAKELEVEL MAKEOVERRIDES GNUMAKEFLAGS \
 export LC_ALL=C
 export PKG_CONFIG_LIBDIR=$tmp/no-pkgconfig
 
-for t in musl-gcc make patch cmake autoreconf autopoint libtoolize bison flex \
-	pkg-config apt-get dpkg-source realpath flock nasm; do
+tools="apt-get dpkg-source realpath flock"
+[ $fetch_only = 1 ] || tools="$tools musl-gcc make patch cmake autoreconf autopoint
+	libtoolize bison flex pkg-config nasm"
+for t in $tools; do
 	command -v "$t" >/dev/null || die "missing tool: $t (see the header of $0)"
 done
-[ -d /usr/include/linux ] || die "missing /usr/include/linux (apt-get install linux-libc-dev)"
-multiarch=$(musl-gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
-[ -d "/usr/include/$multiarch/asm" ] || die "missing /usr/include/$multiarch/asm"
+if [ $fetch_only = 0 ]; then
+	[ -d /usr/include/linux ] || die "missing /usr/include/linux (apt-get install linux-libc-dev)"
+	multiarch=$(musl-gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+	[ -d "/usr/include/$multiarch/asm" ] || die "missing /usr/include/$multiarch/asm"
 
-# One build per PREFIX at a time; a finished PREFIX is never touched again.
-exec 9>"$prefix.lock"
-flock 9
-if [ -d "$prefix" ]; then
-	rm -f "$prefix.lock"
-	say "$prefix exists, nothing to do"
-	exit 0
+	# One build per PREFIX at a time; a finished PREFIX is never touched again.
+	exec 9>"$prefix.lock"
+	flock 9
+	if [ -d "$prefix" ]; then
+		rm -f "$prefix.lock"
+		say "$prefix exists, nothing to do"
+		exit 0
+	fi
+	rm -rf "$tmp"
+	mkdir -p "$tmp/include" "$tmp/lib" "$build"
 fi
-rm -rf "$tmp"
-mkdir -p "$tmp/include" "$tmp/lib" "$tmp/logs" "$build"
+mkdir -p "$tmp/logs"
 
 now() { date +%s%N; }
 elapsed() { local t=$(( ($(now) - $1) / 100000000 )); printf '%d.%d s' $((t / 10)) $((t % 10)); }
@@ -128,7 +165,8 @@ while read -r n p v rest; do
 	case $n in ''|'#'*) continue ;; esac
 	if [ -z "$v" ] || [ -n "$rest" ]; then die "versions: bad line: $n $p $v $rest"; fi
 	names+=("$n") srcpkgs+=("$p") wants+=("$v")
-done <"$here/versions"
+done <"$versions_file"
+[ ${#names[@]} -gt 0 ] || die "$versions_file names no library"
 
 noepoch() { case $1 in *:*) echo "${1#*:}" ;; *) echo "$1" ;; esac; }
 
@@ -182,6 +220,7 @@ prepare() {
 # (X -> $suite, X-updates -> $suite-updates, X-security -> $suite-security).
 # Other repositories (third-party suites) are left out. Reads deb822
 # .sources and one-line .list files, wherever apt-config says they are.
+# CLOUDMOVE_DEPS_APT_SOURCES replaces all that with its own lines.
 apt_sources() {
 	local ETC='' SL='' SP='' f
 	eval "$(apt-config shell ETC Dir::Etc/d SL Dir::Etc::sourcelist/f SP Dir::Etc::sourceparts/d)"
@@ -196,6 +235,10 @@ apt_sources() {
 	}'
 	rm -rf "$aptdir/sources.list.d"
 	mkdir -p "$aptdir/sources.list.d" "$aptdir/lists/partial" "$aptdir/cache/archives/partial"
+	if [ -n "$apt_sources_file" ]; then
+		cp "$apt_sources_file" "$aptdir/sources.list.d/cloudmove-src.list"
+		return 0
+	fi
 	for f in "$SL" "$SP"*.list; do
 		[ -f "$f" ] || continue
 		awk -v suite="$suite" "$mapsuite"'
@@ -337,6 +380,8 @@ fetch_all() {
 			echo "$p: no single source tree in $t"; return 1
 		fi
 		prepare "$p" "$d"
+		# the revisions passed over stay with the tree (see remind_skipped)
+		if [ ${#tried[@]} -gt 0 ]; then echo "${tried[*]}" >"$d/.cloudmove-skipped"; fi
 		echo "$prepared" >"$d/.cloudmove-src"
 		rm -rf "$srcdir/${p}_$(noepoch "$v")"
 		mv "$d" "$srcdir/${p}_$(noepoch "$v")"
@@ -355,6 +400,9 @@ run_fetch() {
 	( run fetch "fetch ${missing[*]}" fetch_all )
 	rc=$?
 	set -e
+	# a step that failed after a download (a tree whose preparation
+	# failed) leaves nothing half-made in the cache (we hold its lock)
+	rm -rf "$srcdir"/.fetch.*
 	if [ -s "$fetch_notes" ]; then sed "s/^/$prog: /" "$fetch_notes" >&2; fi
 	[ "$rc" -eq 0 ] || exit 1
 }
@@ -382,6 +430,29 @@ flock -u 8
 for i in "${!names[@]}"; do
 	[ -n "${vers[$i]}" ] || die "no source for ${names[$i]} after fetching"
 done
+
+# remind_skipped: a tree fetched by an earlier run, when newer listed
+# revisions would not download, says so at every build from it, not only
+# in the run that fetched it (the cache is used as it is, offline).
+remind_skipped() {
+	local i d
+	for i in "${!names[@]}"; do
+		case " ${missing[*]} " in *" ${srcpkgs[$i]} "*) continue ;; esac
+		d=$srcdir/${srcpkgs[$i]}_${vers[$i]}
+		[ -s "$d/.cloudmove-skipped" ] || continue
+		printf '%s: %s: building %s from the source cache; newer listed %s could not be fetched when it was (it may carry security fixes; delete %s to try again)\n' \
+			"$prog" "${srcpkgs[$i]}" "${vers[$i]}" "$(cat "$d/.cloudmove-skipped")" "$d" >&2
+	done
+}
+remind_skipped
+if [ $fetch_only = 1 ]; then
+	for i in "${!names[@]}"; do
+		say "${names[$i]}: $srcdir/${srcpkgs[$i]}_${vers[$i]}"
+	done
+	trap - EXIT
+	rm -rf "$tmp"
+	exit 0
+fi
 
 # tree NAME: copy the cached source of NAME to a fresh build directory, cd there
 tree() {
@@ -642,68 +713,17 @@ ldflags() { echo "-L$1/lib -lcurl -lmbedtls -lmbedx509 -lmbedcrypto -lmount -lbl
 cflags "$prefix" >"$tmp/cflags"
 ldflags "$prefix" >"$tmp/ldflags"
 
-# The flags must link a static program using every library, and it must run.
+# The flags must link a static program using every library, and it must run
+# and find every feature the agent relies on (linkcheck.c names each missing).
 check_link() {
 	cd "$build"
-	cat >check.c <<-'EOF'
-	#include <stdio.h>
-	#include <string.h>
-	#include <curl/curl.h>
-	#include <blkid.h>
-	#include <libmount.h>
-	#include <json-c/json.h>
-	#include <zlib.h>
-	#include <zstd.h>
-	#include <lzma.h>
-	#include <yaml.h>
-	#include <isa-l/igzip_lib.h>
-	#include <isa-l/crc.h>
-	#include <mbedtls/version.h>
-	#include <linux/fs.h>
-	int main(void)
-	{
-		const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
-		const char *b = NULL, *m = NULL;
-		char t[32];
-		CURL *c = curl_easy_init();
-		json_object *o = json_tokener_parse("{\"ok\":true}");
-		int sigv4 = curl_easy_setopt(c, CURLOPT_AWS_SIGV4, "aws:amz:r:s3");
-		int proxy = curl_easy_setopt(c, CURLOPT_PROXY, "http://127.0.0.1:1");
-
-		blkid_get_library_version(&b, NULL);
-		mnt_get_library_version(&m);
-		mbedtls_version_get_string(t);
-		ZSTD_DCtx *z = ZSTD_createDCtx();
-		lzma_stream x = LZMA_STREAM_INIT;
-		int xz = lzma_stream_decoder(&x, 1 << 26, 0);
-		struct isal_zstream gz;
-		unsigned char gzin[64] = "cloudmove", gzout[256];
-		unsigned char gzlvl[ISAL_DEF_LVL1_DEFAULT];
-
-		isal_deflate_init(&gz);
-		gz.level = 1; gz.level_buf = gzlvl; gz.level_buf_size = sizeof(gzlvl);
-		gz.gzip_flag = IGZIP_GZIP; gz.end_of_stream = 1; gz.flush = NO_FLUSH;
-		gz.next_in = gzin; gz.avail_in = 9; gz.next_out = gzout; gz.avail_out = sizeof(gzout);
-		int isal = isal_deflate(&gz) == COMP_OK && gz.internal_state.state == ZSTATE_END &&
-			crc32_gzip_refl(0, gzin, 9) == crc32(0, gzin, 9);
-
-		printf("curl %s (%s) blkid %s mount %s json-c %s zlib %s mbedtls %s "
-		       "zstd %s lzma %s\n", v->version, v->ssl_version, b, m,
-		       json_c_version(), zlibVersion(), t, ZSTD_versionString(),
-		       lzma_version_string());
-		ZSTD_freeDCtx(z);
-		lzma_end(&x);
-		curl_easy_cleanup(c);
-		if (!yaml_get_version_string())
-			return !(o && z && xz == LZMA_OK && isal && !sigv4 && !proxy && strstr(v->ssl_version, "mbedTLS") &&
-			 (v->features & CURL_VERSION_ASYNCHDNS) && BLKGETSIZE64);
-	}
-	EOF
 	# shellcheck disable=SC2046 # the flags are words
-	musl-gcc -static -Os -Wall -Werror $(cflags "$tmp") check.c -o check $(ldflags "$tmp")
-	./check
+	musl-gcc -static -Os -Wall -Wextra -Werror $(cflags "$tmp") "$here/linkcheck.c" \
+		-o linkcheck $(ldflags "$tmp")
+	./linkcheck
 }
 run check "link check" check_link
+tail -n 1 "$tmp/logs/check.log" | sed "s/^/$prog: /"	# "link check: N features ok"
 
 rm -rf "$build" "$tmp/no-pkgconfig"
 assemble_log

@@ -1,6 +1,7 @@
 /* libFuzzer: what the gs:// sink reads from a server and from its resume
  * state (stream/sinks/gcs_proto.c): a 308's Range header, the object
- * resource of the final answer, the session line, a session's Location,
+ * resource of the final answer (size, crc32c, bucket and name), the
+ * session line and which object a session is for, a session's Location,
  * the endpoint query.  Any bytes: no crash, no read past the input; what
  * is accepted is consistent (a session line formats back to itself). */
 #include <errno.h>
@@ -55,7 +56,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cm_gcs_object_parse(s, size, &held, crc, sizeof(crc)) == 0 &&
 	    strlen(crc) >= sizeof(crc))
 		abort();
+	{
+		char bucket[64], name[256];
+
+		if (cm_gcs_object_id(s, size, bucket, sizeof(bucket), name, sizeof(name)) == 0 &&
+		    (strlen(bucket) >= sizeof(bucket) || strlen(name) >= sizeof(name)))
+			abort();
+	}
 	session(s, size);
+	if (cm_gcs_session_is_for(s, "bucket", "disk.raw") == 1 &&
+	    strncmp(s, "/upload/storage/v1/b/", 21))
+		abort();
 	/* the NUL-terminated forms: stop at an embedded NUL */
 	if (cm_gcs_location_path(s, "https://storage.googleapis.com", out, sizeof(out)) == 0 &&
 	    (out[0] != '/' || strchr(out, ' ')))

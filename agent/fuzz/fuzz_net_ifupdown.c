@@ -11,9 +11,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct cm_net_opts o = { .dhcp4 = true, .dhcp6 = true, .mtu = 1460 };
-	struct cm_ifupdown_roles ro = { .primary = "eth0", .gateway = "eth0.7",
-					.members = "ens4", .secondaries = "eth1 eth0.7",
-					.primary_kind = CM_NET_ETHER };
+	struct cm_ifupdown_roles ro = { .n = { .primary = "eth0", .gateway = "eth0.7",
+						.members = "ens4",
+						.secondaries = "eth1 eth0.7",
+						.primary_kind = CM_NET_ETHER } };
 	struct cm_ifupdown_scan *sc = malloc(sizeof(*sc));
 	struct cm_net_summary s = { 0 };
 	struct cm_buf a, b;
@@ -25,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	if (data[0] & 1)
-		ro.primary_kind = CM_NET_BOND;
+		ro.n.primary_kind = CM_NET_BOND;
 	size--;
 	cm_ifupdown_scan(in, size, sc, &line);
 	cm_buf_init(&a, 2 * CM_NET_FILE_MAX);

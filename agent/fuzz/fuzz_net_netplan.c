@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct cm_net_opts o = { .dhcp4 = true, .dhcp6 = true, .mtu = 1460 };
-	struct cm_netplan_roles ro = { .primary = "eth0", .gateway = "v7",
+	struct cm_net_names ro = { .primary = "eth0", .gateway = "v7",
 				       .members = "p1", .secondaries = "eth1 v7",
 				       .primary_kind = CM_NET_ETHER };
 	struct cm_netplan_scan *sc = malloc(sizeof(*sc));

@@ -21,7 +21,11 @@ static const struct cm_timesync_sources sources = {
 static void one(enum cm_timesync_syntax syn, const char *in, size_t len,
 		struct cm_buf *a, struct cm_buf *b, struct cm_buf *lines)
 {
-	static const char *const aws[] = { "169.254.169.123" };
+	static const struct cm_profile_rt aws = {
+		.name = "aws", .time = CM_TIME_NTP,
+		.time_servers = { 1, { "169.254.169.123" } },
+		.time_options = "prefer iburst minpoll 4 maxpoll 4",
+	};
 	int r, have = 0;
 
 	r = cm_timesync_scrub(syn, in, len, &sources, a, &have);
@@ -30,7 +34,7 @@ static void one(enum cm_timesync_syntax syn, const char *in, size_t len,
 	if (cm_timesync_scrub(syn, a->data, a->len, &sources, b, &have) != 0 ||
 	    b->len != a->len || memcmp(a->data, b->data, a->len))
 		abort();
-	if (cm_timesync_lines(syn, "aws", CM_TIME_NTP, aws, 1, lines) < 0 ||
+	if (cm_timesync_lines(syn, &aws, lines) < 0 ||
 	    syn == CM_TS_TIMESYNCD)
 		return;
 	if (cm_timesync_insert(syn, a->data, a->len, lines->data, b) < 0 ||

@@ -33,6 +33,14 @@ int cm_detect_option(const char *cmd, const char *usage, int c,
 		     const char *arg, struct cm_detect_opts *o);
 int cm_parse_timeout(const char *s, long *out);
 
+/* --detect-root DIR (boot, migrate; for tests): the machine's detection
+ * evidence (sys/class/dmi/id, sys/firmware/dmi/tables, sys/hypervisor,
+ * proc/cpuinfo) read under DIR, as detect --root reads it, CPUID not at
+ * all.  *out is DIR, or NULL (the live machine) for "/" and "".  0, or
+ * CM_EXIT_USAGE after printing the error (DIR not a directory). */
+int cm_detect_root_option(const char *cmd, const char *usage, const char *arg,
+			  const char **out);
+
 /* Their getopt_long entries, for the commands' option tables. */
 #define CM_DETECT_LONGOPTS \
 	{ "root", required_argument, NULL, 'r' }, \

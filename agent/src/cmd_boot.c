@@ -1,7 +1,10 @@
 /* cloudmove boot [--root SYSROOT] [--cmdline FILE] [--metadata-endpoint HOST:PORT]
+ *                [--detect-root DIR]
  *
  * --root is the installed system (default /sysroot in the initramfs); the
- * machine itself is always detected live.
+ * machine itself is detected live, unless --detect-root (tests) names a
+ * directory holding its evidence (sys/class/dmi/id, ..., as detect --root
+ * reads it): a test must not depend on the machine it runs on.
  *
  * What the initramfs hooks run, once the root is mounted and before the
  * pivot: reads the kernel command line, detects the cloud (metadata
@@ -37,7 +40,8 @@
 #include "util/file.h"
 
 #define BOOT_USAGE \
-	"cloudmove boot [--root SYSROOT] [--cmdline FILE] [--metadata-endpoint HOST:PORT]"
+	"cloudmove boot [--root SYSROOT] [--cmdline FILE] [--metadata-endpoint HOST:PORT]\n" \
+	"               [--detect-root DIR]"
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -63,24 +67,26 @@ static long ms_since(const struct timespec *t0)
 	return (long)((t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000);
 }
 
-/* The machine is detected live (its /sys, /proc, CPUID); the record is
- * the installed system's, under root.  prev gets the cloud of the stay
- * before this boot. */
+/* The machine is detected live (its /sys, /proc, CPUID), or from the
+ * evidence under detect_root (tests); the record is the installed
+ * system's, under root.  prev gets the cloud of the stay before this
+ * boot. */
 static void detect_and_record(const struct cm_boot_opts *bo,
 			      struct cm_detect_opts *d, const char *root,
-			      struct cm_verdict *v, char *prev, size_t prev_size)
+			      const char *detect_root, struct cm_verdict *v,
+			      char *prev, size_t prev_size)
 {
 	struct timespec t0;
 	char line[512];
 	int r;
 
 	d->timeout_ms = bo->timeout_ms;
-	d->root = NULL;
+	d->root = detect_root;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = cm_detect_run(d, v);
 	detect_ms = ms_since(&t0);
 	if (r < 0)
-		say("warning: metadata: %s (verdict from DMI alone)", strerror(-r));
+		say("warning: metadata: %s (verdict from DMI alone)", cm_strerror(-r));
 	fputs("cloudmove: detected ", stdout);
 	cm_report_line(stdout, v);
 	fflush(stdout);
@@ -88,7 +94,7 @@ static void detect_and_record(const struct cm_boot_opts *bo,
 	 * knows that the machine moved */
 	r = cm_record_update(root, v, line, sizeof(line), prev, prev_size);
 	if (r < 0)
-		say("record: not updated (%s); boot goes on", strerror(-r));
+		say("record: not updated (%s); boot goes on", cm_strerror(-r));
 	else
 		say("record: %s", line);
 }
@@ -155,10 +161,14 @@ static void adapt_for(const char *root, const char *target, const char *why,
 	}
 	snprintf(label, sizeof(label), "boot: adapt for %s", target);
 	r = cm_adapt_apply(root, p, label, &plan, &rep, &out);
-	if (r < 0) {
+	if (r == -ENOTRECOVERABLE) {	/* txn.h: failed, and so did its undo */
+		say("detected %s (%s), %s → adapting for %s failed and could not "
+		    "be undone; the next boot undoes it, booting as is",
+		    v->cloud, v->confidence, why, target);
+	} else if (r < 0) {
 		say("detected %s (%s), %s → adapting for %s failed (%s); the root "
 		    "is as it was, booting as is", v->cloud, v->confidence, why,
-		    target, strerror(-r));
+		    target, cm_strerror(-r));
 	} else if (out.txn[0]) {
 		say("detected %s (%s), %s → adapting%s%s: %zu change%s, txn %s",
 		    v->cloud, v->confidence, why, strcmp(target, v->cloud) ? " for " : "",
@@ -197,18 +207,20 @@ static void export_record(const struct cm_boot_opts *bo, const char *root)
 /* A move marker left by a move: on the source, the move is undone before
  * anything else uses the root; on the image's first boot, dropped.
  * 1 when a move of this machine was undone. */
-static int settle_move(const char *root, const struct cm_verdict *v)
+static int settle_move(const char *root, const char *detect_root,
+		       const struct cm_verdict *v)
 {
 	char said[256];
 	int r;
 
 	if (!root)
 		return 0;
-	r = cm_move_settle(root, v->cloud, v->instance_id, said, sizeof(said));
+	r = cm_move_settle(root, detect_root, v->cloud, v->instance_id, said,
+			   sizeof(said));
 	if (r > 0)
 		say("%s", said);
 	else if (r < 0)
-		say("a move marker could not be settled (%s); booting as is", strerror(-r));
+		say("a move marker could not be settled (%s); booting as is", cm_strerror(-r));
 	return r == CM_MOVE_UNDONE;
 }
 
@@ -246,7 +258,7 @@ static void move_failed(const struct cm_boot_opts *bo, const char *creds, const 
 	r = write_after("rescue");
 	if (r < 0) {
 		say("%s; the source is as it was, booting it (no rescue shell: %s)", why,
-		    strerror(-r));
+		    cm_strerror(-r));
 		return;
 	}
 	say("%s; the source is as it was: rescue shell, the source boots when it is "
@@ -278,7 +290,7 @@ static int move_read_only(const struct cm_migrate_opts *o)
 /* cloudmove.target= cloudmove.dest=: the move, before the pivot, while the
  * root is read-only; the boot goes on after it unless cloudmove.after=. */
 static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
-			      const struct cm_verdict *v)
+			      const char *detect_root, const struct cm_verdict *v)
 {
 	char creds[CM_PATH_MAX];
 	/* cloudmove.creds= names a file of the installed system */
@@ -289,7 +301,7 @@ static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
 		.format = bo->format[0] ? bo->format : NULL,
 		.creds = have_creds ? creds : NULL,
 		.progress = CM_PROGRESS_PLAIN, .cloud = v->cloud,
-		.instance_id = v->instance_id,
+		.instance_id = v->instance_id, .detect_root = detect_root,
 	};
 	struct cm_netup net;
 	int r;
@@ -335,9 +347,10 @@ int cm_cmd_boot(int argc, char **argv)
 		{ "root", required_argument, NULL, 'r' },
 		{ "cmdline", required_argument, NULL, 'c' },
 		{ "metadata-endpoint", required_argument, NULL, 'e' },
+		{ "detect-root", required_argument, NULL, 'D' },
 		{ 0 }
 	};
-	const char *cmdline = "/proc/cmdline", *root, *target;
+	const char *cmdline = "/proc/cmdline", *root, *target, *detect_root = NULL;
 	char prev[32], why[160];
 	struct cm_detect_opts d;
 	struct cm_boot_opts bo;
@@ -355,6 +368,9 @@ int cm_cmd_boot(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
 		if (c == 'c') {
 			cmdline = optarg;
+		} else if (c == 'D') {
+			if (cm_detect_root_option("boot", BOOT_USAGE, optarg, &detect_root))
+				return CM_EXIT_USAGE;
 		} else if (c == 'r' || c == 'e') {
 			if (cm_detect_option("boot", BOOT_USAGE, c, optarg, &d))
 				return CM_EXIT_USAGE;
@@ -368,6 +384,9 @@ int cm_cmd_boot(int argc, char **argv)
 		return cm_usage_error("boot", BOOT_USAGE, "unexpected argument '%s'",
 				      argv[optind]);
 	cm_cmdline_read(cmdline, &bo);
+	if (bo.unreadable)	/* it could have said cloudmove=0 */
+		say("read %s: %s; doing nothing", cmdline,
+		    cm_strerror(-bo.unreadable));
 	if (bo.disabled)
 		return CM_EXIT_OK;
 	if (bo.debug)
@@ -392,16 +411,16 @@ int cm_cmd_boot(int argc, char **argv)
 	recovered = root ? cm_adapt_recover(root) : 0;
 	if (recovered < 0)
 		say("an interrupted adaptation could not be undone (%s); booting "
-		    "as is", strerror(-recovered));
+		    "as is", cm_strerror(-recovered));
 	else if (recovered > 0)
 		say("an interrupted adaptation was undone");
-	detect_and_record(&bo, &d, root, &v, prev, sizeof(prev));
+	detect_and_record(&bo, &d, root, detect_root, &v, prev, sizeof(prev));
 	/* an adaptation interrupted by a cut move was the move's: undone, it
 	 * is not a first-boot adaptation to do again */
-	if (settle_move(root, &v))
+	if (settle_move(root, detect_root, &v))
 		recovered = 0;
 	if (bo.dest[0]) {
-		move_from_cmdline(&bo, root, &v);
+		move_from_cmdline(&bo, root, detect_root, &v);
 		export_record(&bo, root);
 		say_done(&t0);
 		return CM_EXIT_OK;

@@ -45,6 +45,22 @@ int cm_check_root(const char *cmd, const char *root)
 	return 0;
 }
 
+int cm_detect_root_option(const char *cmd, const char *usage, const char *arg,
+			  const char **out)
+{
+	struct stat st;
+
+	if (!*arg || !strcmp(arg, "/")) {
+		*out = NULL;	/* the live machine, CPUID included */
+		return 0;
+	}
+	if (stat(arg, &st) < 0 || !S_ISDIR(st.st_mode))
+		return cm_usage_error(cmd, usage, "--detect-root: not a directory: '%s'",
+				      arg);
+	*out = arg;
+	return 0;
+}
+
 int cm_detect_option(const char *cmd, const char *usage, int c,
 		     const char *arg, struct cm_detect_opts *o)
 {
@@ -127,7 +143,7 @@ int cm_cmd_detect(int argc, char **argv)
 	r = cm_detect_run(&o, &v);
 	if (r < 0)
 		cm_warn("detect: metadata: %s (verdict from DMI alone)",
-			strerror(-r));
+			cm_strerror(-r));
 	r = json ? cm_report_json(stdout, &v) : cm_report_line(stdout, &v);
 	if (r < 0 || fflush(stdout) == EOF) {
 		cm_err(r < 0 ? r : -EIO, "detect: write the verdict");

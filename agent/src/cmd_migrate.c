@@ -1,7 +1,7 @@
 /* cloudmove migrate --target CLOUD --dest URL [--source DEV] [--root SYSROOT]
  *                   [--format raw|gce|vhd] [--creds PATH] [--resume]
  *                   [--progress=auto|plain|json|none]
- *                   [--after continue|reboot|poweroff]
+ *                   [--after continue|reboot|poweroff] [--detect-root DIR]
  *
  * The move, from the rescue shell (rd.break=pre-pivot: the root is at
  * /sysroot, read-only): check, adapt for CLOUD in a transaction, stream the
@@ -22,7 +22,8 @@
 
 #define MIGRATE_USAGE "cloudmove migrate --target CLOUD --dest URL [--source DEV] " \
 	"[--root SYSROOT]\n       [--format raw|gce|vhd] [--creds PATH] [--resume] " \
-	"[--progress=auto|plain|json|none]\n       [--after continue|reboot|poweroff]"
+	"[--progress=auto|plain|json|none]\n       [--after continue|reboot|poweroff] " \
+	"[--detect-root DIR]"
 
 struct migrate_cli {
 	struct cm_migrate_opts o;
@@ -42,6 +43,9 @@ static int parse_one(int c, struct migrate_cli *m)
 	case 'F': m->o.skip_free = 1; return 0;
 	case 'a': m->after = optarg; return 0;
 	case 'd': cm_log_set_level(CM_LOG_DEBUG); return 0;
+	case 'X':
+		return cm_detect_root_option("migrate", MIGRATE_USAGE, optarg,
+					     &m->o.detect_root);
 	case 'p':
 		if (cm_progress_mode_parse(optarg, &m->o.progress) == 0)
 			return 0;
@@ -66,6 +70,7 @@ static int parse(int argc, char **argv, struct migrate_cli *m)
 		{ "progress", required_argument, NULL, 'p' },
 		{ "after", required_argument, NULL, 'a' },
 		{ "debug", no_argument, NULL, 'd' },
+		{ "detect-root", required_argument, NULL, 'X' },
 		{ 0 }
 	};
 	int c, r;
@@ -126,6 +131,7 @@ int cm_cmd_migrate(int argc, char **argv)
 	/* who we are, for the move marker: DMI only, no network */
 	cm_detect_opts_init(&d);
 	d.no_metadata = 1;
+	d.root = m.o.detect_root;
 	memset(&v, 0, sizeof(v));
 	cm_detect_run(&d, &v);
 	m.o.cloud = v.cloud ? v.cloud : "";

@@ -293,10 +293,15 @@ static int run(struct adapt_opts *o)
 		goto out;
 	}
 	if (!strcmp(o->cmd, "plan") || o->dry_run) {
+		int r;
+
 		if (cm_adapt_plan(o->root, p, &plan, &rep) < 0)
 			goto out;	/* logged where understood */
-		if (print_diffs(o->root, &plan) < 0)
+		r = print_diffs(o->root, &plan);
+		if (r < 0) {
+			cm_err(r, "%s: diff", o->cmd);
 			goto out;
+		}
 		print_summary(o->target, &plan, &rep);
 		rc = CM_EXIT_OK;
 		goto out;

@@ -157,7 +157,7 @@ static int record_update(const struct record_opts *o)
 	rc = cm_detect_run(&o->detect, &v);
 	if (rc < 0)
 		cm_warn("record: metadata: %s (verdict from DMI alone)",
-			strerror(-rc));
+			cm_strerror(-rc));
 	rc = cm_record_update(o->detect.root, &v, line, sizeof(line), NULL, 0);
 	if (rc == -EXDEV)
 		fprintf(stderr, "cloudmove: record: update: /var of %s is not "

@@ -9,7 +9,10 @@
 #define CM_CPUINFO_MAX		(256 * 1024)
 #define CM_SMBIOS_ENTRY_MAX	64	/* _SM_ is 31 bytes, _SM3_ 24 */
 #define CM_SMBIOS_TABLE_MAX	(1024 * 1024)
-#define CM_CMDLINE_MAX		4096
+/* The command line read whole; past it, only the switches that make the
+ * agent do less (boot/cmdline.c).  Linux's own limit is 2048 on x86, but
+ * bootloaders and other architectures pass more. */
+#define CM_CMDLINE_MAX		(64 * 1024)
 #define CM_EVIDENCE_MAX		8
 
 #endif

@@ -17,13 +17,18 @@ int cm_log_enabled(enum cm_log_level level)
 	return level <= log_level;
 }
 
+const char *cm_strerror(int e)
+{
+	return e == CM_ENOTREG ? "not a regular file" : strerror(e);
+}
+
 static void log_line(const char *prefix, const char *fmt, va_list ap, int r)
 {
 	char msg[1024];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (r < 0)
-		fprintf(stderr, "cloudmove: %s%s: %s\n", prefix, msg, strerror(-r));
+		fprintf(stderr, "cloudmove: %s%s: %s\n", prefix, msg, cm_strerror(-r));
 	else
 		fprintf(stderr, "cloudmove: %s%s\n", prefix, msg);
 }

@@ -4,6 +4,8 @@
 #ifndef CM_LOG_H
 #define CM_LOG_H
 
+#include <errno.h>
+
 enum cm_log_level { CM_LOG_ERR, CM_LOG_WARN, CM_LOG_INFO, CM_LOG_DEBUG };
 
 /* The level is process-wide configuration set once by main(); it is the
@@ -14,7 +16,15 @@ int cm_log_enabled(enum cm_log_level level);
 void cm_log(enum cm_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Logs "cloudmove: <fmt>: strerror(-r)" and returns r (r < 0). */
+/* "Not a regular file" (a FIFO, a device, a socket or a directory where a
+ * file is read): an errno nothing else of ours returns, so cm_strerror
+ * can name it; plain strerror says "Wrong medium type". */
+#define CM_ENOTREG		EMEDIUMTYPE
+
+/* strerror, with CM_ENOTREG named. */
+const char *cm_strerror(int e);
+
+/* Logs "cloudmove: <fmt>: cm_strerror(-r)" and returns r (r < 0). */
 int cm_err(int r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define cm_debug(...) \

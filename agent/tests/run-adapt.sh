@@ -132,14 +132,20 @@ rc=$?
 [ $? -eq 2 ] && ok "plan without --target: exit 2" || fail "plan usage" "not 2"
 
 # A root whose files point outside it: never read or written outside.
+# The file outside is ours, not this machine's (its /etc/hostname may be
+# missing, empty, or a word adapt prints): an fstab gcp would rewrite,
+# with a line found nowhere else.
 root=$tmp/escape
 cp -a "$here/adapt/aws-debian12/root" "$root"
+outside=$tmp/outside/fstab
+mkdir -p "$tmp/outside"
+printf '# cm-outside-%s\n/dev/sda1 / ext4 defaults 0 1\n' "$$-$RANDOM" >"$outside"
 rm "$root/etc/fstab"
-ln -s /etc/hostname "$root/etc/fstab"
+ln -s "$outside" "$root/etc/fstab"
 ln -s ../../../../../../../etc "$root/etc/modprobe.d/up"
-host_before=$(sha256sum /etc/hostname)
+outside_before=$(sha256sum <"$outside")
 "$bin" adapt --target gcp --root "$root" >"$tmp/out" 2>"$tmp/err"
-if [ "$(sha256sum /etc/hostname)" = "$host_before" ] && ! grep -q "$(head -c 20 /etc/hostname)" "$tmp/out"; then
+if [ "$(sha256sum <"$outside")" = "$outside_before" ] && ! grep -rq "cm-outside-" "$tmp/out" "$tmp/err" "$root"; then
 	ok "symlinks out of the root stay inside it (host untouched)"
 else
 	fail "symlink escape" "$(cat "$tmp/out" "$tmp/err")"
@@ -260,6 +266,65 @@ ms=$((($(date +%s%N) - sweep_start) / 1000000))
 [ $crashes -gt 5 ] && [ $bad -eq 0 ] &&
 	ok "crash sweep: $crashes crash points of a full adapt, each old-or-new, then new ($ms ms)" ||
 	fail "crash sweep" "$crashes crash points, $bad bad"
+
+# plan's diff of a 256 KiB fstab (the read cap of an fstab) in a 64 MiB
+# address space: a 512 MB instance's rescue shell has no more to spare.
+# The diff keeps O(N+M) memory (the old greedy trace took 167-252 MB
+# here).  Every third mount gains nofail (D ~ 2650, a real diff), then
+# every one does (beyond the edit cap: the whole file replaced).
+big_fstab() {	# ROOT EVERY: 256 KiB of data mounts, every EVERY-th without nofail
+	python3 - "$1/etc/fstab" "$2" <<'PY'
+import sys
+lines = ["# /etc/fstab", "/dev/xvda1\t/\text4\terrors=remount-ro,discard\t0 1"]
+i = 0
+while sum(len(l) + 1 for l in lines) < 256 * 1024 - 128:
+    opts = "defaults" if i % int(sys.argv[2]) == 0 else "defaults,nofail,x-systemd.device-timeout=30s"
+    lines.append(f"/dev/xvdf /srv/data{i:05d} xfs {opts} 0 2")
+    i += 1
+open(sys.argv[1], "w").write("\n".join(lines) + "\n")
+PY
+}
+for every in 3 1; do
+	root=$tmp/bigfstab-$every
+	cp -a "$here/adapt/aws-debian12/root" "$root"
+	big_fstab "$root" "$every"
+	want=$(grep -c '^/dev/xvdf .* defaults 0 2$' "$root/etc/fstab")
+	t0=$(date +%s%N)
+	(ulimit -v 65536; "$bin" plan --target gcp --root "$root" >"$tmp/plan" 2>"$tmp/err")
+	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	got=$(grep -c '^+/dev/xvdf .*nofail' "$tmp/plan")
+	if [ $rc -eq 0 ] && [ "$got" = "$want" ] && grep -q '^@@ -1,' "$tmp/plan"; then
+		ok "plan: 256 KiB fstab, 1 in $every mounts changed ($want), in 64 MiB ($ms ms)"
+	else
+		fail "plan: 256 KiB fstab, 1 in $every changed, in 64 MiB" \
+			"rc $rc, $got of $want mounts shown, $(head -c 300 "$tmp/err")"
+	fi
+	rm -rf "$root"
+done
+
+# --- issue 15: a FIFO where a file is read ----------------------------------
+# plan and adapt opened root files with a blocking O_RDONLY: a FIFO at
+# etc/fstab or etc/default/grub hung them.  Now an unreadable file, said in
+# one line, the root untouched; timeout 10 bounds the old behaviour.
+for f in etc/fstab etc/default/grub; do
+	root=$tmp/fifo
+	rm -rf "$root"
+	cp -a "$here/adapt/aws-debian12/root" "$root"
+	rm -f "$root/$f"
+	mkfifo "$root/$f"
+	before=$(snapshot "$root")
+	for cmd in plan adapt; do
+		args=(--target gcp --root "$root")
+		[ $cmd = adapt ] && args+=(--no-initramfs)
+		timeout 10 "$bin" $cmd "${args[@]}" >"$tmp/out" 2>"$tmp/err"
+		rc=$?
+		[ $rc -eq 1 ] && grep -q "^cloudmove: read $root/$f: not a regular file$" "$tmp/err" &&
+			[ "$(snapshot "$root")" = "$before" ] &&
+			ok "$cmd with a FIFO at $f: exit 1, one line, root untouched" ||
+			fail "$cmd fifo $f" "rc=$rc $(cat "$tmp/out" "$tmp/err")"
+	done
+done
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -415,5 +415,24 @@ real_root() {
 }
 real_root
 
+# --- issue 15: a FIFO where a file is read ----------------------------------
+# etc/fstab, etc/default/grub, the initramfs image: each a FIFO hung check
+# (a blocking open); now "not a regular file", bounded by timeout 10.
+fifo_check() {	# fifo_check REL EXPECTED-RC PATTERN
+	local r=$tmp/fifo
+	rm -rf "$r"
+	mkroot "$r"
+	mkdir -p "$(dirname "$r/$1")"
+	rm -f "$r/$1"
+	mkfifo "$r/$1"
+	timeout 10 "$bin" check --target gcp --root "$r" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	expect "a FIFO at $1: no hang, said so" "$2" "$3"
+}
+fifo_check etc/fstab 1 "^MISSING fstab: .*/etc/fstab: not a regular file"
+fifo_check etc/default/grub 0 "^verdict: bootable on gcp"
+fifo_check boot/grub/grub.cfg 1 "grub.cfg: not a regular file"
+fifo_check "boot/initrd.img-$KV" 1 "^MISSING initramfs $KV: /boot/initrd.img-$KV: not a regular file"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

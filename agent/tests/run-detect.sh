@@ -93,6 +93,21 @@ head -c 31 /dev/urandom >"$r/sys/firmware/dmi/tables/smbios_entry_point"
 printf 'flags : fpu hypervisor\n' >"$r/proc/cpuinfo"
 check synthetic-random-bytes "$r" unknown
 
+# Quotes and backslashes in a DMI value are escaped in the text line
+# (hooks keep it in /run/cloudmove/detect): the value reads back whole.
+r=$tmp/quotes
+dmi "$r" sys_vendor 'Acme "Hosting" \ Co'
+mkdir -p "$r/proc"
+printf 'flags : fpu sse\n' >"$r/proc/cpuinfo"
+line=$("$bin" detect --no-metadata --root "$r" 2>&1)
+want='baremetal (dmi): cpu_hypervisor_flag="no" sys_vendor="Acme \"Hosting\" \\ Co"'
+if [ "$line" = "$want" ]; then
+	passed=$((passed + 1))
+	echo "ok   synthetic-quotes-escaped: $line"
+else
+	fail synthetic-quotes-escaped "got: $line"
+fi
+
 # A --root that is no directory is the operator's mistake: exit 1, one line.
 for r in "$tmp/not-a-root" "$tmp/missing-root"; do
 	: >"$tmp/not-a-root"

@@ -147,5 +147,35 @@ detect refused "$fx/kvm-qemu-i440fx-seabios/root" "127.0.0.1:9" --timeout 2000
 	&& ok "nothing listening, every cloud probed: $took ms (< 300)" \
 	|| fail "refused" "rc $rc took $took"
 
+# issue 15: a 200 token answer with CR/LF inside is refused, and the note
+# says why (it said "HTTP 200"); the token itself is never printed
+cat >"$tmp/crlf-token.py" <<'PY'
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_PUT(self):
+        body = b"AQAEsecret\r\nX-Injected: 1\n"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def do_GET(self):
+        self.send_response(401)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1] + ".tmp", "w").write("%d\n" % s.server_address[1])
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+s.serve_forever()
+PY
+python3 "$tmp/crlf-token.py" "$tmp/crlf.port" &
+pids+=($!)
+detect crlf "$fx/aws-nitro-c5-vendor/root" "127.0.0.1:$(port_of crlf)"
+[ $rc -eq 0 ] && grep -q "aws: token request: HTTP 200, but the token answer holds control bytes (CR/LF inside)" "$tmp/crlf.json" &&
+	! grep -q AQAEsecret "$tmp/crlf.json" "$tmp/crlf.stderr" &&
+	ok "a token answer with CR/LF: refused, the note says so, no token printed" ||
+	fail "crlf token" "rc $rc $(grep -i token "$tmp/crlf.json" "$tmp/crlf.stderr")"
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

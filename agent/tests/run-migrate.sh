@@ -7,8 +7,10 @@
 # are byte-identical afterwards.  Killed at each step of the move (and at
 # random points of the stream), the source is restored by the next
 # `cloudmove boot`.  Refusals: a read-write root, an unknown target, a
-# destination that cannot be written.  Needs root (losetup, mount).
-# Ends with "N passed, N failed".
+# destination that cannot be written.  The machines are fixtures
+# (--detect-root): the source a KVM guest, the image's first boot a GCP VM,
+# whose boot drops the image's move marker and keeps its adaptation.
+# Needs root (losetup, mount).  Ends with "N passed, N failed".
 set -uo pipefail
 bin=$(realpath "${1:?usage: run-migrate.sh CLOUDMOVE}")
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,6 +26,9 @@ cleanup() {
 }
 trap cleanup EXIT
 passed=0 failed=0
+# the machines' detection evidence (DMI, SMBIOS UUID): never this machine's
+source_machine=(--detect-root "$here/detect/kvm-qemu-q35-fedora/root")
+image_machine=(--detect-root "$here/detect/gcp-gce-2017/root")
 ok() { passed=$((passed + 1)); echo "ok   $1"; }
 fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
 snapshot() { (cd "$1" && find . -path ./var/lib/cloudmove -prune -o -path ./lost+found -prune \
@@ -54,7 +59,7 @@ before=$(snapshot "$mnt")
 boot_source() {	# what the next boot of the source does
 	printf 'quiet\n' >"$tmp/cmdline"
 	"$bin" boot --root "$mnt" --cmdline "$tmp/cmdline" \
-		--metadata-endpoint 127.0.0.1:9 >"$tmp/boot.out" 2>&1
+		--metadata-endpoint 127.0.0.1:9 "${source_machine[@]}" >"$tmp/boot.out" 2>&1
 }
 same_source() {	# NAME
 	if [ "$(snapshot "$mnt")" = "$before" ] && [ ! -e "$mnt/var/lib/cloudmove/move.pending" ] &&
@@ -67,8 +72,8 @@ same_source() {	# NAME
 migrate() {	# DEST [OPTIONS...] -> $rc, $tmp/m.out
 	local dest=$1
 	shift
-	"$bin" migrate --root "$mnt" --source "$loop" --target gcp --dest "$dest" --progress=none "$@" \
-		>"$tmp/m.out" 2>&1
+	"$bin" migrate --root "$mnt" --source "$loop" --target gcp --dest "$dest" --progress=none \
+		"${source_machine[@]}" "$@" >"$tmp/m.out" 2>&1
 	rc=$?
 }
 
@@ -116,6 +121,26 @@ else
 	fail "mount image" "$(cat "$tmp/mnt.err")"
 fi
 losetup -d "$img_loop"
+# the image's first boot, on another machine (gcp): the marker is dropped,
+# the adaptation kept
+img_loop=$(losetup -f --show -o $((2048 * 512)) --sizelimit $((40 << 20)) "$tmp/out/disk.raw")
+if mount "$img_loop" "$tmp/img-mnt" 2>"$tmp/mnt.err"; then
+	printf 'quiet\n' >"$tmp/cmdline"
+	"$bin" boot --root "$tmp/img-mnt" --cmdline "$tmp/cmdline" --metadata-endpoint 127.0.0.1:9 \
+		"${image_machine[@]}" >"$tmp/img-boot.out" 2>&1
+	"$bin" plan --root "$tmp/img-mnt" --target gcp >"$tmp/plan.out" 2>&1
+	if grep -q "^cloudmove: first boot of an image moved from kvm (4e2343f6-8dc9-4be5-8431-c20d2e7edcfd)$" \
+		"$tmp/img-boot.out" && [ ! -e "$tmp/img-mnt/var/lib/cloudmove/move.pending" ] &&
+	   grep -qi "nothing to change\|already fits\|no changes" "$tmp/plan.out"; then
+		ok "the image's first boot on another machine (gcp) drops the marker, stays adapted for gcp"
+	else
+		fail "image first boot" "$(cat "$tmp/img-boot.out") / $(head -5 "$tmp/plan.out")"
+	fi
+	umount "$tmp/img-mnt"
+else
+	fail "mount image read-write" "$(cat "$tmp/mnt.err")"
+fi
+losetup -d "$img_loop"
 img_loop=
 rm -f "$tmp/out/disk.raw" "$tmp/out/disk.tar.gz"
 
@@ -151,7 +176,7 @@ rm -f "$tmp/out/"c.tar.gz*
 # 4. killed at random points of the stream (raw, to a slow-ish file sink)
 for i in 1 2 3 4 5; do
 	"$bin" migrate --root "$mnt" --source "$loop" --target gcp --format raw --progress=none \
-		--dest "file://$tmp/out/r.raw" >"$tmp/m.out" 2>&1 &
+		--dest "file://$tmp/out/r.raw" "${source_machine[@]}" >"$tmp/m.out" 2>&1 &
 	pid=$!
 	sleep "0.$((RANDOM % 9 + 1))"
 	kill -9 $pid 2>/dev/null
@@ -166,7 +191,7 @@ done
 
 # 5. without --source: the disk under the root, from sysfs
 "$bin" migrate --root "$mnt" --target gcp --format raw --progress=none \
-	--dest "file://$tmp/out/auto.raw" >"$tmp/m.out" 2>&1
+	--dest "file://$tmp/out/auto.raw" "${source_machine[@]}" >"$tmp/m.out" 2>&1
 grep -q "^cloudmove: migrate: $part (root $mnt)" "$tmp/m.out" && cmp -s "$tmp/out/auto.raw" /dev/null -n 0 &&
 	ok "without --source the root's own block device is found ($part)" ||
 	fail "auto source" "$(head -3 "$tmp/m.out")"
@@ -179,7 +204,8 @@ migrate "file:///nonexistent-dir/x.tar.gz"
 	ok "destination not writable: exit 1, said the source is as it was" ||
 	fail "bad dest" "rc=$rc $(cat "$tmp/m.out")"
 same_source "after a failed stream the source is byte-identical"
-"$bin" migrate --root "$mnt" --target nocloud --dest "file://$tmp/out/x" >"$tmp/m.out" 2>&1
+"$bin" migrate --root "$mnt" --target nocloud --dest "file://$tmp/out/x" "${source_machine[@]}" \
+	>"$tmp/m.out" 2>&1
 [ $? -eq 2 ] && ok "unknown target: exit 2" || fail "unknown target" "$(cat "$tmp/m.out")"
 mount -o remount,rw "$mnt"
 migrate "file://$tmp/out/rw.tar.gz"

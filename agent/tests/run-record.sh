@@ -84,13 +84,18 @@ n=$(ls "$spool"/*.json 2>/dev/null | wc -l)
 	|| fail "black-hole export" "rc $rc, $ms ms, $n spooled: $(cat "$tmp/err")"
 
 # At boot: one try, no backoff, whatever the endpoint does; the boot goes on.
+# The machine is the dressed root's fixture (--detect-root), not this one.
 boot_with() {	# boot_with URL -> rc, ms
 	printf 'root=UUID=x ro cloudmove.metering=%s rd.cloudmove.timeout=1000\n' "$1" >"$tmp/cmdline"
 	t0=$(date +%s%N)
-	"$bin" boot --root "$root" --cmdline "$tmp/cmdline" --metadata-endpoint 127.0.0.1:9 >"$tmp/out" 2>"$tmp/err"
+	"$bin" boot --root "$root" --cmdline "$tmp/cmdline" --metadata-endpoint 127.0.0.1:9 \
+		--detect-root "$root" >"$tmp/out" 2>"$tmp/err"
 	rc=$? ms=$((($(date +%s%N) - t0) / 1000000))
 }
 boot_with "http://127.0.0.1:9/events"
+grep -q "^cloudmove: record: hetzner, stay [0-9]* (continued, 2 boots)" "$tmp/out" \
+	&& ok "boot in the root's fixture (hetzner): its stay continued" \
+	|| fail "boot, detection evidence" "$(cat "$tmp/out" "$tmp/err")"
 [ $rc -eq 0 ] && [ $ms -lt 500 ] && grep -qE "^cloudmove: metering: 0 event\(s\) sent, [1-9][0-9]* left spooled" "$tmp/out" \
 	&& ok "boot, endpoint refused: no retries ($ms ms), events stay spooled, exit 0" \
 	|| fail "boot, refused endpoint" "rc $rc, $ms ms: $(cat "$tmp/out" "$tmp/err")"
@@ -147,6 +152,31 @@ for args in "record" "record bogus" "record export --url ftp://x" "record show -
 	rc=$?
 	[ $rc -eq 2 ] && ok "usage: '$args' exits 2" || fail "usage '$args'" "rc $rc $(cat "$tmp/err")"
 done
+
+# issue 15: a record.json that cannot be read as a file (a symlink loop, a
+# directory, a FIFO) is not ours: set aside, a new record started, exit 0 —
+# never a failure on every boot, never a hang
+for kind in loop dir fifo; do
+	rm -rf "$record" "$root"/var/lib/cloudmove/record.json.bad-*
+	case $kind in
+	loop) ln -s record.json "$record" ;;
+	dir) mkdir -p "$record/x" ;;
+	fifo) mkfifo "$record" ;;
+	esac
+	timeout 10 "$bin" record update --root "$root" --no-metadata >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ $rc -eq 0 ] && grep -q "stay 1 (new" "$tmp/out" && grep -q "kept it as" "$tmp/err" &&
+	   [ -f "$record" ] && [ ! -L "$record" ] && ls "$root/var/lib/cloudmove/" | grep -q "record.json.bad-"; then
+		ok "record.json a $kind: set aside, new record, exit 0"
+	else fail "record.json $kind" "rc $rc $(cat "$tmp/out" "$tmp/err")"; fi
+done
+# two set aside within a second: both kept
+rm -rf "$record" "$root"/var/lib/cloudmove/record.json.bad-*
+echo garbage >"$record"
+update; echo garbage >"$record"; update
+n=$(ls -d "$root"/var/lib/cloudmove/record.json.bad-* | wc -l)
+[ "$n" -eq 2 ] && ok "records set aside within the same second are all kept ($n)" ||
+	fail "aside names" "$n: $(ls "$root/var/lib/cloudmove/")"
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

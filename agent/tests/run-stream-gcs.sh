@@ -349,6 +349,84 @@ if [ -n "$sess" ] && [ "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "http
 		|| fail "session gone" "rc $rc $(cat "$tmp/err")"
 else fail "session gone" "no session in the state, or DELETE not 499"; fi
 
+# --- resume states not to be trusted -------------------------------------------------
+# another user's upload session (to other.raw), and a resume state naming
+# it next to a source root streams to victim.raw with --resume
+start_server trust --crc32c
+src=$tmp/trust.img
+cp --sparse=always "$img" "$src"
+state=$src.cloudmove-stream
+size=$(stat -c %s "$img")
+other=$(curl -s -D - -o /dev/null -X POST -H "Authorization: Bearer $token" \
+	-H "X-Upload-Content-Length: $size" \
+	"http://127.0.0.1:$port/upload/storage/v1/b/bucket/o?uploadType=resumable&name=other.raw" |
+	tr -d '\r' | sed -n 's|^Location: http://[^/]*||ip')
+oid=${other##*upload_id=}
+plant() {	# plant OWNER MODE SESSION-PATH
+	printf 'dest gs://bucket/victim.raw\nformat raw\nsize %s\nmtime 0\ncommitted 0\nsession crc32c=- %s\n' \
+		"$size" "$3" >"$state"
+	chown "$1" "$state" && chmod "$2" "$state"
+}
+logged() { cat "$tmp/trust/log.jsonl" 2>/dev/null | wc -l; }
+# trust_fail WHAT PATTERN: --resume to victim.raw exits 1 with one line
+trust_fail() {
+	gs "$src" $port victim.raw raw "$tmp/err" --resume
+	rc=$?
+	if [ $rc = 1 ] && [ "$(lines "$tmp/err")" = 1 ] && grep -qE -- "$2" "$tmp/err"; then
+		ok "$1: exit 1 ($(cat "$tmp/err"))"
+	else fail "$1" "rc $rc: $(cat "$tmp/err")"; fi
+}
+plant nobody 600 "$other"
+n=$(logged)
+trust_fail "--resume, a state of another user's" "resume state .*: owned by uid [0-9]+, not 0; remove it or run without --resume"
+[ "$(logged)" = "$n" ] && [ -e "$state" ] && ok "a state of another user's: nothing sent, the state left" \
+	|| fail "foreign state" "$(tail -n +$((n + 1)) "$tmp/trust/log.jsonl")"
+plant root 602 "$other"
+trust_fail "--resume, a state others can write" "writable by others \(mode 0602\); remove it"
+ln -s "$tmp/elsewhere" "$state.link"
+plant root 600 "$other"
+mv "$state" "$tmp/elsewhere" && mv "$state.link" "$state"
+trust_fail "--resume, a state that is a symbolic link" "resume state .*: a symbolic link; remove it"
+rm -f "$state" "$tmp/elsewhere"
+plant root 600 "$other"
+n=$(logged)
+trust_fail "--resume, a state of ours naming another object's session" \
+	"the state's upload session is not one of this object; run again without --resume"
+[ "$(logged)" = "$n" ] && ok "another object's session: not sent to, not cancelled" \
+	|| fail "another object's session" "$(tail -n +$((n + 1)) "$tmp/trust/log.jsonl")"
+# the path says victim.raw, the upload_id is other.raw's: the server goes
+# by the id; the object resource at the end says what was made
+plant root 600 "/upload/storage/v1/b/bucket/o?uploadType=resumable&name=victim.raw&upload_id=$oid"
+trust_fail "--resume, a session whose upload is another object's" \
+	"the upload made gs://bucket/other.raw, not this object"
+[ ! -e "$(object trust victim.raw)" ] && ok "another object's upload: no victim.raw, other.raw left alone" \
+	|| fail "another object's upload" "victim.raw made"
+rm -f "$(object trust other.raw)"
+# a state of ours for another object: refused; one for this object spelt
+# another way (as url.c reads both, the same): resumed
+plant root 600 "$other"
+sed -i 's|^dest .*|dest gs://bucket/elsewhere.raw|' "$state"
+trust_fail "--resume, a state for another dest" "was to gs://bucket/elsewhere.raw as raw, of [0-9]+ bytes; not this one"
+mine=$(curl -s -D - -o /dev/null -X POST -H "Authorization: Bearer $token" \
+	-H "X-Upload-Content-Length: $size" \
+	"http://127.0.0.1:$port/upload/storage/v1/b/bucket/o?uploadType=resumable&name=victim.raw" |
+	tr -d '\r' | sed -n 's|^Location: http://[^/]*||ip')
+plant root 600 "$mine"
+sed -i 's|^dest .*|dest GS://bucket/victim%2Eraw|' "$state"
+gs "$src" $port victim.raw raw "$tmp/err" --resume
+rc=$?
+[ $rc = 0 ] && cmp -s "$img" "$(object trust victim.raw)" && [ ! -e "$state" ] \
+	&& ok "--resume, a state for GS://bucket/victim%2Eraw: the same object, resumed, identical" \
+	|| fail "state dest spelt another way" "rc $rc: $(cat "$tmp/err")"
+rm -f "$(object trust victim.raw)"
+plant nobody 600 "$other"
+gs "$src" $port victim.raw raw "$tmp/err"
+rc=$?
+if [ $rc = 0 ] && [ "$(lines "$tmp/err")" = 1 ] && grep -q "owned by uid .*; not read, starting over" "$tmp/err" &&
+	cmp -s "$img" "$(object trust victim.raw)" && [ ! -e "$(object trust other.raw)" ] && [ ! -e "$state" ]; then
+	ok "without --resume, a state of another user's: one line, not read, a new session, object identical"
+else fail "foreign state without --resume" "rc $rc: $(cat "$tmp/err")"; fi
+
 wait $refpid
 why=$(cat "$tmp/reference.why")
 [ -z "$why" ] && ok "reference gce: gzip -t, tar -tvvzf (disk.raw, 1 GiB), disk.raw = source padded" \

@@ -324,6 +324,45 @@ expect_fail "--resume, upload gone, object older than the state" "upload is gone
 	--source "$tmp/kill.img" --dest "$(dest kill.raw)" --creds "$tmp/creds" --resume
 [ ! -e "$tmp/kill.img.cloudmove-stream" ] && ok "upload gone: state removed" || fail "upload gone: state" "left"
 
+# --- resume states not to be trusted -------------------------------------------------
+# another user's upload in progress (to other.raw), and a resume state
+# naming it next to a source root streams to victim.raw with --resume
+echo "# ${SECONDS}s"
+other=$(python3 "$lib/s3req.py" POST "http://127.0.0.1:$port/test/other.raw?uploads=" |
+	sed -n 's:.*<UploadId>\(.*\)</UploadId>.*:\1:p')
+ln "$cutimg" "$tmp/trust.img"
+state=$tmp/trust.img.cloudmove-stream
+plant() {	# plant OWNER MODE: the state naming other.raw's upload
+	printf 'dest s3://test/victim.raw\nformat raw\nsize %s\nmtime 0\ncommitted 0\nsession s3 part=8388608 grow=0 id=%s\n' \
+		"$(stat -c %s "$cutimg")" "$other" >"$state"
+	chown "$1" "$state" && chmod "$2" "$state"
+}
+plant nobody 600
+mark=$(wc -l <"$tmp/shim.log")
+expect_fail "--resume, a state of another user's" "resume state .*: owned by uid [0-9]+, not 0; remove it or run without --resume" \
+	--source "$tmp/trust.img" --dest "$(dest victim.raw)" --creds "$tmp/creds" --resume
+[ "$(tail -n +$((mark + 1)) "$tmp/shim.log" | wc -l)" = 0 ] && [ -e "$state" ] \
+	&& ok "a state of another user's: not one request sent, the state left" \
+	|| fail "foreign state" "$(tail -n +$((mark + 1)) "$tmp/shim.log" | head -3)"
+plant root 660
+expect_fail "--resume, a group-writable state" "resume state .*: writable by its group \(mode 0660\); remove it" \
+	--source "$tmp/trust.img" --dest "$(dest victim.raw)" --creds "$tmp/creds" --resume
+plant root 600
+expect_fail "--resume, a state of ours naming another object's upload" \
+	"ListParts: the upload is one of s3://test/other.raw, not of this object" \
+	--source "$tmp/trust.img" --dest "$(dest victim.raw)" --creds "$tmp/creds" --resume
+python3 "$lib/s3req.py" GET "http://127.0.0.1:$port/test/other.raw?uploadId=$other" >/dev/null \
+	&& ! get victim.raw "$tmp/got" && ok "another object's upload: not aborted, nothing sent to it, no victim.raw" \
+	|| fail "another object's upload" "aborted, or victim.raw made"
+plant nobody 600
+"$bin" stream --source "$tmp/trust.img" --dest "$(dest victim.raw)" --creds "$tmp/creds" \
+	--progress=none >/dev/null 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 0 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "owned by uid .*; not read, starting over" "$tmp/err" &&
+	get victim.raw "$tmp/got" && cmp -s "$cutimg" "$tmp/got" && [ ! -e "$state" ]; then
+	ok "without --resume, a state of another user's: one line, not read, a new upload, object identical"
+else fail "foreign state without --resume" "rc $rc: $(cat "$tmp/err")"; fi
+
 n=$(python3 -c "
 import json,sys; e=[json.loads(l) for l in open(sys.argv[1])]
 print(len(e), len([x for x in e if not x['sig'] and x['status'] != 403]))" "$tmp/shim.log")

@@ -1,6 +1,6 @@
 #!/bin/bash
-# run-suites.sh [SUITE...] — what `make check` runs.  Suites: unit,
-# valgrind, golden, profiles, txn, adapt, network, initramfs, install, check, boot, record, metadata, netup, stream, stream-gcs, stream-s3, stream-azure, stream-put, stream-tls, migrate, fuzz, hooks, qemu (default: all; valgrind is skipped with
+# run-suites.sh [SUITE...] — what `make check` runs: the suites of the
+# table below, in its order (default: all; valgrind is skipped with
 # SANITIZE=1, whose ASan build replaces it).  Each suite's runner ends
 # with "N passed, N failed"; this script prints each suite's output and
 # ends with the total, in the same form, for CI.
@@ -8,41 +8,54 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 
 build=${TEST_BUILD:-build/musl}
+
+# name, then the command that runs it: each suite is named here only.
+# (deps runs build/cloudmove whatever the build: it checks the product's
+# --version.)
+suite_table=$(cat <<'EOF'
+unit		"$build/unit-tests"
+valgrind	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect build/glibc/unit-tests
+golden		agent/tests/run-detect.sh "$build/cloudmove"
+docs		agent/tests/run-docs.sh "$build/cloudmove"
+deps		agent/tests/run-deps.sh build/cloudmove
+profiles	agent/tests/profiles/run.sh "$build/cloudmove"
+addcloud	agent/tests/run-addcloud.sh
+txn		agent/tests/run-txn.sh "$build/cloudmove"
+adapt		agent/tests/run-adapt.sh "$build/cloudmove"
+network		agent/tests/run-network.sh "$build/cloudmove"
+initramfs	agent/tests/run-initramfs.sh "$build/cloudmove"
+install		agent/tests/run-install.sh
+check		agent/tests/run-check.sh "$build/cloudmove"
+boot		agent/tests/run-boot.sh "$build/cloudmove"
+record		agent/tests/run-record.sh "$build/cloudmove"
+metadata	agent/tests/run-metadata.sh "$build/cloudmove"
+netup		agent/tests/run-netup.sh "$build/netup-probe"
+stream		agent/tests/run-stream.sh "$build/cloudmove"
+stream-gcs	agent/tests/run-stream-gcs.sh "$build/cloudmove"
+stream-s3	agent/tests/run-stream-s3.sh "$build/cloudmove"
+stream-azure	agent/tests/run-stream-azure.sh "$build/cloudmove"
+stream-put	agent/tests/run-stream-put.sh "$build/cloudmove"
+stream-tls	agent/tests/run-stream-tls.sh "$build/cloudmove"
+migrate		agent/tests/run-migrate.sh "$build/cloudmove"
+fuzz		agent/fuzz/run-corpus.sh ${FUZZERS:-}
+hooks		qemu-tests/hook-test.sh
+qemu		AGENT=$PWD/build/cloudmove qemu-tests/run.sh
+EOF
+)
+
 suites=("$@")
 if [ ${#suites[@]} -eq 0 ]; then
-	suites=(unit valgrind golden profiles txn adapt network initramfs install check boot record metadata netup stream stream-gcs stream-s3 stream-azure stream-put stream-tls migrate fuzz hooks qemu)
-	[ "${SANITIZE:-}" = 1 ] && suites=(unit golden profiles txn adapt network initramfs install check boot record metadata netup stream stream-gcs stream-s3 stream-azure stream-put stream-tls migrate fuzz hooks qemu)
+	mapfile -t suites < <(awk '{ print $1 }' <<<"$suite_table")
+	if [ "${SANITIZE:-}" = 1 ]; then
+		mapfile -t suites < <(printf '%s\n' "${suites[@]}" | grep -vx valgrind)
+	fi
 fi
 
 run_suite() {
-	case $1 in
-	unit)	  "$build/unit-tests" ;;
-	valgrind) valgrind -q --error-exitcode=99 --leak-check=full \
-			--errors-for-leak-kinds=definite,indirect build/glibc/unit-tests ;;
-	golden)	  agent/tests/run-detect.sh "$build/cloudmove" ;;
-	profiles) agent/tests/profiles/run.sh "$build/cloudmove" ;;
-	txn)	  agent/tests/run-txn.sh "$build/cloudmove" ;;
-	adapt)	  agent/tests/run-adapt.sh "$build/cloudmove" ;;
-	initramfs) agent/tests/run-initramfs.sh "$build/cloudmove" ;;
-	install)  agent/tests/run-install.sh ;;
-	check)	  agent/tests/run-check.sh "$build/cloudmove" ;;
-	boot)	  agent/tests/run-boot.sh "$build/cloudmove" ;;
-	network)  agent/tests/run-network.sh "$build/cloudmove" ;;
-	record)	  agent/tests/run-record.sh "$build/cloudmove" ;;
-	metadata) agent/tests/run-metadata.sh "$build/cloudmove" ;;
-	netup)	  agent/tests/run-netup.sh "$build/netup-probe" ;;
-	stream)	  agent/tests/run-stream.sh "$build/cloudmove" ;;
-	stream-azure) agent/tests/run-stream-azure.sh "$build/cloudmove" ;;
-	migrate)  agent/tests/run-migrate.sh "$build/cloudmove" ;;
-	stream-gcs) agent/tests/run-stream-gcs.sh "$build/cloudmove" ;;
-	stream-s3) agent/tests/run-stream-s3.sh "$build/cloudmove" ;;
-	stream-put) agent/tests/run-stream-put.sh "$build/cloudmove" ;;
-	stream-tls) agent/tests/run-stream-tls.sh "$build/cloudmove" ;;
-	fuzz)	  agent/fuzz/run-corpus.sh ${FUZZERS:-} ;;
-	hooks)	  qemu-tests/hook-test.sh ;;
-	qemu)	  AGENT=$PWD/build/cloudmove qemu-tests/run.sh ;;
-	*)	  echo "unknown suite $1"; return 2 ;;
-	esac
+	local cmd
+	cmd=$(awk -v n="$1" '$1 == n { sub(/^[^\t]+\t+/, ""); print; exit }' <<<"$suite_table")
+	if [ -z "$cmd" ]; then echo "unknown suite $1"; return 2; fi
+	eval "$cmd"
 }
 
 total_passed=0 total_failed=0 summary=""

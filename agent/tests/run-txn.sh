@@ -3,7 +3,10 @@
 # transactions written as txn.c writes them (journal + backups), then
 # --list, undoing the last one, --to an older id, --to 0, an interrupted
 # ("applying") transaction recovered, usage errors and exit codes.
-# (The crash-at-every-step tests are unit tests: test_txn.c.)
+# (The crash-at-every-step tests are unit tests: test_txn.c.)  Then, as
+# root, txn-space.sh in a mount namespace of its own: adapt on a full
+# tmpfs and ext4 at every page count around the commit, and under a
+# read-only bind mount.
 # Ends with "N passed, N failed".
 set -uo pipefail
 bin=$(realpath "${1:?usage: run-txn.sh CLOUDMOVE}")
@@ -141,6 +144,20 @@ done
 "$bin" rollback --root "$tmp/nonexistent" --list >"$tmp/out" 2>"$tmp/err"
 [ $? -eq 1 ] && grep -q "^cloudmove: rollback: --root" "$tmp/err" && ok "missing --root: exit 1" \
 	|| fail "missing root" "$(cat "$tmp/err")"
+
+# full disk and read-only mounts: mounts of its own, so root only
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+	unshare -m --propagation private "$(dirname "$0")/txn-space.sh" "$bin" >"$tmp/space" 2>&1
+	grep -E '^(ok|FAIL|    |txn-space)' "$tmp/space"
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$tmp/space" | tail -1)
+	if [ -n "$line" ]; then
+		passed=$((passed + ${line%% passed*}))
+		f=${line#*passed, }
+		failed=$((failed + ${f%% failed*}))
+	else fail "txn-space.sh" "no summary: $(tail -5 "$tmp/space")"; fi
+else
+	echo "skip full-disk and read-only mount tests (not root, or no unshare)"
+fi
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

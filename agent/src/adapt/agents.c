@@ -202,7 +202,7 @@ static int enable_unit(const char *sysroot, const char *unit, const char *cloud,
 	cm_buf_free(&b);
 	if (n < 0) {
 		cm_adapt_note(rep, "agents: %s%s: cannot read its [Install] section (%s)",
-		     sysroot, path, strerror(-n));
+		     sysroot, path, cm_strerror(-n));
 		return 0;
 	}
 	for (i = 0; r >= 0 && i < n; i++) {

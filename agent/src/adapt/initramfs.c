@@ -177,7 +177,7 @@ static void drop_kept(int dirfd, const char *name)
 static int valid_image(int dirfd, const char *name)
 {
 	unsigned char m[6];
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = cm_open_file_at(dirfd, name, O_NOFOLLOW);
 	ssize_t n;
 	int ok;
 

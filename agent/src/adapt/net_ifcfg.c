@@ -110,8 +110,6 @@ int cm_ifcfg_scan(const char *fname, const char *buf, size_t len,
 	int r;
 
 	memset(info, 0, sizeof(*info));
-	if (len > CM_NET_FILE_MAX)
-		return -EMSGSIZE;
 	r = cm_ini_parse(buf, len, CM_INI_SHELL, &ini, err_line);
 	if (r < 0)
 		return r;
@@ -220,28 +218,21 @@ static int primary(struct cm_ini *ini, unsigned role, const struct cm_net_opts *
 	return r;
 }
 
-int cm_ifcfg_rewrite(const char *buf, size_t len, unsigned role,
-		     const struct cm_net_opts *o, struct cm_buf *out,
-		     struct cm_net_summary *s)
+static int edit(struct cm_ini *ini, unsigned role, const struct cm_net_opts *o,
+		struct cm_net_summary *s)
 {
-	struct cm_ini ini;
 	int r = 0;
 
-	if (len > CM_NET_FILE_MAX)
-		return -EMSGSIZE;
-	r = cm_ini_parse(buf, len, CM_INI_SHELL, &ini, NULL);
-	if (r < 0)
-		return r;
 	if (role & (CM_IFCFG_PRIMARY | CM_IFCFG_GATEWAY)) {
-		unset(&ini, "GATEWAY", true);
-		unset(&ini, "IPV6_DEFAULTGW", false);
-		unset(&ini, "DNS", true);
+		unset(ini, "GATEWAY", true);
+		unset(ini, "IPV6_DEFAULTGW", false);
+		unset(ini, "DNS", true);
 	}
 	if (role & CM_IFCFG_PRIMARY)
-		r = primary(&ini, role, o, s);
+		r = primary(ini, role, o, s);
 	if (r == 0 && (role & CM_IFCFG_MEMBER)) {
-		s->unpinned += unset(&ini, "HWADDR", false);
-		s->unpinned += unset(&ini, "LLADDR", false);
+		s->unpinned += unset(ini, "HWADDR", false);
+		s->unpinned += unset(ini, "LLADDR", false);
 	}
 	if (r == 0 && (role & CM_IFCFG_SECONDARY)) {
 		/* wicked waits at boot for every STARTMODE=auto interface;
@@ -250,142 +241,82 @@ int cm_ifcfg_rewrite(const char *buf, size_t len, unsigned role,
 		if (role & CM_IFCFG_SUSE) {
 			char v[32];
 
-			if (!cm_ini_get(&ini, "", "STARTMODE", v, sizeof(v)) ||
+			if (!cm_ini_get(ini, "", "STARTMODE", v, sizeof(v)) ||
 			    strcmp(v, "'off'"))
-				r = set(&ini, "STARTMODE", "hotplug");
+				r = set(ini, "STARTMODE", "hotplug");
 		}
 		s->secondary++;
 	}
-	if (r == 0)
-		r = cm_ini_write(&ini, out);
-	cm_ini_free(&ini);
-	if (r < 0)
-		return r;
-	return out->len != len || memcmp(out->data, buf, len);
+	return r;
+}
+
+int cm_ifcfg_rewrite(const char *buf, size_t len, unsigned role,
+		     const struct cm_net_opts *o, struct cm_buf *out,
+		     struct cm_net_summary *s)
+{
+	return cm_ini_rewrite(buf, len, CM_INI_SHELL, edit, role, o, out, s);
 }
 
 /* --- the root's files ---------------------------------------------------- */
 
-struct ifcfg_state {
-	const char *dir;
-	bool suse;
-	char (*names)[CM_NET_FNAME_MAX];
-	size_t n;
-	struct cm_ifcfg_info *info;
-	struct cm_net_ifaces ifaces;
-};
-
-static int read_file(const char *sysroot, const struct ifcfg_state *st,
-		     const char *fname, struct cm_buf *b, char *path, size_t size)
-{
-	int r;
-
-	snprintf(path, size, "%s/%s", st->dir, fname);
-	r = cm_rewrite_read(sysroot, path, b);
-	return r < 0 ? r : 0;
-}
-
-static bool ifcfg_name(const char *name)
+static bool not_ifcfg(const char *name)
 {
 	size_t l = strlen(name);
 
 	/* what network-scripts skip: backups and package leftovers */
-	return !strncmp(name, "ifcfg-", 6) && l > 6 && name[l - 1] != '~' &&
-	       !strstr(name, ".bak") && !strstr(name, ".orig") &&
-	       !strstr(name, ".rpm") && !strstr(name, ".old");
+	return !(!strncmp(name, "ifcfg-", 6) && l > 6 && name[l - 1] != '~' &&
+		 !strstr(name, ".bak") && !strstr(name, ".orig") &&
+		 !strstr(name, ".rpm") && !strstr(name, ".old"));
 }
 
-static int scan_all(const char *sysroot, struct ifcfg_state *st, struct cm_buf *b)
+static int scan(struct cm_net_run *run, const char *fname, const char *buf,
+		size_t len, size_t *line)
 {
-	char path[CM_PATH_MAX];
-	size_t i, j, e;
-	int r = 0, k;
+	struct cm_ifcfg_info in;
+	int r = cm_ifcfg_scan(fname, buf, len, &in, line);
 
-	for (i = 0; i < st->n && r >= 0; i++) {
-		const struct cm_ifcfg_info *in = &st->info[i];
-
-		r = read_file(sysroot, st, st->names[i], b, path, sizeof(path));
-		if (r == 0)
-			r = cm_ifcfg_scan(st->names[i], b->data, b->len,
-					  &st->info[i], &e);
-		if (r == -EBADMSG && e)
-			return cm_err(r, "ifcfg: %s%s:%zu: not a VAR=value line",
-				      sysroot, path, e);
-		if (r < 0)
-			return cm_err(r, "ifcfg: %s%s", sysroot, path);
-		k = r = cm_net_ifaces_add(&st->ifaces, in->name, strlen(in->name),
-					  in->kind, in->gateway);
-		if (k < 0)
-			break;
-		st->ifaces.v[k].dhcp |= in->dhcp;
-		st->ifaces.v[k].member |= in->master[0] != '\0';
-		snprintf(st->ifaces.v[k].parent, CM_NET_NAME_MAX, "%s", in->parent);
-	}
-	/* SUSE lists the ports in the bond's or bridge's own file */
-	for (i = 0; i < st->n && r >= 0; i++) {
-		const char *p = st->info[i].ports;
-
-		while (*p) {
-			size_t l = strcspn(p, " ");
-			char v[CM_NET_NAME_MAX];
-
-			snprintf(v, sizeof(v), "%.*s", (int)l, p);
-			k = cm_net_ifaces_find(&st->ifaces, v);
-			if (k >= 0)
-				st->ifaces.v[k].member = true;
-			for (j = 0; j < st->n; j++)
-				if (!strcmp(st->info[j].name, v))
-					snprintf(st->info[j].master, CM_NET_NAME_MAX,
-						 "%s", st->info[i].name);
-			p += l;
-			while (*p == ' ')
-				p++;
-		}
-	}
-	return r < 0 ? r : 0;
+	return r < 0 ? r : cm_net_add(run, &(struct cm_net_fact){
+		.name = in.name, .kind = in.kind, .gateway = in.gateway,
+		.dhcp = in.dhcp, .mac = in.mac, .parent = in.parent,
+		.master = in.master, .ports = in.ports });
 }
 
-static unsigned role_of(const struct ifcfg_state *st, size_t i, int primary,
-			int gateway)
+/* A port without a MAC binding has nothing to unpin; what does not come
+ * up at boot holds nothing up. */
+static int rewrite(const struct cm_net_run *run, size_t f, const char *buf,
+		   size_t len, struct cm_buf *out, struct cm_net_summary *s)
 {
-	const struct cm_ifcfg_info *in = &st->info[i];
-	int k = cm_net_ifaces_find(&st->ifaces, in->name);
-	unsigned role = st->suse ? CM_IFCFG_SUSE : 0;
+	int k = run->iface_of[f];
+	unsigned role = cm_net_role(run, k) | (run->dir_index ? CM_IFCFG_SUSE : 0);
 
-	if (k < 0 || in->kind == CM_NET_LOOPBACK)
-		return 0;
-	if (k == primary)
-		return role | CM_IFCFG_PRIMARY | CM_IFCFG_GATEWAY |
-		       (in->kind == CM_NET_ETHER ? CM_IFCFG_MATCH : 0);
-	if (k == gateway)
-		role |= CM_IFCFG_GATEWAY;
-	if (primary >= 0 && in->master[0] &&
-	    !strcmp(in->master, st->ifaces.v[primary].name))
-		return role | (in->mac ? CM_IFCFG_MEMBER : 0);
-	if (in->kind == CM_NET_OTHER)
-		return role;
-	return role | CM_IFCFG_SECONDARY;
+	if (k >= 0 && !run->ifaces.v[k].mac)
+		role &= ~(unsigned)CM_IFCFG_MEMBER;
+	if (k >= 0 && run->ifaces.v[k].kind == CM_NET_OTHER)
+		role &= ~(unsigned)CM_IFCFG_SECONDARY;
+	return cm_ifcfg_rewrite(buf, len, role, run->o, out, s);
 }
 
 /* The primary's static routes: route-<name>, route6-<name> (Red Hat),
  * ifroute-<name> (SUSE). */
-static int plan_routes(const char *sysroot, const struct ifcfg_state *st,
-		       const char *name, const char *cloud, struct cm_plan *plan,
+static int plan_routes(struct cm_net_run *run, struct cm_plan *plan,
 		       struct cm_net_summary *s)
 {
 	static const char *const rh[] = { "route-", "route6-", NULL };
 	static const char *const suse[] = { "ifroute-", NULL };
-	const char *const *pre = st->suse ? suse : rh;
+	const char *const *pre = run->dir_index ? suse : rh;
 	char path[CM_PATH_MAX], why[192];
 	struct stat sb;
 	size_t i;
 	int r = 0;
 
+	if (run->primary < 0)
+		return 0;
 	snprintf(why, sizeof(why), "%s: ifcfg: the old cloud's static routes of "
-		 "the first NIC", cloud);
+		 "the first NIC", run->cloud);
 	for (i = 0; pre[i] && r == 0; i++) {
-		snprintf(path, sizeof(path), "%s/%s%s", st->dir, pre[i], name);
-		if (cm_sysroot_lstat(sysroot, path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		snprintf(path, sizeof(path), "%s/%s%s", run->dir, pre[i], s->primary);
+		if (cm_sysroot_lstat(run->sysroot, path, &sb) == 0 &&
+		    S_ISREG(sb.st_mode)) {
 			r = cm_plan_delete(plan, "network", path, why);
 			s->routes++;
 		}
@@ -393,92 +324,15 @@ static int plan_routes(const char *sysroot, const struct ifcfg_state *st,
 	return r;
 }
 
-static int plan_files(const char *sysroot, const char *cloud,
-		      const struct cm_net_opts *o, struct ifcfg_state *st,
-		      struct cm_plan *plan, struct cm_net_summary *s)
-{
-	int primary = cm_net_pick_primary(&st->ifaces);
-	int gateway = cm_net_pick_gateway(&st->ifaces);
-	struct cm_net_summary dummy;
-	struct cm_buf old, new;
-	char path[CM_PATH_MAX];
-	size_t i, pass;
-	int r = 0;
-
-	if (primary >= 0) {
-		snprintf(s->primary, sizeof(s->primary), "%s", st->ifaces.v[primary].name);
-		r = plan_routes(sysroot, st, s->primary, cloud, plan, s);
-	}
-	cm_buf_init(&old, CM_NET_FILE_MAX);
-	cm_buf_init(&new, 2 * CM_NET_FILE_MAX);
-	for (pass = 0; pass < 2; pass++)
-		for (i = 0; i < st->n && r >= 0; i++) {
-			memset(&dummy, 0, sizeof(dummy));
-			r = read_file(sysroot, st, st->names[i], &old, path, sizeof(path));
-			if (r == 0)
-				r = cm_ifcfg_rewrite(old.data, old.len,
-						     role_of(st, i, primary, gateway),
-						     o, &new, pass ? &dummy : s);
-			if (r > 0 && pass)
-				r = cm_net_plan_file(plan, sysroot, "ifcfg", cloud,
-						     path, &old, &new, s);
-		}
-	cm_buf_free(&old);
-	cm_buf_free(&new);
-	return r < 0 ? r : 0;
-}
-
-static int plan_dir(const char *sysroot, const char *cloud, const char *dir,
-		    bool suse, const struct cm_net_opts *o, struct cm_plan *plan,
-		    struct cm_net_summary *s)
-{
-	struct ifcfg_state *st = calloc(1, sizeof(*st));
-	struct cm_buf b;
-	size_t i, k;
-	int r;
-
-	if (!st)
-		return -ENOMEM;
-	st->dir = dir;
-	st->suse = suse;
-	st->names = calloc(CM_NET_FILES_MAX, CM_NET_FNAME_MAX);
-	st->info = calloc(CM_NET_FILES_MAX, sizeof(*st->info));
-	cm_buf_init(&b, CM_NET_FILE_MAX);
-	r = st->names && st->info ? 0 : -ENOMEM;
-	if (r == 0)
-		r = cm_sysroot_list(sysroot, dir, "*", st->names, CM_NET_FILES_MAX);
-	if (r > 0) {
-		for (i = k = 0; i < (size_t)r; i++)
-			if (ifcfg_name(st->names[i]))
-				memmove(st->names[k++], st->names[i], CM_NET_FNAME_MAX);
-		st->n = k;
-		r = scan_all(sysroot, st, &b);
-		if (r == 0)
-			r = plan_files(sysroot, cloud, o, st, plan, s);
-		if (r == 0)
-			r = st->n > 0;
-	}
-	cm_buf_free(&b);
-	free(st->names);
-	free(st->info);
-	free(st);
-	return r;
-}
-
-static int ifcfg_plan(const char *sysroot, const char *cloud,
-		      const struct cm_net_opts *o, struct cm_plan *plan,
-		      struct cm_net_summary *s)
-{
-	int a = plan_dir(sysroot, cloud, CM_IFCFG_RH_DIR, false, o, plan, s);
-
-	if (a < 0)
-		return a;
-	if (a == 0)	/* a root has one or the other */
-		return plan_dir(sysroot, cloud, CM_IFCFG_SUSE_DIR, true, o, plan, s);
-	return a;
-}
+static const char *const dirs[] = { CM_IFCFG_RH_DIR, CM_IFCFG_SUSE_DIR, NULL };
 
 const struct cm_net_backend cm_net_ifcfg = {
 	.name = "ifcfg",
-	.plan = ifcfg_plan,
+	.dirs = dirs,
+	.glob = "*",
+	.skip = not_ifcfg,
+	.bad_line = "not a VAR=value line",
+	.scan = scan,
+	.rewrite = rewrite,
+	.plan_before = plan_routes,
 };

@@ -16,11 +16,11 @@
 #define CM_IFCFG_RH_DIR		"/etc/sysconfig/network-scripts"
 #define CM_IFCFG_SUSE_DIR	"/etc/sysconfig/network"
 
-#define CM_IFCFG_PRIMARY	0x01	/* DHCP, MTU, no static addressing */
-#define CM_IFCFG_MATCH		0x02	/* no MAC binding; eth0 for ifnames=0 */
-#define CM_IFCFG_GATEWAY	0x04	/* loses gateway and DNS */
-#define CM_IFCFG_SECONDARY	0x08	/* does not hold up boot */
-#define CM_IFCFG_MEMBER		0x10	/* a bond's/bridge's port: MAC unpinned */
+#define CM_IFCFG_PRIMARY	CM_NET_ROLE_PRIMARY	/* DHCP, MTU, no static addressing */
+#define CM_IFCFG_MATCH		CM_NET_ROLE_MATCH	/* no MAC binding; eth0 for ifnames=0 */
+#define CM_IFCFG_GATEWAY	CM_NET_ROLE_GATEWAY	/* loses gateway and DNS */
+#define CM_IFCFG_SECONDARY	CM_NET_ROLE_SECONDARY	/* does not hold up boot */
+#define CM_IFCFG_MEMBER		CM_NET_ROLE_MEMBER	/* a bond's/bridge's port: MAC unpinned */
 #define CM_IFCFG_SUSE		0x20	/* wicked's dialect */
 
 struct cm_ifcfg_info {

@@ -274,20 +274,7 @@ int cm_ifupdown_scan(const char *buf, size_t len, struct cm_ifupdown_scan *sc,
 
 static bool in_list(const char *list, const char *w)
 {
-	size_t n = strlen(w);
-	const char *p = list;
-
-	while (*p) {
-		size_t l;
-
-		while (*p == ' ')
-			p++;
-		l = strcspn(p, " ");
-		if (l == n && !strncmp(p, w, n))
-			return true;
-		p += l;
-	}
-	return false;
+	return cm_net_in_list(list, w, strlen(w));
 }
 
 /* The interface an auto/allow word brings up: "eth0", "/en*=eth0" (the
@@ -304,9 +291,9 @@ static const char *auto_target(const char *w)
 static void primary_word(const struct cm_ifupdown_roles *ro,
 			 const struct cm_net_opts *o, char *out, size_t size)
 {
-	const char *p = ro->primary;
+	const char *p = ro->n.primary;
 
-	if (ro->primary_kind != CM_NET_ETHER)
+	if (ro->n.primary_kind != CM_NET_ETHER)
 		snprintf(out, size, "%s", p);
 	else if (o->ifnames == CM_IFNAMES_KERNEL)
 		snprintf(out, size, strcmp(p, CM_NET_KERNEL_NAME) ? "/%s=%s" : "%.0s%s",
@@ -356,10 +343,10 @@ static int rewrite_auto(const struct line *l, const struct cm_ifupdown_roles *ro
 	for (i = 1; i < l->n; i++) {
 		const char *t = auto_target(l->w[i]), *w = l->w[i];
 
-		if (t && !strcmp(t, ro->primary) && strcmp(w, pw)) {
+		if (t && !strcmp(t, ro->n.primary) && strcmp(w, pw)) {
 			w = pw;
 			*changed = true;
-		} else if (t && is_auto && in_list(ro->secondaries, t)) {
+		} else if (t && is_auto && in_list(ro->n.secondaries, t)) {
 			strncat(moved, " ", sizeof(moved) - strlen(moved) - 1);
 			strncat(moved, w, sizeof(moved) - strlen(moved) - 1);
 			*changed = true;
@@ -414,8 +401,8 @@ static bool primary_drops(const struct line *l)
 
 static int rewrite_option(const struct line *l, struct rw_state *st, bool *keep)
 {
-	bool prim = !strcmp(st->name, st->ro->primary);
-	bool gw = prim || !strcmp(st->name, st->ro->gateway);
+	bool prim = !strcmp(st->name, st->ro->n.primary);
+	bool gw = prim || !strcmp(st->name, st->ro->n.gateway);
 
 	*keep = true;
 	if (is_route_cmd(l) && line_has(l, md_word)) {
@@ -429,7 +416,7 @@ static int rewrite_option(const struct line *l, struct rw_state *st, bool *keep)
 			  !strncmp(l->w[0], "dns-nameserver", 14) ||
 			  (is_route_cmd(l) && line_has(l, default_word)))) {
 		*keep = false;
-	} else if (!prim && in_list(st->ro->members, st->name) &&
+	} else if (!prim && in_list(st->ro->n.members, st->name) &&
 		   !strcmp(l->w[0], "hwaddress")) {
 		st->s->unpinned++;
 		*keep = false;
@@ -448,7 +435,7 @@ static int rewrite_iface(const struct line *l, struct rw_state *st,
 
 	*keep = true;
 	st->drop = false;
-	if (strcmp(l->w[1], st->ro->primary) || odd_words(l))
+	if (strcmp(l->w[1], st->ro->n.primary) || odd_words(l))
 		return 0;
 	if (!strcmp(l->w[2], "inet"))
 		method = o->dhcp4 ? "dhcp" : "manual";
@@ -577,25 +564,18 @@ int cm_ifupdown_rewrite(const char *buf, size_t len,
 
 /* --- the root's files ---------------------------------------------------- */
 
-struct ifu_state {
-	char (*files)[CM_PATH_MAX];
-	size_t n;
-	struct cm_ifupdown_scan *sc;	/* per file */
-	struct cm_net_ifaces ifaces;
-	struct cm_ifupdown_iface facts[CM_NET_IFACES_MAX];	/* by ifaces index */
+/* The interfaces auto/allow-* lines bring up, by file. */
+struct ifu_autos {
+	char v[CM_NET_FILES_MAX][16 * CM_NET_NAME_MAX];
 };
-
-static int add_file(const char *sysroot, struct ifu_state *st, const char *path,
-		    int depth, struct cm_buf *b);
 
 /* "source PATTERN" (a glob in its last component) or "source-directory
  * DIR" (files named [a-zA-Z0-9_-]+), relative to the including file. */
-static int add_sources(const char *sysroot, struct ifu_state *st, size_t f,
-		       int depth, struct cm_buf *b)
+static int add_sources(struct cm_net_run *run, const struct cm_ifupdown_scan *sc)
 {
+	const char *self = run->path[run->cur];
 	char (*names)[CM_NET_FNAME_MAX] = NULL;
 	char dir[CM_PATH_MAX], base[CM_NET_FNAME_MAX], path[CM_PATH_MAX];
-	const struct cm_ifupdown_scan *sc = &st->sc[f];
 	size_t k;
 	int r = 0, n, i;
 
@@ -609,8 +589,7 @@ static int add_sources(const char *sysroot, struct ifu_state *st, size_t f,
 			snprintf(dir, sizeof(dir), "%s", src);
 		else
 			snprintf(dir, sizeof(dir), "%.*s/%s",
-				 (int)(strrchr(st->files[f], '/') - st->files[f]),
-				 st->files[f], src);
+				 (int)(strrchr(self, '/') - self), self, src);
 		if (sc->source_kind[k] == 'd') {
 			snprintf(base, sizeof(base), "*");
 		} else {
@@ -620,7 +599,7 @@ static int add_sources(const char *sysroot, struct ifu_state *st, size_t f,
 		}
 		if (strpbrk(dir, "*?["))
 			continue;	/* globs in directories: not followed */
-		n = cm_sysroot_list(sysroot, dir, "*", names, CM_NET_FILES_MAX);
+		n = cm_sysroot_list(run->sysroot, dir, "*", names, CM_NET_FILES_MAX);
 		for (i = 0; i < n && r >= 0; i++) {
 			if (fnmatch(base, names[i], FNM_PERIOD))
 				continue;
@@ -631,168 +610,77 @@ static int add_sources(const char *sysroot, struct ifu_state *st, size_t f,
 			if ((size_t)snprintf(path, sizeof(path), "%.2048s/%s", dir,
 					     names[i]) >= sizeof(path))
 				continue;
-			r = add_file(sysroot, st, path, depth + 1, b);
+			r = cm_net_include(run, path);
 		}
-		if (n < 0)
+		if (n < 0) {
+			run->said = true;	/* cm_sysroot_list said why */
 			r = n;
+		}
 	}
 	free(names);
 	return r;
 }
 
-static int add_file(const char *sysroot, struct ifu_state *st, const char *path,
-		    int depth, struct cm_buf *b)
+static int scan(struct cm_net_run *run, const char *fname, const char *buf,
+		size_t len, size_t *line)
 {
-	size_t e, f = st->n;
-	int r;
-
-	if (depth > CM_IFUPDOWN_DEPTH_MAX)
-		return cm_err(-ELOOP, "ifupdown: %s%s: sources nested too deep",
-			      sysroot, path);
-	if (f == CM_NET_FILES_MAX)
-		return cm_err(-E2BIG, "ifupdown: more than %d files", CM_NET_FILES_MAX);
-	r = cm_rewrite_read(sysroot, path, b);
-	if (r <= 0)
-		return r;
-	snprintf(st->files[f], CM_PATH_MAX, "%s", path);
-	st->n++;
-	r = cm_ifupdown_scan(b->data, b->len, &st->sc[f], &e);
-	if (r == -EBADMSG && e)
-		return cm_err(r, "ifupdown: %s%s:%zu: not an interfaces(5) line",
-			      sysroot, path, e);
-	if (r < 0)
-		return cm_err(r, "ifupdown: %s%s", sysroot, path);
-	return add_sources(sysroot, st, f, depth, b);
-}
-
-static int collect(struct ifu_state *st)
-{
-	size_t f, i;
-	int k;
-
-	for (f = 0; f < st->n; f++)
-		for (i = 0; i < st->sc[f].n; i++) {
-			const struct cm_ifupdown_iface *in = &st->sc[f].v[i];
-			struct cm_ifupdown_iface *fa;
-
-			k = cm_net_ifaces_add(&st->ifaces, in->name, strlen(in->name),
-					      in->kind, in->gateway);
-			if (k < 0)
-				return k;
-			fa = &st->facts[k];
-			if (!fa->name[0])
-				*fa = *in;
-			st->ifaces.v[k].dhcp |= in->dhcp;
-			if (in->master[0])
-				snprintf(fa->master, CM_NET_NAME_MAX, "%s", in->master);
-			if (in->parent[0])
-				snprintf(st->ifaces.v[k].parent, CM_NET_NAME_MAX, "%s",
-					 in->parent);
-			st->ifaces.v[k].member |= fa->master[0] != '\0';
-		}
-	return 0;
-}
-
-static void add_name(char *list, size_t size, const char *name)
-{
-	if (strlen(list) + strlen(name) + 2 > size)
-		return;
-	if (list[0])
-		strcat(list, " ");
-	strcat(list, name);
-}
-
-static void roles_of(const struct ifu_state *st, struct cm_ifupdown_roles *ro)
-{
-	int p = cm_net_pick_primary(&st->ifaces), g = cm_net_pick_gateway(&st->ifaces);
+	struct cm_ifupdown_scan *sc = malloc(sizeof(*sc));
+	struct ifu_autos *autos = run->priv;
 	size_t i;
+	int r = sc ? cm_ifupdown_scan(buf, len, sc, line) : -ENOMEM;
 
-	memset(ro, 0, sizeof(*ro));
-	if (p >= 0) {
-		snprintf(ro->primary, sizeof(ro->primary), "%s", st->ifaces.v[p].name);
-		ro->primary_kind = st->ifaces.v[p].kind;
-		ro->add_auto = true;
-		for (i = 0; i < st->n; i++)
-			if (in_list(st->sc[i].autos, ro->primary) ||
-			    in_list(st->sc[i].autos, "*"))
-				ro->add_auto = false;
+	(void)fname;
+	if (r == 0) {
+		snprintf(autos->v[run->cur], sizeof(autos->v[0]), "%s", sc->autos);
+		r = add_sources(run, sc);
 	}
-	if (g >= 0)
-		snprintf(ro->gateway, sizeof(ro->gateway), "%s", st->ifaces.v[g].name);
-	for (i = 0; i < st->ifaces.n; i++) {
-		const struct cm_net_iface *in = &st->ifaces.v[i];
+	for (i = 0; r >= 0 && i < sc->n; i++) {
+		const struct cm_ifupdown_iface *in = &sc->v[i];
 
-		if ((int)i == p || in->kind == CM_NET_LOOPBACK || in->kind == CM_NET_OTHER)
-			continue;
-		if (p >= 0 && !strcmp(st->facts[i].master, ro->primary))
-			add_name(ro->members, sizeof(ro->members), in->name);
-		else
-			add_name(ro->secondaries, sizeof(ro->secondaries), in->name);
+		r = cm_net_add(run, &(struct cm_net_fact){
+			.name = in->name, .kind = in->kind, .gateway = in->gateway,
+			.dhcp = in->dhcp, .parent = in->parent, .master = in->master });
 	}
-}
-
-static int plan_files(const char *sysroot, const char *cloud,
-		      const struct cm_net_opts *o, struct ifu_state *st,
-		      struct cm_plan *plan, struct cm_net_summary *s)
-{
-	struct cm_ifupdown_roles ro;
-	struct cm_net_summary dummy;
-	struct cm_buf old, new;
-	size_t i, pass;
-	int r = 0;
-
-	roles_of(st, &ro);
-	snprintf(s->primary, sizeof(s->primary), "%s", ro.primary);
-	cm_buf_init(&old, CM_NET_FILE_MAX);
-	cm_buf_init(&new, 2 * CM_NET_FILE_MAX);
-	for (pass = 0; pass < 2; pass++)
-		for (i = 0; i < st->n && r >= 0; i++) {
-			memset(&dummy, 0, sizeof(dummy));
-			r = cm_rewrite_read(sysroot, st->files[i], &old);
-			if (r > 0)
-				r = cm_ifupdown_rewrite(old.data, old.len, &ro, o, &new,
-							pass ? &dummy : s);
-			if (r > 0 && pass)
-				r = cm_net_plan_file(plan, sysroot, "ifupdown", cloud,
-						     st->files[i], &old, &new, s);
-		}
-	cm_buf_free(&old);
-	cm_buf_free(&new);
+	free(sc);
 	return r < 0 ? r : 0;
 }
 
-static int ifupdown_plan(const char *sysroot, const char *cloud,
-			 const struct cm_net_opts *o, struct cm_plan *plan,
-			 struct cm_net_summary *s)
+/* What does not come up at boot is left alone. */
+static bool not_up(const struct cm_net_iface *v)
 {
-	struct ifu_state *st = calloc(1, sizeof(*st));
-	struct cm_buf b;
-	int r;
+	return v->kind == CM_NET_OTHER;
+}
 
-	if (!st)
-		return -ENOMEM;
-	st->files = calloc(CM_NET_FILES_MAX, CM_PATH_MAX);
-	st->sc = calloc(CM_NET_FILES_MAX, sizeof(*st->sc));
-	cm_buf_init(&b, CM_NET_FILE_MAX);
-	r = st->files && st->sc ? 0 : -ENOMEM;
-	if (r == 0)
-		r = add_file(sysroot, st, CM_IFUPDOWN_FILE, 0, &b);
-	if (r > 0)
-		r = 0;
-	if (r == 0 && st->n)
-		r = collect(st);
-	if (r == 0 && st->n)
-		r = plan_files(sysroot, cloud, o, st, plan, s);
-	if (r == 0)
-		r = st->n > 0;
-	cm_buf_free(&b);
-	free(st->files);
-	free(st->sc);
-	free(st);
-	return r;
+/* ifupdown's roles, by name; the primary gets an auto line when no
+ * auto/allow line of any file brings it up. */
+static void roles_of(const struct cm_net_run *run, struct cm_ifupdown_roles *ro)
+{
+	const struct ifu_autos *autos = run->priv;
+	size_t i;
+
+	cm_net_names_of(run, not_up, not_up, &ro->n);
+	ro->add_auto = run->primary >= 0;
+	for (i = 0; ro->add_auto && i < run->n; i++)
+		if (in_list(autos->v[i], ro->n.primary) || in_list(autos->v[i], "*"))
+			ro->add_auto = false;
+}
+
+static int rewrite(const struct cm_net_run *run, size_t f, const char *buf,
+		   size_t len, struct cm_buf *out, struct cm_net_summary *s)
+{
+	struct cm_ifupdown_roles ro;
+
+	(void)f;
+	roles_of(run, &ro);
+	return cm_ifupdown_rewrite(buf, len, &ro, run->o, out, s);
 }
 
 const struct cm_net_backend cm_net_ifupdown = {
 	.name = "ifupdown",
-	.plan = ifupdown_plan,
+	.file = CM_IFUPDOWN_FILE,
+	.include_max = CM_IFUPDOWN_DEPTH_MAX,
+	.bad_line = "not an interfaces(5) line",
+	.priv_size = sizeof(struct ifu_autos),
+	.scan = scan,
+	.rewrite = rewrite,
 };

@@ -41,13 +41,9 @@ struct cm_ifupdown_scan {
 int cm_ifupdown_scan(const char *buf, size_t len, struct cm_ifupdown_scan *sc,
 		     size_t *err_line);
 
-/* Who is what, by name (lists space-separated). */
+/* Who is what, by name. */
 struct cm_ifupdown_roles {
-	char primary[CM_NET_NAME_MAX];
-	char gateway[CM_NET_NAME_MAX];
-	char members[4 * CM_NET_NAME_MAX];	/* the primary's ports */
-	char secondaries[16 * CM_NET_NAME_MAX];
-	enum cm_net_kind primary_kind;
+	struct cm_net_names n;
 	bool add_auto;		/* no auto/allow line brings the primary up */
 };
 

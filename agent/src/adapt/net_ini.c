@@ -108,6 +108,8 @@ int cm_ini_parse(const char *buf, size_t len, int flags, struct cm_ini *ini,
 	ini->final_nl = !len || buf[len - 1] == '\n';
 	if (err_line)
 		*err_line = 0;
+	if (len > CM_NET_FILE_MAX)
+		return -EMSGSIZE;
 	if (memchr(buf, '\0', len))
 		return -EBADMSG;
 	for (i = 0; i < len; i++)
@@ -385,4 +387,23 @@ int cm_ini_write(const struct cm_ini *ini, struct cm_buf *out)
 	if (r == 0 && !out->data)
 		r = cm_buf_add(out, "", 0);
 	return r;
+}
+
+int cm_ini_rewrite(const char *buf, size_t len, int flags, cm_ini_edit_fn *edit,
+		   unsigned role, const struct cm_net_opts *o, struct cm_buf *out,
+		   struct cm_net_summary *s)
+{
+	struct cm_ini ini;
+	int r;
+
+	r = cm_ini_parse(buf, len, flags, &ini, NULL);
+	if (r < 0)
+		return r;
+	r = edit(&ini, role, o, s);
+	if (r == 0)
+		r = cm_ini_write(&ini, out);
+	cm_ini_free(&ini);
+	if (r < 0)
+		return r;
+	return out->len != len || memcmp(out->data, buf, len);
 }

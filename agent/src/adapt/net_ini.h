@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "../util/buf.h"
+#include "network.h"
 
 #define CM_INI_LINES_MAX	8192
 #define CM_INI_SECTIONS_MAX	512
@@ -71,8 +72,9 @@ struct cm_ini {
 
 /* Splits buf into lines.  0; -EBADMSG (NUL byte, a line that is neither
  * a section, a comment nor Key=Value, a key before any section),
- * -EMSGSIZE over the caps, -ENOMEM.  err_line (may be NULL) gets the
- * 1-based line of a -EBADMSG. */
+ * -EMSGSIZE over the caps (CM_NET_FILE_MAX bytes, the line and section
+ * counts), -ENOMEM.  err_line (may be NULL) gets the 1-based line of a
+ * -EBADMSG. */
 int cm_ini_parse(const char *buf, size_t len, int flags, struct cm_ini *ini,
 		 size_t *err_line);
 void cm_ini_free(struct cm_ini *ini);
@@ -104,5 +106,15 @@ int cm_ini_set(struct cm_ini *ini, const char *section, const char *key,
 
 /* The edited file. */
 int cm_ini_write(const struct cm_ini *ini, struct cm_buf *out);
+
+/* What one file becomes for its role (CM_NET_ROLE_* and a back end's
+ * own bits): 0 or -errno; what changed is counted in s. */
+typedef int cm_ini_edit_fn(struct cm_ini *ini, unsigned role,
+			   const struct cm_net_opts *o, struct cm_net_summary *s);
+/* buf (flags as cm_ini_parse) changed by edit and written to out: 1 it
+ * changed, 0 it did not, -errno. */
+int cm_ini_rewrite(const char *buf, size_t len, int flags, cm_ini_edit_fn *edit,
+		   unsigned role, const struct cm_net_opts *o, struct cm_buf *out,
+		   struct cm_net_summary *s);
 
 #endif

@@ -1,10 +1,10 @@
 /* netplan back end: the YAML files of /etc/netplan (netplan(5), the YAML reference
  * at netplan.readthedocs.io "Netplan YAML configuration reference").
  *
- * The files are parsed with libyaml; the edits are made in the text at
- * the positions libyaml reports for each node (its marks), so comments,
- * quoting and the stanzas we do not touch stay byte-identical (a YAML
- * emitter would lose them).  Pure: no I/O. */
+ * The files are parsed and edited in place by util/yamledit.c (at the
+ * positions libyaml reports for each node, so comments, quoting and the
+ * stanzas we do not touch stay byte-identical); here are netplan's
+ * rules: which devices there are, and what each becomes.  Pure: no I/O. */
 #ifndef CM_ADAPT_NET_NETPLAN_H
 #define CM_ADAPT_NET_NETPLAN_H
 
@@ -38,18 +38,10 @@ struct cm_netplan_scan {
 int cm_netplan_scan(const char *buf, size_t len, struct cm_netplan_scan *sc,
 		    size_t *err_line, const char **why);
 
-/* Who is what, by id (lists space-separated). */
-struct cm_netplan_roles {
-	char primary[CM_NET_NAME_MAX];
-	enum cm_net_kind primary_kind;
-	char gateway[CM_NET_NAME_MAX];
-	char members[4 * CM_NET_NAME_MAX];
-	char secondaries[16 * CM_NET_NAME_MAX];
-};
-
-/* Rewrites one file.  The number of changes (0 or 1) or -errno. */
+/* Rewrites one file for who is what (by id).  The number of changes (0
+ * or 1) or -errno. */
 int cm_netplan_rewrite(const char *buf, size_t len,
-		       const struct cm_netplan_roles *ro,
+		       const struct cm_net_names *ro,
 		       const struct cm_net_opts *o, struct cm_buf *out,
 		       struct cm_net_summary *s);
 

@@ -16,23 +16,6 @@ static const char *const pin_keys[] = {
 	"OriginalName", NULL,
 };
 
-static bool word_in(const char *list, const char *w, size_t wl)
-{
-	const char *p = list;
-
-	while (*p) {
-		size_t l;
-
-		while (*p == ' ')
-			p++;
-		l = strcspn(p, " ");
-		if (l && l == wl && !strncmp(p, w, wl))
-			return true;
-		p += l;
-	}
-	return false;
-}
-
 /* A [Route] section is a default route, or one to the metadata server. */
 static void route_kind(const struct cm_ini *ini, int sec, bool *dflt, bool *md)
 {
@@ -62,8 +45,6 @@ int cm_networkd_scan(const char *fname, const char *buf, size_t len,
 	int r;
 
 	memset(info, 0, sizeof(*info));
-	if (len > CM_NET_FILE_MAX)
-		return -EMSGSIZE;
 	r = cm_ini_parse(buf, len, CM_INI_SYSTEMD, &ini, err_line);
 	if (r < 0)
 		return r;
@@ -119,8 +100,6 @@ int cm_networkd_netdev(const char *buf, size_t len, char *name, size_t size,
 	size_t i;
 	int r;
 
-	if (len > CM_NET_FILE_MAX)
-		return -EMSGSIZE;
 	r = cm_ini_parse(buf, len, CM_INI_SYSTEMD, &ini, NULL);
 	if (r < 0)
 		return r;
@@ -143,15 +122,13 @@ int cm_networkd_link_pins(const char *buf, size_t len, const char *names)
 	char name[CM_NET_NAME_MAX], mac[64];
 	int r;
 
-	if (len > CM_NET_FILE_MAX)
-		return -EMSGSIZE;
 	r = cm_ini_parse(buf, len, CM_INI_SYSTEMD, &ini, NULL);
 	if (r < 0)
 		return r;
 	r = (cm_ini_get(&ini, "Match", "MACAddress", mac, sizeof(mac)) ||
 	     cm_ini_get(&ini, "Match", "PermanentMACAddress", mac, sizeof(mac))) &&
 	    cm_ini_get(&ini, "Link", "Name", name, sizeof(name)) &&
-	    word_in(names, name, strlen(name));
+	    cm_net_in_list(names, name, strlen(name));
 	cm_ini_free(&ini);
 	return r;
 }
@@ -267,72 +244,68 @@ int cm_networkd_rewrite(const char *buf, size_t len, unsigned role,
 			const struct cm_net_opts *o, struct cm_buf *out,
 			struct cm_net_summary *s)
 {
-	struct cm_ini ini;
-	int r;
-
-	if (len > CM_NET_FILE_MAX)
-		return -EMSGSIZE;
-	r = cm_ini_parse(buf, len, CM_INI_SYSTEMD, &ini, NULL);
-	if (r < 0)
-		return r;
-	r = rewrite_roles(&ini, role, o, s);
-	if (r == 0)
-		r = cm_ini_write(&ini, out);
-	cm_ini_free(&ini);
-	if (r < 0)
-		return r;
-	return out->len != len || memcmp(out->data, buf, len);
+	return cm_ini_rewrite(buf, len, CM_INI_SYSTEMD, rewrite_roles, role, o, out, s);
 }
 
 /* --- the root's files ---------------------------------------------------- */
 
-struct nd_state {
-	char (*names)[CM_NET_FNAME_MAX];	/* .network files */
+/* The .netdev files: which names are bonds, bridges, VLANs. */
+struct nd_netdevs {
+	char name[CM_NET_IFACES_MAX][CM_NET_NAME_MAX];
+	enum cm_net_kind kind[CM_NET_IFACES_MAX];
 	size_t n;
-	struct cm_networkd_info *info;
-	struct cm_net_ifaces ifaces;
-	char netdev_name[CM_NET_IFACES_MAX][CM_NET_NAME_MAX];
-	enum cm_net_kind netdev_kind[CM_NET_IFACES_MAX];
-	size_t n_netdev;
 };
 
-static int read_file(const char *sysroot, const char *fname, struct cm_buf *b,
-		     char *path, size_t size)
-{
-	int r;
-
-	snprintf(path, size, "%s/%s", CM_NETWORKD_DIR, fname);
-	r = cm_rewrite_read(sysroot, path, b);
-	return r < 0 ? r : 0;
-}
-
-static int load_netdevs(const char *sysroot, struct nd_state *st,
-			struct cm_buf *b)
+/* Calls f for each file of dir matching glob, read into b; stops at the
+ * first that is not 0. */
+static int each_file(const struct cm_net_run *run, const char *glob,
+		     int (*f)(const struct cm_net_run *run, const char *path,
+			      const struct cm_buf *b, void *arg), void *arg)
 {
 	char (*names)[CM_NET_FNAME_MAX] = calloc(CM_NET_FILES_MAX, CM_NET_FNAME_MAX);
 	char path[CM_PATH_MAX];
+	struct cm_buf b;
 	int n, i, r = 0;
 
 	if (!names)
 		return -ENOMEM;
-	n = cm_sysroot_list(sysroot, CM_NETWORKD_DIR, "*.netdev", names, CM_NET_FILES_MAX);
-	for (i = 0; i < n && r >= 0 && st->n_netdev < CM_NET_IFACES_MAX; i++) {
-		r = read_file(sysroot, names[i], b, path, sizeof(path));
-		if (r < 0)
-			break;
-		r = cm_networkd_netdev(b->data, b->len, st->netdev_name[st->n_netdev],
-				       CM_NET_NAME_MAX, &st->netdev_kind[st->n_netdev]);
-		if (r < 0)
-			r = cm_err(r, "networkd: %s%s: not a valid .netdev file",
-				   sysroot, path);
-		else if (r > 0)
-			st->n_netdev++;
+	cm_buf_init(&b, CM_NET_FILE_MAX);
+	n = cm_sysroot_list(run->sysroot, run->dir, glob, names, CM_NET_FILES_MAX);
+	for (i = 0; i < n && r == 0; i++) {
+		snprintf(path, sizeof(path), "%s/%s", run->dir, names[i]);
+		r = cm_rewrite_read(run->sysroot, path, &b);
+		if (r > 0)
+			r = f(run, path, &b, arg);
 	}
+	cm_buf_free(&b);
 	free(names);
 	return n < 0 ? n : r < 0 ? r : 0;
 }
 
-static enum cm_net_kind kind_of(const struct nd_state *st,
+static int add_netdev(const struct cm_net_run *run, const char *path,
+		      const struct cm_buf *b, void *arg)
+{
+	struct nd_netdevs *nd = run->priv;
+	int r;
+
+	(void)arg;
+	if (nd->n == CM_NET_IFACES_MAX)
+		return 1;
+	r = cm_networkd_netdev(b->data, b->len, nd->name[nd->n], CM_NET_NAME_MAX,
+			       &nd->kind[nd->n]);
+	if (r < 0)
+		return cm_err(r, "networkd: %s%s: not a valid .netdev file",
+			      run->sysroot, path);
+	nd->n += (size_t)r;
+	return 0;
+}
+
+static int load_netdevs(struct cm_net_run *run)
+{
+	return each_file(run, "*.netdev", add_netdev, NULL);
+}
+
+static enum cm_net_kind kind_of(const struct nd_netdevs *nd,
 				const struct cm_networkd_info *info)
 {
 	size_t i;
@@ -341,188 +314,65 @@ static enum cm_net_kind kind_of(const struct nd_state *st,
 		return CM_NET_LOOPBACK;
 	if (info->other)
 		return CM_NET_OTHER;
-	for (i = 0; i < st->n_netdev; i++)
-		if (!strcmp(st->netdev_name[i], info->name))
-			return st->netdev_kind[i];
+	for (i = 0; i < nd->n; i++)
+		if (!strcmp(nd->name[i], info->name))
+			return nd->kind[i];
 	return CM_NET_ETHER;
 }
 
-static int scan_all(const char *sysroot, struct nd_state *st, struct cm_buf *b)
+static int scan(struct cm_net_run *run, const char *fname, const char *buf,
+		size_t len, size_t *line)
 {
-	char path[CM_PATH_MAX];
-	size_t i, e;
-	int r = 0, k;
+	struct cm_networkd_info in;
+	int r = cm_networkd_scan(fname, buf, len, &in, line);
 
-	for (i = 0; i < st->n && r >= 0; i++) {
-		r = read_file(sysroot, st->names[i], b, path, sizeof(path));
-		if (r < 0)
-			break;
-		r = cm_networkd_scan(st->names[i], b->data, b->len, &st->info[i], &e);
-		if (r < 0) {
-			if (r == -EBADMSG && e)
-				return cm_err(r, "networkd: %s%s:%zu: not a valid "
-					      ".network line", sysroot, path, e);
-			return cm_err(r, "networkd: %s%s", sysroot, path);
-		}
-		r = cm_net_ifaces_add(&st->ifaces, st->info[i].name,
-				      strlen(st->info[i].name),
-				      kind_of(st, &st->info[i]), st->info[i].gateway);
-		if (r >= 0 && st->info[i].master[0])
-			st->ifaces.v[r].member = true;
-		if (r >= 0)
-			st->ifaces.v[r].dhcp |= st->info[i].dhcp;
-	}
-	/* a VLAN's parent is the file that lists it in VLAN= */
-	for (i = 0; i < st->n && r >= 0; i++) {
-		const char *p = st->info[i].vlans;
-
-		while (*p) {
-			size_t l = strcspn(p, " ");
-			char v[CM_NET_NAME_MAX];
-
-			snprintf(v, sizeof(v), "%.*s", (int)l, p);
-			k = cm_net_ifaces_find(&st->ifaces, v);
-			if (k >= 0)
-				snprintf(st->ifaces.v[k].parent, CM_NET_NAME_MAX, "%s",
-					 st->info[i].name);
-			p += l;
-			while (*p == ' ')
-				p++;
-		}
-	}
-	return r < 0 ? r : 0;
+	return r < 0 ? r : cm_net_add(run, &(struct cm_net_fact){
+		.name = in.name, .kind = kind_of(run->priv, &in),
+		.gateway = in.gateway, .dhcp = in.dhcp, .mac = in.mac_match,
+		.master = in.master, .vlans = in.vlans });
 }
 
-static unsigned role_of(const struct nd_state *st, size_t i, int primary,
-			int gateway)
+static int rewrite(const struct cm_net_run *run, size_t f, const char *buf,
+		   size_t len, struct cm_buf *out, struct cm_net_summary *s)
 {
-	const struct cm_networkd_info *in = &st->info[i];
-	const char *pname = primary >= 0 ? st->ifaces.v[primary].name : "";
-	int k = cm_net_ifaces_find(&st->ifaces, in->name);
-	unsigned role = 0;
-
-	if (k < 0 || in->loopback)
-		return 0;
-	if (k == primary) {
-		role |= CM_NETWORKD_PRIMARY | CM_NETWORKD_GATEWAY;
-		if (st->ifaces.v[k].kind == CM_NET_ETHER)
-			role |= CM_NETWORKD_MATCH;
-		return role;
-	}
-	if (k == gateway)
-		role |= CM_NETWORKD_GATEWAY;
-	if (primary >= 0 && in->master[0] && !strcmp(in->master, pname))
-		return role | (in->mac_match ? CM_NETWORKD_MEMBER : 0);
-	return role | CM_NETWORKD_SECONDARY;
+	return cm_networkd_rewrite(buf, len, cm_net_file_role(run, f), run->o,
+				   out, s);
 }
 
-static int plan_links(const char *sysroot, const char *cloud, const char *pinned,
-		      struct cm_plan *plan, struct cm_buf *b)
+/* A .link naming the primary by the old cloud's MAC address goes. */
+static int unpin_link(const struct cm_net_run *run, const char *path,
+		      const struct cm_buf *b, void *arg)
 {
-	char (*names)[CM_NET_FNAME_MAX] = calloc(CM_NET_FILES_MAX, CM_NET_FNAME_MAX);
-	char path[CM_PATH_MAX], why[192];
-	int n, i, r = 0;
+	struct cm_plan *plan = arg;
+	char why[192];
+	int r = cm_networkd_link_pins(b->data, b->len,
+				      run->ifaces.v[run->primary].name);
 
-	if (!names)
-		return -ENOMEM;
-	n = cm_sysroot_list(sysroot, CM_NETWORKD_DIR, "*.link", names, CM_NET_FILES_MAX);
+	if (r < 0)
+		return cm_err(r, "networkd: %s%s: not a valid .link file",
+			      run->sysroot, path);
 	snprintf(why, sizeof(why), "%s: networkd: the first NIC's name was pinned "
-		 "to the old cloud's MAC address", cloud);
-	for (i = 0; i < n && r >= 0; i++) {
-		r = read_file(sysroot, names[i], b, path, sizeof(path));
-		if (r < 0)
-			break;
-		r = cm_networkd_link_pins(b->data, b->len, pinned);
-		if (r < 0)
-			r = cm_err(r, "networkd: %s%s: not a valid .link file",
-				   sysroot, path);
-		else if (r > 0)
-			r = cm_plan_delete(plan, "network", path, why);
-	}
-	free(names);
-	return n < 0 ? n : r < 0 ? r : 0;
+		 "to the old cloud's MAC address", run->cloud);
+	return r > 0 ? cm_plan_delete(plan, "network", path, why) : 0;
 }
 
-static int plan_files(const char *sysroot, const char *cloud,
-		      const struct cm_net_opts *o, struct nd_state *st,
-		      struct cm_plan *plan, struct cm_net_summary *s)
+static int plan_links(struct cm_net_run *run, struct cm_plan *plan,
+		      struct cm_net_summary *s)
 {
-	int primary = cm_net_pick_primary(&st->ifaces);
-	int gateway = cm_net_pick_gateway(&st->ifaces);
-	struct cm_buf old, new;
-	char path[CM_PATH_MAX], pinned[CM_NET_NAME_MAX] = "";
-	size_t i;
-	int r = 0;
-
-	if (primary >= 0) {
-		snprintf(s->primary, sizeof(s->primary), "%s", st->ifaces.v[primary].name);
-		snprintf(pinned, sizeof(pinned), "%s", st->ifaces.v[primary].name);
-	}
-	cm_buf_init(&old, CM_NET_FILE_MAX);
-	cm_buf_init(&new, 2 * CM_NET_FILE_MAX);
-	/* first every change counted (the reason line names them all) */
-	for (i = 0; i < st->n && r >= 0; i++) {
-		r = read_file(sysroot, st->names[i], &old, path, sizeof(path));
-		if (r == 0)
-			r = cm_networkd_rewrite(old.data, old.len,
-						role_of(st, i, primary, gateway), o,
-						&new, s);
-	}
-	for (i = 0; i < st->n && r >= 0; i++) {
-		struct cm_net_summary dummy;
-
-		memset(&dummy, 0, sizeof(dummy));
-		r = read_file(sysroot, st->names[i], &old, path, sizeof(path));
-		if (r == 0)
-			r = cm_networkd_rewrite(old.data, old.len,
-						role_of(st, i, primary, gateway), o,
-						&new, &dummy);
-		if (r > 0)
-			r = cm_net_plan_file(plan, sysroot, "networkd", cloud, path,
-					     &old, &new, s);
-	}
-	if (r >= 0 && pinned[0])
-		r = plan_links(sysroot, cloud, pinned, plan, &old);
-	cm_buf_free(&old);
-	cm_buf_free(&new);
-	return r < 0 ? r : 0;
+	(void)s;
+	return run->primary >= 0 ? each_file(run, "*.link", unpin_link, plan) : 0;
 }
 
-static int networkd_plan(const char *sysroot, const char *cloud,
-			 const struct cm_net_opts *o, struct cm_plan *plan,
-			 struct cm_net_summary *s)
-{
-	struct nd_state *st = calloc(1, sizeof(*st));
-	struct cm_buf b;
-	int r;
-
-	if (!st)
-		return -ENOMEM;
-	st->names = calloc(CM_NET_FILES_MAX, CM_NET_FNAME_MAX);
-	st->info = calloc(CM_NET_FILES_MAX, sizeof(*st->info));
-	cm_buf_init(&b, CM_NET_FILE_MAX);
-	r = st->names && st->info ? 0 : -ENOMEM;
-	if (r == 0)
-		r = cm_sysroot_list(sysroot, CM_NETWORKD_DIR, "*.network", st->names,
-				CM_NET_FILES_MAX);
-	if (r > 0) {
-		st->n = (size_t)r;
-		r = load_netdevs(sysroot, st, &b);
-		if (r == 0)
-			r = scan_all(sysroot, st, &b);
-		if (r == 0)
-			r = plan_files(sysroot, cloud, o, st, plan, s);
-		if (r == 0)
-			r = 1;
-	}
-	cm_buf_free(&b);
-	free(st->names);
-	free(st->info);
-	free(st);
-	return r;
-}
+static const char *const dirs[] = { CM_NETWORKD_DIR, NULL };
 
 const struct cm_net_backend cm_net_networkd = {
 	.name = "networkd",
-	.plan = networkd_plan,
+	.dirs = dirs,
+	.glob = "*.network",
+	.bad_line = "not a valid .network line",
+	.priv_size = sizeof(struct nd_netdevs),
+	.scan = scan,
+	.rewrite = rewrite,
+	.prepare = load_netdevs,
+	.plan_after = plan_links,
 };

@@ -13,11 +13,11 @@
 #define CM_NETWORKD_DIR "/etc/systemd/network"
 
 /* What a .network file is to the adaptation (bits). */
-#define CM_NETWORKD_PRIMARY	0x01	/* DHCP, MTU, no static addressing */
-#define CM_NETWORKD_MATCH	0x02	/* [Match] by the NIC glob, no MAC */
-#define CM_NETWORKD_GATEWAY	0x04	/* loses gateway, routes and DNS */
-#define CM_NETWORKD_SECONDARY	0x08	/* RequiredForOnline=no */
-#define CM_NETWORKD_MEMBER	0x10	/* a bond's/bridge's port: unpinned */
+#define CM_NETWORKD_PRIMARY	CM_NET_ROLE_PRIMARY	/* DHCP, MTU, no static addressing */
+#define CM_NETWORKD_MATCH	CM_NET_ROLE_MATCH	/* [Match] by the NIC glob, no MAC */
+#define CM_NETWORKD_GATEWAY	CM_NET_ROLE_GATEWAY	/* loses gateway, routes and DNS */
+#define CM_NETWORKD_SECONDARY	CM_NET_ROLE_SECONDARY	/* RequiredForOnline=no */
+#define CM_NETWORKD_MEMBER	CM_NET_ROLE_MEMBER	/* a bond's/bridge's port: unpinned */
 
 /* One .network file: the interface it configures (its [Match] Name=
  * when there is one, else fname), its kind (kinds[] maps the .netdev

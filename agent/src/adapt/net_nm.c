@@ -71,8 +71,6 @@ int cm_nm_scan(const char *buf, size_t len, struct cm_nm_info *info,
 	int r;
 
 	memset(info, 0, sizeof(*info));
-	if (len > CM_NET_FILE_MAX)
-		return -EMSGSIZE;
 	r = cm_ini_parse(buf, len, 0, &ini, err_line);
 	if (r < 0)
 		return r;
@@ -234,42 +232,37 @@ static int primary(struct cm_ini *ini, unsigned role, const struct cm_net_opts *
 	return r;
 }
 
+static int edit(struct cm_ini *ini, unsigned role, const struct cm_net_opts *o,
+		struct cm_net_summary *s)
+{
+	int r = 0;
+
+	drop_metadata_routes(ini, s);
+	if (role & CM_NM_PRIMARY) {
+		r = primary(ini, role, o, s);
+	} else if (role & CM_NM_GATEWAY) {
+		drop_static(ini, "ipv4", false, s);
+		drop_static(ini, "ipv6", false, s);
+		r = drop_address_gateways(ini);
+	}
+	if (r == 0 && (role & CM_NM_MEMBER))
+		s->unpinned += (unsigned)cm_ini_unset(ini, ether_section(ini),
+						      "mac-address");
+	if (r == 0 && (role & CM_NM_SECONDARY)) {
+		/* NetworkManager-wait-online waits for what these ask it to */
+		cm_ini_unset(ini, "connection", "wait-device-timeout");
+		cm_ini_unset(ini, "ipv4", "may-fail");
+		cm_ini_unset(ini, "ipv6", "may-fail");
+		s->secondary++;
+	}
+	return r;
+}
+
 int cm_nm_rewrite(const char *buf, size_t len, unsigned role,
 		  const struct cm_net_opts *o, struct cm_buf *out,
 		  struct cm_net_summary *s)
 {
-	struct cm_ini ini;
-	int r;
-
-	if (len > CM_NET_FILE_MAX)
-		return -EMSGSIZE;
-	r = cm_ini_parse(buf, len, 0, &ini, NULL);
-	if (r < 0)
-		return r;
-	drop_metadata_routes(&ini, s);
-	if (role & CM_NM_PRIMARY) {
-		r = primary(&ini, role, o, s);
-	} else if (role & CM_NM_GATEWAY) {
-		drop_static(&ini, "ipv4", false, s);
-		drop_static(&ini, "ipv6", false, s);
-		r = drop_address_gateways(&ini);
-	}
-	if (r == 0 && (role & CM_NM_MEMBER))
-		s->unpinned += (unsigned)cm_ini_unset(&ini, ether_section(&ini),
-						      "mac-address");
-	if (r == 0 && (role & CM_NM_SECONDARY)) {
-		/* NetworkManager-wait-online waits for what these ask it to */
-		cm_ini_unset(&ini, "connection", "wait-device-timeout");
-		cm_ini_unset(&ini, "ipv4", "may-fail");
-		cm_ini_unset(&ini, "ipv6", "may-fail");
-		s->secondary++;
-	}
-	if (r == 0)
-		r = cm_ini_write(&ini, out);
-	cm_ini_free(&ini);
-	if (r < 0)
-		return r;
-	return out->len != len || memcmp(out->data, buf, len);
+	return cm_ini_rewrite(buf, len, 0, edit, role, o, out, s);
 }
 
 /* --- the root's files ---------------------------------------------------- */
@@ -294,157 +287,33 @@ static bool ignored(const char *name)
 	return false;
 }
 
-struct nm_state {
-	char (*names)[CM_NET_FNAME_MAX];
-	size_t n;
-	struct cm_nm_info *info;
-	struct cm_net_ifaces ifaces;
-};
-
-static int read_file(const char *sysroot, const char *fname, struct cm_buf *b,
-		     char *path, size_t size)
+static int scan(struct cm_net_run *run, const char *fname, const char *buf,
+		size_t len, size_t *line)
 {
-	int r;
+	struct cm_nm_info in;
+	int r = cm_nm_scan(buf, len, &in, line);
 
-	snprintf(path, size, "%s/%s", CM_NM_DIR, fname);
-	r = cm_rewrite_read(sysroot, path, b);
-	return r < 0 ? r : 0;
+	(void)fname;
+	return r < 0 ? r : cm_net_add(run, &(struct cm_net_fact){
+		.name = in.name, .kind = in.kind, .gateway = in.gateway,
+		.dhcp = in.dhcp, .mac = in.mac, .parent = in.parent,
+		.master = in.master, .alias = in.uuid });
 }
 
-/* A name or uuid reference to another profile: its iface name. */
-static const char *resolve(const struct nm_state *st, const char *ref)
+static int rewrite(const struct cm_net_run *run, size_t f, const char *buf,
+		   size_t len, struct cm_buf *out, struct cm_net_summary *s)
 {
-	size_t i;
-
-	for (i = 0; i < st->n; i++)
-		if (st->info[i].uuid[0] && !strcmp(st->info[i].uuid, ref))
-			return st->info[i].name;
-	return ref;
+	return cm_nm_rewrite(buf, len, cm_net_file_role(run, f), run->o, out, s);
 }
 
-static int scan_all(const char *sysroot, struct nm_state *st, struct cm_buf *b)
-{
-	char path[CM_PATH_MAX];
-	size_t i, e;
-	int r = 0, k;
-
-	for (i = 0; i < st->n && r >= 0; i++) {
-		r = read_file(sysroot, st->names[i], b, path, sizeof(path));
-		if (r < 0)
-			break;
-		r = cm_nm_scan(b->data, b->len, &st->info[i], &e);
-		if (r == -EBADMSG && e)
-			return cm_err(r, "NetworkManager: %s%s:%zu: not a valid "
-				      "keyfile line", sysroot, path, e);
-		if (r < 0)
-			return cm_err(r, "NetworkManager: %s%s", sysroot, path);
-	}
-	for (i = 0; i < st->n && r >= 0; i++) {
-		const struct cm_nm_info *in = &st->info[i];
-
-		r = k = cm_net_ifaces_add(&st->ifaces, in->name, strlen(in->name),
-					  in->kind, in->gateway);
-		if (k < 0)
-			break;
-		st->ifaces.v[k].member |= in->master[0] != '\0';
-		st->ifaces.v[k].dhcp |= in->dhcp;
-		if (in->parent[0])
-			snprintf(st->ifaces.v[k].parent, CM_NET_NAME_MAX, "%s",
-				 resolve(st, in->parent));
-	}
-	return r < 0 ? r : 0;
-}
-
-static unsigned role_of(const struct nm_state *st, size_t i, int primary,
-			int gateway)
-{
-	const struct cm_nm_info *in = &st->info[i];
-	int k = cm_net_ifaces_find(&st->ifaces, in->name);
-	unsigned role = 0;
-
-	if (k < 0 || in->kind == CM_NET_LOOPBACK)
-		return 0;
-	if (k == primary)
-		return CM_NM_PRIMARY | CM_NM_GATEWAY |
-		       (in->kind == CM_NET_ETHER ? CM_NM_MATCH : 0);
-	if (k == gateway)
-		role |= CM_NM_GATEWAY;
-	if (primary >= 0 && in->master[0] &&
-	    !strcmp(resolve(st, in->master), st->ifaces.v[primary].name))
-		return role | (in->mac ? CM_NM_MEMBER : 0);
-	return role | CM_NM_SECONDARY;
-}
-
-static int plan_files(const char *sysroot, const char *cloud,
-		      const struct cm_net_opts *o, struct nm_state *st,
-		      struct cm_plan *plan, struct cm_net_summary *s)
-{
-	int primary = cm_net_pick_primary(&st->ifaces);
-	int gateway = cm_net_pick_gateway(&st->ifaces);
-	struct cm_net_summary dummy;
-	struct cm_buf old, new;
-	char path[CM_PATH_MAX];
-	size_t i, pass;
-	int r = 0;
-
-	if (primary >= 0)
-		snprintf(s->primary, sizeof(s->primary), "%s", st->ifaces.v[primary].name);
-	cm_buf_init(&old, CM_NET_FILE_MAX);
-	cm_buf_init(&new, 2 * CM_NET_FILE_MAX);
-	/* pass 0 counts every change (the reason line names them all) */
-	for (pass = 0; pass < 2; pass++)
-		for (i = 0; i < st->n && r >= 0; i++) {
-			memset(&dummy, 0, sizeof(dummy));
-			r = read_file(sysroot, st->names[i], &old, path, sizeof(path));
-			if (r == 0)
-				r = cm_nm_rewrite(old.data, old.len,
-						  role_of(st, i, primary, gateway), o,
-						  &new, pass ? &dummy : s);
-			if (r > 0 && pass)
-				r = cm_net_plan_file(plan, sysroot, "NetworkManager",
-						     cloud, path, &old, &new, s);
-		}
-	cm_buf_free(&old);
-	cm_buf_free(&new);
-	return r < 0 ? r : 0;
-}
-
-static int nm_plan(const char *sysroot, const char *cloud,
-		   const struct cm_net_opts *o, struct cm_plan *plan,
-		   struct cm_net_summary *s)
-{
-	struct nm_state *st = calloc(1, sizeof(*st));
-	struct cm_buf b;
-	size_t i, k;
-	int r;
-
-	if (!st)
-		return -ENOMEM;
-	st->names = calloc(CM_NET_FILES_MAX, CM_NET_FNAME_MAX);
-	st->info = calloc(CM_NET_FILES_MAX, sizeof(*st->info));
-	cm_buf_init(&b, CM_NET_FILE_MAX);
-	r = st->names && st->info ? 0 : -ENOMEM;
-	if (r == 0)
-		r = cm_sysroot_list(sysroot, CM_NM_DIR, "*", st->names, CM_NET_FILES_MAX);
-	if (r > 0) {
-		for (i = k = 0; i < (size_t)r; i++)
-			if (!ignored(st->names[i]))
-				memmove(st->names[k++], st->names[i], CM_NET_FNAME_MAX);
-		st->n = k;
-		r = scan_all(sysroot, st, &b);
-		if (r == 0)
-			r = plan_files(sysroot, cloud, o, st, plan, s);
-		if (r == 0)
-			r = st->n > 0;
-	}
-	cm_buf_free(&b);
-	free(st->names);
-	free(st->info);
-	free(st);
-	return r;
-}
+static const char *const dirs[] = { CM_NM_DIR, NULL };
 
 const struct cm_net_backend cm_net_nm = {
 	.name = "NetworkManager",
-	.plan = nm_plan,
+	.dirs = dirs,
+	.glob = "*",
+	.skip = ignored,
+	.bad_line = "not a valid keyfile line",
+	.scan = scan,
+	.rewrite = rewrite,
 };

@@ -13,11 +13,11 @@
 #define CM_NM_DIR "/etc/NetworkManager/system-connections"
 
 /* Roles of a connection profile (bits). */
-#define CM_NM_PRIMARY	0x01	/* DHCP, MTU, no static addressing */
-#define CM_NM_MATCH	0x02	/* bound by the NIC glob, not name or MAC */
-#define CM_NM_GATEWAY	0x04	/* loses default route and DNS */
-#define CM_NM_SECONDARY	0x08	/* never holds up NetworkManager's startup */
-#define CM_NM_MEMBER	0x10	/* a bond's/bridge's port: MAC unpinned */
+#define CM_NM_PRIMARY	CM_NET_ROLE_PRIMARY	/* DHCP, MTU, no static addressing */
+#define CM_NM_MATCH	CM_NET_ROLE_MATCH	/* bound by the NIC glob, not name or MAC */
+#define CM_NM_GATEWAY	CM_NET_ROLE_GATEWAY	/* loses default route and DNS */
+#define CM_NM_SECONDARY	CM_NET_ROLE_SECONDARY	/* never holds up NetworkManager's startup */
+#define CM_NM_MEMBER	CM_NET_ROLE_MEMBER	/* a bond's/bridge's port: MAC unpinned */
 
 struct cm_nm_info {
 	char name[CM_NET_NAME_MAX];	/* interface-name, else uuid, else id */

@@ -141,7 +141,7 @@ int cm_netrules_plan(const char *sysroot, const struct cm_profile_rt *p,
 	cm_buf_free(&b);
 	if (r < 0) {
 		cm_adapt_note(rep, "netrules: %s: %s; left", CM_NETRULES_FILE,
-			      strerror(-r));
+			      cm_strerror(-r));
 		return 0;
 	}
 	if (!r) {

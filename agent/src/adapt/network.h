@@ -5,10 +5,12 @@
  * and MAC pinning gone), secondary interfaces kept but made
  * non-blocking, and the old cloud's metadata routes removed.
  *
- * network.c finds which configuration back end(s) the root uses and
- * dispatches to one file per back end (net_netplan.c, net_networkd.c,
- * net_nm.c, net_ifupdown.c, net_ifcfg.c), each editing its own files
- * textually so comments and unrelated stanzas stay byte-identical.
+ * network.c runs one loop for every configuration back end the root
+ * uses (net_backends.h): it lists the files, has the back end scan each
+ * (net_netplan.c, net_networkd.c, net_nm.c, net_ifupdown.c,
+ * net_ifcfg.c), chooses the primary interface and the others' roles,
+ * and plans the files the back end rewrites for them, textually so
+ * comments and unrelated stanzas stay byte-identical.
  * Where netplan is there, it is the source of truth: what it renders
  * lives in /run and is never on the root's disk. */
 #ifndef CM_ADAPT_NETWORK_H
@@ -58,10 +60,30 @@ enum cm_net_kind {
 struct cm_net_iface {
 	char name[CM_NET_NAME_MAX];	/* the config's name or id for it */
 	char parent[CM_NET_NAME_MAX];	/* a VLAN's link ("" unknown) */
+	char master[CM_NET_NAME_MAX];	/* its bond or bridge ("" none known) */
 	enum cm_net_kind kind;
 	bool gateway;			/* carries the default route */
 	bool member;			/* a bond's or bridge's port */
 	bool dhcp;			/* already asks DHCP (v4) */
+	bool mac;			/* bound to a MAC address */
+};
+
+/* What an interface is to the adaptation (bits); the per-file back ends
+ * (networkd, NetworkManager, ifcfg) use the same values for their own. */
+#define CM_NET_ROLE_PRIMARY	0x01	/* DHCP, MTU, no static addressing */
+#define CM_NET_ROLE_MATCH	0x02	/* an ethernet: matched by the NIC glob */
+#define CM_NET_ROLE_GATEWAY	0x04	/* loses the default route and DNS */
+#define CM_NET_ROLE_SECONDARY	0x08	/* must not hold up boot */
+#define CM_NET_ROLE_MEMBER	0x10	/* a port of the primary bond/bridge */
+
+/* Who is what, by name, for formats that say it by name (netplan's
+ * ids, ifupdown's interfaces); lists space-separated. */
+struct cm_net_names {
+	char primary[CM_NET_NAME_MAX];
+	enum cm_net_kind primary_kind;
+	char gateway[CM_NET_NAME_MAX];
+	char members[4 * CM_NET_NAME_MAX];	/* the primary's ports */
+	char secondaries[16 * CM_NET_NAME_MAX];
 };
 
 struct cm_net_ifaces {

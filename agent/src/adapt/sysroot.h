@@ -57,8 +57,17 @@ int cm_sysroot_open_walk(int rootfd, const char *path, int flags, mode_t mode);
 int cm_sysroot_open_parent(const char *sysroot, const char *path,
 			   char *name, size_t name_size);
 
-/* Reads the whole file (symlinks followed inside) into b, capped by
- * b->max: 0, -EMSGSIZE over the cap, -errno. */
+/* path inside sysroot opened for reading, only if it is a regular file:
+ * O_NONBLOCK, so that a FIFO in its place does not hang the open (nor
+ * the reads, which it is not let through to).  An fd, -EISDIR,
+ * -CM_ENOTREG (log.h: a FIFO, device or socket), or -errno. */
+int cm_sysroot_open_file(const char *sysroot, const char *path);
+/* The same for name in the directory dirfd (the last component not
+ * followed when flags hold O_NOFOLLOW). */
+int cm_open_file_at(int dirfd, const char *name, int flags);
+
+/* Reads the whole regular file (symlinks followed inside) into b, capped
+ * by b->max: 0, -EMSGSIZE over the cap, -EISDIR, -CM_ENOTREG, -errno. */
 int cm_sysroot_read(const char *sysroot, const char *path, struct cm_buf *b);
 
 /* lstat(2) / readlink(2) of path inside sysroot (the last component is

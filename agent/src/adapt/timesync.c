@@ -13,62 +13,9 @@
 #include "sysroot.h"
 #include "timesync.h"
 
-/* What the clouds' own documents say to write for their time source.
- * name is the profile's server or device; alias is the same source under
- * another name (a line naming it counts as the target's, and goes when
- * the cloud is another's).
- *  - AWS EC2 User Guide, "Set the time for your Linux instance"
- *    (set-time.md): "server 169.254.169.123 prefer iburst minpoll 4
- *    maxpoll 4" in chrony.conf; the IPv6 endpoint fd00:ec2::123 (Nitro)
- *    is the same local service, not to be used together with it.
- *  - Compute Engine, "Configure NTP on a VM" (instances/configure-ntp):
- *    the metadata server, metadata.google.internal (169.254.169.254, as
- *    in the /etc/hosts of Google's images); Google's image builders
- *    (GoogleCloudPlatform/compute-image-tools) write "server
- *    metadata.google.internal iburst".
- *  - Azure, "Time sync for Linux VMs in Azure" (virtual-machines/linux/
- *    time-sync): chrony "refclock PHC /dev/ptp_hyperv poll 3 dpoll -2
- *    offset 0 stratum 2"; ntpd "doesn't support PTP sources". */
-struct source_info {
-	const char *name;
-	const char *options;
-	const char *alias;
-	const char *doc;
-};
-
-static const struct source_info known[] = {
-	{ "169.254.169.123", "prefer iburst minpoll 4 maxpoll 4", "fd00:ec2::123",
-	  "AWS EC2 User Guide, \"Set the time for your Linux instance\"" },
-	{ "metadata.google.internal", "iburst", "169.254.169.254",
-	  "Compute Engine, \"Configure NTP on a VM\"" },
-	{ "/dev/ptp_hyperv", "poll 3 dpoll -2 offset 0 stratum 2", NULL,
-	  "Azure, \"Time sync for Linux VMs in Azure\"" },
-};
-
-#define KNOWN_N (sizeof(known) / sizeof(known[0]))
+/* Each cloud's time source, its options, its other names and the
+ * document they come from are in its profile (clouds/<id>.c). */
 #define OFF_LEN (sizeof(CM_TIMESYNC_OFF) - 1)
-
-static const struct source_info *info_of(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < KNOWN_N; i++)
-		if (!strcasecmp(known[i].name, name))
-			return &known[i];
-	return NULL;
-}
-
-size_t cm_timesync_aliases(const char *name, const char **out, size_t max)
-{
-	const struct source_info *k = info_of(name);
-	size_t n = 0;
-
-	if (n < max)
-		out[n++] = name;
-	if (k && k->alias && n < max)
-		out[n++] = k->alias;
-	return n;
-}
 
 /* --- lines ----------------------------------------------------------- */
 
@@ -341,40 +288,46 @@ int cm_timesync_insert(enum cm_timesync_syntax syn, const char *buf,
 	return r ? r : cm_buf_add(out, at, (size_t)(end - at));
 }
 
-int cm_timesync_lines(enum cm_timesync_syntax syn, const char *cloud,
-		      enum cm_time_kind kind, const char *const *servers,
-		      size_t n, struct cm_buf *out)
+/* " (doc)" after the comment's cloud name, or nothing. */
+static int cite(struct cm_buf *out, const struct cm_profile_rt *p)
 {
-	const struct source_info *k;
-	size_t i;
+	return cm_buf_printf(out, "# cloudmove: the time source of %s%s%s%s\n",
+			     p->name, p->time_doc[0] ? " (" : "", p->time_doc,
+			     p->time_doc[0] ? ")" : "");
+}
+
+int cm_timesync_lines(enum cm_timesync_syntax syn, const struct cm_profile_rt *p,
+		      struct cm_buf *out)
+{
+	const char *options = p->time_options;
+	size_t i, n = p->time_servers.n;
 	int r = 0;
 
 	cm_buf_reset(out);
-	if (kind == CM_TIME_NONE || !n ||
-	    (kind == CM_TIME_PTP && syn != CM_TS_CHRONY))
+	if (p->time == CM_TIME_NONE || !n ||
+	    (p->time == CM_TIME_PTP && syn != CM_TS_CHRONY))
 		return cm_buf_add(out, "", 0);
+	if (!options[0])
+		options = p->time == CM_TIME_PTP ? "poll 3 dpoll -2 offset 0" : "iburst";
 	if (syn == CM_TS_TIMESYNCD) {
-		k = info_of(servers[0]);
-		r = cm_buf_printf(out, "# cloudmove: the time source of %s%s%s%s\n"
-				  "[Time]\nNTP=", cloud, k ? " (" : "",
-				  k ? k->doc : "", k ? ")" : "");
+		r = cite(out, p);
+		if (!r)
+			r = cm_buf_addstr(out, "[Time]\nNTP=");
 		for (i = 0; !r && i < n; i++)
-			r = cm_buf_printf(out, "%s%s", i ? " " : "", servers[i]);
+			r = cm_buf_printf(out, "%s%s", i ? " " : "", p->time_servers.v[i]);
 		return r ? r : cm_buf_addstr(out, "\n");
 	}
 	for (i = 0; !r && i < n; i++) {
-		k = info_of(servers[i]);
-		r = cm_buf_printf(out, "# cloudmove: the time source of %s%s%s%s\n",
-				  cloud, k ? " (" : "", k ? k->doc : "", k ? ")" : "");
+		r = cite(out, p);
 		if (r)
 			break;
-		if (kind == CM_TIME_PTP)
-			r = cm_buf_printf(out, "refclock PHC %s %s\n", servers[i],
-					  k ? k->options : "poll 3 dpoll -2 offset 0");
+		if (p->time == CM_TIME_PTP)
+			r = cm_buf_printf(out, "refclock PHC %s %s\n",
+					  p->time_servers.v[i], options);
 		else
 			r = cm_buf_printf(out, "%s %s %s\n",
-					  kind == CM_TIME_POOL ? "pool" : "server",
-					  servers[i], k ? k->options : "iburst");
+					  p->time == CM_TIME_POOL ? "pool" : "server",
+					  p->time_servers.v[i], options);
 	}
 	return r;
 }
@@ -441,19 +394,33 @@ static void add_unique(const char **set, size_t *n, const char *name)
 		set[(*n)++] = name;
 }
 
+/* A profile's sources and their other names, each to set unless
+ * skip has it. */
+static void add_sources(const char **set, size_t *n,
+			const struct cm_profile_rt *p,
+			const struct cm_timesync_sources *skip)
+{
+	const struct cm_plist *lists[2] = { &p->time_servers, &p->time_aliases };
+	const char *name;
+	size_t i, k;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < lists[k]->n; i++) {
+			name = lists[k]->v[i];
+			if (!skip || !in_set(skip->mine, skip->n_mine, name,
+					     strlen(name)))
+				add_unique(set, n, name);
+		}
+}
+
 /* mine: the target's sources and their aliases; other: every other
  * built-in cloud's own (NTP or PTP) sources that are not also mine. */
 static int collect_sources(struct ts_run *t)
 {
-	const char *names[4];
-	size_t i, j, k, n;
+	size_t i;
 	int r;
 
-	for (i = 0; i < t->p->time_servers.n; i++) {
-		n = cm_timesync_aliases(t->p->time_servers.v[i], names, 4);
-		for (k = 0; k < n; k++)
-			add_unique(t->src.mine, &t->src.n_mine, names[k]);
-	}
+	add_sources(t->src.mine, &t->src.n_mine, t->p, NULL);
 	t->builtin = malloc(sizeof(*t->builtin));
 	if (!t->builtin)
 		return -ENOMEM;
@@ -464,14 +431,7 @@ static int collect_sources(struct ts_run *t)
 		if (!strcmp(o->name, t->p->name) ||
 		    (o->time != CM_TIME_NTP && o->time != CM_TIME_PTP))
 			continue;
-		for (j = 0; j < o->time_servers.n; j++) {
-			n = cm_timesync_aliases(o->time_servers.v[j], names, 4);
-			for (k = 0; k < n; k++)
-				if (!in_set(t->src.mine, t->src.n_mine, names[k],
-					    strlen(names[k])))
-					add_unique(t->src.other, &t->src.n_other,
-						   names[k]);
-		}
+		add_sources(t->src.other, &t->src.n_other, o, &t->src);
 	}
 	return r;
 }
@@ -584,10 +544,7 @@ static int plan_dropin(struct ts_run *t, const char *path, const char *lines,
 static int target_lines(struct ts_run *t, enum cm_timesync_syntax syn,
 			struct cm_buf *lines)
 {
-	const char *servers[CM_PROFILE_LIST_MAX];
-	size_t n = cm_rewrite_items(&t->p->time_servers, NULL, servers);
-
-	return cm_timesync_lines(syn, t->p->name, t->p->time, servers, n, lines);
+	return cm_timesync_lines(syn, t->p, lines);
 }
 
 /* Where the target's chrony lines go: a directory chrony reads them

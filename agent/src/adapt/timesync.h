@@ -59,20 +59,14 @@ int cm_timesync_insert(enum cm_timesync_syntax syn, const char *buf,
 		       size_t len, const char *block, struct cm_buf *out);
 
 /* The target's lines in syntax syn, each source after a comment citing
- * where it comes from: chrony "server 169.254.169.123 prefer iburst
- * minpoll 4 maxpoll 4" or "refclock PHC /dev/ptp_hyperv ...", ntpd the
- * same servers, timesyncd "[Time]" and "NTP=...".  Nothing (an empty
- * buffer) when syn cannot use that source (a PTP clock in ntpd or
- * timesyncd) or there is none (the distribution's own pool).  0 or
- * -errno. */
-int cm_timesync_lines(enum cm_timesync_syntax syn, const char *cloud,
-		      enum cm_time_kind kind, const char *const *servers,
-		      size_t n, struct cm_buf *out);
-
-/* Every server or device name that means the same source as name in
- * its cloud (the AWS service's IPv6 address, ...), name first; the
- * count, at most max. */
-size_t cm_timesync_aliases(const char *name, const char **out, size_t max);
+ * p->time_doc: chrony "server 169.254.169.123 prefer iburst minpoll 4
+ * maxpoll 4" or "refclock PHC /dev/ptp_hyperv ..." (p->time_options
+ * after each source), ntpd the same servers, timesyncd "[Time]" and
+ * "NTP=...".  Nothing (an empty buffer) when syn cannot use that source
+ * (a PTP clock in ntpd or timesyncd) or there is none (the
+ * distribution's own pool).  0 or -errno. */
+int cm_timesync_lines(enum cm_timesync_syntax syn, const struct cm_profile_rt *p,
+		      struct cm_buf *out);
 
 /* The files a chrony.conf pulls in: kind 'c' confdir (*.conf), 's'
  * sourcedir (*.sources), 'i' include (path is a glob).  Relative paths

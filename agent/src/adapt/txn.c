@@ -92,8 +92,11 @@ int cm_journal_format(const struct cm_journal *j, struct cm_buf *b)
 	int r;
 
 	cm_buf_reset(b);
-	r = cm_buf_printf(b, "cloudmove-txn 1\nid %u\nstate %s\ntime %lld\n",
-			  j->id, cm_txn_state_name(j->state), j->time);
+	/* the state padded to one width: a state change overwrites it in
+	 * place, in blocks already allocated (see set_state) */
+	r = cm_buf_printf(b, "cloudmove-txn 1\nid %u\nstate %-*s\ntime %lld\n",
+			  j->id, CM_TXN_STATE_WIDTH, cm_txn_state_name(j->state),
+			  j->time);
 	if (r == 0)
 		r = add_line(b, "label", j->label);
 	for (i = 0; r == 0 && i < j->n_dirs; i++)
@@ -333,9 +336,13 @@ int cm_journal_parse(const char *buf, size_t len, struct cm_journal *j)
 			j->id = (unsigned)num;
 			seen |= 1;
 		} else if (KEY("state") && !(seen & 2)) {
+			const char *vend = eol;
+
+			while (vend > v && vend[-1] == ' ')
+				vend--;		/* the padding */
 			for (i = CM_TXN_PREPARED; i <= CM_TXN_ROLLED_BACK; i++)
-				if ((size_t)(eol - v) == strlen(state_names[i]) &&
-				    !memcmp(v, state_names[i], (size_t)(eol - v)))
+				if ((size_t)(vend - v) == strlen(state_names[i]) &&
+				    !memcmp(v, state_names[i], (size_t)(vend - v)))
 					break;
 			if (i > CM_TXN_ROLLED_BACK)
 				goto bad;
@@ -557,15 +564,9 @@ out:
 	return 0;
 }
 
-static int set_state(struct txn *t, enum cm_txn_state s)
+/* Reads the journal file of the open transaction into b (capped). */
+static int read_journal_text(int idfd, struct cm_buf *b)
 {
-	t->j.state = s;
-	return journal_save(t);
-}
-
-static int read_journal(int idfd, struct cm_journal *j)
-{
-	struct cm_buf b;
 	char chunk[8192];
 	ssize_t k;
 	int fd, r = 0;
@@ -573,7 +574,6 @@ static int read_journal(int idfd, struct cm_journal *j)
 	fd = openat(idfd, "journal", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	cm_buf_init(&b, CM_TXN_JOURNAL_MAX);
 	for (;;) {
 		k = read(fd, chunk, sizeof(chunk));
 		if (k < 0 && errno == EINTR)
@@ -582,11 +582,113 @@ static int read_journal(int idfd, struct cm_journal *j)
 			r = k < 0 ? -errno : 0;
 			break;
 		}
-		r = cm_buf_add(&b, chunk, (size_t)k);
+		r = cm_buf_add(b, chunk, (size_t)k);
 		if (r < 0)
 			break;
 	}
 	close(fd);
+	return r;
+}
+
+/* The state changed and nothing else: its field overwritten in place.
+ * The field is padded to one width (cm_journal_format), so the write
+ * lands in blocks the journal already has: it needs no free space (a
+ * full disk cannot stop a commit or an undo), and the 12 bytes lie in
+ * the file's first 512-byte sector, written whole or not at all.  1 when
+ * the file differs in more than the state (not written yet, an older
+ * unpadded journal, other content): journal_save then. */
+static int state_in_place(struct txn *t)
+{
+	static const char key[] = "\nstate ";
+	struct cm_buf want, cur;
+	const char *at;
+	size_t off, end;
+	int fd, r;
+
+	cm_buf_init(&want, CM_TXN_JOURNAL_MAX);
+	cm_buf_init(&cur, CM_TXN_JOURNAL_MAX);
+	r = cm_journal_format(&t->j, &want);
+	if (r == 0)
+		r = read_journal_text(t->idfd, &cur);
+	if (r < 0) {
+		r = 1;
+		goto out;
+	}
+	at = memmem(want.data, want.len, key, sizeof(key) - 1);
+	off = at ? (size_t)(at - want.data) + sizeof(key) - 1 : 0;
+	end = off + CM_TXN_STATE_WIDTH;
+	if (!at || end > 512 || cur.len != want.len ||
+	    memcmp(cur.data, want.data, off) ||
+	    memcmp(cur.data + end, want.data + end, want.len - end)) {
+		r = 1;
+		goto out;
+	}
+	fd = openat(t->idfd, "journal", O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	r = pwrite(fd, want.data + off, CM_TXN_STATE_WIDTH, (off_t)off) ==
+		CM_TXN_STATE_WIDTH ? 0 : errno ? -errno : -EIO;
+	if (r == 0 && fdatasync(fd) < 0)
+		r = -errno;
+	close(fd);
+out:
+	cm_buf_free(&want);
+	cm_buf_free(&cur);
+	return r;
+}
+
+static int set_state(struct txn *t, enum cm_txn_state s)
+{
+	int r;
+
+	t->j.state = s;
+	r = state_in_place(t);
+	if (r > 0)
+		return journal_save(t);
+	if (r < 0)
+		return cm_err(r, "txn %s: write journal", t->id);
+	durable(t);
+	return 0;
+}
+
+/* The backups of a transaction undone (or never applied): no longer
+ * needed, and on a full disk their space is what the next adaptation
+ * needs.  The journal stays, as the record. */
+static void drop_backups(struct txn *t)
+{
+	char bname[32];
+	size_t i, n = 0;
+
+	for (i = 0; i < t->j.n; i++) {
+		if (t->j.v[i].before != CM_TXN_FILE)
+			continue;
+		snprintf(bname, sizeof(bname), "backup-%zu", i);
+		if (unlinkat(t->idfd, bname, 0) == 0)
+			n++;
+	}
+	if (n)
+		fsync(t->idfd);
+}
+
+/* A transaction undone: closed as "rolled-back", its backups dropped. */
+static int close_undone(struct txn *t)
+{
+	int r = set_state(t, CM_TXN_ROLLED_BACK);
+
+	if (r == 0)
+		drop_backups(t);
+	return r;
+}
+
+static int read_journal(int idfd, struct cm_journal *j)
+{
+	struct cm_buf b;
+	int r;
+
+	cm_buf_init(&b, CM_TXN_JOURNAL_MAX);
+	r = read_journal_text(idfd, &b);
 	if (r == 0)
 		r = cm_journal_parse(b.data ? b.data : "", b.len, j);
 	cm_buf_free(&b);
@@ -707,14 +809,133 @@ static int open_parent(struct txn *t, const char *path, char *name, int create)
 	return cm_sysroot_parentat(&t->root, path, name, CM_NAME_MAX + 1);
 }
 
-/* Puts entry i back as it was before the transaction.  Idempotent. */
+/* 1 when the files open as a and b hold the same bytes. */
+static int same_bytes(int a, int b)
+{
+	char x[8192], y[8192];
+	ssize_t k, m;
+
+	for (;;) {
+		k = read(a, x, sizeof(x));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return 0;
+		for (m = 0; m < k;) {	/* the same count from b */
+			ssize_t got = read(b, y + m, (size_t)(k - m));
+
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0)
+				return 0;
+			m += got;
+		}
+		if (memcmp(x, y, (size_t)k))
+			return 0;
+		if (k == 0)
+			return read(b, y, 1) == 0;
+	}
+}
+
+/* 1 when entry i's path is already exactly as before the transaction
+ * (content, mode, owner) and no temp file of it is left: a change never
+ * made, or one undone already.  Restoring it would write nothing, and
+ * must not try to: its directory may be read-only (a bind mount). */
+static int as_before(struct txn *t, size_t i, int dfd, const char *name,
+		     const char *tmp)
+{
+	const struct cm_txn_entry *e = &t->j.v[i];
+	char bname[32], link[CM_PATH_MAX];
+	struct stat st, bst;
+	ssize_t k;
+	int fd, bfd, same;
+
+	if (fstatat(dfd, tmp, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
+		return 0;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT && e->before == CM_TXN_ABSENT;
+	if (e->before == CM_TXN_ABSENT || st.st_uid != e->uid ||
+	    st.st_gid != e->gid)
+		return 0;
+	if (e->before == CM_TXN_SYMLINK) {
+		if (!S_ISLNK(st.st_mode))
+			return 0;
+		k = readlinkat(dfd, name, link, sizeof(link));
+		return k >= 0 && (size_t)k < sizeof(link) &&
+			(size_t)k == strlen(e->old_target) &&
+			!memcmp(link, e->old_target, (size_t)k);
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_mode & 07777) != e->mode ||
+	    (uint64_t)st.st_size != e->size)
+		return 0;
+	snprintf(bname, sizeof(bname), "backup-%zu", i);
+	if (fstatat(t->idfd, bname, &bst, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	if (bst.st_dev == st.st_dev && bst.st_ino == st.st_ino)
+		return 1;		/* restored as a link to its backup */
+	fd = cm_open_file_at(dfd, name, O_NOFOLLOW);	/* no FIFO swapped in */
+	bfd = openat(t->idfd, bname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	same = fd >= 0 && bfd >= 0 && same_bytes(fd, bfd);
+	if (fd >= 0)
+		close(fd);
+	if (bfd >= 0)
+		close(bfd);
+	return same;
+}
+
+/* The temp file tmp in dfd made the backup of entry i: a hard link to
+ * the backup when both are on one file system (no data to write: an
+ * undo on a full disk works), else a copy.  The fd of tmp, or -errno. */
+static int backup_to_tmp(struct txn *t, size_t i, int dfd, const char *tmp)
+{
+	const struct cm_txn_entry *e = &t->j.v[i];
+	char bname[32];
+	uint64_t copied;
+	struct stat st;
+	int in, fd, r;
+
+	snprintf(bname, sizeof(bname), "backup-%zu", i);
+	if (linkat(t->idfd, bname, dfd, tmp, 0) == 0) {
+		fd = openat(dfd, tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		if (fstat(fd, &st) < 0 || (uint64_t)st.st_size != e->size) {
+			close(fd);
+			return -EBADMSG;	/* not what was saved */
+		}
+		return fd;
+	}
+	if (errno == ENOENT)
+		return -ENOENT;		/* no backup */
+	in = openat(t->idfd, bname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0)
+		return -errno;
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+	if (fd < 0) {
+		r = -errno;
+		close(in);
+		return r;
+	}
+	r = copy_fd(in, fd, e->size, &copied);
+	if (r == 0 && copied != e->size)
+		r = -EBADMSG;	/* the backup is not what was saved */
+	close(in);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* Puts entry i back as it was before the transaction.  Idempotent; a
+ * path already as it was is not written to. */
 static int restore_one(struct txn *t, size_t i)
 {
 	const struct cm_txn_entry *e = &t->j.v[i];
-	char name[CM_NAME_MAX + 1], tmp[64], bname[32];
-	uint64_t copied;
+	char name[CM_NAME_MAX + 1], tmp[64];
 	struct stat st;
-	int dfd, fd = -1, in = -1, r = 0;
+	int dfd, fd = -1, r = 0;
 
 	dfd = open_parent(t, e->path, name, e->before != CM_TXN_ABSENT);
 	if (dfd == -ENOENT && e->before == CM_TXN_ABSENT)
@@ -722,6 +943,10 @@ static int restore_one(struct txn *t, size_t i)
 	if (dfd < 0)
 		return cm_err(dfd, "txn %s: restore %s", t->id, e->path);
 	tmp_name(t, i, tmp, sizeof(tmp));
+	if (as_before(t, i, dfd, name, tmp)) {
+		close(dfd);
+		return 0;
+	}
 	if (unlinkat(dfd, tmp, 0) < 0 && errno != ENOENT) {
 		r = -errno;
 		goto out;
@@ -737,28 +962,22 @@ static int restore_one(struct txn *t, size_t i)
 			r = -errno;
 		break;
 	case CM_TXN_FILE:
-		snprintf(bname, sizeof(bname), "backup-%zu", i);
-		in = openat(t->idfd, bname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (in < 0) {
-			r = -errno;
-			break;
-		}
-		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-			    O_CLOEXEC, 0600);
+		fd = backup_to_tmp(t, i, dfd, tmp);
 		if (fd < 0) {
-			r = -errno;
+			r = fd;
 			break;
 		}
-		r = copy_fd(in, fd, e->size, &copied);
-		if (r == 0 && copied != e->size)
-			r = -EBADMSG;	/* the backup is not what was saved */
-		if (r == 0 && fchown(fd, e->uid, e->gid) < 0)
+		if (fchown(fd, e->uid, e->gid) < 0)
 			r = -errno;
 		if (r == 0 && fchmod(fd, e->mode) < 0)
 			r = -errno;
 		if (r == 0)
 			r = fsync_fd(fd);
 		if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
+			r = -errno;
+		/* when name was already a link to the backup, rename(2) did
+		 * nothing and left tmp */
+		if (r == 0 && unlinkat(dfd, tmp, 0) < 0 && errno != ENOENT)
 			r = -errno;
 		break;
 	case CM_TXN_SYMLINK:
@@ -777,8 +996,6 @@ static int restore_one(struct txn *t, size_t i)
 out:
 	if (fd >= 0)
 		close(fd);
-	if (in >= 0)
-		close(in);
 	if (r < 0)
 		unlinkat(dfd, tmp, 0);
 	close(dfd);
@@ -904,6 +1121,8 @@ static int recover_locked(struct txn *t)
 				t->id, strerror(-r));
 			continue;
 		}
+		if (t->j.state == CM_TXN_ROLLED_BACK)
+			drop_backups(t);	/* undone by an older cloudmove */
 		if (t->j.state == CM_TXN_DONE || t->j.state == CM_TXN_ROLLED_BACK)
 			continue;
 		if (t->j.state != CM_TXN_PREPARED) {
@@ -916,7 +1135,7 @@ static int recover_locked(struct txn *t)
 				continue;	/* stays interrupted: retried next time */
 			}
 		}
-		r = set_state(t, CM_TXN_ROLLED_BACK);
+		r = close_undone(t);
 		if (r < 0 && !first)
 			first = r;
 		count++;
@@ -950,7 +1169,7 @@ static int same_content(int dfd, const char *name, const struct cm_buf *want)
 	ssize_t k;
 	int fd, same = 1;
 
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = cm_open_file_at(dfd, name, O_NOFOLLOW);
 	if (fd < 0)
 		return 0;
 	while (same) {
@@ -1102,7 +1321,8 @@ static int backup_all(struct txn *t)
 		dfd = cm_sysroot_parentat(&t->root, e->path, name, sizeof(name));
 		if (dfd < 0)
 			return cm_err(dfd, "txn %s: back up %s", t->id, e->path);
-		in = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		in = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+			    O_CLOEXEC);	/* a FIFO swapped in must not hang us */
 		close(dfd);
 		if (in < 0)
 			return cm_err(-errno, "txn %s: back up %s", t->id, e->path);
@@ -1183,6 +1403,28 @@ static int new_id(struct txn *t)
 	return 0;
 }
 
+/* A failure before the commit was durable, after changes began: every
+ * change undone (those never made are left alone), the transaction
+ * closed "rolled-back".  Returns err when the root is as it was again,
+ * -ENOTRECOVERABLE when it is not (the journal still says "applying":
+ * the next recovery tries again). */
+static int undo_failed(struct txn *t, int err)
+{
+	int r;
+
+	cm_warn("txn %s: failed before its commit; undoing it", t->id);
+	r = restore_all(t);
+	if (r == 0)
+		r = close_undone(t);
+	if (r == 0) {
+		cm_info("txn %s: undone; the root is as it was", t->id);
+		return err;
+	}
+	cm_err(r, "txn %s: could not be undone; the next start tries again",
+	       t->id);
+	return -ENOTRECOVERABLE;
+}
+
 static int apply_locked(struct txn *t, const struct cm_plan *plan,
 			const char *label, char *id, size_t id_size)
 {
@@ -1219,12 +1461,19 @@ static int apply_locked(struct txn *t, const struct cm_plan *plan,
 		if (j->label[i] == '\n')
 			j->label[i] = ' ';
 	r = set_state(t, CM_TXN_PREPARED);
-	if (r == 0)
-		r = backup_all(t);
+	if (r < 0) {		/* no journal: no transaction (as recovery would) */
+		unlinkat(t->txnfd, t->id, AT_REMOVEDIR);
+		fsync(t->txnfd);
+		goto out;
+	}
+	r = backup_all(t);
 	if (r == 0)
 		r = set_state(t, CM_TXN_APPLYING);
 	if (r < 0) {
-		set_state(t, CM_TXN_ROLLED_BACK);	/* nothing touched yet */
+		/* nothing touched yet: "prepared" (or "applying") closed in
+		 * place; failing that, recovery closes it */
+		if (close_undone(t) == 0)
+			cm_info("txn %s: nothing was changed", t->id);
 		goto out;
 	}
 	for (i = 0; r == 0 && i < j->n_dirs; i++) {
@@ -1246,13 +1495,11 @@ static int apply_locked(struct txn *t, const struct cm_plan *plan,
 	}
 	for (i = 0; r == 0 && i < n; i++)
 		r = apply_one(t, eff[i], i);
-	if (r < 0) {
-		cm_warn("txn %s: failed midway; rolling it back", t->id);
-		if (restore_all(t) == 0)
-			set_state(t, CM_TXN_ROLLED_BACK);
-		goto out;
-	}
-	r = set_state(t, CM_TXN_DONE);
+	/* the commit: "done" written in place, in the journal's own blocks */
+	if (r == 0)
+		r = set_state(t, CM_TXN_DONE);
+	if (r < 0)
+		r = undo_failed(t, r);
 out:
 	free(eff);
 	if (r == 0 && id && id_size)
@@ -1301,7 +1548,7 @@ static int undo(struct txn *t, unsigned id)
 	if (r == 0)
 		r = cm_initramfs_undo(t->sysroot, t->id);
 	if (r == 0)
-		r = set_state(t, CM_TXN_ROLLED_BACK);
+		r = close_undone(t);
 	if (r == 0)
 		cm_info("txn %s: rolled back", t->id);
 	return r;

@@ -5,15 +5,21 @@
  *
  * On the installed system, /var/lib/cloudmove/txn/<id>/ (id: 0001,
  * 0002, ... increasing, never reused) holds:
- *   journal      the text below, replaced atomically at each state change
+ *   journal      the text below: written whole (temp file, rename) when
+ *                the transaction is prepared and when it starts applying;
+ *                every later state change overwrites the state field in
+ *                place (see below)
  *   backup-<i>   the previous content of change i, when it was a regular
- *                file (a symlink's target and "absent" are in the journal)
+ *                file (a symlink's target and "absent" are in the journal);
+ *                removed once the transaction is rolled back
  *
  * Journal (one "key value" per line; strings %XX-escaped: every byte
  * <= 0x20, >= 0x7f and '%'):
  *   cloudmove-txn 1
  *   id 3
  *   state prepared|applying|done|rolling-back|rolled-back
+ *                                        (padded with spaces to 12 bytes;
+ *                                        unpadded journals are read too)
  *   time 1764211495                      (seconds since the epoch)
  *   label adapt%20gcp
  *   dir /etc/foo                         (created by this txn; 0..n)
@@ -31,10 +37,21 @@
  * directory ".cm-txn-<id>-<i>", fsync, rename, fsync of the directory;
  * the replaced file's mode and owner kept) -> done.  Rollback: state
  * rolling-back -> every change restored, newest first, then the
- * directories it created removed (when empty) -> rolled-back.  A txn
- * found "applying" or "rolling-back" was interrupted: cm_txn_recover
- * restores it completely (restoring is idempotent, so a crash during
- * recovery is recovered again); "prepared" touched nothing.
+ * directories it created removed (when empty) -> rolled-back, backups
+ * removed.  A txn found "applying" or "rolling-back" was interrupted:
+ * cm_txn_recover restores it completely (restoring is idempotent, so a
+ * crash during recovery is recovered again); "prepared" touched nothing.
+ *
+ * A full disk: "done", "rolling-back" and "rolled-back" are written over
+ * the padded state field of the "applying" journal, in blocks it already
+ * has (fdatasync; the field lies in the first 512-byte sector), and a
+ * file is restored as a hard link to its backup (a copy only across file
+ * systems): neither the commit nor an undo needs free space, so a full
+ * disk stops an adaptation before its commit or not at all, and any
+ * failure before the commit is durable is undone like one midway.  (On a
+ * copy-on-write file system, btrfs, an overwrite does need space.)
+ * Restoring leaves alone a path already as it was: a change never made,
+ * e.g. under a read-only mount, does not stop the undo.
  *
  * Test hook: CM_TXN_CRASH_AT=N in the environment makes the process
  * _exit(CM_TXN_CRASH_EXIT) right after its Nth durable step (each
@@ -64,6 +81,7 @@
 #define CM_TXN_LIST_MAX		4096	/* transactions kept */
 #define CM_TXN_LABEL_MAX	128
 #define CM_TXN_CRASH_EXIT	77
+#define CM_TXN_STATE_WIDTH	12	/* strlen("rolling-back") */
 
 enum cm_txn_state {
 	CM_TXN_PREPARED = 1,
@@ -115,10 +133,13 @@ const char *cm_txn_state_name(enum cm_txn_state s);
 
 /* Applies plan to sysroot in a new transaction labelled label (one line,
  * e.g. "adapt gcp"), after recovering any interrupted one; the new id
- * ("0003") goes to id ("" when the plan changes nothing).  On a failure
- * midway the changes made are rolled back before returning.  0 or -errno
- * (logged): -EINVAL bad path in the plan, -E2BIG / -EFBIG over a cap,
- * -EISDIR a change on a directory, -EBUSY another cloudmove is at it. */
+ * ("0003") goes to id ("" when the plan changes nothing).  On any
+ * failure before the commit is durable the changes made are undone
+ * before returning: the root is as it was.  0 or -errno (logged):
+ * -EINVAL bad path in the plan, -E2BIG / -EFBIG over a cap, -EISDIR a
+ * change on a directory, -EBUSY another cloudmove is at it,
+ * -ENOTRECOVERABLE failed and could not be undone (the transaction stays
+ * "applying"; the next recovery undoes it). */
 int cm_txn_apply(const char *sysroot, const struct cm_plan *plan,
 		 const char *label, char *id, size_t id_size);
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #define CM_CMDLINE_WARN_MAX 8
+#define CM_CMDLINE_WORD_MAX 2048	/* a longer word is cut, and ignored */
 
 enum cm_boot_mode { CM_MODE_ADAPT = 0, CM_MODE_DETECT };
 enum cm_boot_after { CM_AFTER_CONTINUE = 0, CM_AFTER_REBOOT, CM_AFTER_POWEROFF };
@@ -15,7 +16,9 @@ enum cm_boot_after { CM_AFTER_CONTINUE = 0, CM_AFTER_REBOOT, CM_AFTER_POWEROFF }
 enum cm_boot_onfail { CM_ONFAIL_SHELL = 0, CM_ONFAIL_BOOT };
 
 struct cm_boot_opts {
-	int disabled;			/* cloudmove=0 */
+	int disabled;			/* cloudmove=0, or no command line */
+	int unreadable;			/* -errno: it could not be read */
+	int far;			/* words past CM_CMDLINE_MAX seen */
 	enum cm_boot_mode mode;
 	char target[32];		/* a cloud id, validated */
 	char dest[1024];
@@ -36,8 +39,11 @@ struct cm_boot_opts {
  * warnings. */
 int cm_cmdline_parse(const char *buf, size_t len, struct cm_boot_opts *o);
 
-/* Reads and parses path (/proc/cmdline); an unreadable file is a warning
- * and the defaults.  Returns the number of warnings. */
+/* Reads and parses path (/proc/cmdline), whatever its length: the first
+ * CM_CMDLINE_MAX bytes whole, past them cloudmove=0 and
+ * cloudmove.mode=detect only.  A file that cannot be read (or is not a
+ * regular file) is disabled and unreadable set: the agent does nothing.
+ * Returns the number of warnings. */
 int cm_cmdline_read(const char *path, struct cm_boot_opts *o);
 
 #endif

@@ -89,6 +89,8 @@ int cm_hooks_run(const char *root, const struct cm_hook_env *env)
 {
 	static char names[CM_HOOKS_MAX][CM_NAME_MAX + 1];
 	char path[CM_PATH_MAX];
+	struct cm_out_cap cap = { .max_bytes = CM_HOOK_SHOW_BYTES,
+				  .max_lines = CM_HOOK_SHOW_LINES };
 	struct timespec t0, t;
 	int n, i, r;
 	long left;
@@ -111,8 +113,13 @@ int cm_hooks_run(const char *root, const struct cm_hook_env *env)
 		if (left > CM_HOOK_TIMEOUT_S * 1000L)
 			left = CM_HOOK_TIMEOUT_S * 1000L;
 		snprintf(path, sizeof(path), CM_HOOKS_DIR "/%.255s", names[i]);
-		r = cm_run_in_root(root, (char *[]){ path, (char *)env->event, NULL },
-				   1, (unsigned)left);
+		r = cm_run_in_root_capped(root, (char *[]){ path,
+					  (char *)env->event, NULL }, 1,
+					  (unsigned)left, &cap);
+		if (cap.dropped)
+			printf("%scloudmove: hook %s (%s): output truncated (%llu "
+			       "bytes more)\n", cap.last == '\n' ? "" : "\n",
+			       names[i], env->event, cap.dropped);
 		if (r == -ETIMEDOUT)
 			printf("cloudmove: hook %s (%s): killed at its time limit "
 			       "(%ld ms); boot goes on\n", names[i], env->event, left);

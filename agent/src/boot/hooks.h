@@ -6,8 +6,11 @@
  * run it (chrooted into it before the pivot), bounded to
  * CM_HOOK_TIMEOUT_S each and CM_HOOKS_BUDGET_S for all of one event (the
  * whole agent is bounded to 25 s by its hook: hooks must leave room for
- * detection and the adaptation), stdin /dev/null, output on the console,
- * with
+ * detection and the adaptation), stdin /dev/null, output on the console
+ * up to CM_HOOK_SHOW_LINES lines or CM_HOOK_SHOW_BYTES bytes (the rest is
+ * read and dropped, counted in one line: a chatty hook neither fills the
+ * serial console nor blocks on its pipe; a process it leaves running
+ * that writes after it ended gets EPIPE), with
  *   CLOUDMOVE_EVENT     detected | adapted
  *   CLOUDMOVE_CLOUD     the detected cloud
  *   CLOUDMOVE_PREVIOUS  the cloud of the last stay before this boot ("")
@@ -22,6 +25,8 @@
 #define CM_HOOK_TIMEOUT_S 5
 #define CM_HOOKS_BUDGET_S 8
 #define CM_HOOKS_MAX 32
+#define CM_HOOK_SHOW_LINES 64
+#define CM_HOOK_SHOW_BYTES 8192
 
 struct cm_hook_env {
 	const char *event, *cloud, *previous, *target, *txn;

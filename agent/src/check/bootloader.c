@@ -226,7 +226,7 @@ static int read_cfg(struct found *f, const char *path, size_t max)
 		return 0;
 	if (r < 0) {
 		cm_check_add(f->c->rep, CM_CHECK_WARN, "boot loader", "%s: %s", path,
-			     strerror(-r));
+			     cm_strerror(-r));
 		return 0;
 	}
 	return 1;
@@ -336,7 +336,7 @@ static void systemd_boot(struct found *f, const char *esp)
 
 	for (i = 0; names[i]; i++) {
 		snprintf(path, sizeof(path), "%s/EFI/systemd/%s", esp, names[i]);
-		fd = cm_sysroot_open(f->c->root, path, O_RDONLY, 0);
+		fd = cm_sysroot_open_file(f->c->root, path);
 		if (fd < 0)
 			continue;
 		close(fd);

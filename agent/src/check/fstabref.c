@@ -165,7 +165,7 @@ int cm_fstabref_scan(const char *buf, size_t len, const struct cm_fstabref_opts 
 	r = mnt_table_parse_stream(tb, f, "fstab");
 	if (r < 0) {
 		cm_check_add(rep, CM_CHECK_MISSING, "fstab", "libmount cannot parse "
-			     "it: %s", strerror(-r));
+			     "it: %s", cm_strerror(-r));
 		r = 0;
 		goto out;
 	}
@@ -201,7 +201,7 @@ int cm_check_fstab(struct cm_check *c)
 		r = 0;
 	} else if (r < 0) {
 		cm_check_add(c->rep, CM_CHECK_MISSING, "fstab", "%s/etc/fstab: %s",
-			     c->root, strerror(-r));
+			     c->root, cm_strerror(-r));
 		r = 0;
 	} else {
 		r = cm_fstabref_scan(b.data ? b.data : "", b.len, &o, c->rep);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../adapt/sysroot.h"
+#include "../log.h"
 #include "../limits.h"
 #include "../util/initrd.h"
 #include "check.h"
@@ -104,9 +105,9 @@ static int open_image(const char *root, const char *ver, char *path, size_t size
 	for (i = 0; image_names[i].before; i++) {
 		snprintf(path, size, "%s%s%s", image_names[i].before, ver,
 			 image_names[i].after);
-		fd = cm_sysroot_open(root, path, O_RDONLY | O_CLOEXEC, 0);
-		if (fd >= 0)
-			return fd;
+		fd = cm_sysroot_open_file(root, path);
+		if (fd >= 0 || fd == -CM_ENOTREG)
+			return fd;	/* a FIFO there is unreadable, not absent */
 	}
 	return -ENOENT;
 }
@@ -142,6 +143,11 @@ static void check_one(struct cm_check *c, const struct cm_kernel *k)
 
 	cm_check_setf(what, sizeof(what), "initramfs %s", k->ver);
 	fd = open_image(c->root, k->ver, path, sizeof(path));
+	if (fd == -CM_ENOTREG) {
+		cm_check_add(c->rep, CM_CHECK_MISSING, what, "%s: %s", path,
+			     cm_strerror(-fd));
+		return;
+	}
 	if (fd < 0) {
 		cm_check_add(c->rep, CM_CHECK_MISSING, what, "none of "
 			     "/boot/initrd.img-%s, /boot/initramfs-%s.img, "
@@ -152,7 +158,7 @@ static void check_one(struct cm_check *c, const struct cm_kernel *k)
 	close(fd);
 	if (r < 0) {
 		cm_check_add(c->rep, CM_CHECK_MISSING, what, "%s: %s", path,
-			     info.why[0] ? info.why : strerror(-r));
+			     info.why[0] ? info.why : cm_strerror(-r));
 		return;
 	}
 	if (r == 1) {

@@ -172,7 +172,8 @@ static bool good_version(const char *v)
 
 static bool exists(const char *root, const char *path, int flags)
 {
-	int fd = cm_sysroot_open(root, path, O_RDONLY | flags, 0);
+	/* O_PATH: there, without opening it (a FIFO would wait for a writer) */
+	int fd = cm_sysroot_open(root, path, O_PATH | flags, 0);
 
 	if (fd < 0)
 		return false;

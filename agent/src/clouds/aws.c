@@ -115,16 +115,13 @@ static const struct cm_profile aws_profile = {
 	.kargs_remove    = { "console=ttyS*", "earlyprintk", "rootdelay" },
 	.time            = CM_TIME_NTP,
 	.time_servers    = { "169.254.169.123" },		/* [time] */
+	/* [time]: "prefer iburst minpoll 4 maxpoll 4" in chrony.conf; the
+	 * IPv6 endpoint (Nitro) is the same local service, not to be used
+	 * together with it. */
+	.time_options    = "prefer iburst minpoll 4 maxpoll 4",
+	.time_aliases    = { "fd00:ec2::123" },
+	.time_doc        = "AWS EC2 User Guide, \"Set the time for your Linux instance\"",
 	.agents_enable   = { "amazon-ssm-agent|snap.amazon-ssm-agent.amazon-ssm-agent" }, /* [ssm]; Ubuntu: a snap */
-	.agents_disable  = { "google-guest-agent", "google-osconfig-agent",
-			     "walinuxagent", "waagent", "hv-kvp-daemon",
-			     "hypervkvpd", "hv-vss-daemon", "hypervvssd",
-			     "oracle-cloud-agent", "droplet-agent",
-			     "qemu-guest-agent", "open-vm-tools", "vmtoolsd",
-			     /* newer units, snap and SUSE names (fixtures) */
-			     "google-guest-agent-manager", "google-guest-compat-manager",
-			     "google-startup-scripts", "google-shutdown-scripts",
-			     "hv_kvp_daemon", "hv_vss_daemon" },
 	.fstab_by_uuid   = true,				/* [ebs] */
 	.fstab_nofail    = true,				/* [ebs] */
 	.fstab_device_timeout = 30,	/* cloudmove policy, not an AWS value */

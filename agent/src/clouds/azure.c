@@ -62,17 +62,14 @@ static const struct cm_profile azure_profile = {
 			     "rhgb", "quiet", "crashkernel=auto" },	/* [generic] */
 	.time            = CM_TIME_PTP,
 	.time_servers    = { "/dev/ptp_hyperv" },		/* [ptp] */
+	/* [ptp]; ntpd "doesn't support PTP sources" */
+	.time_options    = "poll 3 dpoll -2 offset 0 stratum 2",
+	.time_doc        = "Azure, \"Time sync for Linux VMs in Azure\"",
 	.agents_enable   = { "walinuxagent", "waagent",		/* [debian] */
 			     "hv-kvp-daemon", "hypervkvpd",	/* [kvp] */
 			     "hv_kvp_daemon" },	/* SUSE's name */
-	.agents_disable  = { "amazon-ssm-agent", "google-guest-agent",
-			     "google-osconfig-agent", "oracle-cloud-agent",
-			     "droplet-agent", "qemu-guest-agent",
-			     "open-vm-tools", "vmtoolsd",
-			     /* newer units, snap and SUSE names (fixtures) */
-			     "google-guest-agent-manager", "google-guest-compat-manager",
-			     "google-startup-scripts", "google-shutdown-scripts",
-			     "snap.amazon-ssm-agent.amazon-ssm-agent" },
+	/* Hyper-V's VSS daemon: Azure runs on Hyper-V */
+	.agents_keep     = { "hv-vss-daemon", "hypervvssd", "hv_vss_daemon" },
 	.fstab_by_uuid   = true,				/* [data] */
 	.fstab_nofail    = true,				/* [data] */
 	.fstab_device_timeout = 30,	/* cloudmove policy */
@@ -82,6 +79,7 @@ static const struct cm_profile azure_profile = {
 	.dhcp6           = true,
 	.ifnames         = CM_IFNAMES_KERNEL,			/* [debian] */
 	.cloudinit_datasource = { "Azure" },	/* [ci] */
+	.image_format    = "vhd",	/* fixed VHD, 1 MiB aligned (managed disks) */
 };
 
 const struct cm_cloud azure_cloud = {

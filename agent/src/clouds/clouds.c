@@ -4,28 +4,11 @@
 
 #include "clouds.h"
 
+/* The registry, in the order of clouds.def (the order is policy). */
 static const struct cm_cloud *const clouds[] = {
-	&aws_cloud,
-	&gcp_cloud,
-	&azure_cloud,
-	&oracle_cloud,
-	&alibaba_cloud,
-	&tencent_cloud,
-	&ibm_cloud,
-	&digitalocean_cloud,
-	&hetzner_cloud,
-	&exoscale_cloud,
-	&scaleway_cloud,
-	&vultr_cloud,
-	&upcloud_cloud,
-	&linode_cloud,
-	&openstack_cloud,	/* after the public clouds built on it */
-	/* hypervisors: only when no cloud matched */
-	&vmware_cloud,
-	&hyperv_cloud,
-	&xen_cloud,
-	&kvm_cloud,
-	&othervm_cloud,
+#define CM_CLOUD(id) &id##_cloud,
+#include "clouds.def"
+#undef CM_CLOUD
 };
 
 const struct cm_cloud *const *cm_clouds_all(size_t *count)

@@ -70,10 +70,13 @@ int cm_signature_match(const struct cm_signature *sig,
 		       const struct cm_facts *facts);
 int cm_rule_match(const struct cm_rule *rule, const struct cm_facts *facts);
 
-extern const struct cm_cloud aws_cloud, gcp_cloud, azure_cloud, oracle_cloud,
-	alibaba_cloud, openstack_cloud, digitalocean_cloud, hetzner_cloud,
-	exoscale_cloud, scaleway_cloud, vultr_cloud, upcloud_cloud,
-	linode_cloud, ibm_cloud, tencent_cloud, vmware_cloud, kvm_cloud,
-	xen_cloud, hyperv_cloud, othervm_cloud;
+/* Makers of physical machines (hardware.c): with no CPU evidence, only
+ * these make an unmatched DMI "baremetal". */
+extern const struct cm_signature cm_hardware_vendors[];
+
+/* One extern a line of clouds.def. */
+#define CM_CLOUD(id) extern const struct cm_cloud id##_cloud;
+#include "clouds.def"
+#undef CM_CLOUD
 
 #endif

@@ -49,15 +49,7 @@ static const struct cm_profile digitalocean_profile = {
 	.kargs_remove    = { "earlyprintk", "rootdelay" },
 	.time            = CM_TIME_POOL,
 	.agents_enable   = { "droplet-agent" },			/* [agent] */
-	.agents_disable  = { "amazon-ssm-agent", "google-guest-agent",
-			     "google-osconfig-agent", "walinuxagent", "waagent",
-			     "hv-kvp-daemon", "hypervkvpd", "hv-vss-daemon",
-			     "hypervvssd", "oracle-cloud-agent", "open-vm-tools",
-			     "vmtoolsd",
-			     /* newer units, snap and SUSE names (fixtures) */
-			     "google-guest-agent-manager", "google-guest-compat-manager",
-			     "google-startup-scripts", "google-shutdown-scripts",
-			     "snap.amazon-ssm-agent.amazon-ssm-agent", "hv_kvp_daemon", "hv_vss_daemon" },
+	.agents_keep     = { "qemu-guest-agent" },	/* runs on KVM */
 	.fstab_by_uuid   = true,
 	.fstab_nofail    = true,
 	.fstab_device_timeout = 30,	/* cloudmove policy */

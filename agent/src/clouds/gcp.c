@@ -59,17 +59,21 @@ static const struct cm_profile gcp_profile = {
 	.kargs_remove    = { "console=ttyS*", "earlyprintk", "rootdelay" },
 	.time            = CM_TIME_NTP,
 	.time_servers    = { "metadata.google.internal" },	/* [ntp] */
+	/* [ntp]: the metadata server, 169.254.169.254 in the /etc/hosts of
+	 * Google's images; their builders (GoogleCloudPlatform/
+	 * compute-image-tools) write "server metadata.google.internal
+	 * iburst". */
+	.time_options    = "iburst",
+	.time_aliases    = { "169.254.169.254" },
+	.time_doc        = "Compute Engine, \"Configure NTP on a VM\"",
 	/* the guest agent's manager replaced its old unit in 2025: the
 	 * first one installed is enabled, never both */
 	.agents_enable   = { "google-guest-agent-manager|google-guest-agent", /* [guest] */
 			     "google-osconfig-agent" },
-	.agents_disable  = { "amazon-ssm-agent", "walinuxagent", "waagent",
-			     "hv-kvp-daemon", "hypervkvpd", "hv-vss-daemon",
-			     "hypervvssd", "oracle-cloud-agent", "droplet-agent",
-			     "qemu-guest-agent", "open-vm-tools", "vmtoolsd",
-			     /* newer units, snap and SUSE names (fixtures) */
-			     "snap.amazon-ssm-agent.amazon-ssm-agent", "hv_kvp_daemon",
-			     "hv_vss_daemon" },	/* [adapt] */
+	/* the rest of the guest environment: left alone here, off on
+	 * other clouds */
+	.agents_own      = { "google-guest-compat-manager",
+			     "google-startup-scripts", "google-shutdown-scripts" },
 	.fstab_by_uuid   = true,				/* [adapt] */
 	.fstab_nofail    = true,				/* [disk] */
 	.fstab_device_timeout = 30,	/* cloudmove policy */
@@ -78,6 +82,7 @@ static const struct cm_profile gcp_profile = {
 	.dhcp6           = true,	/* dual-stack subnets: DHCPv6 */
 	.ifnames         = CM_IFNAMES_KEEP,
 	.cloudinit_datasource = { "GCE" },	/* [ci] */
+	.image_format    = "gce",	/* disk.raw in a tar.gz (image import) */
 };
 
 const struct cm_cloud gcp_cloud = {

@@ -47,15 +47,6 @@ static const struct cm_profile hetzner_profile = {
 	.time_servers    = { "ntp1.hetzner.de", "ntp2.hetzner.com",
 			     "ntp3.hetzner.net" },		/* [ntp] */
 	.agents_enable   = { "qemu-guest-agent" },		/* [qga] */
-	.agents_disable  = { "amazon-ssm-agent", "google-guest-agent",
-			     "google-osconfig-agent", "walinuxagent", "waagent",
-			     "hv-kvp-daemon", "hypervkvpd", "hv-vss-daemon",
-			     "hypervvssd", "oracle-cloud-agent", "droplet-agent",
-			     "open-vm-tools", "vmtoolsd",
-			     /* newer units, snap and SUSE names (fixtures) */
-			     "google-guest-agent-manager", "google-guest-compat-manager",
-			     "google-startup-scripts", "google-shutdown-scripts",
-			     "snap.amazon-ssm-agent.amazon-ssm-agent", "hv_kvp_daemon", "hv_vss_daemon" },
 	.fstab_by_uuid   = true,
 	.fstab_nofail    = true,
 	.fstab_device_timeout = 30,	/* cloudmove policy */

@@ -2,8 +2,12 @@
  *
  * Signatures: ds-identify dscheck_OpenStack and DataSourceOpenStack VALID_DMI_ASSET_TAGS.
  * Distributions rename the product (RDO, Red Hat: "OpenStack Compute") and
- * derivatives mark only the asset tag, on Xen (OTC) or VMware (SAP), so the
- * system vendor is never a signature.
+ * derivatives mark only the asset tag, on Xen (OTC) or VMware (SAP), so a
+ * generic system vendor is never a signature.  The exception is a public
+ * OpenStack cloud that names itself there: Huawei Cloud ECS says
+ * "Manufacturer: Huawei Cloud" (bin456789/reinstall trans.sh,
+ * is_dmi_contains(), the dmidecode lines it observed per cloud), with or
+ * without the HUAWEICLOUD asset tag cloud-init checks.
  */
 #include "clouds.h"
 
@@ -22,6 +26,8 @@ static const struct cm_signature openstack_signatures[] = {
 	  .all = { { CM_DMI_CHASSIS_ASSET_TAG, CM_MATCH_EQ, "SAP CCloud VM" } } },
 	{ .name = "Huawei Cloud asset tag",
 	  .all = { { CM_DMI_CHASSIS_ASSET_TAG, CM_MATCH_EQ, "HUAWEICLOUD" } } },
+	{ .name = "Huawei Cloud system vendor",
+	  .all = { { CM_DMI_SYS_VENDOR, CM_MATCH_EQ, "Huawei Cloud" } } },
 	{ .name = "Samsung Cloud Platform asset tag",
 	  .all = { { CM_DMI_CHASSIS_ASSET_TAG, CM_MATCH_EQ, "Samsung Cloud Platform" } } },
 	{ 0 }
@@ -64,15 +70,6 @@ static const struct cm_profile openstack_profile = {
 	.kargs_remove    = { "console=ttyS*", "earlyprintk", "rootdelay" },
 	.time            = CM_TIME_POOL,
 	.agents_enable   = { "qemu-guest-agent" },		/* [qga] */
-	.agents_disable  = { "amazon-ssm-agent", "google-guest-agent",
-			     "google-osconfig-agent", "walinuxagent", "waagent",
-			     "hv-kvp-daemon", "hypervkvpd", "hv-vss-daemon",
-			     "hypervvssd", "oracle-cloud-agent", "droplet-agent",
-			     "open-vm-tools", "vmtoolsd",
-			     /* newer units, snap and SUSE names (fixtures) */
-			     "google-guest-agent-manager", "google-guest-compat-manager",
-			     "google-startup-scripts", "google-shutdown-scripts",
-			     "snap.amazon-ssm-agent.amazon-ssm-agent", "hv_kvp_daemon", "hv_vss_daemon" },
 	.fstab_by_uuid   = true,	/* [req]: the disk name may change */
 	.fstab_nofail    = true,
 	.fstab_device_timeout = 30,	/* cloudmove policy */

@@ -56,15 +56,7 @@ static const struct cm_profile oracle_profile = {
 	.time            = CM_TIME_NTP,
 	.time_servers    = { "169.254.169.254" },		/* [ntp] */
 	.agents_enable   = { "oracle-cloud-agent" },		/* [agent] */
-	.agents_disable  = { "amazon-ssm-agent", "google-guest-agent",
-			     "google-osconfig-agent", "walinuxagent", "waagent",
-			     "hv-kvp-daemon", "hypervkvpd", "hv-vss-daemon",
-			     "hypervvssd", "droplet-agent", "open-vm-tools",
-			     "vmtoolsd",
-			     /* newer units, snap and SUSE names (fixtures) */
-			     "google-guest-agent-manager", "google-guest-compat-manager",
-			     "google-startup-scripts", "google-shutdown-scripts",
-			     "snap.amazon-ssm-agent.amazon-ssm-agent", "hv_kvp_daemon", "hv_vss_daemon" },
+	.agents_keep     = { "qemu-guest-agent" },	/* runs on KVM */
 	.fstab_by_uuid   = true,				/* [fstab] */
 	.fstab_nofail    = true,				/* [fstab] */
 	.fstab_device_timeout = 30,	/* cloudmove policy */

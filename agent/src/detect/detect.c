@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "../clouds/clouds.h"
 #include "detect.h"
@@ -92,32 +91,26 @@ static int match_pass(const struct cm_facts *facts, enum pass pass,
 	return 0;
 }
 
-/* What white-box firmware leaves in the vendor field: says nothing. */
-static const char *const placeholders[] = {
-	"None", "Not Specified", "Not Applicable", "To be filled by O.E.M.",
-	"System manufacturer", "System Product Name", "O.E.M.", "OEM", "0",
-	"N/A", "Unknown", "Default string", "Default_string", "Not Available",
-};
-
-static int real_vendor(const struct cm_facts *facts)
+/* The hardware maker DMI names, or NULL when it names none we know. */
+static const struct cm_signature *hardware_vendor(const struct cm_facts *facts)
 {
-	const char *v = cm_facts_get(facts, CM_DMI_SYS_VENDOR);
-	size_t i;
+	const struct cm_signature *sig;
 
-	if (!v)
-		return 0;
-	for (i = 0; i < sizeof(placeholders) / sizeof(placeholders[0]); i++)
-		if (!strcasecmp(v, placeholders[i]))
-			return 0;
-	return 1;
+	for (sig = cm_hardware_vendors; sig->name; sig++)
+		if (cm_signature_match(sig, facts))
+			return sig;
+	return NULL;
 }
 
 /* No signature matched: physical or an unnamed virtual machine?  The CPU
- * flag is decisive where we have it; a --root without cpuinfo falls back
- * on DMI naming a real vendor (every hypervisor we know was tried). */
+ * flag is decisive where we have it.  A --root without cpuinfo has no CPU
+ * evidence, and an absent file is no evidence of bare metal: only DMI
+ * naming a known maker of physical machines says so (any other vendor
+ * string may be a hypervisor we do not know). */
 static void decide_unmatched(const struct cm_facts *facts, struct cm_verdict *v)
 {
 	const char *hv = cm_facts_get(facts, CM_CPU_HYPERVISOR);
+	const struct cm_signature *hw = hardware_vendor(facts);
 	int dmi = cm_facts_have_dmi(facts);
 
 	if (hv && !strcmp(hv, "yes")) {
@@ -129,13 +122,14 @@ static void decide_unmatched(const struct cm_facts *facts, struct cm_verdict *v)
 		verdict_init(v, "baremetal", "dmi",
 			     "DMI present, no hypervisor flag on the CPU");
 		cm_verdict_add_evidence(v, facts, CM_CPU_HYPERVISOR);
-	} else if (real_vendor(facts)) {
-		verdict_init(v, "baremetal", "dmi",
-			     "DMI names a vendor and no hypervisor signature matched");
+	} else if (hw) {
+		verdict_init(v, "baremetal", "dmi", hw->name);
 	} else {
 		verdict_init(v, "unknown", "none",
-			     dmi ? "no known signature" : "no DMI data");
-		return;
+			     !dmi ? "no DMI data" :
+			     "no known signature, no CPU evidence, no known hardware vendor");
+		if (!dmi)
+			return;
 	}
 	cm_verdict_add_evidence(v, facts, CM_DMI_SYS_VENDOR);
 	cm_verdict_add_evidence(v, facts, CM_DMI_PRODUCT_NAME);

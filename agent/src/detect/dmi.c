@@ -25,7 +25,7 @@ static void read_fact_file(const char *root, const char *rel,
 		r = cm_file_read_small(path, value, sizeof(value), &len);
 	if (r < 0) {
 		if (r != -ENOENT)
-			cm_debug("%s: %s (ignored)", rel, strerror(-r));
+			cm_debug("%s: %s (ignored)", rel, cm_strerror(-r));
 		return;
 	}
 	cm_facts_set(facts, fact, value, len, source);
@@ -51,7 +51,7 @@ static int read_capped(const char *root, const char *rel, struct cm_buf *b)
 	if (r >= 0)
 		r = cm_file_read(path, b);
 	if (r < 0 && r != -ENOENT)
-		cm_debug("%s: %s (ignored)", rel, strerror(-r));
+		cm_debug("%s: %s (ignored)", rel, cm_strerror(-r));
 	return r;
 }
 
@@ -69,7 +69,7 @@ static void read_smbios_tables(const char *root, struct cm_facts *facts)
 	r = cm_smbios_parse((const uint8_t *)ep.data, ep.len,
 			    (const uint8_t *)table.data, table.len, facts);
 	if (r < 0)
-		cm_debug("SMBIOS table: %s (ignored)", strerror(-r));
+		cm_debug("SMBIOS table: %s (ignored)", cm_strerror(-r));
 out:
 	cm_buf_free(&ep);
 	cm_buf_free(&table);

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdio.h>
 #include <json-c/json.h>
 #include <string.h>
 
@@ -129,6 +130,52 @@ int cm_md_parse_key(const struct cm_md_value *key, const char *buf, size_t len,
 	if (memchr(buf, '\n', len) && memchr(buf, '\n', len) != buf + len - 1)
 		return -EBADMSG;	/* a listing or a page, not a value */
 	return store(key, buf, len, out);
+}
+
+/* The bytes clean_value would refuse in a plain token answer. */
+static const char *bad_bytes(const char *s, size_t len)
+{
+	size_t i;
+	int ctl = 0, crlf = 0;
+
+	while (len && (s[len - 1] == '\n' || s[len - 1] == '\r' ||
+		       s[len - 1] == ' '))
+		len--;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		crlf |= c == '\r' || c == '\n';
+		ctl |= c < 0x20 || c == 0x7f;
+	}
+	if (crlf)
+		return "holds control bytes (CR/LF inside)";
+	if (ctl)
+		return "holds control bytes";
+	return "holds bytes a header cannot carry (quotes, backslashes or "
+	       "non-ASCII)";
+}
+
+void cm_md_token_problem(const struct cm_md_token *tok, const char *buf,
+			 size_t len, int r, char *out, size_t size)
+{
+	const char *what = tok->json_path ? "token answer's JSON" : "token answer";
+
+	if (r == -ENODATA && tok->json_path)
+		snprintf(out, size, "HTTP 200, but the %s has no %s", what,
+			 tok->json_path);
+	else if (r == -ENODATA)
+		snprintf(out, size, "HTTP 200, but the token answer is empty");
+	else if (r == -EMSGSIZE)
+		snprintf(out, size, "HTTP 200, but the %s is too long", what);
+	else if (r == -EBADMSG && !tok->json_path)
+		snprintf(out, size, "HTTP 200, but the token answer %s",
+			 bad_bytes(buf, len));
+	else if (r == -EBADMSG)
+		snprintf(out, size, "HTTP 200, but the token answer is not JSON "
+			 "with a clean %s", tok->json_path);
+	else
+		snprintf(out, size, "HTTP 200, but the %s is unusable (%s)", what,
+			 strerror(-r));
 }
 
 int cm_md_parse_token(const struct cm_md_token *tok, const char *buf,

@@ -82,5 +82,9 @@ int cm_md_parse_key(const struct cm_md_value *key, const char *buf, size_t len,
 /* The token out of a token answer. */
 int cm_md_parse_token(const struct cm_md_token *tok, const char *buf,
 		      size_t len, char *out, size_t size);
+/* Why a 200 token answer was refused (r from cm_md_parse_token), for the
+ * evidence: what is wrong with it, never the token itself. */
+void cm_md_token_problem(const struct cm_md_token *tok, const char *buf,
+			 size_t len, int r, char *out, size_t size);
 
 #endif

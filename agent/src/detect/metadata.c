@@ -309,12 +309,22 @@ static void transfer_problem(CURLcode cc, long status, char *out, size_t size)
 static void on_token(struct md_run *run, struct md_probe *p,
 		     struct md_request *rq, CURLcode cc, long status)
 {
-	char why[96];
+	const char *body = rq->body.data ? rq->body.data : "";
+	char why[160];
+	int r = -EIO;
 
-	if (cc == CURLE_OK && status == 200 &&
-	    cm_md_parse_token(p->md->token, rq->body.data ? rq->body.data : "",
-			      rq->body.len, p->token, sizeof(p->token)) == 0) {
+	if (cc == CURLE_OK && status == 200)
+		r = cm_md_parse_token(p->md->token, body, rq->body.len, p->token,
+				      sizeof(p->token));
+	if (r == 0) {
 		p->have_token = 1;
+	} else if (cc == CURLE_OK && status == 200) {
+		/* a 200 that is no token: say what is wrong with it */
+		memset(p->token, 0, sizeof(p->token));	/* a part of it */
+		cm_md_token_problem(p->md->token, body, rq->body.len, r, why,
+				    sizeof(why));
+		probe_settle(p, 0, "token request: %s", why);
+		return;
 	} else if (cc == CURLE_OK && p->md->token->fallback_without &&
 		   (status == 403 || status == 404 || status == 405)) {
 		/* An IMDS that refuses sessions (v1 only, or a hop limit) */

@@ -1,25 +1,67 @@
+#include <ctype.h>
 #include <errno.h>
+#include <string.h>
 #include <json-c/json.h>
 
 #include "../clouds/clouds.h"
 #include "report.h"
 
+/* A value between double quotes, readable back without doubt: a double
+ * quote or a backslash gets a backslash before it, a control byte is
+ * \xHH (facts carry none today; the line stays one line whatever
+ * comes).  UTF-8 as is. */
+static void put_quoted(FILE *out, const char *v)
+{
+	fputc('"', out);
+	for (; *v; v++) {
+		unsigned char c = (unsigned char)*v;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(out, "\\x%02x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+/* Bare when it is one word of the characters ids, regions and types are
+ * made of (i-0abc, us-east-1a, m5.large, projects/1/zones/x); else
+ * quoted like the DMI values. */
+static void put_value(FILE *out, const char *v)
+{
+	const char *p;
+
+	for (p = v; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._-:/@+", *p))
+			break;
+	if (*v && !*p)
+		fputs(v, out);
+	else
+		put_quoted(out, v);
+}
+
 int cm_report_line(FILE *out, const struct cm_verdict *v)
 {
+	const struct { const char *name, *value; } md[] = {
+		{ "instance_id", v->instance_id }, { "region", v->region },
+		{ "zone", v->zone }, { "instance_type", v->instance_type },
+	};
 	size_t i;
 
 	fprintf(out, "%s (%s)", v->cloud, v->confidence);
-	for (i = 0; i < v->n_evidence; i++)
-		fprintf(out, "%s %s=\"%s\"", i ? "" : ":",
-			cm_fact_name(v->evidence[i].fact), v->evidence[i].value);
-	if (v->instance_id[0])
-		fprintf(out, " instance_id=%s", v->instance_id);
-	if (v->region[0])
-		fprintf(out, " region=%s", v->region);
-	if (v->zone[0])
-		fprintf(out, " zone=%s", v->zone);
-	if (v->instance_type[0])
-		fprintf(out, " instance_type=%s", v->instance_type);
+	for (i = 0; i < v->n_evidence; i++) {
+		fprintf(out, "%s %s=", i ? "" : ":",
+			cm_fact_name(v->evidence[i].fact));
+		put_quoted(out, v->evidence[i].value);
+	}
+	for (i = 0; i < sizeof(md) / sizeof(md[0]); i++) {
+		if (!md[i].value[0])
+			continue;
+		fprintf(out, " %s=", md[i].name);
+		put_value(out, md[i].value);
+	}
 	fputc('\n', out);
 	return ferror(out) ? -EIO : 0;
 }

@@ -161,12 +161,15 @@ static int uuid_unset(const char *u)
 	return !*u || zeros || ones;
 }
 
-void cm_machine_uuid(char *out, size_t size)
+void cm_machine_uuid(const char *detect_root, char *out, size_t size)
 {
+	char path[CM_PATH_MAX];
 	size_t len = 0;
 
 	out[0] = '\0';
-	if (cm_file_read_small("/sys/class/dmi/id/product_uuid", out, size, &len) < 0) {
+	if (cm_path_join(path, sizeof(path), detect_root,
+			 "/sys/class/dmi/id/product_uuid") < 0 ||
+	    cm_file_read_small(path, out, size, &len) < 0) {
 		out[0] = '\0';
 		return;
 	}

@@ -43,8 +43,9 @@ int cm_move_marker_load(const char *root, struct cm_move_marker *m);
 int cm_move_marker_remove(const char *root);
 
 /* This machine's SMBIOS UUID into out ("" when absent, all zeros or all
- * ones, which firmware uses for "not set"). */
-void cm_machine_uuid(char *out, size_t size);
+ * ones, which firmware uses for "not set"), from sysfs under detect_root
+ * (NULL: the live machine; a fixture in tests). */
+void cm_machine_uuid(const char *detect_root, char *out, size_t size);
 
 /* Is this boot the source machine's?  (see above) */
 int cm_move_marker_is_source(const struct cm_move_marker *m, const char *uuid,

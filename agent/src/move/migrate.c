@@ -23,21 +23,9 @@
 
 #define MOVES_LOG	"/var/lib/cloudmove/moves.log"
 
-static const struct {
-	const char *cloud, *format;
-} image_formats[] = {
-	{ "gcp", "gce" },	/* disk.raw in a tar.gz (GCE image import) */
-	{ "azure", "vhd" },	/* fixed VHD, 1 MiB aligned (Azure managed disks) */
-};
-
-const char *cm_migrate_default_format(const char *target)
+const char *cm_migrate_default_format(const struct cm_profile_rt *p)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(image_formats) / sizeof(image_formats[0]); i++)
-		if (!strcmp(target, image_formats[i].cloud))
-			return image_formats[i].format;
-	return "raw";
+	return p && p->image_format[0] ? p->image_format : "raw";
 }
 
 /* Test switch: CM_MOVE_CRASH_AT=marker|adapted|streamed kills the agent
@@ -101,8 +89,8 @@ static int undo_move(const char *root, const struct cm_move_marker *m)
 	return r;
 }
 
-int cm_move_settle(const char *root, const char *cloud, const char *instance_id,
-		   char *said, size_t said_size)
+int cm_move_settle(const char *root, const char *detect_root, const char *cloud,
+		   const char *instance_id, char *said, size_t said_size)
 {
 	struct cm_move_marker m;
 	struct cm_rootrw rw;
@@ -111,7 +99,7 @@ int cm_move_settle(const char *root, const char *cloud, const char *instance_id,
 
 	if (r <= 0)
 		return r;
-	cm_machine_uuid(uuid, sizeof(uuid));
+	cm_machine_uuid(detect_root, uuid, sizeof(uuid));
 	if (cm_move_marker_is_source(&m, uuid, instance_id, cloud)) {
 		r = undo_move(root, &m);
 		if (r >= 0)
@@ -140,7 +128,7 @@ static int write_marker(const char *root, const struct cm_migrate_opts *o,
 
 	memset(m, 0, sizeof(*m));
 	m->before = last_txn(root);
-	cm_machine_uuid(m->uuid, sizeof(m->uuid));
+	cm_machine_uuid(o->detect_root, m->uuid, sizeof(m->uuid));
 	snprintf(m->instance_id, sizeof(m->instance_id), "%s", o->instance_id ? o->instance_id : "");
 	snprintf(m->cloud, sizeof(m->cloud), "%s", o->cloud && *o->cloud ? o->cloud : "unknown");
 	snprintf(m->target, sizeof(m->target), "%s", o->target);
@@ -248,7 +236,7 @@ int cm_migrate(const struct cm_migrate_opts *o)
 	const struct cm_profile_rt *p = NULL;
 	struct cm_stream_result res = { 0 };
 	struct cm_adapt_outcome out = { 0 };
-	const char *format = o->format ? o->format : cm_migrate_default_format(o->target);
+	const char *format = o->format;
 	struct cm_move_marker m;
 	struct timespec t0;
 	char disk[CM_PATH_MAX], dest[1024], said[256] = "";
@@ -257,10 +245,12 @@ int cm_migrate(const struct cm_migrate_opts *o)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!set || preflight(o, disk, sizeof(disk), set, &p) < 0)
 		goto out;
+	if (!format)
+		format = cm_migrate_default_format(p);
 	/* an earlier move cut short on this machine: finish undoing it first
 	 * (other interrupted transactions: cm_adapt_apply undoes them) */
-	if (cm_move_settle(o->root, o->cloud ? o->cloud : "", o->instance_id ? o->instance_id : "",
-			   said, sizeof(said)) < 0)
+	if (cm_move_settle(o->root, o->detect_root, o->cloud ? o->cloud : "",
+			   o->instance_id ? o->instance_id : "", said, sizeof(said)) < 0)
 		goto out;
 	if (said[0])
 		printf("cloudmove: migrate: %s\n", said);

@@ -28,10 +28,16 @@ struct cm_migrate_opts {
 	int skip_free;			/* stream --skip-free */
 	const char *cloud;		/* where we are (for the marker), or "" */
 	const char *instance_id;	/* or "" */
+	const char *detect_root;	/* where the machine's SMBIOS UUID is
+					   read: NULL the live machine, a
+					   fixture in tests (--detect-root) */
 };
 
-/* The image format a cloud imports: gce for gcp, vhd for azure, else raw. */
-const char *cm_migrate_default_format(const char *target);
+struct cm_profile_rt;
+
+/* The image format the target's profile imports (its image_format:
+ * gce for gcp, vhd for azure), else raw. */
+const char *cm_migrate_default_format(const struct cm_profile_rt *p);
 
 /* CM_EXIT_OK moved (the image is whole at dest, the source as it was),
  * CM_EXIT_FAIL not (one line says why; the source as it was). */
@@ -40,11 +46,12 @@ int cm_migrate(const struct cm_migrate_opts *o);
 /* A boot that finds a move marker: on the source machine, undoes the
  * move's transactions (an adaptation interrupted with it was the move's,
  * already undone first: nothing to finish); elsewhere (the image's first
- * boot), drops the marker.  CM_MOVE_UNDONE or CM_MOVE_DROPPED (said holds
- * the line to print), 0 no marker, -errno. */
+ * boot), drops the marker.  This machine is cloud, instance_id and the
+ * SMBIOS UUID under detect_root (NULL: the live machine).  CM_MOVE_UNDONE
+ * or CM_MOVE_DROPPED (said holds the line to print), 0 no marker, -errno. */
 #define CM_MOVE_DROPPED	1
 #define CM_MOVE_UNDONE	2
-int cm_move_settle(const char *root, const char *cloud, const char *instance_id,
-		   char *said, size_t said_size);
+int cm_move_settle(const char *root, const char *detect_root, const char *cloud,
+		   const char *instance_id, char *said, size_t said_size);
 
 #endif

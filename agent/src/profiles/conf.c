@@ -18,6 +18,8 @@ enum key_type {
 	KEY_MTU,
 	KEY_TIMEOUT,
 	KEY_IFNAMES,
+	KEY_TIME_OPTIONS,
+	KEY_FORMAT,
 };
 
 enum item_kind {
@@ -48,6 +50,8 @@ static const struct key keys[] = {
 	{ "kargs.add", KEY_LIST, RT(kargs_add), ITEM_KARG },
 	{ "kargs.remove", KEY_LIST, RT(kargs_remove), ITEM_KARG },
 	{ "timesync", KEY_TIME, RT(time), 0 },
+	{ "timesync.options", KEY_TIME_OPTIONS, RT(time_options), 0 },
+	{ "timesync.aliases", KEY_LIST, RT(time_aliases), ITEM_HOST },
 	{ "agents.enable", KEY_LIST, RT(agents_enable), ITEM_UNIT },
 	{ "agents.disable", KEY_LIST, RT(agents_disable), ITEM_UNIT },
 	{ "fstab.by_uuid", KEY_BOOL, RT(fstab_by_uuid), 0 },
@@ -59,6 +63,7 @@ static const struct key keys[] = {
 	{ "dhcp6", KEY_BOOL, RT(dhcp6), 0 },
 	{ "ifnames", KEY_IFNAMES, RT(ifnames), 0 },
 	{ "cloudinit_datasource", KEY_LIST, RT(cloudinit_datasource), ITEM_DSNAME },
+	{ "image_format", KEY_FORMAT, RT(image_format), 0 },
 	{ NULL, 0, 0, 0 }
 };
 
@@ -267,6 +272,39 @@ static int set_time(struct parser *ps, const char *v, size_t len)
 		return fail(ps, -EBADMSG, "timesync: none takes no server");
 	p->time = kind;
 	p->time_servers = servers;
+	/* Another source: the old one's options, names and document no
+	 * longer apply (timesync.options and .aliases may follow). */
+	p->time_options[0] = '\0';
+	memset(&p->time_aliases, 0, sizeof(p->time_aliases));
+	p->time_doc[0] = '\0';
+	return 0;
+}
+
+/* chrony/ntpd options: printable ASCII and blanks, or empty (the
+ * default). */
+static int set_time_options(struct parser *ps, const char *v, size_t len)
+{
+	size_t i;
+
+	if (len >= sizeof(ps->cur->time_options))
+		return fail(ps, -EMSGSIZE, "timesync.options: longer than %d bytes",
+			    (int)sizeof(ps->cur->time_options) - 1);
+	for (i = 0; i < len; i++)
+		if (!is_blank(v[i]) && (v[i] < 0x21 || v[i] > 0x7e))
+			return fail(ps, -EBADMSG, "timesync.options: not printable ASCII");
+	memcpy(ps->cur->time_options, v, len);
+	ps->cur->time_options[len] = '\0';
+	return 0;
+}
+
+/* The formats migrate writes (cmd_migrate.c's --format). */
+static int set_format(struct parser *ps, const char *v, size_t len)
+{
+	if (!word_eq(v, len, "raw") && !word_eq(v, len, "gce") &&
+	    !word_eq(v, len, "vhd"))
+		return fail(ps, -EBADMSG, "image_format: expected raw, gce or vhd");
+	memcpy(ps->cur->image_format, v, len);
+	ps->cur->image_format[len] = '\0';
 	return 0;
 }
 
@@ -332,6 +370,10 @@ static int set_value(struct parser *ps, const struct key *k, char op,
 		return 0;
 	case KEY_TIME:
 		return set_time(ps, v, len);
+	case KEY_TIME_OPTIONS:
+		return set_time_options(ps, v, len);
+	case KEY_FORMAT:
+		return set_format(ps, v, len);
 	case KEY_BOOL:
 	case KEY_SWAP:
 		if (parse_bool(v, len, &b) < 0)

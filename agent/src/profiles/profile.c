@@ -70,8 +70,12 @@ void cm_profile_from_builtin(const struct cm_profile *p, const char *name,
 	list_from(&out->kargs_remove, p->kargs_remove);
 	out->time = p->time;
 	list_from(&out->time_servers, p->time_servers);
+	snprintf(out->time_options, sizeof(out->time_options), "%s",
+		 p->time_options ? p->time_options : "");
+	list_from(&out->time_aliases, p->time_aliases);
+	snprintf(out->time_doc, sizeof(out->time_doc), "%s",
+		 p->time_doc ? p->time_doc : "");
 	list_from(&out->agents_enable, p->agents_enable);
-	list_from(&out->agents_disable, p->agents_disable);
 	out->fstab_by_uuid = p->fstab_by_uuid;
 	out->fstab_nofail = p->fstab_nofail;
 	out->fstab_device_timeout = p->fstab_device_timeout;
@@ -81,12 +85,95 @@ void cm_profile_from_builtin(const struct cm_profile *p, const char *name,
 	out->dhcp6 = p->dhcp6;
 	out->ifnames = p->ifnames;
 	list_from(&out->cloudinit_datasource, p->cloudinit_datasource);
+	snprintf(out->image_format, sizeof(out->image_format), "%s",
+		 p->image_format ? p->image_format : "");
+}
+
+const char *const cm_hypervisor_agents[] = {
+	"hv-kvp-daemon", "hypervkvpd", "hv-vss-daemon", "hypervvssd",	/* Hyper-V */
+	"hv_kvp_daemon", "hv_vss_daemon",	/* SUSE's names */
+	"open-vm-tools", "vmtoolsd",		/* VMware (Debian, RHEL) */
+	"qemu-guest-agent",			/* KVM/QEMU */
+	NULL,
+};
+
+/* 1 when name is one of list's units or "a|b" alternatives. */
+static int names_unit(const char *const *list, const char *name)
+{
+	size_t i, n = strlen(name);
+	const char *s, *bar;
+
+	for (i = 0; i < CM_PROFILE_LIST_MAX && list[i]; i++)
+		for (s = list[i]; s; s = bar ? bar + 1 : NULL) {
+			bar = strchr(s, '|');
+			if ((bar ? (size_t)(bar - s) : strlen(s)) == n &&
+			    !strncmp(s, name, n))
+				return 1;
+		}
+	return 0;
+}
+
+/* Each unit of item ("a|b": both) to out, unless self has it. */
+static int add_others(struct cm_plist *out, const char *item,
+		      const struct cm_profile *self)
+{
+	char name[CM_PROFILE_ITEM_MAX];
+	const char *s, *bar;
+	size_t n;
+	int r;
+
+	for (s = item; s; s = bar ? bar + 1 : NULL) {
+		bar = strchr(s, '|');
+		n = bar ? (size_t)(bar - s) : strlen(s);
+		if (!n || n >= sizeof(name))
+			continue;
+		memcpy(name, s, n);
+		name[n] = '\0';
+		if (names_unit(self->agents_enable, name) ||
+		    names_unit(self->agents_own, name) ||
+		    names_unit(self->agents_keep, name) || cm_plist_has(out, name))
+			continue;
+		r = cm_plist_add(out, name, n);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int add_list(struct cm_plist *out, const char *const *list,
+		    const struct cm_profile *self)
+{
+	size_t i;
+	int r = 0;
+
+	for (i = 0; !r && i < CM_PROFILE_LIST_MAX && list[i]; i++)
+		r = add_others(out, list[i], self);
+	return r;
+}
+
+/* The other clouds' agents, in registry order, then the hypervisors'. */
+static int derive_disable(const struct cm_cloud *const *all, size_t n,
+			  const struct cm_cloud *self, struct cm_plist *out)
+{
+	size_t i;
+	int r = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; !r && i < n; i++) {
+		if (all[i] == self || !all[i]->profile)
+			continue;
+		r = add_list(out, all[i]->profile->agents_enable, self->profile);
+		if (!r)
+			r = add_list(out, all[i]->profile->agents_own, self->profile);
+	}
+	return r ? r : add_list(out, cm_hypervisor_agents, self->profile);
 }
 
 int cm_profiles_init(struct cm_profiles *set)
 {
 	const struct cm_cloud *const *all;
 	size_t n, i;
+	int r;
 
 	set->n = 0;
 	all = cm_clouds_all(&n);
@@ -96,7 +183,10 @@ int cm_profiles_init(struct cm_profiles *set)
 		if (set->n >= CM_PROFILES_MAX)
 			return -E2BIG;
 		cm_profile_from_builtin(all[i]->profile, all[i]->name,
-					all[i]->title, &set->v[set->n++]);
+					all[i]->title, &set->v[set->n]);
+		r = derive_disable(all, n, all[i], &set->v[set->n++].agents_disable);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }

@@ -20,6 +20,8 @@
 #define CM_PROFILE_ITEM_MAX	64	/* bytes per item, NUL included */
 #define CM_PROFILE_NAME_MAX	32	/* cloud id, NUL included */
 #define CM_PROFILE_TITLE_MAX	64
+#define CM_PROFILE_DOC_MAX	128	/* time_doc, NUL included */
+#define CM_PROFILE_FORMAT_MAX	8	/* image_format, NUL included */
 #define CM_PROFILES_MAX		24	/* built-in + user-defined */
 #define CM_PROFILE_FILES_MAX	64	/* profiles.d/<name>.conf files read */
 #define CM_PROFILE_CONF_MAX	(64 * 1024)	/* one .conf file */
@@ -71,10 +73,26 @@ struct cm_profile {
 	const char *kargs_remove[CM_PROFILE_LIST_MAX];
 	enum cm_time_kind time;
 	const char *time_servers[CM_PROFILE_LIST_MAX];
+	/* What chrony and ntpd get after each server or device (NULL:
+	 * "iburst", a PTP clock "poll 3 dpoll -2 offset 0"); other names of
+	 * the same source (a line naming one counts as this cloud's, and
+	 * goes when the target is another cloud); the document they come
+	 * from, cited in the lines adapt writes (NULL: none). */
+	const char *time_options;
+	const char *time_aliases[CM_PROFILE_LIST_MAX];
+	const char *time_doc;
 	/* systemd unit names without ".service"; a unit the system does
-	 * not have is skipped (walinuxagent on Debian, waagent on RHEL). */
+	 * not have is skipped (walinuxagent on Debian, waagent on RHEL).
+	 * What a target disables is derived (cm_profiles_init): every other
+	 * profile's agents_enable and agents_own, and the hypervisors'
+	 * agents (cm_hypervisor_agents), less its own agents_enable,
+	 * agents_own and agents_keep. */
 	const char *agents_enable[CM_PROFILE_LIST_MAX];
-	const char *agents_disable[CM_PROFILE_LIST_MAX];
+	/* This cloud's other units, which it leaves as they are but which
+	 * the other clouds turn off (GCP's startup scripts, ...). */
+	const char *agents_own[CM_PROFILE_LIST_MAX];
+	/* Other clouds' or hypervisors' agents this cloud leaves on. */
+	const char *agents_keep[CM_PROFILE_LIST_MAX];
 	/* fstab: mount by UUID=; data disks (not /, /usr, /boot) get
 	 * nofail and x-systemd.device-timeout=<s> (0: no timeout option). */
 	bool fstab_by_uuid;
@@ -88,7 +106,15 @@ struct cm_profile {
 	 * /etc/cloud/cloud.cfg.d when cloud-init is installed, "None" added
 	 * last; empty: cloud-init's own detection decides. */
 	const char *cloudinit_datasource[CM_PROFILE_LIST_MAX];
+	/* The image format `migrate` writes when --format does not say
+	 * ("gce", "vhd"; NULL: "raw"). */
+	const char *image_format;
 };
+
+/* Agents of the hypervisors the clouds run on (Hyper-V, VMware,
+ * KVM/QEMU): every target that neither enables nor keeps one turns it
+ * off.  NULL-terminated. */
+extern const char *const cm_hypervisor_agents[];
 
 /* --- runtime form ------------------------------------------------------- */
 
@@ -113,6 +139,9 @@ struct cm_profile_rt {
 	struct cm_plist kargs_add, kargs_remove;
 	enum cm_time_kind time;
 	struct cm_plist time_servers;
+	char time_options[CM_PROFILE_ITEM_MAX];
+	struct cm_plist time_aliases;
+	char time_doc[CM_PROFILE_DOC_MAX];
 	struct cm_plist agents_enable, agents_disable;
 	bool fstab_by_uuid, fstab_nofail;
 	unsigned fstab_device_timeout;
@@ -121,6 +150,7 @@ struct cm_profile_rt {
 	bool dhcp4, dhcp6;
 	enum cm_ifnames ifnames;
 	struct cm_plist cloudinit_datasource;
+	char image_format[CM_PROFILE_FORMAT_MAX];
 };
 
 /* All profiles, in registry order, then user-defined ones in file order.
@@ -131,10 +161,12 @@ struct cm_profiles {
 };
 
 /* Fills out from built-in data (items longer than the caps are cut;
- * none of ours are). */
+ * none of ours are), agents_disable left empty: cm_profiles_init
+ * derives it from the other profiles. */
 void cm_profile_from_builtin(const struct cm_profile *p, const char *name,
 			     const char *title, struct cm_profile_rt *out);
-/* Every cloud of the registry that has a .profile: 0, or -E2BIG. */
+/* Every cloud of the registry that has a .profile, each with its
+ * agents_disable derived (see struct cm_profile): 0, or -E2BIG. */
 int cm_profiles_init(struct cm_profiles *set);
 struct cm_profile_rt *cm_profiles_find(struct cm_profiles *set,
 				       const char *name);

@@ -11,16 +11,31 @@
 #include "../util/file.h"
 #include "store.h"
 
+#define FSTAB_READ_MAX	(256 * 1024)	/* adapt/fstab.h's CM_FSTAB_MAX */
+
 static int record_path(const char *root, char *out, size_t size)
 {
 	return cm_path_join(out, size, root, CM_RECORD_PATH);
+}
+
+/* path.bad-TIME, or path.bad-TIME.N when one was set aside this second
+ * already (renaming over it would lose it, or fail on a directory) */
+static void aside_name(const char *path, char *out, size_t size)
+{
+	struct stat st;
+	long now = (long)time(NULL);
+	int i;
+
+	snprintf(out, size, "%s.bad-%ld", path, now);
+	for (i = 1; i < 100 && lstat(out, &st) == 0; i++)
+		snprintf(out, size, "%s.bad-%ld.%d", path, now, i);
 }
 
 static int keep_aside(const char *path)
 {
 	char aside[CM_PATH_MAX];
 
-	snprintf(aside, sizeof(aside), "%s.bad-%ld", path, (long)time(NULL));
+	aside_name(path, aside, sizeof(aside));
 	if (rename(path, aside) < 0)
 		return cm_err(-errno, "record: keep %s aside", path);
 	cm_warn("record: %s is no hosting record of ours; kept it as %s and "
@@ -44,7 +59,10 @@ int cm_record_load(const char *root, struct cm_record *r)
 		rc = 0;
 		goto out;
 	}
-	if (rc == -EMSGSIZE || rc == -EISDIR) {
+	/* not a file of ours to read: too big, a directory, a FIFO or a
+	 * device (-CM_ENOTREG), a symlink loop: set aside like a bad one */
+	if (rc == -EMSGSIZE || rc == -EISDIR || rc == -CM_ENOTREG ||
+	    rc == -ELOOP) {
 		rc = keep_aside(path);
 		goto out;
 	}
@@ -104,6 +122,32 @@ void cm_record_machine_id(const char *root, char *out, size_t size)
 	snprintf(out, size, "%s", id);
 }
 
+/* The root's fstab through our own reader (a regular file, capped: a FIFO
+ * there must not hang the boot), parsed by libmount; NULL when there is
+ * none or it cannot be read. */
+static struct libmnt_table *fstab_table(const char *fstab)
+{
+	struct libmnt_table *tb = NULL;
+	struct cm_buf b;
+	FILE *f;
+
+	cm_buf_init(&b, FSTAB_READ_MAX);
+	if (cm_file_read(fstab, &b) < 0 || !b.len)
+		goto out;
+	f = fmemopen(b.data, b.len, "r");
+	if (!f)
+		goto out;
+	tb = mnt_new_table();
+	if (tb && mnt_table_parse_stream(tb, f, fstab) < 0) {
+		mnt_unref_table(tb);
+		tb = NULL;
+	}
+	fclose(f);
+out:
+	cm_buf_free(&b);
+	return tb;
+}
+
 static int same_fs(const char *root, const char *sub)
 {
 	char a[CM_PATH_MAX], b[CM_PATH_MAX];
@@ -130,9 +174,9 @@ int cm_record_location_ok(const char *root)
 		return 0;	/* the running system has its mounts */
 	if (cm_path_join(fstab, sizeof(fstab), root, "/etc/fstab") < 0)
 		return 0;
-	tb = mnt_new_table_from_file(fstab);
+	tb = fstab_table(fstab);
 	if (!tb)
-		return 0;	/* no fstab, or one libmount cannot read */
+		return 0;	/* no fstab, or one we cannot read */
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		if (!mnt_table_find_target(tb, dirs[i], MNT_ITER_FORWARD))
 			continue;

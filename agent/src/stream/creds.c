@@ -98,27 +98,38 @@ bad:
 	return -EINVAL;
 }
 
-int cm_creds_load(const char *path, struct cm_creds *c)
+static int creds_load(const char *path, struct cm_creds *c, int say)
 {
 	struct cm_buf b;
 	struct stat st;
 	unsigned line;
 	int r;
 
-	if (stat(path, &st) == 0 && (st.st_mode & 077))
+	if (say && stat(path, &st) == 0 && (st.st_mode & 077))
 		cm_warn("creds %s: readable by other users (chmod 600 it)", path);
 	cm_buf_init(&b, CREDS_FILE_MAX);
 	r = cm_file_read(path, &b);
 	if (r < 0) {
 		cm_buf_free(&b);
-		return cm_err(r, "creds %s", path);
+		return say ? cm_err(r, "creds %s", path) : r;
 	}
 	r = cm_creds_parse(b.data, b.len, c, &line);
 	explicit_bzero(b.data, b.len);
 	cm_buf_free(&b);
 	if (r < 0)
-		return cm_err(r, "creds %s: line %u is not 'name = value'", path, line);
+		return say ? cm_err(r, "creds %s: line %u is not 'name = value'",
+				    path, line) : r;
 	return 0;
+}
+
+int cm_creds_load(const char *path, struct cm_creds *c)
+{
+	return creds_load(path, c, 1);
+}
+
+int cm_creds_peek(const char *path, struct cm_creds *c)
+{
+	return creds_load(path, c, 0);
 }
 
 void cm_creds_wipe(struct cm_creds *c)

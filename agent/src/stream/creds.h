@@ -38,6 +38,10 @@ int cm_creds_parse(const char *buf, size_t len, struct cm_creds *c, unsigned *li
  * A file that other users can read gets a warning. */
 int cm_creds_load(const char *path, struct cm_creds *c);
 
+/* The same, silent: for a look that decides nothing yet (which sink a URL
+ * is); the load that follows says what there is to say, once. */
+int cm_creds_peek(const char *path, struct cm_creds *c);
+
 /* Overwrites c's secrets with zeros (explicit_bzero) before it is freed. */
 void cm_creds_wipe(struct cm_creds *c);
 

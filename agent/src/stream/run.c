@@ -50,12 +50,8 @@ static int resolve(const struct cm_stream_args *o, struct cm_url *url,
 			o->format);
 		return CM_EXIT_FAIL;
 	}
+	/* every scheme the parser accepts has a sink (test_stream_sinks) */
 	*ops = cm_sink_find(url, o->creds);
-	if (!*ops) {
-		fprintf(stderr, "cloudmove: stream: %s:// destinations are not in this "
-			"build yet (file:// is)\n", url->scheme_name);
-		return CM_EXIT_FAIL;
-	}
 	if (o->resume && !((*ops)->caps & CM_SINK_RESUME)) {
 		fprintf(stderr, "cloudmove: stream: --resume: not for this sink yet (%s://)\n",
 			url->scheme_name);
@@ -80,12 +76,43 @@ static void state_dest(const char *dest, char *out, size_t size)
 	out[n] = '\0';
 }
 
+/* Is the interrupted stream's dest (as the state keeps it) the object
+ * --dest names, compared as url.c reads both (scheme, bucket or host,
+ * decoded key or path)? */
+static int same_dest(const char *kept, const struct cm_url *dest)
+{
+	struct cm_url *u = malloc(sizeof(*u));
+	int same;
+
+	if (!u)
+		return 0;
+	same = cm_url_parse(kept, strlen(kept), u) == 0 && cm_url_same_object(u, dest);
+	free(u);
+	return same;
+}
+
+/* A state file this user may not trust: --resume refuses it (exit 1);
+ * without --resume it is not read, and the new stream's state replaces it
+ * (a rename: never written through). */
+static int distrusted(const struct cm_stream_args *o, const char *path, const char *why)
+{
+	if (!o->resume) {
+		fprintf(stderr, "cloudmove: stream: resume state %s: %s; not read, starting "
+			"over\n", path, why);
+		return CM_EXIT_OK;
+	}
+	fprintf(stderr, "cloudmove: stream: --resume: resume state %s: %s; remove it or run "
+		"without --resume to start over\n", path, why);
+	return CM_EXIT_FAIL;
+}
+
 /* Fills st for this stream; with --resume, loads the interrupted one's
  * into *loaded (*have = 1).  CM_EXIT_OK or the exit code. */
-static int resume_state(const struct cm_stream_args *o, const char *format, uint64_t size,
-			const char *path, struct cm_stream_state *st,
-			struct cm_stream_state *loaded, int *have)
+static int resume_state(const struct cm_stream_args *o, const struct cm_url *url,
+			const char *format, uint64_t size, const char *path,
+			struct cm_stream_state *st, struct cm_stream_state *loaded, int *have)
 {
+	char why[128];
 	int r;
 
 	memset(st, 0, sizeof(*st));
@@ -93,12 +120,14 @@ static int resume_state(const struct cm_stream_args *o, const char *format, uint
 	snprintf(st->format, sizeof(st->format), "%s", format);
 	st->size = size;
 	st->mtime = cm_gce_archive_time();
-	r = cm_state_load(path, loaded);
+	r = cm_state_load(path, loaded, why, sizeof(why));
 	if (r == -ENOENT && o->resume)
 		fprintf(stderr, "cloudmove: stream: --resume: no interrupted stream of %s "
 			"(%s); starting from the beginning\n", o->source, path);
 	if (r == -ENOENT)
 		return CM_EXIT_OK;
+	if (r == -EPERM)
+		return distrusted(o, path, why);
 	if (r < 0)
 		return CM_EXIT_FAIL;
 	if (!o->resume) {
@@ -106,7 +135,7 @@ static int resume_state(const struct cm_stream_args *o, const char *format, uint
 			"left; starting over (--resume continues it)\n", o->source, loaded->dest);
 		return CM_EXIT_OK;
 	}
-	if (strcmp(loaded->dest, st->dest) || strcmp(loaded->format, st->format) ||
+	if (!same_dest(loaded->dest, url) || strcmp(loaded->format, st->format) ||
 	    loaded->size != st->size) {
 		fprintf(stderr, "cloudmove: stream: --resume: the interrupted stream (%s) "
 			"was to %s as %s, of %llu bytes; not this one\n", path, loaded->dest,
@@ -158,8 +187,8 @@ static int open_sink(const struct cm_stream_args *o, const struct cm_encoder *en
 			cm_err(-ENAMETOOLONG, "stream: resume state for %s", o->source);
 			return CM_EXIT_FAIL;
 		}
-		rc = resume_state(o, enc->name, src->size, sr->state_path, &sr->state,
-				  &sr->loaded, &have);
+		rc = resume_state(o, &sr->url, enc->name, src->size, sr->state_path,
+				  &sr->state, &sr->loaded, &have);
 		if (rc != CM_EXIT_OK)
 			return rc;
 		sink->state_path = sr->state_path;

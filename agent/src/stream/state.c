@@ -1,5 +1,6 @@
 /* Resume state files (see state.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,6 @@
 #include "../log.h"
 #include "../util/atomic.h"
 #include "../util/buf.h"
-#include "../util/file.h"
 #include "../util/kvlines.h"
 #include "state.h"
 
@@ -96,26 +96,80 @@ int cm_state_parse(const char *buf, size_t len, struct cm_stream_state *st,
 	return 0;
 }
 
-int cm_state_load(const char *path, struct cm_stream_state *st)
+int cm_state_trust(const struct stat *st, uid_t euid, char *why, size_t size)
 {
-	struct cm_buf b;
-	const char *why = NULL;
-	int r;
+	if (!S_ISREG(st->st_mode))
+		snprintf(why, size, "not a regular file");
+	else if (st->st_uid != euid)
+		snprintf(why, size, "owned by uid %u, not %u", (unsigned)st->st_uid,
+			 (unsigned)euid);
+	else if (st->st_mode & (S_IWGRP | S_IWOTH))
+		snprintf(why, size, "writable by %s (mode %04o)",
+			 st->st_mode & S_IWGRP ? "its group" : "others",
+			 (unsigned)(st->st_mode & 07777));
+	else
+		return 0;
+	return -EPERM;
+}
 
-	cm_buf_init(&b, STATE_MAX);
-	r = cm_file_read(path, &b);
-	if (r == -ENOENT) {
-		cm_buf_free(&b);
+/* Opens path without following a link, as a state this user may trust:
+ * the fd, -ENOENT, -EPERM (why says why), other -errno. */
+static int open_trusted(const char *path, char *why, size_t size)
+{
+	struct stat st;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 && errno == ELOOP) {
+		snprintf(why, size, "a symbolic link");
+		return -EPERM;
+	}
+	if (fd < 0)	/* -EPERM here is ours: why says it */
+		return errno == EPERM ? -EACCES : -errno;
+	r = fstat(fd, &st) < 0 ? -errno : cm_state_trust(&st, geteuid(), why, size);
+	if (r < 0) {
+		close(fd);
 		return r;
 	}
+	return fd;
+}
+
+static int read_fd(int fd, struct cm_buf *b)
+{
+	char chunk[4096];
+	ssize_t k;
+	int r = 0;
+
+	while (r == 0 && (k = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (k < 0 && errno == EINTR)
+			continue;
+		r = k < 0 ? -errno : cm_buf_add(b, chunk, (size_t)k);
+	}
+	return r;
+}
+
+int cm_state_load(const char *path, struct cm_stream_state *st, char *why, size_t why_size)
+{
+	const char *bad = NULL;
+	struct cm_buf b;
+	int fd, r;
+
+	fd = open_trusted(path, why, why_size);
+	if (fd == -ENOENT || fd == -EPERM)
+		return fd;
+	if (fd < 0)
+		return cm_err(fd, "resume state %s", path);
+	cm_buf_init(&b, STATE_MAX);
+	r = read_fd(fd, &b);
+	close(fd);
 	if (r < 0) {
 		cm_buf_free(&b);
 		return cm_err(r, "resume state %s", path);
 	}
-	r = cm_state_parse(b.data, b.len, st, &why);
+	r = cm_state_parse(b.data ? b.data : "", b.len, st, &bad);
 	cm_buf_free(&b);
 	if (r < 0)
-		return cm_err(r, "resume state %s: %s", path, why);
+		return cm_err(r, "resume state %s: %s", path, bad);
 	return 0;
 }
 

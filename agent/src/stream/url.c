@@ -267,3 +267,21 @@ int cm_url_parse(const char *s, size_t len, struct cm_url *u)
 	}
 	return fail(u, "unknown scheme");
 }
+
+/* An http(s) path, percent-decoded when it decodes, for comparing. */
+static const char *http_path(const char *path, char *out, size_t size)
+{
+	return cm_url_decode(path, strlen(path), out, size, NULL) == 0 ? out : path;
+}
+
+int cm_url_same_object(const struct cm_url *a, const struct cm_url *b)
+{
+	char pa[CM_URL_MAX], pb[CM_URL_MAX];
+
+	if (a->scheme != b->scheme)
+		return 0;
+	if (a->scheme != CM_URL_HTTP && a->scheme != CM_URL_HTTPS)
+		return !strcmp(a->host, b->host) && !strcmp(a->path, b->path);
+	return !strcasecmp(a->host, b->host) &&
+	       !strcmp(http_path(a->path, pa, sizeof(pa)), http_path(b->path, pb, sizeof(pb)));
+}

@@ -38,4 +38,10 @@ int cm_url_decode(const char *s, size_t len, char *out, size_t size, const char 
  * keeps it), decoded into out: 1 found, 0 absent, -EINVAL, -EMSGSIZE. */
 int cm_url_query_param(const char *query, const char *name, char *out, size_t size);
 
+/* Do a and b (both parsed) name the same object: the same scheme, bucket
+ * (s3, gs) or host (http: without case), and key or path (http: compared
+ * percent-decoded)?  The query is left out: the resume state never keeps
+ * it (an Azure SAS is a secret).  1 or 0.  Pure. */
+int cm_url_same_object(const struct cm_url *a, const struct cm_url *b);
+
 #endif

@@ -3,7 +3,9 @@
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../limits.h"
@@ -56,19 +58,48 @@ static int fsync_dir_of(const char *path)
 	return r;
 }
 
+/* A name no one could have planted: pid, clock and randomness.  The
+ * directory may be writable by others (a resume state next to a source in
+ * /var/tmp): O_EXCL|O_NOFOLLOW never opens a file or link put there
+ * beforehand, and a name taken by chance is just tried again. */
+#define TMP_ATTEMPTS	16
+
+static unsigned long long tmp_salt(void)
+{
+	unsigned long long x = 0;
+	struct timespec ts;
+
+	/* getrandom() must not block this early in boot */
+	if (getrandom(&x, sizeof(x), GRND_NONBLOCK) != (ssize_t)sizeof(x))
+		x = 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return x ^ ((unsigned long long)ts.tv_sec << 30) ^ (unsigned long long)ts.tv_nsec;
+}
+
+static int create_tmp(const char *path, char *tmp, size_t size, mode_t mode)
+{
+	int i, n, fd = -EEXIST;
+
+	for (i = 0; i < TMP_ATTEMPTS && fd == -EEXIST; i++) {
+		n = snprintf(tmp, size, "%s.tmp-%ld-%llx", path, (long)getpid(), tmp_salt());
+		if (n < 0 || (size_t)n >= size)
+			return -ENAMETOOLONG;
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd < 0)
+			fd = -errno;
+	}
+	return fd;
+}
+
 int cm_atomic_write(const char *path, const void *data, size_t len,
 		    mode_t mode)
 {
 	char tmp[CM_PATH_MAX];
 	int fd, r;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid()) >=
-	    (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		  mode);
+	fd = create_tmp(path, tmp, sizeof(tmp), mode);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	r = write_all(fd, data, len);
 	if (r == 0 && fchmod(fd, mode) < 0)
 		r = -errno;

@@ -1,6 +1,8 @@
 /* Replacing a file so that a crash at any instant leaves the old or the
  * new content, never a mix: temp file in the same directory, fsync,
- * rename, fsync of the directory. */
+ * rename, fsync of the directory.  The temp file is created exclusively
+ * (O_EXCL|O_NOFOLLOW) under a name no one can guess, so a file or link
+ * planted in a directory others can write is never opened. */
 #ifndef CM_ATOMIC_H
 #define CM_ATOMIC_H
 

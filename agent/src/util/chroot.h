@@ -14,4 +14,20 @@
 int cm_run_in_root(const char *sysroot, char *const argv[], int outfd,
 		   unsigned timeout_ms);
 
+/* What of a program's output is passed on: at most max_bytes and
+ * max_lines; the rest is read (the program never blocks on it) and
+ * counted in dropped. */
+struct cm_out_cap {
+	size_t max_bytes, max_lines;
+	size_t shown, lines;		/* passed on */
+	unsigned long long dropped;	/* read and not passed on */
+	char last;			/* the last byte passed on ('\n' if none) */
+};
+
+/* cm_run_in_root with the program's stdout and stderr on a pipe of ours:
+ * what fits the cap goes on to outfd, the rest is drained and counted.
+ * Bounded by timeout_ms as cm_run_in_root, whatever the output. */
+int cm_run_in_root_capped(const char *sysroot, char *const argv[], int outfd,
+			  unsigned timeout_ms, struct cm_out_cap *cap);
+
 #endif

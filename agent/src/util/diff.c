@@ -51,74 +51,197 @@ struct script {
 	unsigned char *del, *ins;
 };
 
-/* Myers' greedy O((N+M)D) with the V arrays kept for the walk back. */
+/* Myers' linear-space refinement (1986, section 4b): find the middle
+ * snake of an optimal path by running the greedy search from both ends at
+ * once, then solve the two halves on either side of it.  Memory is two
+ * diagonal vectors, O(N+M), whatever the number of edits D; time stays
+ * O((N+M)D).  (The plain greedy search kept every vector for the walk
+ * back: D*(2D+3) words, 256 MB at D = 4000, which a 512 MB rescue shell
+ * cannot give.) */
+struct myers {
+	const struct text *a, *b;
+	struct script *s;
+	long *fwd, *bwd;	/* furthest x per diagonal, indexed k + off */
+	long off;
+};
+
+struct snake {
+	long x, y, u, v;	/* from (x, y) to (u, v), absolute */
+};
+
+/* One greedy step d of the forward search on a[a0..a0+n) x b[b0..b0+m):
+ * extends every diagonal k = -d..d by one edit and its snake.  Returns
+ * 1 and the snake when a forward path meets the backward one (odd delta,
+ * whose reverse search stopped at step d - 1). */
+static int forward_step(const struct myers *c, long a0, long b0, long n,
+			long m, long d, struct snake *mid)
+{
+	long delta = n - m, k;
+
+	for (k = -d; k <= d; k += 2) {
+		long x, y, x0, kr = delta - k;
+
+		if (k == -d || (k != d && c->fwd[c->off + k - 1] < c->fwd[c->off + k + 1]))
+			x = c->fwd[c->off + k + 1];	/* down: insert b[y] */
+		else
+			x = c->fwd[c->off + k - 1] + 1;	/* right: delete a[x] */
+		y = x - k;
+		x0 = x;
+		while (x < n && y < m && same(&c->a->v[a0 + x], &c->b->v[b0 + y])) {
+			x++;
+			y++;
+		}
+		c->fwd[c->off + k] = x;
+		if ((delta & 1) && kr >= -(d - 1) && kr <= d - 1 &&
+		    x + c->bwd[c->off + kr] >= n) {
+			*mid = (struct snake){ a0 + x0, b0 + x0 - k, a0 + x, b0 + y };
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The same step from the far end, on the reversed texts: x counts lines
+ * from the end of a, diagonal kr = x - y there is diagonal delta - kr
+ * forward.  Meets the forward search for an even delta. */
+static int backward_step(const struct myers *c, long a0, long b0, long n,
+			 long m, long d, struct snake *mid)
+{
+	long delta = n - m, kr;
+
+	for (kr = -d; kr <= d; kr += 2) {
+		long x, y, x0, k = delta - kr;
+
+		if (kr == -d || (kr != d && c->bwd[c->off + kr - 1] < c->bwd[c->off + kr + 1]))
+			x = c->bwd[c->off + kr + 1];
+		else
+			x = c->bwd[c->off + kr - 1] + 1;
+		y = x - kr;
+		x0 = x;
+		while (x < n && y < m &&
+		       same(&c->a->v[a0 + n - x - 1], &c->b->v[b0 + m - y - 1])) {
+			x++;
+			y++;
+		}
+		c->bwd[c->off + kr] = x;
+		if (!(delta & 1) && k >= -d && k <= d &&
+		    x + c->fwd[c->off + k] >= n) {
+			*mid = (struct snake){ a0 + n - x, b0 + m - y,
+					       a0 + n - x0, b0 + m - (x0 - kr) };
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The middle snake of a[a0..a1) x b[b0..b1), both non-empty; 0, or 1
+ * when the texts need more than limit edits. */
+static int middle_snake(const struct myers *c, long a0, long a1, long b0,
+			long b1, long limit, struct snake *mid)
+{
+	long n = a1 - a0, m = b1 - b0, d;
+
+	c->fwd[c->off + 1] = 0;
+	c->bwd[c->off + 1] = 0;
+	for (d = 0; d <= (n + m + 1) / 2; d++) {
+		if (2 * d - 1 > limit)
+			return 1;
+		if (forward_step(c, a0, b0, n, m, d, mid))
+			return 0;
+		if (2 * d > limit)
+			return 1;
+		if (backward_step(c, a0, b0, n, m, d, mid))
+			return 0;
+	}
+	return 1;	/* not reached: the searches always meet */
+}
+
+/* Marks an optimal edit script of a[a0..a1) x b[b0..b1).  The common
+ * head is matched first, as the greedy search would; each level then
+ * halves D, so the recursion is about log2(D) deep.  1 when the top
+ * level needs more than limit edits (nothing marked then; the halves
+ * need fewer than the whole, so they never do). */
+static int solve(const struct myers *c, long a0, long a1, long b0, long b1,
+		 long limit)
+{
+	struct snake mid;
+
+	while (a0 < a1 && b0 < b1 && same(&c->a->v[a0], &c->b->v[b0])) {
+		a0++;
+		b0++;
+	}
+	if (a0 == a1 || b0 == b1) {
+		memset(c->s->del + a0, 1, (size_t)(a1 - a0));
+		memset(c->s->ins + b0, 1, (size_t)(b1 - b0));
+		return 0;
+	}
+	/* Both sides non-empty, differing at the head: D >= 1.  The middle
+	 * snake leaves ceil(D/2) edits on one side of it and the rest on
+	 * the other: both halves hold fewer edits than the whole, except
+	 * at D = 1, where the half before is that one edit (one side of it
+	 * empty) and the half after none.  So the recursion ends. */
+	if (middle_snake(c, a0, a1, b0, b1, limit, &mid))
+		return 1;
+	solve(c, a0, mid.x, b0, mid.y, limit);
+	solve(c, mid.u, a1, mid.v, b1, limit);
+	return 0;
+}
+
+/* Equal lines often leave a choice of which ones stay (a block added
+ * next to a blank line).  The plain greedy search took every match as
+ * early as it could; the two-ended search may take a later one.  Give
+ * each unchanged line the earliest equal partner inside the run of
+ * marked lines before it, as the greedy search did: the same count of
+ * edits, the unchanged lines the same text in the same order, and the
+ * hunks read as before.  One pass per side, linear. */
+static void matches_first(unsigned char *mark, const struct line *v, size_t n)
+{
+	size_t s = 0, e, j;
+
+	while (s < n) {
+		if (!mark[s]) {
+			s++;
+			continue;
+		}
+		for (e = s; e < n && mark[e]; e++)
+			;
+		/* [s, e) is marked, v[e] stays */
+		while (e < n) {
+			for (j = s; j < e && !same(&v[j], &v[e]); j++)
+				;
+			if (j == e)
+				break;
+			mark[j] = 0;
+			mark[e] = 1;
+			s = j + 1;
+			while (e < n && mark[e])
+				e++;
+		}
+		s = e;
+	}
+}
+
 static int myers(const struct text *a, const struct text *b, struct script *s)
 {
-	long n = (long)a->n, m = (long)b->n, max = n + m, d, k, x, y;
-	long dmax = max < CM_DIFF_EDITS_MAX ? max : CM_DIFF_EDITS_MAX;
-	long off = dmax + 1, width = 2 * dmax + 3;
-	long *trace = NULL, *v;
-	int found = 0;
+	long size = (long)(a->n + b->n) + 3;
+	struct myers c = { a, b, s, NULL, NULL, size };
 
-	trace = malloc((size_t)(dmax + 1) * (size_t)width * sizeof(*trace));
-	v = calloc((size_t)width, sizeof(*v));
-	if (!trace || !v) {
-		free(trace);
-		free(v);
+	c.fwd = calloc((size_t)(2 * size + 1), sizeof(*c.fwd));
+	c.bwd = calloc((size_t)(2 * size + 1), sizeof(*c.bwd));
+	if (!c.fwd || !c.bwd) {
+		free(c.fwd);
+		free(c.bwd);
 		return -ENOMEM;
 	}
-	for (d = 0; d <= dmax && !found; d++) {
-		for (k = -d; k <= d; k += 2) {
-			if (k == -d || (k != d && v[off + k - 1] < v[off + k + 1]))
-				x = v[off + k + 1];
-			else
-				x = v[off + k - 1] + 1;
-			y = x - k;
-			while (x < n && y < m && same(&a->v[x], &b->v[y])) {
-				x++;
-				y++;
-			}
-			v[off + k] = x;
-			if (x >= n && y >= m) {
-				found = 1;
-				break;
-			}
-		}
-		memcpy(trace + d * width, v, (size_t)width * sizeof(*v));
-	}
-	if (!found) {
+	if (solve(&c, 0, (long)a->n, 0, (long)b->n, CM_DIFF_EDITS_MAX)) {
 		/* too different: everything out, everything in */
 		memset(s->del, 1, a->n);
 		memset(s->ins, 1, b->n);
-		goto out;
 	}
-	x = n;
-	y = m;
-	for (d = d - 1; d >= 0 && (x > 0 || y > 0); d--) {
-		long *vd = trace + (d > 0 ? d - 1 : 0) * width, prev_k, prev_x, prev_y;
-
-		k = x - y;
-		if (d == 0) {
-			break;	/* the rest is the initial snake */
-		}
-		if (k == -d || (k != d && vd[off + k - 1] < vd[off + k + 1]))
-			prev_k = k + 1;
-		else
-			prev_k = k - 1;
-		prev_x = vd[off + prev_k];
-		prev_y = prev_x - prev_k;
-		while (x > prev_x && y > prev_y) {	/* the snake */
-			x--;
-			y--;
-		}
-		if (prev_k == k + 1)
-			s->ins[--y] = 1;
-		else
-			s->del[--x] = 1;
-	}
-out:
-	free(trace);
-	free(v);
+	matches_first(s->del, a->v, a->n);
+	matches_first(s->ins, b->v, b->n);
+	free(c.fwd);
+	free(c.bwd);
 	return 0;
 }
 

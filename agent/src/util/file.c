@@ -2,8 +2,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "../log.h"
 #include "file.h"
 
 int cm_path_join(char *out, size_t size, const char *root, const char *rel)
@@ -27,6 +29,25 @@ int cm_path_cat(char *out, size_t size, const char *dir, const char *name)
 	return 0;
 }
 
+int cm_file_open_regular(const char *path)
+{
+	struct stat st;
+	int fd, r;
+
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (S_ISREG(st.st_mode))
+		return fd;
+	else
+		r = S_ISDIR(st.st_mode) ? -EISDIR : -CM_ENOTREG;
+	close(fd);
+	return r;
+}
+
 static ssize_t read_retry(int fd, void *p, size_t n)
 {
 	ssize_t k;
@@ -44,9 +65,9 @@ int cm_file_read(const char *path, struct cm_buf *b)
 	int fd, r = 0;
 
 	cm_buf_reset(b);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = cm_file_open_regular(path);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	while ((k = read_retry(fd, chunk, sizeof(chunk))) > 0) {
 		r = cm_buf_add(b, chunk, (size_t)k);
 		if (r < 0)
@@ -71,9 +92,12 @@ int cm_file_read_small(const char *path, char *out, size_t size, size_t *len)
 
 	if (size < 2)
 		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	out[0] = '\0';
+	if (len)
+		*len = 0;
+	fd = cm_file_open_regular(path);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	/* Ask for one byte more than fits, to tell "full" from "too big". */
 	while ((k = read_retry(fd, out + got, size - got)) > 0) {
 		got += (size_t)k;

@@ -13,7 +13,13 @@ int cm_path_join(char *out, size_t size, const char *root, const char *rel);
 /* dir + "/" + name into out: 0 or -ENAMETOOLONG. */
 int cm_path_cat(char *out, size_t size, const char *dir, const char *name);
 
-/* Reads the whole file into b (whose max is the cap): 0, -EMSGSIZE when
+/* open(2) of path for reading, without waiting (O_NONBLOCK: a FIFO does
+ * not hang us) and only if it is a regular file: an fd, -EISDIR for a
+ * directory, -CM_ENOTREG (log.h) for a FIFO, device or socket, or -errno. */
+int cm_file_open_regular(const char *path);
+
+/* Regular files only (cm_file_open_regular).
+ * Reads the whole file into b (whose max is the cap): 0, -EMSGSIZE when
  * the file is larger than the cap, or -errno from open/read. */
 int cm_file_read(const char *path, struct cm_buf *b);
 

@@ -1,3 +1,8 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
 #include "boot/cmdline.h"
 #include "test.h"
 
@@ -81,4 +86,89 @@ TEST(cmdline_long_and_binary)
 	CHECK_STR(o.dest, "");
 	CHECK_INT(parse("cloudmove.target=g\x01" "cp"), 1);
 	CHECK_STR(o.target, "");
+}
+
+/* A command line of n bytes: filler words, then tail (issue 15: one of
+ * 4096 bytes or more was dropped whole, cloudmove=0 with it). */
+static char *long_line(size_t n, const char *tail)
+{
+	char *s = malloc(n + 1);
+	size_t i, t = strlen(tail);
+
+	for (i = 0; i + t < n; i++)
+		s[i] = i % 10 == 9 ? ' ' : 'x';
+	s[n - t - 1] = ' ';
+	memcpy(s + n - t, tail, t + 1);
+	return s;
+}
+
+static int read_file(const char *text)
+{
+	char path[4096];
+
+	cm_test_write_str("cmdline", text);
+	snprintf(path, sizeof(path), "%s/cmdline", cm_test_tmpdir());
+	return cm_cmdline_read(path, &o);
+}
+
+TEST(cmdline_long_kill_switch_anywhere)
+{
+	char *s = long_line(5000, "cloudmove=0");
+
+	CHECK_INT(strlen(s), 5000);
+	CHECK_INT(parse(s), 0);
+	CHECK_INT(o.disabled, 1);
+	CHECK_INT(read_file(s), 0);
+	CHECK_INT(o.disabled, 1);
+	CHECK_INT(o.unreadable, 0);
+	free(s);
+	/* past 64 KiB: read, but only the switches that do less count */
+	s = long_line(70000, "cloudmove.target=gcp cloudmove=0");
+	CHECK_INT(read_file(s), 1);
+	CHECK(strstr(o.warnings[0], "longer than 65536 bytes"));
+	CHECK_INT(o.disabled, 1);
+	CHECK_STR(o.target, "");
+	free(s);
+	s = long_line(70000, "cloudmove.mode=detect");
+	CHECK_INT(parse(s), 1);
+	CHECK_INT(o.mode, CM_MODE_DETECT);
+	CHECK_INT(o.disabled, 0);
+	free(s);
+	s = long_line(5000, "cloudmove.target=gcp cloudmove.mode=detect");
+	CHECK_INT(read_file(s), 0);
+	CHECK_STR(o.target, "gcp");
+	CHECK_INT(o.mode, CM_MODE_DETECT);
+	free(s);
+}
+
+TEST(cmdline_detect_and_off_stick)
+{
+	CHECK_INT(parse("cloudmove.mode=detect cloudmove.mode=adapt"), 0);
+	CHECK_INT(o.mode, CM_MODE_DETECT);
+	CHECK_INT(parse("cloudmove=0 cloudmove=1"), 0);
+	CHECK_INT(o.disabled, 1);
+	CHECK_INT(parse("cloudmove=false"), 0);	/* the hook's word too */
+	CHECK_INT(o.disabled, 1);
+}
+
+TEST(cmdline_unreadable_does_nothing)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/none", cm_test_tmpdir());
+	CHECK_INT(cm_cmdline_read(path, &o), 1);
+	CHECK_INT(o.disabled, 1);
+	CHECK_INT(o.unreadable, -ENOENT);
+	CHECK(strstr(o.warnings[0], "doing nothing"));
+	/* a FIFO: no hang, and nothing done */
+	snprintf(path, sizeof(path), "%s/fifo", cm_test_tmpdir());
+	CHECK_INT(mkfifo(path, 0600), 0);
+	CHECK_INT(cm_cmdline_read(path, &o), 1);
+	CHECK_INT(o.disabled, 1);
+	CHECK(strstr(o.warnings[0], "not a regular file"));
+	CHECK_INT(cm_cmdline_read(cm_test_tmpdir(), &o), 1);	/* a directory */
+	CHECK_INT(o.unreadable, -EISDIR);
+	CHECK_INT(read_file("quiet cloudmove.target=gcp\n"), 0);
+	CHECK_INT(o.disabled, 0);
+	CHECK_STR(o.target, "gcp");
 }

@@ -1,9 +1,11 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include "clouds/clouds.h"
 #include "detect/detect.h"
 #include "detect/dmi.h"
+#include "detect/report.h"
 #include "smbios_build.h"
 #include "test.h"
 
@@ -125,6 +127,22 @@ TEST(clouds_beat_their_hypervisor)
 	CHECK_STR(verdict.confidence, "dmi");
 }
 
+TEST(xen_hvm_product_and_huawei_vendor)
+{
+	fact(CM_DMI_PRODUCT_NAME, "HVM domU");
+	CHECK_STR(decide(), "xen");
+	CHECK_STR(verdict.reason, "Xen HVM product");
+	/* AWS Xen carries the same product name: its own signature first */
+	fact(CM_DMI_PRODUCT_NAME, "HVM domU");
+	fact(CM_DMI_PRODUCT_UUID, "EC2E1916-9099-7CAF-FD21-012345ABCDEF");
+	CHECK_STR(decide(), "aws");
+	fact(CM_DMI_SYS_VENDOR, "Huawei Cloud");
+	CHECK_STR(decide(), "openstack");
+	fact(CM_DMI_SYS_VENDOR, "Huawei Cloud");
+	fact(CM_CPU_HYPERVISOR, "yes");
+	CHECK_STR(decide(), "openstack");
+}
+
 TEST(linode_both_vendor_names)
 {
 	fact(CM_DMI_SYS_VENDOR, "Linode");
@@ -156,6 +174,13 @@ TEST(unmatched_machines)
 	fact(CM_DMI_CHASSIS_TYPE, "1");
 	CHECK_STR(decide(), "baremetal");	/* no cpuinfo: the vendor says */
 	fact(CM_DMI_SYS_VENDOR, "Default string");
+	CHECK_STR(decide(), "unknown");
+	/* no cpuinfo and a vendor that is no known hardware maker: an absent
+	 * file is no evidence of bare metal */
+	fact(CM_DMI_SYS_VENDOR, "Acme Virtual");
+	CHECK_STR(decide(), "unknown");
+	fact(CM_DMI_SYS_VENDOR, "Microsoft Corporation");
+	fact(CM_DMI_PRODUCT_NAME, "Surface Go 2");
 	CHECK_STR(decide(), "unknown");
 	CHECK_STR(decide(), "unknown");	/* nothing at all */
 	CHECK_STR(verdict.reason, "no DMI data");
@@ -240,4 +265,28 @@ TEST(raw_tables_from_a_real_qemu_guest)
 	CHECK_INT(f.v[CM_DMI_PRODUCT_UUID].source, CM_SRC_SMBIOS);
 	cm_detect_from_facts(&f, &verdict);
 	CHECK_STR(verdict.cloud, "kvm");
+}
+
+/* The text line is read back by hooks and people: a value's quote or
+ * backslash must not end or bend it; metadata words stay bare unless
+ * they hold a blank or a quote-worthy character. */
+TEST(report_line_escapes_values)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	fact(CM_DMI_SYS_VENDOR, "Acme \"Cloud\" C:\\x");
+	fact(CM_CPU_HYPERVISOR, "no");
+	CHECK_STR(decide(), "baremetal");
+	snprintf(verdict.instance_id, sizeof(verdict.instance_id), "i-0abc");
+	snprintf(verdict.zone, sizeof(verdict.zone), "us east 1");
+	f = open_memstream(&text, &size);
+	CHECK(f != NULL);
+	CHECK_INT(cm_report_line(f, &verdict), 0);
+	fclose(f);
+	CHECK_STR(text, "baremetal (dmi): cpu_hypervisor_flag=\"no\" "
+		  "sys_vendor=\"Acme \\\"Cloud\\\" C:\\\\x\" "
+		  "instance_id=i-0abc zone=\"us east 1\"\n");
+	free(text);
 }

@@ -31,6 +31,43 @@ TEST(diff_basic_hunks)
 	cm_buf_free(&out);
 }
 
+/* Where equal lines leave a choice, the matches come first (the greedy
+ * search's choice): a block added after a changed line keeps the blank
+ * line that followed it as context, not as an insertion. */
+TEST(diff_matches_equal_lines_first)
+{
+	CHECK_STR(diff("s\n\n# p\n", "#s\n\n# c\nt\n\n# p\n"),
+		  "--- a/f\n+++ b/f\n@@ -1,3 +1,6 @@\n-s\n+#s\n \n+# c\n+t\n+\n # p\n");
+	CHECK_STR(diff("a\n\nb\n", "a\n\nx\n\nb\n"),
+		  "--- a/f\n+++ b/f\n@@ -1,3 +1,5 @@\n a\n \n+x\n+\n b\n");
+	cm_buf_free(&out);
+}
+
+/* 4000 lines all different but for a few: a diff at the edit cap, in
+ * vectors of O(N+M) (the trace of the greedy search took 256 MB). */
+TEST(diff_at_the_edit_cap)
+{
+	size_t n = 2000, i, len = 0, cap = n * 16;
+	char *a = malloc(cap), *b = malloc(cap);
+	int r;
+
+	CHECK(a && b);
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(a + len, cap - len, "%zu\n", i);
+	len = 0;
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(b + len, cap - len, i % 500 ? "x%zu\n" : "%zu\n", i);
+	cm_buf_free(&out);
+	cm_buf_init(&out, 1 << 22);
+	r = cm_diff_unified(a, strlen(a), b, len, "a/f", "b/f", &out);
+	CHECK_INT(r, 0);
+	/* D = 2 * 1996 <= 4000: four lines stay as context */
+	CHECK(strstr(out.data, "\n 500\n") && strstr(out.data, "\n 1500\n"));
+	free(a);
+	free(b);
+	cm_buf_free(&out);
+}
+
 /* Random edits; patch(1) must turn a into b with our diff. */
 TEST(diff_random_edits_apply_with_patch)
 {

@@ -161,3 +161,26 @@ TEST(md_refused_connection_is_fast)
 	o.endpoint = "nope";
 	CHECK_INT(cm_metadata_probe(&o, all, n, &out), -EINVAL);
 }
+
+/* issue 15: a token answer refused for its bytes said "HTTP 200" only */
+TEST(md_token_problem_says_what)
+{
+	static const struct cm_md_token ibm = { .json_path = "access_token" };
+	char tok[64], why[160];
+	const char *crlf = "AQAE\r\nX-Evil: 1\n";
+	int r;
+
+	r = cm_md_parse_token(aws_cloud.md->token, crlf, strlen(crlf), tok, sizeof(tok));
+	CHECK_INT(r, -EBADMSG);
+	cm_md_token_problem(aws_cloud.md->token, crlf, strlen(crlf), r, why, sizeof(why));
+	CHECK_STR(why, "HTTP 200, but the token answer holds control bytes (CR/LF inside)");
+	CHECK(!strstr(why, "AQAE"));
+	cm_md_token_problem(aws_cloud.md->token, "a\x01" "b", 3, -EBADMSG, why, sizeof(why));
+	CHECK_STR(why, "HTTP 200, but the token answer holds control bytes");
+	cm_md_token_problem(aws_cloud.md->token, "a\"b", 3, -EBADMSG, why, sizeof(why));
+	CHECK(strstr(why, "quotes, backslashes or non-ASCII"));
+	cm_md_token_problem(aws_cloud.md->token, "\n", 1, -ENODATA, why, sizeof(why));
+	CHECK_STR(why, "HTTP 200, but the token answer is empty");
+	cm_md_token_problem(&ibm, "{}", 2, -ENODATA, why, sizeof(why));
+	CHECK_STR(why, "HTTP 200, but the token answer's JSON has no access_token");
+}

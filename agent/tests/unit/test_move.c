@@ -1,9 +1,12 @@
 /* The move marker: parse and who the source machine is. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "move/marker.h"
 #include "move/migrate.h"
+#include "profiles/profile.h"
 #include "test.h"
 
 TEST(move_marker_parse)
@@ -42,10 +45,40 @@ TEST(move_marker_is_source)
 	CHECK_INT(cm_move_marker_is_source(&m, "", "", "unknown"), 1);
 }
 
+/* The UUID is the machine's evidence: read under the detection root,
+ * as detection reads DMI (a fixture in tests, never this machine). */
+TEST(move_machine_uuid_under_detect_root)
+{
+	char root[512], uuid[64];
+
+	cm_test_write_str("a/sys/class/dmi/id/product_uuid",
+			  "4E2343F6-8DC9-4BE5-8431-C20D2E7EDCFD \n");
+	cm_test_write_str("b/sys/class/dmi/id/product_uuid",
+			  "00000000-0000-0000-0000-000000000000\n");
+	snprintf(root, sizeof(root), "%s/a", cm_test_tmpdir());
+	cm_machine_uuid(root, uuid, sizeof(uuid));
+	CHECK_STR(uuid, "4E2343F6-8DC9-4BE5-8431-C20D2E7EDCFD");
+	snprintf(root, sizeof(root), "%s/b", cm_test_tmpdir());	/* "not set" */
+	cm_machine_uuid(root, uuid, sizeof(uuid));
+	CHECK_STR(uuid, "");
+	snprintf(root, sizeof(root), "%s/c", cm_test_tmpdir());	/* no DMI at all */
+	cm_machine_uuid(root, uuid, sizeof(uuid));
+	CHECK_STR(uuid, "");
+}
+
 TEST(move_default_format)
 {
-	CHECK_STR(cm_migrate_default_format("gcp"), "gce");
-	CHECK_STR(cm_migrate_default_format("azure"), "vhd");
-	CHECK_STR(cm_migrate_default_format("aws"), "raw");
-	CHECK_STR(cm_migrate_default_format("openstack"), "raw");
+	static const char conf[] = "[aws]\nimage_format = vhd\n";
+	struct cm_profiles *set = calloc(1, sizeof(*set));
+
+	CHECK(set && cm_profiles_init(set) == 0);
+	CHECK_STR(cm_migrate_default_format(cm_profiles_find(set, "gcp")), "gce");
+	CHECK_STR(cm_migrate_default_format(cm_profiles_find(set, "azure")), "vhd");
+	CHECK_STR(cm_migrate_default_format(cm_profiles_find(set, "aws")), "raw");
+	CHECK_STR(cm_migrate_default_format(cm_profiles_find(set, "openstack")), "raw");
+	CHECK_STR(cm_migrate_default_format(NULL), "raw");
+	/* A user file sets it too. */
+	CHECK_INT(cm_profile_conf_parse(conf, strlen(conf), "x.conf", set, NULL, 0), 0);
+	CHECK_STR(cm_migrate_default_format(cm_profiles_find(set, "aws")), "vhd");
+	free(set);
 }

@@ -16,8 +16,8 @@ static int rewrite(const char *in, const struct cm_ifupdown_roles *ro, struct cm
 
 TEST(ifupdown_primary_static_to_dhcp_pattern)
 {
-	struct cm_ifupdown_roles ro = { .primary = "eth0", .secondaries = "eth1",
-					.primary_kind = CM_NET_ETHER };
+	struct cm_ifupdown_roles ro = { .n = { .primary = "eth0", .secondaries = "eth1",
+						.primary_kind = CM_NET_ETHER } };
 	const char *in = "# c\nauto lo eth0 eth1\niface lo inet loopback\n"
 			 "iface eth0 inet static\n  address 10.0.0.2/24\n  gateway 10.0.0.1\n"
 			 "  up ip route add 169.254.169.254 dev eth0\n"
@@ -61,7 +61,8 @@ TEST(ifupdown_scan)
 
 TEST(ifupdown_primary_brought_up_when_nothing_did)
 {
-	struct cm_ifupdown_roles ro = { .primary = "ens3", .primary_kind = CM_NET_ETHER,
+	struct cm_ifupdown_roles ro = { .n = { .primary = "ens3",
+						.primary_kind = CM_NET_ETHER },
 					.add_auto = true };
 	struct cm_net_opts kernel = { .dhcp4 = true, .ifnames = CM_IFNAMES_KERNEL };
 	struct cm_net_summary s = { 0 };

@@ -87,7 +87,7 @@ TEST(profiles_builtin_fit_caps)
 	all = cm_clouds_all(&n);
 	for (i = 0; i < n; i++) {
 		const struct cm_profile *p = all[i]->profile;
-		const char *const *lists[10];
+		const char *const *lists[12];
 		size_t j, k;
 
 		if (!p)
@@ -99,9 +99,11 @@ TEST(profiles_builtin_fit_caps)
 		lists[4] = p->kargs_remove;
 		lists[5] = p->time_servers;
 		lists[6] = p->agents_enable;
-		lists[7] = p->agents_disable;
-		lists[8] = p->cloudinit_datasource;
-		lists[9] = NULL;
+		lists[7] = p->agents_own;
+		lists[8] = p->agents_keep;
+		lists[9] = p->cloudinit_datasource;
+		lists[10] = p->time_aliases;
+		lists[11] = NULL;
 		for (j = 0; lists[j]; j++) {
 			CHECK(count(lists[j]) < CM_PROFILE_LIST_MAX);
 			for (k = 0; lists[j][k]; k++)
@@ -212,6 +214,72 @@ TEST(profiles_builtin_agents_disjoint)
 			CHECK(!cm_plist_has(&set->v[i].agents_disable,
 					    set->v[i].agents_enable.v[j]));
 	free(set);
+}
+
+/* What a target disables is derived: every other profile's agents and
+ * the hypervisors', less what it enables, owns or keeps. */
+TEST(profiles_agents_disable_derived)
+{
+	struct cm_profiles *set = fresh();
+	const struct cm_profile_rt *aws, *azure, *gcp, *dig, *kvm;
+
+	CHECK(set);
+	aws = cm_profiles_find(set, "aws");
+	azure = cm_profiles_find(set, "azure");
+	gcp = cm_profiles_find(set, "gcp");
+	dig = cm_profiles_find(set, "digitalocean");
+	kvm = cm_profiles_find(set, "kvm");
+	CHECK(aws && azure && gcp && dig && kvm);
+	/* Both alternatives of another cloud's "a|b", and its own units. */
+	CHECK(cm_plist_has(&aws->agents_disable, "google-guest-agent-manager"));
+	CHECK(cm_plist_has(&aws->agents_disable, "google-guest-agent"));
+	CHECK(cm_plist_has(&aws->agents_disable, "google-startup-scripts"));
+	CHECK(!cm_plist_has(&gcp->agents_disable, "google-startup-scripts"));
+	CHECK(cm_plist_has(&gcp->agents_disable, "snap.amazon-ssm-agent.amazon-ssm-agent"));
+	CHECK(!cm_plist_has(&aws->agents_disable, "amazon-ssm-agent"));
+	/* Hypervisors' agents, unless kept. */
+	CHECK(cm_plist_has(&aws->agents_disable, "vmtoolsd"));
+	CHECK(cm_plist_has(&aws->agents_disable, "hv-vss-daemon"));
+	CHECK(!cm_plist_has(&azure->agents_disable, "hv-vss-daemon"));
+	CHECK(!cm_plist_has(&azure->agents_disable, "hv-kvp-daemon"));
+	CHECK(cm_plist_has(&aws->agents_disable, "qemu-guest-agent"));
+	CHECK(!cm_plist_has(&dig->agents_disable, "qemu-guest-agent"));
+	CHECK(!cm_plist_has(&kvm->agents_disable, "qemu-guest-agent"));
+	CHECK_INT(aws->agents_disable.n, 19);
+	CHECK_INT(gcp->agents_disable.n, 15);
+	CHECK_INT(azure->agents_disable.n, 13);
+	CHECK_INT(kvm->agents_disable.n, 20);
+	free(set);
+}
+
+/* The time source's options and other names, and the image format,
+ * are a user file's to set too. */
+TEST(profiles_conf_time_options_and_image_format)
+{
+	struct cm_profiles *set = fresh();
+	struct cm_profile_rt *p;
+
+	CHECK(set);
+	CHECK_STR(cm_profiles_find(set, "aws")->time_options,
+		  "prefer iburst minpoll 4 maxpoll 4");
+	CHECK_STR(cm_profiles_find(set, "gcp")->image_format, "gce");
+	CHECK_INT(parse(set, "[mycloud]\ntimesync = ntp ntp1.example.net\n"
+			"timesync.options = iburst  maxpoll 6\n"
+			"timesync.aliases = 10.0.0.123 ntp.internal\n"
+			"image_format = vhd\n", NULL, 0), 0);
+	p = cm_profiles_find(set, "mycloud");
+	CHECK(p && p->time_aliases.n == 2);
+	CHECK_STR(p->time_options, "iburst  maxpoll 6");
+	CHECK_STR(p->image_format, "vhd");
+	CHECK_INT(parse(set, "[mycloud]\ntimesync.options =\n", NULL, 0), 0);
+	CHECK_STR(p->time_options, "");
+	free(set);
+	CHECK(parse_fails("[x]\nimage_format = qcow2\n", -EBADMSG,
+			  "profiles.d/10-x.conf:2: image_format: expected raw, gce or vhd"));
+	CHECK(parse_fails("[x]\ntimesync.options = a\tb\x01\n", -EBADMSG,
+			  "profiles.d/10-x.conf:2: timesync.options: not printable ASCII"));
+	CHECK(parse_fails("[x]\ntimesync.aliases = a;b\n", -EBADMSG,
+			  "profiles.d/10-x.conf:2: timesync.aliases: invalid value 'a;b'"));
 }
 
 TEST(profiles_conf_override_and_append)

@@ -251,3 +251,40 @@ TEST(gcs_name_encode)
 	CHECK_INT(cm_gcs_name_encode("abc", out, 3), -EMSGSIZE);
 	CHECK_INT(cm_gcs_name_encode("a/", out, 4), -EMSGSIZE);
 }
+
+/* A resume state's session must be an upload of the --dest object, and
+ * the finished upload's object resource must name it. */
+TEST(gcs_session_is_for)
+{
+	const char *p = "/upload/storage/v1/b/bucket/o?uploadType=resumable&name=a%2Fdisk.raw&upload_id=X1";
+
+	CHECK_INT(cm_gcs_session_is_for(p, "bucket", "a/disk.raw"), 1);
+	CHECK_INT(cm_gcs_session_is_for(p, "bucket", "a/other.raw"), 0);
+	CHECK_INT(cm_gcs_session_is_for(p, "bucket2", "a/disk.raw"), 0);
+	CHECK_INT(cm_gcs_session_is_for("/upload/storage/v1/b/bucket/o?upload_id=X1",
+					"bucket", "a/disk.raw"), 1);
+	CHECK_INT(cm_gcs_session_is_for("/upload/storage/v1/b/bucket/o?name=my+disk&upload_id=1",
+					"bucket", "my disk"), 1);
+	CHECK_INT(cm_gcs_session_is_for("/upload/storage/v1/b/bucket/x/o?name=d&upload_id=1",
+					"bucket", "d"), 0);
+	CHECK_INT(cm_gcs_session_is_for("/elsewhere?name=d&upload_id=1", "bucket", "d"), 0);
+	CHECK_INT(cm_gcs_session_is_for("/upload/storage/v1/b/bucket/o?name=%zz", "bucket", "d"), 0);
+}
+
+TEST(gcs_object_id)
+{
+	static const char obj[] = "{\"kind\":\"storage#object\",\"bucket\":\"b1\","
+				  "\"name\":\"dir/disk.raw\",\"size\":\"10\"}";
+	char bucket[8], name[32];
+
+	CHECK_INT(cm_gcs_object_id(obj, sizeof(obj) - 1, bucket, sizeof(bucket), name,
+				   sizeof(name)), 0);
+	CHECK_STR(bucket, "b1");
+	CHECK_STR(name, "dir/disk.raw");
+	CHECK_INT(cm_gcs_object_id("{\"size\":\"10\"}", 13, bucket, sizeof(bucket), name,
+				   sizeof(name)), -EBADMSG);
+	CHECK_INT(cm_gcs_object_id(obj, sizeof(obj) - 1, bucket, sizeof(bucket), name, 4),
+		  -EBADMSG);
+	CHECK_INT(cm_gcs_object_id("not json", 8, bucket, sizeof(bucket), name,
+				   sizeof(name)), -EBADMSG);
+}

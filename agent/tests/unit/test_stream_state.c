@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "stream/creds.h"
@@ -12,7 +13,7 @@
 
 TEST(stream_state_roundtrip)
 {
-	char dir[] = "/tmp/cm-state-XXXXXX", path[256];
+	char dir[] = "/tmp/cm-state-XXXXXX", path[256], why[128];
 	struct cm_stream_state a = { .size = 1 << 20, .mtime = 1700000000,
 				     .committed = 1 << 19 }, b;
 
@@ -22,7 +23,7 @@ TEST(stream_state_roundtrip)
 	strcpy(a.format, "raw");
 	strcpy(a.session, "upload-id 2~x");
 	CHECK_INT(cm_state_save(path, &a), 0);
-	CHECK_INT(cm_state_load(path, &b), 0);
+	CHECK_INT(cm_state_load(path, &b, why, sizeof(why)), 0);
 	CHECK_STR(b.dest, a.dest);
 	CHECK_STR(b.format, "raw");
 	CHECK_STR(b.session, "upload-id 2~x");
@@ -30,7 +31,7 @@ TEST(stream_state_roundtrip)
 	CHECK_INT((long long)b.mtime, 1700000000);
 	CHECK_INT((long long)b.committed, 1 << 19);
 	cm_state_remove(path);
-	CHECK_INT(cm_state_load(path, &b), -ENOENT);
+	CHECK_INT(cm_state_load(path, &b, why, sizeof(why)), -ENOENT);
 	snprintf(path, sizeof(path), "%s/sub", dir);
 	rmdir(path);
 	rmdir(dir);
@@ -55,6 +56,61 @@ TEST(stream_state_refused)
 		}
 	}
 	CHECK_INT(cm_state_parse("dest x\nformat raw\nfuture 1\n", 26, &st, &why), 0);
+}
+
+/* What may be trusted to name where the disk goes: a regular file of the
+ * effective user's that no one else can write. */
+TEST(stream_state_trust)
+{
+	struct stat st = { .st_mode = S_IFREG | 0600, .st_uid = 0 };
+	char why[128];
+
+	CHECK_INT(cm_state_trust(&st, 0, why, sizeof(why)), 0);
+	st.st_mode = S_IFREG | 0644;
+	CHECK_INT(cm_state_trust(&st, 0, why, sizeof(why)), 0);
+	st.st_uid = 65534;
+	CHECK_INT(cm_state_trust(&st, 0, why, sizeof(why)), -EPERM);
+	CHECK_STR(why, "owned by uid 65534, not 0");
+	CHECK_INT(cm_state_trust(&st, 65534, why, sizeof(why)), 0);
+	st.st_uid = 0;
+	st.st_mode = S_IFREG | 0660;
+	CHECK_INT(cm_state_trust(&st, 0, why, sizeof(why)), -EPERM);
+	CHECK_STR(why, "writable by its group (mode 0660)");
+	st.st_mode = S_IFREG | 0602;
+	CHECK_INT(cm_state_trust(&st, 0, why, sizeof(why)), -EPERM);
+	CHECK_STR(why, "writable by others (mode 0602)");
+	st.st_mode = S_IFIFO | 0600;
+	CHECK_INT(cm_state_trust(&st, 0, why, sizeof(why)), -EPERM);
+	CHECK_STR(why, "not a regular file");
+}
+
+/* A state planted by another user, or one others can write, or a link
+ * to a good one: not read (-EPERM and why), whatever it holds. */
+TEST(stream_state_load_distrusts)
+{
+	static const char good[] = "dest s3://b/k\nformat raw\nsize 10\ncommitted 0\n";
+	struct cm_stream_state st;
+	char path[512], link[512], why[128] = "";
+
+	cm_test_write_str("s.cloudmove-stream", good);
+	snprintf(path, sizeof(path), "%s/s.cloudmove-stream", cm_test_tmpdir());
+	snprintf(link, sizeof(link), "%s/l.cloudmove-stream", cm_test_tmpdir());
+	CHECK_INT(chmod(path, 0600), 0);
+	CHECK_INT(cm_state_load(path, &st, why, sizeof(why)), 0);
+	CHECK_INT(symlink(path, link), 0);
+	CHECK_INT(cm_state_load(link, &st, why, sizeof(why)), -EPERM);
+	CHECK_STR(why, "a symbolic link");
+	CHECK_INT(chmod(path, 0620), 0);
+	CHECK_INT(cm_state_load(path, &st, why, sizeof(why)), -EPERM);
+	CHECK_STR(why, "writable by its group (mode 0620)");
+	CHECK_INT(chmod(path, 0600), 0);
+	CHECK_INT(chown(path, 65534, 65534), 0);
+	CHECK_INT(cm_state_load(path, &st, why, sizeof(why)), -EPERM);
+	CHECK(strstr(why, "owned by uid 65534") != NULL);
+	CHECK_INT(unlink(path), 0);
+	CHECK_INT(mkfifo(path, 0600), 0);
+	CHECK_INT(cm_state_load(path, &st, why, sizeof(why)), -EPERM);
+	CHECK_STR(why, "not a regular file");
 }
 
 TEST(stream_state_path)

@@ -116,3 +116,29 @@ TEST(url_query_param)
 	CHECK_INT(cm_url_query_param("a=%4", "a", v, sizeof(v)), -EINVAL);
 	CHECK_INT(cm_url_query_param("a=0123456789abcdef", "a", v, sizeof(v)), -EMSGSIZE);
 }
+
+/* The resume state's dest against --dest: the same object however the
+ * URL spells it, never another bucket, key, host or scheme. */
+static int same(const char *a, const char *b)
+{
+	static struct cm_url ua, ub;
+
+	if (cm_url_parse(a, strlen(a), &ua) < 0 || cm_url_parse(b, strlen(b), &ub) < 0)
+		return -1;
+	return cm_url_same_object(&ua, &ub);
+}
+
+TEST(url_same_object)
+{
+	CHECK_INT(same("s3://bucket/a/b", "s3://bucket/a/b?region=eu-west-1"), 1);
+	CHECK_INT(same("s3://bucket/a%2Fb", "S3://bucket/a/b"), 1);
+	CHECK_INT(same("gs://bucket/disk.raw", "gs://bucket/disk%2Eraw?endpoint=http://h"), 1);
+	CHECK_INT(same("file:///var/tmp/x", "file://localhost/var/tmp/x"), 1);
+	CHECK_INT(same("https://Acct.blob.core.windows.net/c/b", "https://acct.blob.core.windows.net/c/%62?sv=1&sig=x"), 1);
+	CHECK_INT(same("s3://bucket/a/b", "s3://bucket/a/c"), 0);
+	CHECK_INT(same("s3://bucket/a/b", "s3://other/a/b"), 0);
+	CHECK_INT(same("s3://bucket/a/b", "gs://bucket/a/b"), 0);
+	CHECK_INT(same("https://h1/c/b", "https://h2/c/b"), 0);
+	CHECK_INT(same("http://h/c/b", "https://h/c/b"), 0);
+	CHECK_INT(same("file:///var/tmp/x", "file:///var/tmp/y"), 0);
+}

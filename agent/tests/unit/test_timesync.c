@@ -1,4 +1,7 @@
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "adapt/timesync.h"
 #include "test.h"
@@ -126,36 +129,56 @@ TEST(timesync_scrub_bad_input)
 	cm_buf_free(&out);
 }
 
+/* The built-in profile of name; set is freed by the caller. */
+static const struct cm_profile_rt *builtin(struct cm_profiles *set,
+					   const char *name)
+{
+	return set && cm_profiles_init(set) == 0 ? cm_profiles_find(set, name) : NULL;
+}
+
 TEST(timesync_lines_per_cloud)
 {
-	static const char *const aws[] = { "169.254.169.123" };
-	static const char *const gcp[] = { "metadata.google.internal" };
-	static const char *const azure[] = { "/dev/ptp_hyperv" };
-	static const char *const mine[] = { "ntp1.example.net", "ntp2.example.net" };
+	struct cm_profiles *set = calloc(1, sizeof(*set));
+	struct cm_profile_rt x = { .name = "x", .time = CM_TIME_NTP };
+	const struct cm_profile_rt *aws = builtin(set, "aws");
+	const struct cm_profile_rt *gcp = cm_profiles_find(set, "gcp");
+	const struct cm_profile_rt *azure = cm_profiles_find(set, "azure");
 	struct cm_buf out;
 
+	CHECK(aws && gcp && azure);
 	cm_buf_init(&out, 4096);
-	CHECK_INT(cm_timesync_lines(CM_TS_CHRONY, "aws", CM_TIME_NTP, aws, 1, &out), 0);
+	CHECK_INT(cm_timesync_lines(CM_TS_CHRONY, aws, &out), 0);
 	CHECK(strstr(out.data, "\nserver 169.254.169.123 prefer iburst minpoll 4 maxpoll 4\n"));
 	CHECK(strstr(out.data, "Set the time for your Linux instance"));
-	CHECK_INT(cm_timesync_lines(CM_TS_NTPD, "gcp", CM_TIME_NTP, gcp, 1, &out), 0);
+	CHECK_INT(cm_timesync_lines(CM_TS_NTPD, gcp, &out), 0);
 	CHECK(strstr(out.data, "\nserver metadata.google.internal iburst\n"));
-	CHECK_INT(cm_timesync_lines(CM_TS_CHRONY, "azure", CM_TIME_PTP, azure, 1, &out), 0);
+	CHECK_INT(cm_timesync_lines(CM_TS_CHRONY, azure, &out), 0);
 	CHECK(strstr(out.data, "\nrefclock PHC /dev/ptp_hyperv poll 3 dpoll -2 offset 0 stratum 2\n"));
 	/* ntpd and timesyncd cannot read a PTP clock. */
-	CHECK_INT(cm_timesync_lines(CM_TS_NTPD, "azure", CM_TIME_PTP, azure, 1, &out), 0);
+	CHECK_INT(cm_timesync_lines(CM_TS_NTPD, azure, &out), 0);
 	CHECK_STR(out.data, "");
-	CHECK_INT(cm_timesync_lines(CM_TS_TIMESYNCD, "azure", CM_TIME_PTP, azure, 1, &out), 0);
+	CHECK_INT(cm_timesync_lines(CM_TS_TIMESYNCD, azure, &out), 0);
 	CHECK_STR(out.data, "");
-	CHECK_INT(cm_timesync_lines(CM_TS_TIMESYNCD, "x", CM_TIME_NTP, mine, 2, &out), 0);
+	cm_plist_add(&x.time_servers, "ntp1.example.net", 16);
+	cm_plist_add(&x.time_servers, "ntp2.example.net", 16);
+	CHECK_INT(cm_timesync_lines(CM_TS_TIMESYNCD, &x, &out), 0);
 	CHECK_STR(out.data, "# cloudmove: the time source of x\n[Time]\n"
 		  "NTP=ntp1.example.net ntp2.example.net\n");
-	CHECK_INT(cm_timesync_lines(CM_TS_CHRONY, "x", CM_TIME_POOL, mine, 1, &out), 0);
+	x.time = CM_TIME_POOL;
+	x.time_servers.n = 1;
+	CHECK_INT(cm_timesync_lines(CM_TS_CHRONY, &x, &out), 0);
 	CHECK_STR(out.data, "# cloudmove: the time source of x\npool ntp1.example.net iburst\n");
+	/* A profile's own options and document (a user file's). */
+	snprintf(x.time_options, sizeof(x.time_options), "iburst maxpoll 6");
+	snprintf(x.time_doc, sizeof(x.time_doc), "site NTP policy");
+	CHECK_INT(cm_timesync_lines(CM_TS_CHRONY, &x, &out), 0);
+	CHECK_STR(out.data, "# cloudmove: the time source of x (site NTP policy)\n"
+		  "pool ntp1.example.net iburst maxpoll 6\n");
 	/* The distribution's pool: nothing to add. */
-	CHECK_INT(cm_timesync_lines(CM_TS_CHRONY, "kvm", CM_TIME_POOL, NULL, 0, &out), 0);
+	CHECK_INT(cm_timesync_lines(CM_TS_CHRONY, cm_profiles_find(set, "kvm"), &out), 0);
 	CHECK_STR(out.data, "");
 	cm_buf_free(&out);
+	free(set);
 }
 
 TEST(timesync_insert_above_first_source_and_its_comments)
@@ -196,14 +219,25 @@ TEST(timesync_chrony_dirs)
 	CHECK_INT(cm_timesync_chrony_dirs(in, strlen(in), d, 2), 2);
 }
 
+/* Other names of a cloud's time source are its profile's. */
 TEST(timesync_aliases)
 {
-	const char *a[4];
+	struct cm_profiles *set = calloc(1, sizeof(*set));
+	const struct cm_profile_rt *p = builtin(set, "aws");
 
-	CHECK_INT(cm_timesync_aliases("169.254.169.123", a, 4), 2);
-	CHECK_STR(a[1], "fd00:ec2::123");
-	CHECK_INT(cm_timesync_aliases("metadata.google.internal", a, 4), 2);
-	CHECK_STR(a[1], "169.254.169.254");
-	CHECK_INT(cm_timesync_aliases("ntp.example.net", a, 4), 1);
-	CHECK_INT(cm_timesync_aliases("x", a, 0), 0);
+	CHECK(p && p->time_aliases.n == 1);
+	CHECK_STR(p->time_aliases.v[0], "fd00:ec2::123");
+	p = cm_profiles_find(set, "gcp");
+	CHECK(p && p->time_aliases.n == 1);
+	CHECK_STR(p->time_aliases.v[0], "169.254.169.254");
+	CHECK_INT(cm_profiles_find(set, "oracle")->time_aliases.n, 0);
+	/* A user file that names another source drops the old one's
+	 * options and names. */
+	CHECK_INT(cm_profile_conf_parse("[aws]\ntimesync = ntp ntp.example.net\n", 37,
+					"x.conf", set, NULL, 0), 0);
+	p = cm_profiles_find(set, "aws");
+	CHECK_INT(p->time_aliases.n, 0);
+	CHECK_STR(p->time_options, "");
+	CHECK_STR(p->time_doc, "");
+	free(set);
 }

@@ -384,7 +384,7 @@ TEST(txn_busy_when_locked)
 TEST(txn_journal_roundtrip)
 {
 	static const char text[] =
-		"cloudmove-txn 1\nid 7\nstate applying\ntime 1764211495\n"
+		"cloudmove-txn 1\nid 7\nstate applying    \ntime 1764211495\n"
 		"label adapt%20gcp\ndir /etc/new\n"
 		"change write /etc/new/a%20b\nrewriter fstab\nwhy why%0Anot\n"
 		"before absent\n"
@@ -415,6 +415,29 @@ TEST(txn_journal_roundtrip)
 	cm_journal_free(&j);
 }
 
+/* Journals written before the state was padded read the same, and are
+ * written padded. */
+TEST(txn_journal_reads_unpadded_state)
+{
+	static const char old[] =
+		"cloudmove-txn 1\nid 2\nstate done\ntime 1\nlabel x\nend\n";
+	static const char padded[] =
+		"cloudmove-txn 1\nid 2\nstate done        \ntime 1\nlabel x\nend\n";
+	struct cm_journal j;
+	struct cm_buf b;
+
+	cm_journal_init(&j);
+	CHECK_INT(cm_journal_parse(old, strlen(old), &j), 0);
+	CHECK_INT(j.state, CM_TXN_DONE);
+	cm_buf_init(&b, CM_TXN_JOURNAL_MAX);
+	CHECK_INT(cm_journal_format(&j, &b), 0);
+	CHECK_STR(b.data, padded);
+	CHECK_INT(cm_journal_parse(padded, strlen(padded), &j), 0);
+	CHECK_INT(j.state, CM_TXN_DONE);
+	cm_buf_free(&b);
+	cm_journal_free(&j);
+}
+
 TEST(txn_journal_rejects_malformed)
 {
 	static const char *const bad[] = {
@@ -424,6 +447,8 @@ TEST(txn_journal_rejects_malformed)
 		"cloudmove-txn 2\nid 1\nstate done\ntime 1\nlabel x\nend\n",
 		"cloudmove-txn 1\nid 0\nstate done\ntime 1\nlabel x\nend\n",
 		"cloudmove-txn 1\nid 1\nstate bogus\ntime 1\nlabel x\nend\n",
+		"cloudmove-txn 1\nid 1\nstate  \ntime 1\nlabel x\nend\n",
+		"cloudmove-txn 1\nid 1\nstate done x\ntime 1\nlabel x\nend\n",
 		"cloudmove-txn 1\nid 1\nid 2\nstate done\ntime 1\nlabel x\nend\n",
 		"cloudmove-txn 1\nid 1\nstate done\ntime 1\nlabel a b\nend\n",
 		"cloudmove-txn 1\nid 1\nstate done\ntime 1\nlabel %zz\nend\n",
@@ -478,6 +503,91 @@ TEST(txn_recover_closes_prepared_and_ignores_empty_dirs)
 	CHECK_INT(j.state, CM_TXN_ROLLED_BACK);
 	cm_journal_free(&j);
 	CHECK_INT(cm_txn_recover(root()), 0);
+}
+
+static int exists(const char *rel)
+{
+	char p[600];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", cm_test_tmpdir(), rel);
+	return lstat(p, &st) == 0;
+}
+
+static ino_t inode_of(const char *rel)
+{
+	char p[600];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", root(), rel);
+	return lstat(p, &st) == 0 ? st.st_ino : 0;
+}
+
+/* After "applying", each state change overwrites the padded state field
+ * of the same journal file (a full disk cannot stop it); a rollback drops
+ * the backups and keeps the journal. */
+TEST(txn_states_change_in_place_and_undone_backups_go)
+{
+	static const char journal[] = "var/lib/cloudmove/txn/0001/journal";
+	struct cm_journal j;
+	struct cm_plan p;
+	char id[16];
+	ino_t ino;
+
+	txn_tree(root());
+	cm_plan_init(&p);
+	CHECK_INT(txn_plan(&p), 0);
+	CHECK_INT(cm_txn_apply(root(), &p, "in place", id, sizeof(id)), 0);
+	cm_plan_free(&p);
+	CHECK(exists("root/var/lib/cloudmove/txn/0001/backup-0"));
+	ino = inode_of(journal);
+	CHECK(ino != 0);
+	CHECK_INT(cm_txn_rollback(root(), NULL), 1);
+	CHECK(inode_of(journal) == ino);
+	cm_journal_init(&j);
+	CHECK_INT(cm_txn_load(root(), 1, &j), 0);
+	CHECK_INT(j.state, CM_TXN_ROLLED_BACK);
+	cm_journal_free(&j);
+	CHECK(!exists("root/var/lib/cloudmove/txn/0001/backup-0"));
+	CHECK(!exists("root/var/lib/cloudmove/txn/0001/backup-1"));
+}
+
+/* An interrupted transaction whose change was never made: recovery leaves
+ * the file alone (not even rewritten: its directory may be read-only),
+ * closes the transaction, drops its backup; and backups an older version
+ * left in a rolled-back transaction go too. */
+TEST(txn_recover_leaves_alone_what_was_never_changed)
+{
+	static const char applying[] =
+		"cloudmove-txn 1\nid 1\nstate applying\ntime 1\nlabel x\n"
+		"change write /etc/keep\nrewriter r\nwhy w\n"
+		"before file 0644 0 0 5\nend\n";
+	static const char undone[] =
+		"cloudmove-txn 1\nid 2\nstate rolled-back\ntime 1\nlabel x\n"
+		"change write /etc/keep\nrewriter r\nwhy w\n"
+		"before file 0644 0 0 5\nend\n";
+	struct cm_journal j;
+	char p[600];
+	ino_t ino;
+
+	cm_test_write_str("root/etc/keep", "kept\n");
+	snprintf(p, sizeof(p), "%s/etc/keep", root());
+	CHECK(chown(p, 0, 0) == 0 && chmod(p, 0644) == 0);
+	cm_test_write_str("root/var/lib/cloudmove/txn/0001/journal", applying);
+	cm_test_write_str("root/var/lib/cloudmove/txn/0001/backup-0", "kept\n");
+	cm_test_write_str("root/var/lib/cloudmove/txn/0002/journal", undone);
+	cm_test_write_str("root/var/lib/cloudmove/txn/0002/backup-0", "kept\n");
+	ino = inode_of("etc/keep");
+	CHECK_INT(cm_txn_recover(root()), 1);
+	CHECK(inode_of("etc/keep") == ino);
+	CHECK(file_is("etc/keep", "kept\n"));
+	cm_journal_init(&j);
+	CHECK_INT(cm_txn_load(root(), 1, &j), 0);
+	CHECK_INT(j.state, CM_TXN_ROLLED_BACK);
+	cm_journal_free(&j);
+	CHECK(!exists("root/var/lib/cloudmove/txn/0001/backup-0"));
+	CHECK(!exists("root/var/lib/cloudmove/txn/0002/backup-0"));
+	CHECK(exists("root/var/lib/cloudmove/txn/0002/journal"));
 }
 
 /* ---- crashes: CM_TXN_CRASH_AT=N stops a child right after its Nth

@@ -7,7 +7,9 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "test.h"
+#include "util/atomic.h"
 #include "util/buf.h"
 #include "util/file.h"
 #include "util/rootrw.h"
@@ -98,10 +100,11 @@ TEST(read_small_directory_and_fifo)
 	path_in_tmp(path, sizeof(path), "dir");
 	CHECK_INT(mkdir(path, 0755), 0);
 	CHECK_INT(cm_file_read_small(path, out, sizeof(out), &len), -EISDIR);
-	/* A FIFO with no writer must not hang detection. */
+	/* A FIFO with no writer must not hang detection: not a regular
+	 * file, so unreadable. */
 	path_in_tmp(path, sizeof(path), "fifo");
 	CHECK_INT(mkfifo(path, 0644), 0);
-	CHECK_INT(cm_file_read_small(path, out, sizeof(out), &len), 0);
+	CHECK_INT(cm_file_read_small(path, out, sizeof(out), &len), -CM_ENOTREG);
 	CHECK_INT(len, 0);
 }
 
@@ -175,4 +178,43 @@ TEST(rootrw_remounts_and_restores)
 	CHECK(!(sv.f_flag & ST_RDONLY));
 	umount(file);
 	umount(dir);
+}
+
+/* What others could plant at the old, predictable temp name (PATH.tmp-PID)
+ * in a directory they can write: a file of theirs (which would have become
+ * PATH, still theirs) and a link (which made the write fail).  Neither is
+ * opened: PATH is a new file of ours, the planted ones are as they were. */
+TEST(atomic_write_ignores_planted_tmp)
+{
+	char path[512], planted[600], victim[600], got[16];
+	size_t len = 0;
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/state", cm_test_tmpdir());
+	snprintf(planted, sizeof(planted), "%s.tmp-%ld", path, (long)getpid());
+	cm_test_write_str("state.tmp-planted", "planted");
+	snprintf(victim, sizeof(victim), "%s/state.tmp-planted", cm_test_tmpdir());
+	CHECK_INT(rename(victim, planted), 0);
+	CHECK_INT(chown(planted, 65534, 65534), 0);
+	CHECK_INT(cm_atomic_write(path, "ours\n", 5, 0600), 0);
+	CHECK_INT(cm_file_read_small(path, got, sizeof(got), &len), 0);
+	CHECK_STR(got, "ours\n");
+	CHECK_INT(stat(path, &st), 0);
+	CHECK_INT(st.st_uid, geteuid());
+	CHECK_INT(st.st_mode & 07777, 0600);
+	CHECK_INT(cm_file_read_small(planted, got, sizeof(got), &len), 0);
+	CHECK_STR(got, "planted");
+
+	/* a link there to a victim file */
+	CHECK_INT(unlink(planted), 0);
+	snprintf(victim, sizeof(victim), "%s/victim", cm_test_tmpdir());
+	cm_test_write_str("victim", "victim");
+	CHECK_INT(symlink(victim, planted), 0);
+	CHECK_INT(cm_atomic_write(path, "again\n", 6, 0600), 0);
+	CHECK_INT(cm_file_read_small(path, got, sizeof(got), &len), 0);
+	CHECK_STR(got, "again\n");
+	CHECK_INT(cm_file_read_small(victim, got, sizeof(got), &len), 0);
+	CHECK_STR(got, "victim");
+	CHECK_INT(lstat(planted, &st), 0);
+	CHECK(S_ISLNK(st.st_mode));
 }

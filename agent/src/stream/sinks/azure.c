@@ -522,7 +522,7 @@ int cm_sink_azure_match(const struct cm_url *url, const char *creds)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return 0;
-	yes = cm_creds_load(creds, c) == 0 && c->azure_account_key[0];
+	yes = cm_creds_peek(creds, c) == 0 && c->azure_account_key[0];
 	cm_creds_wipe(c);
 	free(c);
 	return yes;

@@ -5,7 +5,16 @@
  * at PATH that looks like a finished image, and abort() removes the part.
  * Zero ranges are left as holes (the file is sparse; ftruncate at the end
  * gives it its full size).  A block device is written in place, zero
- * ranges included: whatever it held before must not show through. */
+ * ranges included: whatever it held before must not show through.
+ *
+ * The directory may be writable by others, and the agent runs as root:
+ * nothing there is written through a link.  PATH.part is created
+ * exclusively (O_EXCL|O_NOFOLLOW; one left by an earlier run, or planted,
+ * is unlinked first: that removes the name, not what a link points to),
+ * and the rename replaces whatever is at PATH, a link included.  A link
+ * at PATH is followed to a block device only when it is root's or ours
+ * (udev's /dev/disk/by-id/... ones); the device is opened O_NOFOLLOW and
+ * checked to be the one looked at. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -23,20 +32,75 @@
 
 struct file_sink {
 	int fd;
+	int dirfd;			/* PATH's directory */
 	int blkdev;
+	int part_made;			/* part is ours, to rename or remove */
 	uint64_t end;			/* highest offset written or skipped */
-	char part[CM_PATH_MAX];		/* PATH.part (regular files) */
+	char name[CM_PATH_MAX];		/* PATH's last component */
+	char part[CM_PATH_MAX];		/* name.part (regular files) */
 	unsigned char *zeros;		/* CM_STREAM_CHUNK of them (devices) */
 };
 
-static int open_device(struct cm_sink *s, struct file_sink *f)
+/* PATH (absolute, no trailing '/': url.c) as its directory, opened, and
+ * its last component. */
+static int open_dir(struct cm_sink *s, struct file_sink *f)
 {
-	const char *path = s->url->path;
-	uint64_t dev_size = 0;
+	const char *path = s->url->path, *slash = strrchr(path, '/');
+	char dir[CM_PATH_MAX];
+	size_t n;
+	int len;
 
-	f->fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (!slash || !slash[1])
+		return cm_err(-EISDIR, "dest %s", s->dest);
+	n = slash == path ? 1 : (size_t)(slash - path);
+	len = snprintf(f->part, sizeof(f->part), "%s.part", slash + 1);
+	if (n >= sizeof(dir) || len < 0 || (size_t)len >= sizeof(f->part))
+		return cm_err(-ENAMETOOLONG, "dest %s", s->dest);
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	snprintf(f->name, sizeof(f->name), "%s", slash + 1);
+	f->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return f->dirfd < 0 ? cm_err(-errno, "dest %s: %s", s->dest, dir) : 0;
+}
+
+/* A link at PATH: its target into out when it is root's or ours (read
+ * from the link opened O_PATH, so the link checked is the one followed).
+ * 1 out set, 0 not to be followed, -errno. */
+static int trusted_link(int dirfd, const char *name, char *out, size_t size)
+{
+	int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC), r = 0;
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+	} else if (S_ISLNK(st.st_mode) && (st.st_uid == 0 || st.st_uid == geteuid())) {
+		n = readlinkat(fd, "", out, size);
+		r = n < 0 ? -errno : (size_t)n >= size ? -ENAMETOOLONG : 1;
+		if (r == 1)
+			out[n] = '\0';
+	}
+	close(fd);
+	return r;
+}
+
+/* Opens dev (relative to PATH's directory) for writing, O_NOFOLLOW, and
+ * checks it is still the block device *st says. */
+static int open_device(struct cm_sink *s, struct file_sink *f, const char *dev,
+		       const struct stat *st)
+{
+	uint64_t dev_size = 0;
+	struct stat now;
+
+	f->fd = openat(f->dirfd, dev, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (f->fd < 0)
 		return cm_err(-errno, "dest %s", s->dest);
+	if (fstat(f->fd, &now) < 0)
+		return cm_err(-errno, "dest %s", s->dest);
+	if (!S_ISBLK(now.st_mode) || now.st_rdev != st->st_rdev)
+		return cm_err(-EAGAIN, "dest %s: changed while being opened", s->dest);
 	if (ioctl(f->fd, BLKGETSIZE64, &dev_size) < 0)
 		return cm_err(-errno, "dest %s: BLKGETSIZE64", s->dest);
 	if (s->size != CM_SIZE_UNKNOWN && dev_size < s->size)
@@ -50,11 +114,61 @@ static int open_device(struct cm_sink *s, struct file_sink *f)
 	return 0;
 }
 
+/* What is at PATH, a link followed only when trusted_link() says so:
+ * 1 a block device (opened), 0 anything else (then the image replaces
+ * it), -errno (logged). */
+static int open_if_device(struct cm_sink *s, struct file_sink *f)
+{
+	char target[CM_PATH_MAX];
+	const char *at = f->name;
+	struct stat st;
+	int r;
+
+	if (fstatat(f->dirfd, at, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : cm_err(-errno, "dest %s", s->dest);
+	if (S_ISLNK(st.st_mode)) {
+		r = trusted_link(f->dirfd, at, target, sizeof(target));
+		if (r <= 0)
+			return r < 0 ? cm_err(r, "dest %s: the link there", s->dest) : 0;
+		at = target;
+		if (fstatat(f->dirfd, at, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return errno == ENOENT ? 0 : cm_err(-errno, "dest %s: %s", s->dest, at);
+	}
+	if (S_ISDIR(st.st_mode))
+		return cm_err(-EISDIR, "dest %s", s->dest);
+	if (!S_ISBLK(st.st_mode))
+		return 0;
+	r = open_device(s, f, at, &st);
+	return r < 0 ? r : 1;
+}
+
+/* name.part, new and ours: one already there (a run killed, or planted)
+ * is unlinked first, once.  Mode 0600: the image is a whole disk, its
+ * /etc/shadow and keys included; the operator widens it if they mean to. */
+static int create_part(struct cm_sink *s, struct file_sink *f)
+{
+	int tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		f->fd = openat(f->dirfd, f->part, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			       O_CLOEXEC, 0600);
+		if (f->fd >= 0) {
+			f->part_made = 1;
+			return 0;
+		}
+		if (errno != EEXIST || tries)
+			break;
+		if (unlinkat(f->dirfd, f->part, 0) < 0 && errno != ENOENT)
+			return cm_err(-errno, "dest %s: remove the %s there", s->dest, f->part);
+		cm_info("dest %s: %s left there by an earlier run removed", s->dest, f->part);
+	}
+	return cm_err(-errno, "dest %s: create %s", s->dest, f->part);
+}
+
 static int file_open(struct cm_sink *s, const struct cm_stream_state *resume)
 {
 	struct file_sink *f;
-	struct stat st;
-	int n;
+	int r;
 
 	if (resume)
 		return cm_err(-EOPNOTSUPP, "dest %s: resume", s->dest);
@@ -62,20 +176,14 @@ static int file_open(struct cm_sink *s, const struct cm_stream_state *resume)
 	if (!f)
 		return cm_err(-ENOMEM, "dest %s", s->dest);
 	f->fd = -1;
+	f->dirfd = -1;
 	s->priv = f;
-	if (stat(s->url->path, &st) == 0 && S_ISBLK(st.st_mode))
-		return open_device(s, f);
-	if (stat(s->url->path, &st) == 0 && S_ISDIR(st.st_mode))
-		return cm_err(-EISDIR, "dest %s", s->dest);
-	n = snprintf(f->part, sizeof(f->part), "%s.part", s->url->path);
-	if (n < 0 || (size_t)n >= sizeof(f->part))
-		return cm_err(-ENAMETOOLONG, "dest %s", s->dest);
-	f->fd = open(f->part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (f->fd < 0) {
-		f->part[0] = '\0';
-		return cm_err(-errno, "dest %s", s->dest);
-	}
-	return 0;
+	r = open_dir(s, f);
+	if (r == 0)
+		r = open_if_device(s, f);
+	if (r == 0)
+		r = create_part(s, f);
+	return r < 0 ? r : 0;
 }
 
 static int pwrite_all(struct cm_sink *s, int fd, const void *buf, size_t len, uint64_t off)
@@ -133,36 +241,14 @@ static int file_skip(struct cm_sink *s, uint64_t off, uint64_t len)
 	return 0;
 }
 
-/* fsync the directory holding path, so the rename survives a power cut */
-static int sync_dir(const char *path)
-{
-	char dir[CM_PATH_MAX];
-	char *slash;
-	int fd, r = 0;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash)
-		return 0;
-	if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0 && errno != EINVAL)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
 static void file_free(struct cm_sink *s)
 {
 	struct file_sink *f = s->priv;
 
 	if (f->fd >= 0)
 		close(f->fd);
+	if (f->dirfd >= 0)
+		close(f->dirfd);
 	free(f->zeros);
 	free(f);
 	s->priv = NULL;
@@ -171,7 +257,6 @@ static void file_free(struct cm_sink *s)
 static int file_finish(struct cm_sink *s)
 {
 	struct file_sink *f = s->priv;
-	int r;
 
 	if (!f->blkdev && ftruncate(f->fd, (off_t)f->end) < 0)
 		return cm_err(-errno, "dest %s: truncate to %llu", s->dest,
@@ -184,12 +269,13 @@ static int file_finish(struct cm_sink *s)
 	}
 	f->fd = -1;
 	if (!f->blkdev) {
-		if (rename(f->part, s->url->path) < 0)
+		/* replaces what is at PATH, a link too (never followed) */
+		if (renameat(f->dirfd, f->part, f->dirfd, f->name) < 0)
 			return cm_err(-errno, "dest %s: rename %s", s->dest, f->part);
-		f->part[0] = '\0';
-		r = sync_dir(s->url->path);
-		if (r < 0)
-			return cm_err(r, "dest %s: fsync directory", s->dest);
+		f->part_made = 0;
+		/* so that the rename survives a power cut */
+		if (fsync(f->dirfd) < 0 && errno != EINVAL)
+			return cm_err(-errno, "dest %s: fsync directory", s->dest);
 	}
 	file_free(s);
 	return 0;
@@ -201,8 +287,8 @@ static void file_abort(struct cm_sink *s)
 
 	if (!f)
 		return;
-	if (!f->blkdev && f->part[0])
-		unlink(f->part);
+	if (f->part_made)
+		unlinkat(f->dirfd, f->part, 0);
 	file_free(s);
 }
 

@@ -289,9 +289,37 @@ static void delete_object(struct cm_sink *s)
 	free(url);
 }
 
+/* The object the upload made must be the one --dest names: a session
+ * from a resume state is trusted only so far (the server goes by its
+ * upload_id).  Another object is left alone (not ours to delete), and
+ * the session is forgotten (not ours to cancel).  0 or -EPERM (logged). */
+static int object_is_dest(struct cm_sink *s)
+{
+	struct gcs *g = s->priv;
+	char bucket[CM_URL_HOST_MAX], name[CM_URL_MAX];
+
+	if (cm_gcs_object_id(g->resp.body.data, g->resp.body.len, bucket, sizeof(bucket),
+			     name, sizeof(name)) < 0) {
+		g->session[0] = '\0';
+		return cm_err(-EPROTO, "dest %s: the finished upload's object resource names "
+			      "no bucket and object", s->dest);
+	}
+	if (strcmp(bucket, s->url->host) || strcmp(name, s->url->path)) {
+		g->session[0] = '\0';
+		cm_log(CM_LOG_ERR, "dest %s: the upload made gs://%s/%s, not this object",
+		       s->dest, bucket, name);
+		return -EPERM;
+	}
+	return 0;
+}
+
 static int check_object(struct cm_sink *s, uint64_t total)
 {
-	int r = verify_object(s, total);
+	int r = object_is_dest(s);
+
+	if (r < 0)
+		return r;
+	r = verify_object(s, total);
 
 	if (r < 0)
 		delete_object(s);
@@ -565,6 +593,12 @@ static int reopen(struct cm_sink *s, const struct cm_stream_state *st)
 				 path, sizeof(path)) < 0)
 		return cm_err(-EINVAL, "dest %s: --resume: the state's session is not "
 			      "one of a gs:// upload", s->dest);
+	/* not sent to, nor cancelled: not an upload of this object */
+	if (!cm_gcs_session_is_for(path, s->url->host, s->url->path)) {
+		cm_log(CM_LOG_ERR, "dest %s: --resume: the state's upload session is not "
+		       "one of this object; run again without --resume", s->dest);
+		return -EPERM;
+	}
 	r = set_session(s, path);
 	if (r == 0)
 		r = resume_query(s, &held);
@@ -586,6 +620,9 @@ static int reopen(struct cm_sink *s, const struct cm_stream_state *st)
 					sizeof(theirs)) < 0)
 			return cm_err(-EPROTO, "dest %s: --resume: the finished upload's "
 				      "object resource is not JSON with a size", s->dest);
+		r = object_is_dest(s);
+		if (r < 0)
+			return r;
 		g->complete = 1;
 	}
 	/* hash again from where the saved CRC stops, send from what the

@@ -64,6 +64,62 @@ int cm_gcs_object_parse(const char *body, size_t len, uint64_t *size,
 	return r;
 }
 
+int cm_gcs_object_id(const char *body, size_t len, char *bucket, size_t bucket_size,
+		     char *name, size_t name_size)
+{
+	struct json_object *root;
+	int r;
+
+	if (cm_json_parse(body, len, 256 * 1024, &root) < 0)
+		return -EBADMSG;
+	r = cm_json_get_text(root, "bucket", bucket, bucket_size);
+	if (r == 0)
+		r = cm_json_get_text(root, "name", name, name_size);
+	json_object_put(root);
+	return r < 0 ? -EBADMSG : 0;
+}
+
+#define SESSION_PREFIX	"/upload/storage/v1/b/"
+
+/* name= of the query: the same as name, percent-decoded (a '+' taken as
+ * a space too, as a form encoder writes it), or absent. */
+static int name_param_is(const char *query, const char *name)
+{
+	char v[CM_URL_MAX];
+	size_t i;
+	int r = cm_url_query_param(query, "name", v, sizeof(v));
+
+	if (r == 0)
+		return 1;
+	if (r < 0)
+		return 0;
+	if (!strcmp(v, name))
+		return 1;
+	for (i = 0; v[i]; i++)
+		if (v[i] == '+')
+			v[i] = ' ';
+	return !strcmp(v, name);
+}
+
+int cm_gcs_session_is_for(const char *path, const char *bucket, const char *name)
+{
+	size_t n = strlen(SESSION_PREFIX), blen;
+	char b[CM_URL_HOST_MAX];
+	const char *end;
+
+	if (strncmp(path, SESSION_PREFIX, n) != 0)
+		return 0;
+	path += n;
+	end = strstr(path, "/o?");
+	if (!end)
+		return 0;
+	blen = (size_t)(end - path);
+	if (memchr(path, '/', blen) || cm_url_decode(path, blen, b, sizeof(b), NULL) < 0 ||
+	    strcmp(b, bucket))
+		return 0;
+	return name_param_is(end + 3, name);
+}
+
 void cm_gcs_crc32c_b64(uint32_t crc, char out[CM_GCS_CRC_B64_MAX])
 {
 	static const char a[] =

@@ -28,6 +28,20 @@ int cm_gcs_range_parse(const char *v, size_t len, uint64_t *held);
 int cm_gcs_object_parse(const char *body, size_t len, uint64_t *size,
 			char *crc32c, size_t crc_size);
 
+/* The final object resource's "bucket" and "name" (both must be there):
+ * which object the upload made.  0, -EBADMSG (not JSON, one absent or
+ * too long for its buffer). */
+int cm_gcs_object_id(const char *body, size_t len, char *bucket, size_t bucket_size,
+		     char *name, size_t name_size);
+
+/* Is a session path (as cm_gcs_location_path() kept it) one of an upload
+ * to bucket/name?  The JSON API's session URIs are the initiation's URL
+ * plus upload_id: "/upload/storage/v1/b/BUCKET/o?uploadType=resumable&
+ * name=NAME&upload_id=ID".  1 yes (bucket the same, name= the same or
+ * absent), 0 no.  It is a first check: the server goes by upload_id, and
+ * the object resource at the end says what was made. */
+int cm_gcs_session_is_for(const char *path, const char *bucket, const char *name);
+
 /* The objects resource's crc32c form of crc: base64 of its 4 bytes in
  * big-endian order ("CRC32c checksum, as described in RFC 4960, Appendix
  * B; encoded using base64 in big-endian byte order"). */

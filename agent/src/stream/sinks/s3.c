@@ -450,6 +450,32 @@ static void take_part(struct cm_sink *s, struct s3_sink *f, const struct cm_s3xm
 	f->part_no++;
 }
 
+/* An answer naming the upload's object (ListParts, CompleteMultipartUpload:
+ * <Bucket> and <Key>) must name the --dest one: an upload id from a resume
+ * state is another object's otherwise (S3 itself answers NoSuchUpload
+ * then; a store that goes by the id alone would not).  The upload is
+ * forgotten: not ours to abort.  0 or -EPERM (logged). */
+static int names_dest(struct cm_sink *s, struct s3_sink *f, const struct cm_http_resp *resp,
+		      const char *what, const char *hint)
+{
+	char bucket[CM_URL_HOST_MAX] = "", key[CM_URL_MAX] = "";
+	const char *end = body_end(resp);
+
+	if (resp->body.data &&
+	    cm_s3xml_text(resp->body.data, end, "Bucket", bucket, sizeof(bucket)) == 0 &&
+	    cm_s3xml_text(resp->body.data, end, "Key", key, sizeof(key)) == 0 &&
+	    !strcmp(bucket, s->url->host) && !strcmp(key, s->url->path))
+		return 0;
+	f->upload_id[0] = '\0';
+	if (!bucket[0] || !key[0])
+		cm_log(CM_LOG_ERR, "dest %s: %s: the answer names no bucket and key", s->dest,
+		       what);
+	else
+		cm_log(CM_LOG_ERR, "dest %s: %s: the upload is one of s3://%s/%s, not of this "
+		       "object%s", s->dest, what, bucket, key, hint);
+	return -EPERM;
+}
+
 /* One page of ListParts from marker; *next: the next marker, 0 at the end. */
 static int list_page(struct cm_sink *s, struct s3_sink *f, unsigned marker, unsigned *next,
 		     int *run)
@@ -478,6 +504,9 @@ static int list_page(struct cm_sink *s, struct s3_sink *f, unsigned marker, unsi
 		r = -ESRCH;	/* completed or aborted: see upload_gone() */
 	if (r == 0 && !s3_ok(&resp))
 		r = s3_error(s, c.what, &resp);
+	if (r == 0)
+		r = names_dest(s, f, &resp, "--resume: ListParts",	/* each page */
+			       "; run again without --resume");
 	if (r == 0 && resp.body.data) {
 		end = body_end(&resp);
 		for (p = resp.body.data; cm_s3xml_next_part(&p, end, &part); )
@@ -935,6 +964,8 @@ static int complete_upload(struct cm_sink *s, struct s3_sink *f)
 	r = s3_call(s, &f->http, &c, &resp);
 	if (r == 0 && !s3_ok(&resp))
 		r = s3_error(s, c.what, &resp);
+	if (r == 0)
+		r = names_dest(s, f, &resp, c.what, "");
 	cm_http_resp_free(&resp);
 	cm_buf_free(&q);
 	cm_buf_free(&body);

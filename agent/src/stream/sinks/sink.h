@@ -1,7 +1,7 @@
 /* Sinks: where an image goes.  One file per destination kind, each
  * exporting one const struct cm_sink_ops, listed in sinks/sink.c.
  *
- * Contract (the network sinks will keep it):
+ * Contract (every sink keeps it):
  *   open(size)       size is the image's, or CM_SIZE_UNKNOWN (gce);
  *                    with a resume state, continue that upload
  *   write(off, buf)  bytes at off; offsets only grow (a network sink may
@@ -90,7 +90,8 @@ extern const struct cm_sink_ops cm_sink_azure;
 int cm_sink_azure_match(const struct cm_url *url, const char *creds);
 
 /* The sink for url (creds: the --creds file or NULL, which can decide
- * between sinks of one scheme), NULL when there is none for it (yet). */
+ * between sinks of one scheme).  Every scheme cm_url_parse() accepts has
+ * one (a unit test holds it), so a parsed URL never gets NULL. */
 const struct cm_sink_ops *cm_sink_find(const struct cm_url *url, const char *creds);
 
 /* Opens s with ops; the caller has set s->url, dest, size, creds and, for

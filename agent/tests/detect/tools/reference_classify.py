@@ -28,6 +28,10 @@ VENDOR_CLOUDS = {"Alibaba Cloud": "alibaba", "Tencent Cloud": "tencent",
                  "Exoscale": "exoscale", "Scaleway": "scaleway", "Vultr": "vultr",
                  "UpCloud": "upcloud", "Linode": "linode", "Akamai": "linode",
                  "Huawei Cloud": "openstack"}
+# Makers of physical machines (agent/src/clouds/hardware.c, with sources):
+# without CPU evidence only these make an unmatched DMI "baremetal".
+HARDWARE_VENDORS = {"Dell Inc.", "HP", "HPE", "Supermicro",
+                    "Quanta Cloud Technology Inc.", "LENOVO", "Oracle Corporation"}
 
 
 def read(path, limit=4096):
@@ -55,6 +59,7 @@ def facts(root):
     f["_hv_uuid"] = read(os.path.join(root, "sys/hypervisor/uuid"))
     cpu = read(os.path.join(root, "proc/cpuinfo"), 1 << 16) or ""
     f["_hypervisor_flag"] = bool(re.search(r"^flags\s*:.*\bhypervisor\b", cpu, re.M))
+    f["_cpu_evidence"] = bool(re.search(r"^(flags|features)\s*:", cpu, re.M))
     return f
 
 
@@ -127,7 +132,12 @@ def classify(root):
         return "unknown"
     if f["_hypervisor_flag"]:
         return "unknown"
-    if f["_dmi"] and any(real(g(k)) for k in ("sys_vendor", "board_vendor", "bios_vendor", "product_name")):
+    # an absent cpuinfo is no evidence of bare metal: then only a known
+    # hardware maker in sys_vendor says so
+    if f["_dmi"] and f["_cpu_evidence"] and \
+            any(real(g(k)) for k in ("sys_vendor", "board_vendor", "bios_vendor", "product_name")):
+        return "baremetal"
+    if f["_dmi"] and svendor.lower() in {v.lower() for v in HARDWARE_VENDORS}:
         return "baremetal"
     return "unknown"
 
