@@ -469,7 +469,9 @@ tree() {
 
 # --------------------------------------------------------------- builds
 export CC=musl-gcc
-opt="-Os -ffunction-sections -fdata-sections"
+# no unwind tables: C only, nothing unwinds (musl's cancellation does not);
+# .eh_frame was 105 KiB of the agent
+opt="-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables"
 
 # musl has no kernel headers: a private directory pointing at the host's.
 kinc=$tmp/kinclude
@@ -494,6 +496,32 @@ build_mbedtls() {
 		-e 's|^//\(#define MBEDTLS_THREADING_PTHREAD\)$|\1|' include/mbedtls/config.h
 	grep -q '^#define MBEDTLS_THREADING_C$' include/mbedtls/config.h
 	grep -q '^#define MBEDTLS_THREADING_PTHREAD$' include/mbedtls/config.h
+	# The agent is a TLS 1.2 client (curl's https://): no server side,
+	# DTLS, TLS 1.0/1.1, PSK or static-ECDH key exchanges, legacy ciphers
+	# or rare curves, no debug messages (their tables and strings would
+	# stay in the binary). ECDHE with RSA or ECDSA certificates, DHE-RSA
+	# and RSA key exchanges, AES-GCM/CBC, ChaCha20-Poly1305, SHA-1/2,
+	# MD5 and P-256/384/521 and X25519 stay.
+	local f
+	for f in SSL_SRV_C SSL_COOKIE_C SSL_TICKET_C SSL_CONTEXT_SERIALIZATION \
+		SSL_PROTO_DTLS SSL_DTLS_ANTI_REPLAY SSL_DTLS_HELLO_VERIFY \
+		SSL_DTLS_CLIENT_PORT_REUSE SSL_DTLS_BADMAC_LIMIT \
+		SSL_PROTO_TLS1 SSL_PROTO_TLS1_1 SSL_CBC_RECORD_SPLITTING SSL_TRUNCATED_HMAC \
+		KEY_EXCHANGE_PSK_ENABLED KEY_EXCHANGE_DHE_PSK_ENABLED \
+		KEY_EXCHANGE_ECDHE_PSK_ENABLED KEY_EXCHANGE_RSA_PSK_ENABLED \
+		KEY_EXCHANGE_ECDH_ECDSA_ENABLED KEY_EXCHANGE_ECDH_RSA_ENABLED \
+		ARC4_C BLOWFISH_C CAMELLIA_C DES_C XTEA_C RIPEMD160_C CCM_C \
+		CIPHER_MODE_CFB CIPHER_MODE_OFB CIPHER_MODE_XTS \
+		ECP_DP_SECP192R1_ENABLED ECP_DP_SECP224R1_ENABLED ECP_DP_SECP192K1_ENABLED \
+		ECP_DP_SECP224K1_ENABLED ECP_DP_SECP256K1_ENABLED ECP_DP_BP256R1_ENABLED \
+		ECP_DP_BP384R1_ENABLED ECP_DP_BP512R1_ENABLED ECP_DP_CURVE448_ENABLED \
+		DEBUG_C; do
+		sed -i "s|^#define MBEDTLS_$f\$|//&|" include/mbedtls/config.h
+	done
+	for f in SSL_CLI_C SSL_PROTO_TLS1_2 KEY_EXCHANGE_ECDHE_RSA_ENABLED \
+		KEY_EXCHANGE_ECDHE_ECDSA_ENABLED GCM_C SHA512_C ECP_DP_SECP256R1_ENABLED; do
+		grep -q "^#define MBEDTLS_$f\$" include/mbedtls/config.h
+	done
 	# AES-GCM in 2.28 goes a block at a time (~110 MB/s with AES-NI): a
 	# bulk AES-NI/PCLMULQDQ path for TLS's records (see the patch's header)
 	# Performance only: should a newer Debian revision of the tree not take

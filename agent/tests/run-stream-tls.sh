@@ -40,8 +40,9 @@ ossl() { openssl "$@" 2>>"$pki/log" >&2; }
 ossl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	-keyout "$pki/ca.key" -out "$pki/ca.crt" -days 2 -subj "/CN=cloudmove test CA" \
 	-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
-leaf() {	# leaf NAME CN SAN DAYS (DAYS -1: expired yesterday)
-	ossl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+leaf() {	# leaf NAME CN SAN DAYS [KEY] (DAYS -1: expired yesterday; KEY: -newkey's, P-256)
+	# shellcheck disable=SC2086 # KEY is words
+	ossl req -newkey ${5:-ec -pkeyopt ec_paramgen_curve:P-256} -nodes \
 		-keyout "$pki/$1.key" -out "$pki/$1.csr" -subj "/CN=$2"
 	printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n' \
 		"$3" >"$pki/$1.ext"
@@ -51,7 +52,9 @@ leaf() {	# leaf NAME CN SAN DAYS (DAYS -1: expired yesterday)
 leaf good localhost "DNS:localhost,IP:127.0.0.1" 2
 leaf other other.example "DNS:other.example" 2
 leaf expired localhost "DNS:localhost,IP:127.0.0.1" -1
-for c in good other expired; do
+leaf rsa localhost "DNS:localhost" 2 rsa:2048
+leaf p384 localhost "DNS:localhost" 2 "ec -pkeyopt ec_paramgen_curve:P-384"
+for c in good other expired rsa p384; do
 	[ -s "$pki/$c.crt" ] || { fail "openssl: $c certificate" "$(tail -3 "$pki/log")"; }
 done
 openssl x509 -in "$pki/expired.crt" -noout -checkend 0 >/dev/null && fail "expired certificate" "is not"
@@ -120,6 +123,31 @@ if [ "$rc" -eq 0 ] && cmp -s "$img" "$store/ip.raw"; then ok "https 127.0.0.1: i
 elif [ "$rc" -eq 1 ] && one_line && grep -q "TLS: .*CN_MISMATCH" "$tmp/err"; then
 	ok "https 127.0.0.1: refused (mbedTLS 2.28 checks no iPAddress subjectAltName; fails closed)"
 else fail "https 127.0.0.1" "rc=$rc $(cat "$tmp/err")"; fi
+
+# --- TLS: what cloud endpoints negotiate -------------------------------------------
+# The static build's mbedTLS is trimmed to a TLS 1.2 client (build-deps.sh):
+# ECDHE with RSA and ECDSA certificates, AES-GCM (SHA-256/384), ChaCha20,
+# CBC, the P-256/384/521 and X25519 groups must all still be there.
+while read -r cert ciphers curve; do
+	tls "$cert" --ciphers "$ciphers" --curve "$curve"
+	stream "https://localhost:$port/suite.raw"
+	if [ "$rc" -eq 0 ] && cmp -s "$img" "$store/suite.raw"; then
+		ok "https, TLS 1.2 $ciphers, $curve, $cert certificate: stored file identical"
+	else fail "https, TLS 1.2 $ciphers, $curve, $cert certificate" "rc=$rc $(cat "$tmp/err")"; fi
+done <<-'EOF'
+	rsa ECDHE-RSA-AES128-GCM-SHA256 prime256v1
+	rsa ECDHE-RSA-AES256-GCM-SHA384 secp384r1
+	rsa ECDHE-RSA-CHACHA20-POLY1305 X25519
+	rsa ECDHE-RSA-AES128-SHA256 secp521r1
+	good ECDHE-ECDSA-AES128-GCM-SHA256 X25519
+	p384 ECDHE-ECDSA-AES256-GCM-SHA384 secp384r1
+EOF
+# TLS 1.0 and 1.1 (RFC 8996) are not in the static build: refused
+for v in 1.0 1.1; do
+	tls good --tls-version $v
+	stream "https://localhost:$port/old.raw"
+	refused "https, a server offering TLS $v only: refused" "SSL|TLS|handshake|version"
+done
 
 # --- TLS: refused ----------------------------------------------------------------
 # Each network sink's URL aimed at https://localhost:$port: PUT, Azure,

@@ -33,6 +33,10 @@ void cm_tls_setup(void *curl)
 
 	curl_easy_setopt((CURL *)curl, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt((CURL *)curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	/* TLS 1.2 at least (RFC 8996): the static build's mbedTLS has no 1.0
+	 * or 1.1, and offering them would end a handshake with such a server
+	 * in its "internal error" rather than a protocol version alert */
+	curl_easy_setopt((CURL *)curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	if (ca)
 		curl_easy_setopt((CURL *)curl, CURLOPT_CAINFO, ca);
 }

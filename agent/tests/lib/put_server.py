@@ -4,6 +4,7 @@
   put_server.py --dir DIR [--port N] [--port-file F] [--log F]
                 [--cert PEM --key PEM] [--auth VALUE]
                 [--status CODE [--late]] [--close-after N] [--rate BPS]
+                [--ciphers OPENSSL-CIPHERS] [--curve NAME] [--tls-version V]
 
 PUT /NAME stores the body as DIR/NAME (written to DIR/NAME.part, renamed
 once the whole body came; a cut upload leaves only the .part).  Bodies come
@@ -24,7 +25,9 @@ Faults:
 
 --log F gets one JSON line per request: method, path, status, bytes (body
 bytes read), chunked, content_length, expect, auth (whether one came).
---port-file gets the port once listening.  --cert/--key: HTTPS.  Stops on
+--port-file gets the port once listening.  --cert/--key: HTTPS; with
+--ciphers, TLS 1.2 offering only those; --curve: the one ECDHE group;
+--tls-version: that version only.  Stops on
 SIGTERM."""
 import argparse
 import json
@@ -34,6 +37,7 @@ import socket
 import ssl
 import sys
 import threading
+import warnings
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -229,6 +233,11 @@ def main():
     p.add_argument("--late", action="store_true")
     p.add_argument("--close-after", type=int)
     p.add_argument("--rate", type=int)
+    # TLS 1.2 with only these OpenSSL ciphers, and one ECDHE group
+    p.add_argument("--ciphers")
+    p.add_argument("--curve")
+    # only this TLS version (1.0, 1.1, 1.2 or 1.3)
+    p.add_argument("--tls-version", choices=["1.0", "1.1", "1.2", "1.3"])
     args = p.parse_args()
     if args.late and not args.status:
         p.error("--late goes with --status")
@@ -237,6 +246,19 @@ def main():
     if args.cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args.cert, args.key)
+        if args.ciphers:
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+            ctx.set_ciphers(args.ciphers)
+        if args.curve:
+            ctx.set_ecdh_curve(args.curve)
+        if args.tls_version:
+            v = {"1.0": ssl.TLSVersion.TLSv1, "1.1": ssl.TLSVersion.TLSv1_1,
+                 "1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
+            with warnings.catch_warnings():	# 1.0, 1.1: deprecated, as meant
+                warnings.simplefilter("ignore", DeprecationWarning)
+                ctx.minimum_version = ctx.maximum_version = v[args.tls_version]
+            if args.tls_version < "1.2":	# OpenSSL 3 allows them at level 0 only
+                ctx.set_ciphers(args.ciphers or "DEFAULT@SECLEVEL=0")
         srv.ssl_ctx = ctx
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if args.port_file:
