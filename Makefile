@@ -48,7 +48,7 @@ FUZZ_SRCS += agent/src/stream/ext4free.c agent/src/stream/xfsfree.c agent/src/st
 	agent/src/util/kvlines.c agent/src/util/http_header.c \
 	agent/src/stream/sinks/gcs_proto.c agent/src/util/crc32c.c \
 	agent/src/util/atomic.c
-FUZZ_SRCS += agent/src/stream/s3xml.c
+FUZZ_SRCS += agent/src/stream/sinks/s3_xml.c
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wvla
