@@ -14,6 +14,8 @@
 #     command of `cloudmove --help` is named in the README;
 #   * every path the README names under the repository's directories exists
 #     (NAME and WHAT are placeholders), and none is outside it (../);
+#   * every --format list of cloudmove(8)'s synopses is the agent's (its
+#     encoder registry's, as --help gives it);
 #   * the README stays short (reference goes to cloudmove(8), design to doc/).
 # The checker is first run on a README with a bogus key added: it must fail
 # naming it.  Needs groff (man-db).  Ends with "N passed, N failed".
@@ -182,6 +184,15 @@ done
 [ -n "$helped" ] && [ -z "$unnamed" ] &&
 	ok "the README names all $(wc -w <<<"$helped") commands of cloudmove --help" ||
 	fail "README" "does not name (as \`cloudmove WORD\`) commands of --help:$unnamed"
+
+# --- image formats --------------------------------------------------------------
+# The agent's usage lists them from its encoder registry; each --format the
+# man page's synopses give must be that list.
+formats=$("$bin" --help | grep -oE -- '--format [a-z|]+' | sort -u | cut -d' ' -f2)
+man_formats=$(grep -oE '^\.OP \\-\\-format [a-z|]+' "$man8" | awk '{ print $3 }' | sort -u)
+[ -n "$formats" ] && [ "$formats" = "$man_formats" ] &&
+	ok "cloudmove(8)'s --format lists are the agent's: $formats" ||
+	fail "cloudmove(8)" "--format lists '$(echo $man_formats)', the agent's usage '$formats'"
 
 # --- paths -------------------------------------------------------------------------
 missing=''
