@@ -16,6 +16,7 @@
 #     (NAME and WHAT are placeholders), and none is outside it (../);
 #   * every --format list of cloudmove(8)'s synopses is the agent's (its
 #     encoder registry's, as --help gives it);
+#   * every CM_*_MAX cap is defined in a header (doc/design.md, "Caps");
 #   * the README stays short (reference goes to cloudmove(8), design to doc/).
 # The checker is first run on a README with a bogus key added: it must fail
 # naming it.  Needs groff (man-db).  Ends with "N passed, N failed".
@@ -193,6 +194,13 @@ man_formats=$(grep -oE '^\.OP \\-\\-format [a-z|]+' "$man8" | awk '{ print $3 }'
 [ -n "$formats" ] && [ "$formats" = "$man_formats" ] &&
 	ok "cloudmove(8)'s --format lists are the agent's: $formats" ||
 	fail "cloudmove(8)" "--format lists '$(echo $man_formats)', the agent's usage '$formats'"
+
+# --- caps ---------------------------------------------------------------------------
+# doc/design.md ("Caps") and limits.h: a CM_*_MAX is defined in a header,
+# so that a grep of the headers finds every cap other files see.
+in_c=$(grep -rlE '#define CM_[A-Z0-9_]*_MAX\b' "$top/agent/src" --include='*.c' | sed "s|$top/||")
+[ -z "$in_c" ] && ok "every CM_*_MAX is defined in a header" ||
+	fail "caps" "CM_*_MAX defined in .c files (a header, or a file-local name): $(echo $in_c)"
 
 # --- paths -------------------------------------------------------------------------
 missing=''
