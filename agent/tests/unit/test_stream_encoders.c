@@ -1,5 +1,7 @@
 /* The encoder registry (stream/encoders.c): the format names every usage
  * text and message gives come from it. */
+#include "boot/cmdline.h"
+#include "profiles/profile.h"
 #include "stream/encoders.h"
 #include "stream/stream.h"
 #include "test.h"
@@ -32,4 +34,18 @@ TEST(encoders_find)
 	/* a word in a longer text */
 	CHECK(cm_encoder_find_n("vhd, more", 3) == &cm_encoder_vhd);
 	CHECK(cm_encoder_find_n("vh", 2) == NULL);
+}
+
+/* a new format's name must fit where cloudmove.format= and image_format
+ * keep it */
+TEST(encoders_names_fit_their_fields)
+{
+	struct cm_boot_opts o;
+	char names[64], *name, *save = NULL;
+
+	cm_encoder_names(names, sizeof(names), " ", " ");
+	for (name = strtok_r(names, " ", &save); name; name = strtok_r(NULL, " ", &save)) {
+		CHECK(strlen(name) < sizeof(o.format));
+		CHECK(strlen(name) < CM_PROFILE_FORMAT_MAX);
+	}
 }
