@@ -128,6 +128,7 @@ build/musl/agent/tests/unit/%.o: agent/tests/unit/%.c build/musl/agent/tests/uni
 build/glibc/%.o: %.c build/glibc/%.d
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) $(DEPFLAGS) -iquote agent/src -c -o $@ $<
+	@touch $@	# CC=clang writes the .d after the object
 
 build/glibc/cloudmove: $(SRCS:%.c=build/glibc/%.o)
 	$(CC) -o $@ $^ $(HOST_LIBS)
@@ -138,6 +139,7 @@ build/glibc/unit-tests: $(LIB_SRCS:%.c=build/glibc/%.o) $(TEST_SRCS:%.c=build/gl
 build/asan/%.o: %.c build/asan/%.d
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -iquote agent/src -c -o $@ $<
+	@touch $@
 
 build/asan/cloudmove: $(SRCS:%.c=build/asan/%.o)
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(HOST_LIBS)
@@ -157,6 +159,7 @@ FUZZ_LIBS = $(shell pkg-config --libs $(FUZZ_PKGS)) -lmbedcrypto -lpthread
 build/fuzz/obj/%.o: %.c build/fuzz/obj/%.d
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $(DEPFLAGS) $(shell pkg-config --cflags $(FUZZ_PKGS)) -c -o $@ $<
+	@touch $@	# clang writes the .d after the object: not newer than it
 
 build/fuzz/libcm.a: $(LIB_SRCS:%.c=build/fuzz/obj/%.o)
 	@rm -f $@.tmp
