@@ -67,20 +67,22 @@ endif
 # are there (installing them when run as root), then run the real target
 # in a sub-make, whose $(shell pkg-config ...) sees the installed tools.
 PACKAGES_OK := $(CACHE)/packages-$(shell sha256sum < .ci/packages | cut -c1-12).ok
+# "+" on its lines: make cannot see $(MAKE) inside SUBMAKE, and without it
+# the sub-make ran at -j1 whatever -j was given ("jobserver unavailable")
 SUBMAKE = $(MAKE) --no-print-directory
 
 all: packages
-	@$(SUBMAKE) _all
+	+@$(SUBMAKE) _all
 deps: packages
-	@$(SUBMAKE) _deps
+	+@$(SUBMAKE) _deps
 check: packages
-	@$(SUBMAKE) _check
+	+@$(SUBMAKE) _check
 demo: packages
-	@$(SUBMAKE) _demo
+	+@$(SUBMAKE) _demo
 bench: packages
-	@$(SUBMAKE) _bench
+	+@$(SUBMAKE) _bench
 fuzz: packages
-	@$(SUBMAKE) _fuzz
+	+@$(SUBMAKE) _fuzz
 
 packages: $(PACKAGES_OK)
 $(PACKAGES_OK): .ci/packages .ci/install-packages.sh
