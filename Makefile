@@ -24,31 +24,15 @@ DEPS := $(CACHE)/deps-$(DEPS_HASH)
 
 SRCS := $(shell find agent/src -name '*.c' | LC_ALL=C sort)
 LIB_SRCS := $(filter-out agent/src/main.c,$(SRCS))
+# The headers (clouds/clouds.def included) each object reads are in its .d
+# file (-MMD -MP, written beside the object): a changed header rebuilds only
+# the objects that include it.  An object without its .d (built before, or
+# the .d lost) is rebuilt by the empty .d rules below.
+DEPFLAGS = -MMD -MP
 HDRS := $(shell find agent/src -name '*.h' -o -name '*.def')
 TEST_SRCS := $(wildcard agent/tests/unit/*.c)
 TEST_HDRS := $(wildcard agent/tests/unit/*.h)
 FUZZERS := $(patsubst agent/fuzz/fuzz_%.c,%,$(wildcard agent/fuzz/fuzz_*.c))
-# The fuzz harnesses use the pure parsers only: no network or disk libs.
-FUZZ_SRCS := agent/src/detect/smbios.c agent/src/detect/facts.c \
-	agent/src/detect/cpuinfo.c agent/src/detect/detect.c \
-	agent/src/detect/mdparse.c agent/src/json.c \
-	agent/src/record/record.c agent/src/util/buf.c agent/src/util/file.c \
-	agent/src/net/dhcp.c \
-	agent/src/boot/cmdline.c agent/src/adapt/fstab.c agent/src/adapt/kargs.c \
-	agent/src/adapt/drivers.c agent/src/adapt/agents.c agent/src/adapt/devmap.c \
-	agent/src/adapt/rewrite.c agent/src/adapt/plan.c agent/src/adapt/sysroot.c \
-	$(wildcard agent/src/clouds/*.c) agent/src/log.c
-FUZZ_SRCS += agent/src/profiles/profile.c agent/src/profiles/conf.c
-FUZZ_SRCS += agent/src/adapt/timesync.c agent/src/adapt/cloudinit.c agent/src/adapt/netrules.c \
-	agent/src/adapt/initramfs.c agent/src/adapt/journal.c
-FUZZ_SRCS += agent/src/util/cpio.c agent/src/util/initrd.c agent/src/util/chroot.c
-FUZZ_SRCS += agent/src/adapt/network.c $(wildcard agent/src/adapt/net_*.c) agent/src/util/yamledit.c
-FUZZ_SRCS += agent/src/stream/ext4free.c agent/src/stream/xfsfree.c agent/src/stream/fsruns.c agent/src/move/desthost.c agent/src/move/marker.c \
-	agent/src/stream/url.c agent/src/stream/state.c agent/src/stream/creds.c \
-	agent/src/util/kvlines.c agent/src/util/http_header.c \
-	agent/src/stream/sinks/gcs_proto.c agent/src/util/crc32c.c \
-	agent/src/util/atomic.c
-FUZZ_SRCS += agent/src/stream/s3xml.c
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wvla
@@ -83,20 +67,22 @@ endif
 # are there (installing them when run as root), then run the real target
 # in a sub-make, whose $(shell pkg-config ...) sees the installed tools.
 PACKAGES_OK := $(CACHE)/packages-$(shell sha256sum < .ci/packages | cut -c1-12).ok
+# "+" on its lines: make cannot see $(MAKE) inside SUBMAKE, and without it
+# the sub-make ran at -j1 whatever -j was given ("jobserver unavailable")
 SUBMAKE = $(MAKE) --no-print-directory
 
 all: packages
-	@$(SUBMAKE) _all
+	+@$(SUBMAKE) _all
 deps: packages
-	@$(SUBMAKE) _deps
+	+@$(SUBMAKE) _deps
 check: packages
-	@$(SUBMAKE) _check
+	+@$(SUBMAKE) _check
 demo: packages
-	@$(SUBMAKE) _demo
+	+@$(SUBMAKE) _demo
 bench: packages
-	@$(SUBMAKE) _bench
+	+@$(SUBMAKE) _bench
 fuzz: packages
-	@$(SUBMAKE) _fuzz
+	+@$(SUBMAKE) _fuzz
 
 packages: $(PACKAGES_OK)
 $(PACKAGES_OK): .ci/packages .ci/install-packages.sh
@@ -112,9 +98,9 @@ $(DEPS)/ldflags: $(wildcard agent/deps/*)
 	@touch $@
 
 # --- musl static --------------------------------------------------------
-build/musl/%.o: %.c $(HDRS) | $(DEPS)/ldflags
+build/musl/%.o: %.c build/musl/%.d | $(DEPS)/ldflags
 	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) -c -o $@ $<
+	$(MUSL_CC) $(MUSL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 # --version names the Debian revision of each static library
 build/musl/agent/src/cmd_version.o: MUSL_CFLAGS += \
@@ -137,14 +123,15 @@ build/cloudmove: build/musl/cloudmove
 build/musl/unit-tests: $(LIB_SRCS:%.c=build/musl/%.o) $(TEST_SRCS:%.c=build/musl/%.o)
 	$(MUSL_CC) -o $@ $^ $(filter-out -s,$(MUSL_LDFLAGS))
 
-build/musl/agent/tests/unit/%.o: agent/tests/unit/%.c $(HDRS) $(TEST_HDRS) | $(DEPS)/ldflags
+build/musl/agent/tests/unit/%.o: agent/tests/unit/%.c build/musl/agent/tests/unit/%.d | $(DEPS)/ldflags
 	@mkdir -p $(dir $@)
-	$(MUSL_CC) $(MUSL_CFLAGS) -Iagent/src -c -o $@ $<
+	$(MUSL_CC) $(MUSL_CFLAGS) $(DEPFLAGS) -Iagent/src -c -o $@ $<
 
 # --- glibc (valgrind) and ASan+UBSan ----------------------------------------
-build/glibc/%.o: %.c $(HDRS) $(TEST_HDRS)
+build/glibc/%.o: %.c build/glibc/%.d
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -iquote agent/src -c -o $@ $<
+	$(CC) $(HOST_CFLAGS) $(DEPFLAGS) -iquote agent/src -c -o $@ $<
+	@touch $@	# CC=clang writes the .d after the object
 
 build/glibc/cloudmove: $(SRCS:%.c=build/glibc/%.o)
 	$(CC) -o $@ $^ $(HOST_LIBS)
@@ -152,9 +139,10 @@ build/glibc/cloudmove: $(SRCS:%.c=build/glibc/%.o)
 build/glibc/unit-tests: $(LIB_SRCS:%.c=build/glibc/%.o) $(TEST_SRCS:%.c=build/glibc/%.o)
 	$(CC) -o $@ $^ $(HOST_LIBS)
 
-build/asan/%.o: %.c $(HDRS) $(TEST_HDRS)
+build/asan/%.o: %.c build/asan/%.d
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -iquote agent/src -c -o $@ $<
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -iquote agent/src -c -o $@ $<
+	@touch $@
 
 build/asan/cloudmove: $(SRCS:%.c=build/asan/%.o)
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(HOST_LIBS)
@@ -163,21 +151,29 @@ build/asan/unit-tests: $(LIB_SRCS:%.c=build/asan/%.o) $(TEST_SRCS:%.c=build/asan
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(HOST_LIBS)
 
 # --- libFuzzer harnesses (clang) ---------------------------------------------
-FUZZ_CFLAGS := $(STD) -g -O1 -fsanitize=fuzzer-no-link,address,undefined -Iagent/src
-FUZZ_PKGS := json-c mount blkid zlib libzstd liblzma yaml-0.1
-# The parsers are compiled once and linked into every harness (compiling
-# them per harness cost ~10 minutes of each fresh CI run).
-FUZZ_OBJS = $(FUZZ_SRCS:%.c=build/fuzz/obj/%.o)
-.SECONDARY: $(FUZZ_SRCS:%.c=build/fuzz/obj/%.o)
-
-build/fuzz/obj/%.o: %.c $(HDRS)
+# -iquote, as for glibc: agent/src/limits.h must not hide <limits.h> from the
+# libraries' headers (mbedTLS checks CHAR_BIT)
+FUZZ_CFLAGS := $(STD) -g -O1 -fsanitize=fuzzer-no-link,address,undefined -iquote agent/src
+FUZZ_PKGS := json-c mount blkid zlib libzstd liblzma yaml-0.1 libcurl libisal
+FUZZ_LIBS = $(shell pkg-config --libs $(FUZZ_PKGS)) -lmbedcrypto -lpthread
+# Every library source is compiled once with the fuzz flags into one
+# archive; each harness links against it, so it pulls in only the objects
+# its parser needs (no list to keep by hand), and those are instrumented.
+build/fuzz/obj/%.o: %.c build/fuzz/obj/%.d
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags $(FUZZ_PKGS)) -c -o $@ $<
+	clang $(FUZZ_CFLAGS) $(DEPFLAGS) $(shell pkg-config --cflags $(FUZZ_PKGS)) -c -o $@ $<
+	@touch $@	# clang writes the .d after the object: not newer than it
 
-build/fuzz/%: agent/fuzz/fuzz_%.c $(FUZZ_OBJS) $(HDRS)
+build/fuzz/libcm.a: $(LIB_SRCS:%.c=build/fuzz/obj/%.o)
+	@rm -f $@.tmp
+	ar rcs $@.tmp $^
+	mv -f $@.tmp $@
+
+build/fuzz/%: agent/fuzz/fuzz_%.c build/fuzz/libcm.a
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $(shell pkg-config --cflags $(FUZZ_PKGS)) \
-		-o $@ $< $(FUZZ_OBJS) $(shell pkg-config --libs $(FUZZ_PKGS))
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $(DEPFLAGS) -MF $@.d -MT $@ \
+		$(shell pkg-config --cflags $(FUZZ_PKGS)) \
+		-o $@ $< build/fuzz/libcm.a $(FUZZ_LIBS)
 
 # --- the network bring-up probe (run in namespaces by run-netup.sh) ---------
 NETUP_PROBE_SRCS := agent/tests/netup-probe.c $(wildcard agent/src/net/*.c) agent/src/log.c
@@ -190,6 +186,15 @@ build/asan/netup-probe: $(NETUP_PROBE_SRCS) $(HDRS)
 build/musl/netup-probe: $(NETUP_PROBE_SRCS) $(HDRS) | $(DEPS)/ldflags
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) -Iagent/src -static -o $@ $(NETUP_PROBE_SRCS)
+
+# the .d files: none yet is no error (the object is then rebuilt), and they
+# are kept, not deleted as intermediates
+build/musl/%.d: ;
+build/glibc/%.d: ;
+build/asan/%.d: ;
+build/fuzz/obj/%.d: ;
+.PRECIOUS: build/musl/%.d build/glibc/%.d build/asan/%.d build/fuzz/obj/%.d
+-include $(shell find build -name '*.d' 2>/dev/null)
 
 # --- tests -------------------------------------------------------------------
 # Each suite ends with "N passed, N failed"; agent/tests/run-suites.sh runs

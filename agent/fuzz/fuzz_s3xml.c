@@ -1,4 +1,4 @@
-/* libFuzzer: S3's XML answers as the s3:// sink reads them (stream/s3xml.c).
+/* libFuzzer: S3's XML answers as the s3:// sink reads them (stream/sinks/s3_xml.c).
  * Any bytes: no crash, no read past the input, every text NUL-terminated in
  * its buffer, the Part walk always moves forward and ends. */
 #include <stddef.h>
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stream/s3xml.h"
+#include "stream/sinks/s3_xml.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -19,9 +19,10 @@
 #include "log.h"
 #include "move/migrate.h"
 #include "move/net.h"
+#include "stream/encoders.h"
 
 #define MIGRATE_USAGE "cloudmove migrate --target CLOUD --dest URL [--source DEV] " \
-	"[--root SYSROOT]\n       [--format raw|gce|vhd] [--creds PATH] [--resume] " \
+	"[--root SYSROOT]\n       [--format " CM_FORMATS_USAGE "] [--creds PATH] [--resume] " \
 	"[--progress=auto|plain|json|none]\n       [--after continue|reboot|poweroff] " \
 	"[--detect-root DIR]"
 
@@ -94,10 +95,12 @@ static int parse(int argc, char **argv, struct migrate_cli *m)
 	if (!cm_cloud_by_name(m->o.target))
 		return cm_usage_error("migrate", MIGRATE_USAGE, "--target: unknown cloud '%s'",
 				      m->o.target);
-	if (m->o.format && strcmp(m->o.format, "raw") && strcmp(m->o.format, "gce") &&
-	    strcmp(m->o.format, "vhd"))
-		return cm_usage_error("migrate", MIGRATE_USAGE, "--format: '%s' is not raw, gce "
-				      "or vhd", m->o.format);
+	if (m->o.format && !cm_encoder_find(m->o.format)) {
+		char names[32];
+
+		return cm_usage_error("migrate", MIGRATE_USAGE, "--format: '%s' is not %s",
+				      m->o.format, cm_encoder_names(names, sizeof(names), ", ", " or "));
+	}
 	if (m->after && strcmp(m->after, "continue") && strcmp(m->after, "reboot") &&
 	    strcmp(m->after, "poweroff"))
 		return cm_usage_error("migrate", MIGRATE_USAGE, "--after: '%s' is not continue, "

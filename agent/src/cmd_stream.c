@@ -17,10 +17,12 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "stream/encoders.h"
 #include "stream/progress.h"
 #include "stream/run.h"
 
-#define STREAM_USAGE "cloudmove stream --source DEV|FILE --dest URL [--format raw|gce|vhd]\n" \
+#define STREAM_USAGE "cloudmove stream --source DEV|FILE --dest URL [--format " \
+	CM_FORMATS_USAGE "]\n" \
 	"       [--progress=auto|plain|json|none] [--resume] [--creds PATH] [--threads N]\n" \
 	"       [--skip-free]"
 

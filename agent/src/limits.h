@@ -1,5 +1,9 @@
-/* Hard caps on everything read from outside.  One place, so a reviewer can
- * see every bound the agent puts on untrusted input. */
+/* Hard caps on what is read from outside: the ones shared across modules
+ * (CM_PATH_MAX) and detection's and the kernel command line's, the first
+ * readers.  Every other cap lives beside the code it bounds: CM_*_MAX in
+ * the module's header when other files see it, a file-local *_MAX in the
+ * .c when only that file does (doc/design.md, "Caps", says how to list
+ * them all). */
 #ifndef CM_LIMITS_H
 #define CM_LIMITS_H
 

@@ -5,6 +5,7 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "stream/encoders.h"
 
 #define USAGE \
 	"usage: cloudmove COMMAND [OPTIONS]\n" \
@@ -27,7 +28,7 @@
 	"  rollback [--root SYSROOT] [--list | --to ID]\n" \
 	"  check    --target CLOUD [--root SYSROOT] [--json]\n" \
 	"           could the installed system boot on CLOUD? what is missing\n" \
-	"  stream   --source DEV|FILE --dest URL [--format raw|gce|vhd]\n" \
+	"  stream   --source DEV|FILE --dest URL [--format " CM_FORMATS_USAGE "]\n" \
 	"           [--progress=auto|plain|json] [--resume]\n" \
 	"           [--creds PATH]  the disk, as an image a cloud imports\n" \
 	"  migrate  --target CLOUD --dest URL [--source DEV] [--root SYSROOT]\n" \

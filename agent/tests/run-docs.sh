@@ -14,6 +14,9 @@
 #     command of `cloudmove --help` is named in the README;
 #   * every path the README names under the repository's directories exists
 #     (NAME and WHAT are placeholders), and none is outside it (../);
+#   * every --format list of cloudmove(8)'s synopses is the agent's (its
+#     encoder registry's, as --help gives it);
+#   * every CM_*_MAX cap is defined in a header (doc/design.md, "Caps");
 #   * the README stays short (reference goes to cloudmove(8), design to doc/).
 # The checker is first run on a README with a bogus key added: it must fail
 # naming it.  Needs groff (man-db).  Ends with "N passed, N failed".
@@ -182,6 +185,22 @@ done
 [ -n "$helped" ] && [ -z "$unnamed" ] &&
 	ok "the README names all $(wc -w <<<"$helped") commands of cloudmove --help" ||
 	fail "README" "does not name (as \`cloudmove WORD\`) commands of --help:$unnamed"
+
+# --- image formats --------------------------------------------------------------
+# The agent's usage lists them from its encoder registry; each --format the
+# man page's synopses give must be that list.
+formats=$("$bin" --help | grep -oE -- '--format [a-z|]+' | sort -u | cut -d' ' -f2)
+man_formats=$(grep -oE '^\.OP \\-\\-format [a-z|]+' "$man8" | awk '{ print $3 }' | sort -u)
+[ -n "$formats" ] && [ "$formats" = "$man_formats" ] &&
+	ok "cloudmove(8)'s --format lists are the agent's: $formats" ||
+	fail "cloudmove(8)" "--format lists '$(echo $man_formats)', the agent's usage '$formats'"
+
+# --- caps ---------------------------------------------------------------------------
+# doc/design.md ("Caps") and limits.h: a CM_*_MAX is defined in a header,
+# so that a grep of the headers finds every cap other files see.
+in_c=$(grep -rlE '#define CM_[A-Z0-9_]*_MAX\b' "$top/agent/src" --include='*.c' | sed "s|$top/||")
+[ -z "$in_c" ] && ok "every CM_*_MAX is defined in a header" ||
+	fail "caps" "CM_*_MAX defined in .c files (a header, or a file-local name): $(echo $in_c)"
 
 # --- paths -------------------------------------------------------------------------
 missing=''

@@ -8,6 +8,7 @@
 #include "../clouds/clouds.h"
 #include "../limits.h"
 #include "../log.h"
+#include "../stream/encoders.h"
 #include "../util/file.h"
 #include "cmdline.h"
 
@@ -150,7 +151,6 @@ static void key_value(struct cm_boot_opts *o, const char *key, const char *v)
 {
 	static const char *const modes[] = { "adapt", "detect", NULL };
 	static const char *const afters[] = { "continue", "reboot", "poweroff", NULL };
-	static const char *const formats[] = { "raw", "gce", "vhd", NULL };
 	static const char *const onfails[] = { "shell", "boot", NULL };
 	int i;
 
@@ -180,10 +180,13 @@ static void key_value(struct cm_boot_opts *o, const char *key, const char *v)
 		else
 			warn(o, "cloudmove.dest: not an s3://, gs://, http(s):// or file:// URL, ignored");
 	} else if (!strcmp(key, "cloudmove.format")) {
-		if (one_of(v, formats, &i))
+		char names[32];
+
+		if (cm_encoder_find(v))
 			set_text(o, key, v, o->format, sizeof(o->format));
 		else
-			warn(o, "cloudmove.format=%s: expected raw, gce or vhd; the target's default", v);
+			warn(o, "cloudmove.format=%s: expected %s; the target's default", v,
+			     cm_encoder_names(names, sizeof(names), ", ", " or "));
 	} else if (!strcmp(key, "cloudmove.creds")) {
 		if (v[0] == '/')
 			set_text(o, key, v, o->creds, sizeof(o->creds));

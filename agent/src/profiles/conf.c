@@ -7,6 +7,7 @@
 
 #include "profile.h"
 #include "../clouds/clouds.h"
+#include "../stream/encoders.h"
 
 enum key_type {
 	KEY_LIST = 1,
@@ -300,9 +301,11 @@ static int set_time_options(struct parser *ps, const char *v, size_t len)
 /* The formats migrate writes (cmd_migrate.c's --format). */
 static int set_format(struct parser *ps, const char *v, size_t len)
 {
-	if (!word_eq(v, len, "raw") && !word_eq(v, len, "gce") &&
-	    !word_eq(v, len, "vhd"))
-		return fail(ps, -EBADMSG, "image_format: expected raw, gce or vhd");
+	char names[32];
+
+	if (!cm_encoder_find_n(v, len))
+		return fail(ps, -EBADMSG, "image_format: expected %s",
+			    cm_encoder_names(names, sizeof(names), ", ", " or "));
 	memcpy(ps->cur->image_format, v, len);
 	ps->cur->image_format[len] = '\0';
 	return 0;

@@ -2,7 +2,6 @@
  * sparse sink leaves as holes. */
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "../log.h"
 #include "progress.h"
@@ -50,16 +49,3 @@ const struct cm_encoder cm_encoder_raw = {
 	.work_size = raw_size,
 	.run       = raw_run,
 };
-
-const struct cm_encoder *cm_encoder_find(const char *name)
-{
-	static const struct cm_encoder *const encoders[] = {
-		&cm_encoder_raw, &cm_encoder_vhd, &cm_encoder_gce,
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(encoders) / sizeof(encoders[0]); i++)
-		if (!strcmp(name, encoders[i]->name))
-			return encoders[i];
-	return NULL;
-}

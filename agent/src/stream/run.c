@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../log.h"
+#include "encoders.h"
 #include "freemap.h"
 #include "gce.h"
 #include "progress.h"
@@ -45,8 +46,10 @@ static int resolve(const struct cm_stream_args *o, struct cm_url *url,
 	}
 	*enc = cm_encoder_find(o->format ? o->format : "raw");
 	if (!*enc) {
-		fprintf(stderr, "cloudmove: stream: unknown format '%s' (raw, gce, vhd)\n",
-			o->format);
+		char names[32];
+
+		fprintf(stderr, "cloudmove: stream: unknown format '%s' (%s)\n", o->format,
+			cm_encoder_names(names, sizeof(names), ", ", ", "));
 		return -EINVAL;
 	}
 	/* every scheme the parser accepts has a sink (test_stream_sinks) */

@@ -82,8 +82,7 @@ struct cm_encoder {
 extern const struct cm_encoder cm_encoder_raw;
 extern const struct cm_encoder cm_encoder_vhd;
 extern const struct cm_encoder cm_encoder_gce;
-/* By name (raw, vhd, gce); NULL when unknown. */
-const struct cm_encoder *cm_encoder_find(const char *name);
+/* found by name through the registry: encoders.h */
 
 /* raw.c: the source's bytes at their offsets, zeros as skips; what raw
  * and vhd share.  0 or -errno (logged). */

@@ -1,8 +1,8 @@
-/* S3's XML answers (stream/s3xml.c): the shapes of AWS's documented
+/* S3's XML answers (stream/sinks/s3_xml.c): the shapes of AWS's documented
  * ListParts, InitiateMultipartUpload and Error responses. */
 #include <errno.h>
 
-#include "stream/s3xml.h"
+#include "stream/sinks/s3_xml.h"
 #include "test.h"
 
 static const char list_parts[] =

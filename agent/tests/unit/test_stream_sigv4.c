@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "stream/sigv4.h"
+#include "stream/sinks/s3_sigv4.h"
 #include "util/sha256.h"
 #include "test.h"
 

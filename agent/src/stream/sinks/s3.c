@@ -8,7 +8,7 @@
  * (https://BUCKET.s3.REGION.amazonaws.com/KEY), or path style on
  * s3.REGION.amazonaws.com for a bucket with dots (they break the TLS
  * wildcard).  Region: us-east-1 unless given.  Every request is signed with
- * SigV4 (stream/sigv4.c) over its real payload hash (x-amz-content-sha256)
+ * SigV4 (s3_sigv4.c) over its real payload hash (x-amz-content-sha256)
  * and carries Content-MD5, so S3 checks each part it stores.
  *
  * Parts: S3 allows 10,000 parts; all but the last must be >= 5 MiB.  A part
@@ -44,8 +44,8 @@
 #include "../../log.h"
 #include "../../util/http.h"
 #include "../creds.h"
-#include "../s3xml.h"
-#include "../sigv4.h"
+#include "s3_xml.h"
+#include "s3_sigv4.h"
 #include "../stream.h"
 #include "sink.h"
 

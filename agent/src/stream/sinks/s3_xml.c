@@ -1,10 +1,10 @@
-/* S3's XML answers, the bits the s3:// sink reads (see s3xml.h). */
+/* S3's XML answers, the bits the s3:// sink reads (see s3_xml.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "s3xml.h"
+#include "s3_xml.h"
 
 static const char *const entities[][2] = {
 	{ "&quot;", "\"" }, { "&amp;", "&" }, { "&lt;", "<" }, { "&gt;", ">" },

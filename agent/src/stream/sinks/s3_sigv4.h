@@ -20,7 +20,7 @@
 
 #include <stddef.h>
 
-#include "../util/buf.h"
+#include "../../util/buf.h"
 
 #define CM_SHA256_HEX	65	/* 64 hex digits and a NUL */
 #define CM_AMZ_DATE	17	/* YYYYMMDDTHHMMSSZ and a NUL */

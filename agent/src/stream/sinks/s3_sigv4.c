@@ -1,12 +1,12 @@
-/* AWS Signature Version 4 (see sigv4.h). */
+/* AWS Signature Version 4 (see s3_sigv4.h). */
 #include <errno.h>
 #include <mbedtls/md.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "../util/sha256.h"
-#include "sigv4.h"
+#include "../../util/sha256.h"
+#include "s3_sigv4.h"
 
 #define SIGV4_HDRS_MAX		16
 #define SIGV4_CANON_MAX		(16 * 1024)	/* a session token is < 2 KiB */
