@@ -36,7 +36,7 @@ FUZZ_SRCS := agent/src/detect/smbios.c agent/src/detect/facts.c \
 	agent/src/net/dhcp.c \
 	agent/src/boot/cmdline.c agent/src/adapt/fstab.c agent/src/adapt/kargs.c \
 	agent/src/adapt/drivers.c agent/src/adapt/agents.c agent/src/adapt/devmap.c \
-	agent/src/adapt/rewrite.c agent/src/adapt/plan.c agent/src/adapt/sysroot.c \
+	agent/src/adapt/rewrite.c agent/src/adapt/plan.c agent/src/util/sysroot.c \
 	$(wildcard agent/src/clouds/*.c) agent/src/log.c
 FUZZ_SRCS += agent/src/profiles/profile.c agent/src/profiles/conf.c
 FUZZ_SRCS += agent/src/adapt/timesync.c agent/src/adapt/cloudinit.c agent/src/adapt/netrules.c \

@@ -2,7 +2,7 @@
  * format(parse(x)) must parse back to the same text.
  *
  * The journal parser lives in txn.c with the I/O it serves; until the
- * Makefile's FUZZ_SRCS lists agent/src/adapt/txn.c and sysroot.c, the
+ * Makefile's FUZZ_SRCS lists agent/src/adapt/txn.c and util/sysroot.c, the
  * harness compiles them in itself (define CM_FUZZ_LINKED_TXN when they
  * are listed). */
 #include <stddef.h>

@@ -15,7 +15,7 @@
 #include "adapt/adapt.h"
 #include "adapt/apply.h"
 #include "adapt/initramfs.h"
-#include "adapt/sysroot.h"
+#include "util/sysroot.h"
 #include "adapt/txn.h"
 #include "cmd.h"
 #include "detect/run.h"

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "../log.h"
-#include "sysroot.h"
+#include "../util/sysroot.h"
 #include "initramfs.h"
 #include "txn.h"
 
