@@ -6,9 +6,9 @@
 #     through `cloudmove boot --cmdline FILE`, which warns "unknown key" —
 #     and is in cloudmove(8); a key the parser does not know is allowed only
 #     in a paragraph that says "planned";
-#   * every key the parser knows (agent/src/boot/cmdline.c's strcmp(key,
-#     "...") tests, each confirmed by the agent) is in cloudmove(8) and in
-#     the README;
+#   * every key the parser knows (the .name = "..." rows of the key table
+#     in agent/src/boot/cmdline.c, each confirmed by the agent) is in
+#     cloudmove(8) and in the README;
 #   * every subcommand the README names as `cloudmove WORD` (in backquotes)
 #     is one the agent dispatches, and is in cloudmove(8)'s synopsis; every
 #     command of `cloudmove --help` is named in the README;
@@ -138,7 +138,7 @@ check_readme "$readme" "README"
 # --- the parser's keys -----------------------------------------------------------
 # Found in cmdline.c, each confirmed by the agent (a key the grep finds and
 # the agent calls unknown means the grep is wrong).
-keys=$(grep -oE 'strcmp\(key, "[A-Za-z0-9_.]+"\)' "$top/agent/src/boot/cmdline.c" |
+keys=$(grep -oE '\.name = "[A-Za-z0-9_.]+"' "$top/agent/src/boot/cmdline.c" |
 	grep -oE '"[^"]+"' | tr -d '"' | sort -u)
 readme_has=" $(readme_keys "$readme" | cut -f1 | tr '\n' ' ')"
 notknown='' noman='' noreadme=''

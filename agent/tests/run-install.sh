@@ -115,7 +115,7 @@ agent=$top/build/cloudmove
 } >"$tmp/usage"
 commands=$("$agent" --help | awk '/^  [a-z]+ / { print $1 } /^  stream, migrate/ { print "stream"; print "migrate" }')
 options=$(grep -o -- '--[a-z][a-z-]*' "$tmp/usage" | grep -vx -- '--no-such-option' | sort -u)
-keys=$(grep -o 'strcmp(key, "[a-z_.]*")' "$top/agent/src/boot/cmdline.c" | grep -o '"[^"]*"' | tr -d '"')
+keys=$(grep -o '\.name = "[a-z_.]*"' "$top/agent/src/boot/cmdline.c" | grep -o '"[^"]*"' | tr -d '"')
 envs=$(grep -rho 'getenv("CLOUDMOVE_[A-Z_]*")' "$top/agent/src" | grep -o 'CLOUDMOVE_[A-Z_]*' | sort -u)
 absent=
 # each command: in the synopsis, or a tag of its own under COMMANDS
