@@ -23,17 +23,14 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 readme=${CM_DOCS_README:-$top/README}
 man8=$top/doc/cloudmove.8
 readme_max_lines=220
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
-finish() { echo "$passed passed, $failed failed"; [ $failed -eq 0 ]; exit; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=agent/tests/lib/suite.sh
+. "$(dirname "$0")/lib/suite.sh"
+suite_tmp
 
 if ! groff -man -Tascii -rLL=5000n -rHY=0 -P-cbou "$man8" >"$tmp/man.txt" 2>/dev/null ||
 	[ ! -s "$tmp/man.txt" ]; then
 	fail "cloudmove(8)" "groff cannot render $man8"
-	finish
+	suite_end
 fi
 
 # parser_knows KEY — 0 unless the agent's parser calls KEY unknown.  No
@@ -198,4 +195,4 @@ outside=$(grep -nE '(^|[ (`])\.\./' "$readme" | cut -d: -f1 | tr '\n' ' ')
 lines=$(wc -l <"$readme")
 [ "$lines" -le "$readme_max_lines" ] && ok "README: $lines lines (at most $readme_max_lines)" ||
 	fail "README" "$lines lines, over $readme_max_lines: reference belongs in cloudmove(8), design in doc/"
-finish
+suite_end
