@@ -277,9 +277,11 @@ static int set_value(struct cm_boot_opts *o, const struct key *k,
 
 	switch (k->kind) {
 	case KEY_SWITCH:
-		if (one_of(v, k->set, &i))
+		if (one_of(v, k->set, &i)) {
 			*ival = 1;
-		return one_of(v, k->set, &i) || one_of(v, k->on, &i) ? 0 : -1;
+			return 0;
+		}
+		return one_of(v, k->on, &i) ? 0 : -1;
 	case KEY_FLAG:
 		*ival = !(!strcmp(v, "0") || !strcmp(v, "off"));
 		return 0;
