@@ -4,9 +4,10 @@
 # without timeout(1), and that it always exits 0.  Prints "N passed, N failed".
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../hooks" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
+# shellcheck source=agent/tests/lib/suite.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../agent/tests/lib/suite.sh"
+suite_tmp
+ok() { passed=$((passed + 1)); echo "PASS $1"; }
 
 mkagent() {	# mkagent NAME BODY — a stand-in agent
 	printf '#!/bin/sh\n%s\n' "$2" >"$tmp/$1"
@@ -39,13 +40,11 @@ check() {
 	rc=$?
 	t1=$(date +%s)
 	if [ "$rc" = 0 ] && [ "$out" = "$want" ] && [ $((t1 - t0)) -le "$max" ]; then
-		echo "PASS $name"
-		pass=$((pass + 1))
+		ok "$name"
 	else
-		echo "FAIL $name: exit $rc after $((t1 - t0))s (max ${max}s)"
+		fail "$name" "exit $rc after $((t1 - t0))s (max ${max}s)"
 		echo "  want: $want"
 		echo "  got:  $out"
-		fail=$((fail + 1))
 	fi
 }
 
@@ -78,9 +77,9 @@ cloudmove: rd.shell=0: no rescue shell; booting the source' 2 CM_AGENT="$tmp/mov
 check move-failed-rd.shell-last-wins "$rescue_out" 2 CM_AGENT="$tmp/move-fails" \
 	CM_CMDLINE="$tmp/cmdline-move-shell-again" CM_RESCUE_SHELL="$tmp/shell"
 if [ "$(cat "$tmp/run/detect" 2>/dev/null)" = 'gcp (dmi): sys_vendor="Google"' ]; then
-	echo "PASS run-file"; pass=$((pass + 1))
+	ok run-file
 else
-	echo "FAIL run-file: $tmp/run/detect does not hold the verdict"; fail=$((fail + 1))
+	fail run-file "$tmp/run/detect does not hold the verdict"
 fi
 # issue 15: the kill switch wherever it stands, in a line of any length or
 # on a line of its own; a command line that cannot be read (gone, a FIFO:
@@ -95,9 +94,8 @@ check unreadable-cmdline "cloudmove: cannot read $tmp/nonexistent: doing nothing
 out=$(timeout 10 env CM_RUNDIR="$tmp/run" CM_CMDLINE="$tmp/cmdline-fifo" \
 	CM_AGENT="$tmp/ok" sh "$here/cloudmove-run.sh" 2>/dev/null)
 if [ "$out" = "cloudmove: cannot read $tmp/cmdline-fifo: doing nothing" ]; then
-	echo "PASS fifo-cmdline"; pass=$((pass + 1))
+	ok fifo-cmdline
 else
-	echo "FAIL fifo-cmdline: got '$out'"; fail=$((fail + 1))
+	fail fifo-cmdline "got '$out'"
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+suite_end

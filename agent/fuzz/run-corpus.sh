@@ -7,16 +7,18 @@
 # Ends with "N passed, N failed" (one per harness).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=agent/tests/lib/suite.sh
+. agent/tests/lib/suite.sh
+suite_tmp
 
 fuzz_seconds=0
 if [ "${1:-}" = --fuzz ]; then
 	fuzz_seconds=$2
 	shift 2
 fi
-passed=0 failed=0
 for name in "$@"; do
 	bin=build/fuzz/$name corpus=agent/fuzz/corpus/$name
-	log=$(mktemp)
+	log=$tmp/$name.log
 	if [ "$fuzz_seconds" -gt 0 ]; then
 		work=${CLOUDMOVE_CACHE:-.cache}/fuzz/$name
 		mkdir -p "$work"
@@ -28,14 +30,11 @@ for name in "$@"; do
 	rc=$?
 	n=$(ls "$corpus" | wc -l)
 	if [ $rc -eq 0 ]; then
-		passed=$((passed + 1))
-		echo "ok   fuzz $name ($n corpus inputs)"
+		ok "fuzz $name ($n corpus inputs)"
 	else
-		failed=$((failed + 1))
-		echo "FAIL fuzz $name (exit $rc)"
+		fail "fuzz $name (exit $rc)"
 		tail -30 "$log"
 	fi
 	rm -f "$log"
 done
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+suite_end

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "adapt/sysroot.h"
+#include "util/sysroot.h"
 #include "cmd.h"
 #include "cmd_plan.h"
 #include "detect/run.h"

@@ -21,15 +21,16 @@ while [ $# -gt 1 ]; do
 done
 bin=$(realpath "${1:?usage: run-adapt.sh [--regen] [-v] CLOUDMOVE}")
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0 pair_failed=0 pair_checks=0
+# shellcheck source=agent/tests/lib/suite.sh
+. "$(dirname "$0")/lib/suite.sh"
+suite_tmp
+pair_failed=0 pair_checks=0
+# A check that passes is said only with -v: pair_done says the pair's.
 ok() {
-	passed=$((passed + 1)) pair_checks=$((pair_checks + 1))
-	[ $verbose = 1 ] && echo "ok   $1"
-	return 0
+	pair_checks=$((pair_checks + 1))
+	if [ $verbose = 1 ]; then suite_ok "$1"; else passed=$((passed + 1)); fi
 }
-fail() { failed=$((failed + 1)) pair_failed=$((pair_failed + 1)); echo "FAIL $1: $2"; }
+fail() { pair_failed=$((pair_failed + 1)); suite_fail "$@"; }
 # The summary line of one case and target.
 pair_done() {
 	[ $pair_failed = 0 ] && [ $verbose = 0 ] && echo "ok   $1 ($pair_checks checks)"
@@ -326,5 +327,4 @@ for f in etc/fstab etc/default/grub; do
 	done
 done
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+suite_end

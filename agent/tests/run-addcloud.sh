@@ -10,11 +10,9 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+# shellcheck source=agent/tests/lib/suite.sh
+. "$(dirname "$0")/lib/suite.sh"
+suite_tmp
 
 # The tree: what the Makefile's build/glibc/cloudmove needs, nothing of
 # the build outputs.
@@ -67,8 +65,7 @@ if make -s -C "$src" -j2 build/glibc/cloudmove VERSION=addcloud \
 	ok "build with clouds/zeta.c and one registry line ($(( $(date +%s) - start )) s)"
 else
 	fail "build" "$(grep -m5 -E 'error|Error' "$tmp/build.log")"
-	echo "$passed passed, $failed failed"
-	exit 1
+	suite_end
 fi
 bin=$src/build/glibc/cloudmove
 
@@ -113,5 +110,4 @@ else
 	fail "plan --target zeta" "$(head -20 "$tmp/plan")"
 fi
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+suite_end

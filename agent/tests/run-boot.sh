@@ -17,12 +17,12 @@
 set -uo pipefail
 bin=$(realpath "${1:?usage: run-boot.sh CLOUDMOVE}")
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
+# shellcheck source=agent/tests/lib/suite.sh
+. "$(dirname "$0")/lib/suite.sh"
+suite_tmp
 fx=	# the fixture of the run, in each test's name
-ok() { passed=$((passed + 1)); echo "ok   ${fx:+[$fx] }$1"; }
-fail() { failed=$((failed + 1)); echo "FAIL ${fx:+[$fx] }$1: $2"; }
+ok() { suite_ok "${fx:+[$fx] }$1"; }
+fail() { suite_fail "${fx:+[$fx] }$1" "$2"; }
 snapshot() { (cd "$1" && find . -path ./var/lib/cloudmove -prune -o -type f -print0 | sort -z |
 	xargs -0 -r sha256sum && find . -type l -print0 | sort -z | xargs -0 -r readlink); }
 
@@ -299,5 +299,4 @@ boot "$root" "quiet"
 	ok "a hook printing one 20000-byte line: 8 KiB shown, then the truncation on a line of its own" ||
 	fail "long-line hook" "rc=$rc $(cut -c1-100 "$tmp/out")"
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+suite_end

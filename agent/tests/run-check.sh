@@ -12,12 +12,9 @@ set -uo pipefail
 bin=$(realpath "${1:?usage: run-check.sh CLOUDMOVE}")
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
-skip() { echo "skip $1"; }
+# shellcheck source=agent/tests/lib/suite.sh
+. "$(dirname "$0")/lib/suite.sh"
+suite_tmp
 
 KV=6.1.0-9-amd64
 # module path (relative to the tree) and its dependencies, modules.dep style
@@ -434,5 +431,4 @@ fifo_check etc/default/grub 0 "^verdict: bootable on gcp"
 fifo_check boot/grub/grub.cfg 1 "grub.cfg: not a regular file"
 fifo_check "boot/initrd.img-$KV" 1 "^MISSING initramfs $KV: /boot/initrd.img-$KV: not a regular file"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+suite_end

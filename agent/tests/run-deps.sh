@@ -19,19 +19,15 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 agent=${1:-$top/build/cloudmove}
 builddeps=$top/agent/deps/build-deps.sh
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
-finish() { echo "$passed passed, $failed failed"; [ $failed -eq 0 ]; exit; }
-
-tmp=$(mktemp -d)
+# shellcheck source=agent/tests/lib/suite.sh
+. "$(dirname "$0")/lib/suite.sh"
+suite_tmp
 server=''
-# shellcheck disable=SC2317 # the EXIT trap calls it
+# shellcheck disable=SC2317 # an exit hook calls it
 cleanup() {
 	[ -z "$server" ] || kill "$server" 2>/dev/null
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
+suite_on_exit cleanup
 
 # --- a local apt source ----------------------------------------------------------
 # A flat repository with its Sources index: cmdeps-test 1.0-1 and
@@ -147,12 +143,12 @@ if make_packages; then
 	ok "test source packages built (dpkg-source -b) and indexed (dpkg-scansources)"
 else
 	fail "test packages" "dpkg-source or dpkg-scansources failed"
-	finish
+	suite_end
 fi
 
 # 1. the newest revision's files answer 404: the older one is fetched
 serve 'deb12u1'
-if [ -z "$port" ]; then fail "http server" "no port"; finish; fi
+if [ -z "$port" ]; then fail "http server" "no port"; suite_end; fi
 c1=$tmp/cache1
 fetch "$c1" 1.0
 note="build-deps.sh: $pkg: building 1.0-1; newer listed 1.0-1+deb12u1 could not be fetched (it may carry security fixes)"
@@ -318,4 +314,4 @@ else
 		fi
 	fi
 fi
-finish
+suite_end

@@ -16,14 +16,9 @@ if [ "${1:-}" = --regen ]; then
 fi
 bin=$(realpath "${1:?usage: run-detect.sh [--regen] CLOUDMOVE}")
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-
-fail() {
-	failed=$((failed + 1))
-	echo "FAIL $1: $2"
-}
+# shellcheck source=agent/tests/lib/suite.sh
+. "$(dirname "$0")/lib/suite.sh"
+suite_tmp
 
 # check NAME ROOT EXPECTED_CLOUD [GOLDEN]
 check() {
@@ -53,8 +48,7 @@ check() {
 			return
 		fi
 	fi
-	passed=$((passed + 1))
-	echo "ok   $name: $want"
+	ok "$name: $want"
 }
 
 for dir in "$here"/detect/*/; do
@@ -102,8 +96,7 @@ printf 'flags : fpu sse\n' >"$r/proc/cpuinfo"
 line=$("$bin" detect --no-metadata --root "$r" 2>&1)
 want='baremetal (dmi): cpu_hypervisor_flag="no" sys_vendor="Acme \"Hosting\" \\ Co"'
 if [ "$line" = "$want" ]; then
-	passed=$((passed + 1))
-	echo "ok   synthetic-quotes-escaped: $line"
+	ok "synthetic-quotes-escaped: $line"
 else
 	fail synthetic-quotes-escaped "got: $line"
 fi
@@ -115,8 +108,7 @@ for r in "$tmp/not-a-root" "$tmp/missing-root"; do
 	rc=$?
 	if [ $rc -eq 1 ] && [ "$(wc -l <"$tmp/stderr")" -eq 1 ] &&
 	   grep -q "^cloudmove: detect: --root $r: " "$tmp/stderr" && [ ! -s "$tmp/out" ]; then
-		passed=$((passed + 1))
-		echo "ok   bad-root $(basename "$r"): $(cat "$tmp/stderr")"
+		ok "bad-root $(basename "$r"): $(cat "$tmp/stderr")"
 	else
 		fail "bad-root $(basename "$r")" "exit $rc, stderr: $(cat "$tmp/stderr")"
 	fi
@@ -128,8 +120,7 @@ for args in "--bogus" "--timeout 0" "--timeout abc" "extra"; do
 	"$bin" detect $args >/dev/null 2>"$tmp/stderr"
 	rc=$?
 	if [ $rc -eq 2 ] && head -1 "$tmp/stderr" | grep -q '^cloudmove: detect: '; then
-		passed=$((passed + 1))
-		echo "ok   usage 'detect $args': exit 2"
+		ok "usage 'detect $args': exit 2"
 	else
 		fail "usage 'detect $args'" "exit $rc: $(cat "$tmp/stderr")"
 	fi
@@ -148,13 +139,11 @@ if [ -f "$tables/DMI" ]; then
 		out=$("$bin" detect --no-metadata --json --root "$r" 2>&1)
 		rc=$?
 		if [ $rc -eq 0 ]; then
-			passed=$((passed + 1))
-			echo "ok   synthetic-truncated-table-$cut: $(printf '%s' "$out" | sed -n 's/^  "cloud": "\(.*\)",$/\1/p')"
+			ok "synthetic-truncated-table-$cut: $(printf '%s' "$out" | sed -n 's/^  "cloud": "\(.*\)",$/\1/p')"
 		else
 			fail "synthetic-truncated-table-$cut" "exit $rc: $out"
 		fi
 	done
 fi
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+suite_end

@@ -6,9 +6,9 @@
 #     through `cloudmove boot --cmdline FILE`, which warns "unknown key" —
 #     and is in cloudmove(8); a key the parser does not know is allowed only
 #     in a paragraph that says "planned";
-#   * every key the parser knows (agent/src/boot/cmdline.c's strcmp(key,
-#     "...") tests, each confirmed by the agent) is in cloudmove(8) and in
-#     the README;
+#   * every key the parser knows (the .name = "..." rows of the key table
+#     in agent/src/boot/cmdline.c, each confirmed by the agent) is in
+#     cloudmove(8) and in the README;
 #   * every subcommand the README names as `cloudmove WORD` (in backquotes)
 #     is one the agent dispatches, and is in cloudmove(8)'s synopsis; every
 #     command of `cloudmove --help` is named in the README;
@@ -26,17 +26,14 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 readme=${CM_DOCS_README:-$top/README}
 man8=$top/doc/cloudmove.8
 readme_max_lines=220
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
-finish() { echo "$passed passed, $failed failed"; [ $failed -eq 0 ]; exit; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=agent/tests/lib/suite.sh
+. "$(dirname "$0")/lib/suite.sh"
+suite_tmp
 
 if ! groff -man -Tascii -rLL=5000n -rHY=0 -P-cbou "$man8" >"$tmp/man.txt" 2>/dev/null ||
 	[ ! -s "$tmp/man.txt" ]; then
 	fail "cloudmove(8)" "groff cannot render $man8"
-	finish
+	suite_end
 fi
 
 # parser_knows KEY — 0 unless the agent's parser calls KEY unknown.  No
@@ -141,7 +138,7 @@ check_readme "$readme" "README"
 # --- the parser's keys -----------------------------------------------------------
 # Found in cmdline.c, each confirmed by the agent (a key the grep finds and
 # the agent calls unknown means the grep is wrong).
-keys=$(grep -oE 'strcmp\(key, "[A-Za-z0-9_.]+"\)' "$top/agent/src/boot/cmdline.c" |
+keys=$(grep -oE '\.name = "[A-Za-z0-9_.]+"' "$top/agent/src/boot/cmdline.c" |
 	grep -oE '"[^"]+"' | tr -d '"' | sort -u)
 readme_has=" $(readme_keys "$readme" | cut -f1 | tr '\n' ' ')"
 notknown='' noman='' noreadme=''
@@ -217,4 +214,4 @@ outside=$(grep -nE '(^|[ (`])\.\./' "$readme" | cut -d: -f1 | tr '\n' ' ')
 lines=$(wc -l <"$readme")
 [ "$lines" -le "$readme_max_lines" ] && ok "README: $lines lines (at most $readme_max_lines)" ||
 	fail "README" "$lines lines, over $readme_max_lines: reference belongs in cloudmove(8), design in doc/"
-finish
+suite_end

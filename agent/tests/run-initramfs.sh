@@ -10,14 +10,12 @@
 set -uo pipefail
 bin=$(realpath "${1:?usage: run-initramfs.sh CLOUDMOVE}")
 top=$(cd "$(dirname "$0")/../.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+# shellcheck source=agent/tests/lib/suite.sh
+. "$(dirname "$0")/lib/suite.sh"
+suite_tmp
 
-ddir=$("$top/images/debootstrap.sh") || { echo "debootstrap failed"; echo "0 passed, 1 failed"; exit 1; }
-kdir=$("$top/images/kernel.sh") || { echo "kernel failed"; echo "0 passed, 1 failed"; exit 1; }
+ddir=$("$top/images/debootstrap.sh") || suite_abort "debootstrap failed"
+kdir=$("$top/images/kernel.sh") || suite_abort "kernel failed"
 kver=$(cat "$kdir/kver")
 root=$tmp/root
 mkdir "$root"
@@ -90,5 +88,4 @@ mv "$root/usr/bin/dracut.real" "$root/usr/bin/dracut"
 grep -q "^initramfs:" "$tmp/out" && fail "--no-initramfs" "rebuilt anyway" ||
 	ok "--no-initramfs leaves the images alone"
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+suite_end

@@ -18,16 +18,14 @@
 # image sizes.  Ends with "N passed, N failed".
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
-finish() { echo "$passed passed, $failed failed"; [ $failed -eq 0 ]; exit; }
+# shellcheck source=agent/tests/lib/suite.sh
+. "$(dirname "$0")/lib/suite.sh"
 # lap NAME — the time since the last lap goes into the timing line.
 laps='' lap_at=$SECONDS
 lap() { laps+="${laps:+, }$1 $((SECONDS - lap_at)) s"; lap_at=$SECONDS; }
 if [ "$(id -u)" != 0 ]; then
 	fail "run-install.sh" "needs root (chroot, mount namespace)"
-	finish
+	suite_end
 fi
 # The whole test runs in a private mount namespace, on a tmpfs: the 600 MB
 # root unpacks and goes away in no time, and every mount (the tmpfs, the
@@ -42,9 +40,9 @@ fi
 tmp=$CM_INSTALL_TEST_NS
 mount -t tmpfs -o size=4g,mode=0700 cloudmove-install-test "$tmp" || {
 	fail "tmpfs" "cannot mount one on $tmp"
-	finish
+	suite_end
 }
-trap 'umount -l "$tmp"' EXIT
+suite_on_exit 'umount -l "$tmp"'
 
 # make from inside `make check`: not a sub-make of it (no jobserver here).
 mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory -s -C "$top" "$@"; }
@@ -57,7 +55,7 @@ if mk install DESTDIR="$stage" PREFIX=/usr >"$tmp/make.log" 2>&1; then
 	ok "make install DESTDIR=... PREFIX=/usr"
 else
 	fail "make install" "$(tail -5 "$tmp/make.log")"
-	finish
+	suite_end
 fi
 expected="$mod/cloudmove-move.service
 $mod/cloudmove-pre-pivot.sh
@@ -115,7 +113,7 @@ agent=$top/build/cloudmove
 } >"$tmp/usage"
 commands=$("$agent" --help | awk '/^  [a-z]+ / { print $1 } /^  stream, migrate/ { print "stream"; print "migrate" }')
 options=$(grep -o -- '--[a-z][a-z-]*' "$tmp/usage" | grep -vx -- '--no-such-option' | sort -u)
-keys=$(grep -o 'strcmp(key, "[a-z_.]*")' "$top/agent/src/boot/cmdline.c" | grep -o '"[^"]*"' | tr -d '"')
+keys=$(grep -o '\.name = "[a-z_.]*"' "$top/agent/src/boot/cmdline.c" | grep -o '"[^"]*"' | tr -d '"')
 envs=$(grep -rho 'getenv("CLOUDMOVE_[A-Z_]*")' "$top/agent/src" | grep -o 'CLOUDMOVE_[A-Z_]*' | sort -u)
 absent=
 # each command: in the synopsis, or a tag of its own under COMMANDS
@@ -159,8 +157,8 @@ left=$(files_under "$stage")
 lap "host-side checks"
 
 # --- a real Debian 12 root ----------------------------------------------------------------
-ddir=$("$top/images/debootstrap.sh") || { fail "debootstrap" "no root"; finish; }
-kdir=$("$top/images/kernel.sh") || { fail "kernel" "no kernel"; finish; }
+ddir=$("$top/images/debootstrap.sh") || { fail "debootstrap" "no root"; suite_end; }
+kdir=$("$top/images/kernel.sh") || { fail "kernel" "no kernel"; suite_end; }
 kver=$(cat "$kdir/kver")
 root=$tmp/root
 mkdir "$root"
@@ -179,7 +177,7 @@ if mk install DESTDIR="$root" PREFIX=/usr >"$tmp/make.log" 2>&1; then
 	ok "make install DESTDIR=<Debian 12 root> PREFIX=/usr"
 else
 	fail "make install into the root" "$(tail -5 "$tmp/make.log")"
-	finish
+	suite_end
 fi
 
 # in_root CMD... — CMD chrooted into the root, in a private mount namespace
@@ -360,4 +358,4 @@ in_root dracut --list-modules --kver "$kver" >"$tmp/list-modules" 2>&1
 lap "uninstall"
 echo "time: $laps"
 
-finish
+suite_end

@@ -10,13 +10,12 @@ set -uo pipefail
 bin=$(realpath "${1:?usage: run-metadata.sh CLOUDMOVE}")
 here=$(cd "$(dirname "$0")" && pwd)
 fx=$here/detect
-tmp=$(mktemp -d)
+# shellcheck source=agent/tests/lib/suite.sh
+. "$(dirname "$0")/lib/suite.sh"
+suite_tmp
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
+suite_on_exit cleanup
 
 # serve NAME CLOUD [mdserver args...]: start a server in the background
 serve() {
@@ -177,5 +176,4 @@ detect crlf "$fx/aws-nitro-c5-vendor/root" "127.0.0.1:$(port_of crlf)"
 	ok "a token answer with CR/LF: refused, the note says so, no token printed" ||
 	fail "crlf token" "rc $rc $(grep -i token "$tmp/crlf.json" "$tmp/crlf.stderr")"
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+suite_end

@@ -14,7 +14,9 @@
 set -uo pipefail
 bin=$(realpath "${1:?usage: run-migrate.sh CLOUDMOVE}")
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
+# shellcheck source=agent/tests/lib/suite.sh
+. "$(dirname "$0")/lib/suite.sh"
+suite_tmp
 loop= part= mnt=$tmp/mnt img_loop=
 cleanup() {
 	mountpoint -q "$tmp/img-mnt" && umount "$tmp/img-mnt"
@@ -22,23 +24,18 @@ cleanup() {
 	mountpoint -q "$mnt" && umount "$mnt"
 	[ -n "$part" ] && losetup -d "$part"
 	[ -n "$loop" ] && losetup -d "$loop"
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-passed=0 failed=0
+suite_on_exit cleanup
 # the machines' detection evidence (DMI, SMBIOS UUID): never this machine's
 source_machine=(--detect-root "$here/detect/kvm-qemu-q35-fedora/root")
 image_machine=(--detect-root "$here/detect/gcp-gce-2017/root")
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
 snapshot() { (cd "$1" && find . -path ./var/lib/cloudmove -prune -o -path ./lost+found -prune \
 	-o -type f -print0 | sort -z | xargs -0 -r sha256sum &&
 	find . -type l -print0 | sort -z | xargs -0 -r readlink); }
 
 if [ "$(id -u)" != 0 ] || ! losetup -f >/dev/null 2>&1; then
 	echo "skip: needs root and loop devices"
-	echo "0 passed, 0 failed"
-	exit 0
+	suite_end
 fi
 
 # The source disk: 48 MiB, one partition from 1 MiB, ext4 with the root.
@@ -215,5 +212,4 @@ migrate "file://$tmp/out/rw.tar.gz"
 mount -o remount,ro "$mnt"
 same_source "after the refusals the source is byte-identical"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+suite_end

@@ -16,6 +16,8 @@
 #
 # Ends with "N passed, N failed"; exits 0 only when all passed.
 set -uo pipefail
+# shellcheck source=agent/tests/lib/suite.sh
+. "$(dirname "$0")/lib/suite.sh"
 
 if [ $# -ne 1 ] || [ ! -x "$1" ]; then
 	echo "usage: $0 PROBE" >&2
@@ -25,21 +27,21 @@ probe=$(readlink -f "$1")
 for tool in ip dnsmasq python3; do
 	if ! command -v $tool >/dev/null; then
 		echo "$0: $tool not found (apt-get install iproute2 dnsmasq-base python3)" >&2
-		echo "0 passed, 1 failed"
-		exit 1
+		failed=1
+		suite_end
 	fi
 done
 if [ "$(id -u)" != 0 ]; then
 	echo "$0: needs root (network namespaces)" >&2
-	echo "0 passed, 1 failed"
-	exit 1
+	failed=1
+	suite_end
 fi
 python=$(python3 -c 'import sys; print(sys.executable)')
 
 C=cmnu$$c S=cmnu$$s		# client and server namespaces
-work=$(mktemp -d /tmp/cm-netup.XXXXXX)
+suite_tmp /tmp/cm-netup.XXXXXX
+work=$tmp
 pids=()
-passed=0 failed=0
 case_failed=0
 
 stop_servers() {
@@ -59,9 +61,8 @@ drop_namespaces() {
 cleanup() {
 	stop_servers
 	drop_namespaces
-	rm -rf "$work"
 }
-trap cleanup EXIT
+suite_on_exit cleanup
 trap 'exit 130' INT TERM HUP
 
 check() {	# check DESCRIPTION COMMAND...
@@ -398,5 +399,4 @@ case_other_links
 case_unroutable
 case_no_iface
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+suite_end

@@ -16,12 +16,9 @@ regen=0
 [ "${1:-}" = --regen ] && { regen=1; shift; }
 bin=$(realpath "${1:?usage: run-network.sh [--regen] CLOUDMOVE}")
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
-skip() { echo "skip $1: $2"; }
+# shellcheck source=agent/tests/lib/suite.sh
+. "$(dirname "$0")/lib/suite.sh"
+suite_tmp
 snapshot() { (cd "$1" && find . -path ./var/lib/cloudmove -prune -o -print0 | sort -z |
 	xargs -0 stat -c '%n %a %F %s' && find . -path ./var/lib/cloudmove -prune -o -type f -print0 |
 	sort -z | xargs -0 -r sha256sum); }
@@ -267,5 +264,4 @@ many() { printf "%${2}s" '' | tr ' ' "$1"; }
 bad netplan-deep netplan/50-x.yaml "network:\n  x: $(many '[' 100000)b$(many ']' 100000)\n" \
 	'^cloudmove: netplan: .*50-x.yaml:2: nested more than 64 levels deep'
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+suite_end

@@ -7,13 +7,12 @@
 set -uo pipefail
 bin=$(realpath "${1:?usage: run-record.sh CLOUDMOVE}")
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
+# shellcheck source=agent/tests/lib/suite.sh
+. "$(dirname "$0")/lib/suite.sh"
+suite_tmp
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"; }
-trap cleanup EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; }
+suite_on_exit cleanup
 
 root=$tmp/root
 dress() {	# dress ROOT FIXTURE: the root now boots "in" that fixture's cloud
@@ -178,5 +177,4 @@ n=$(ls -d "$root"/var/lib/cloudmove/record.json.bad-* | wc -l)
 [ "$n" -eq 2 ] && ok "records set aside within the same second are all kept ($n)" ||
 	fail "aside names" "$n: $(ls "$root/var/lib/cloudmove/")"
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+suite_end

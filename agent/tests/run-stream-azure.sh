@@ -15,18 +15,16 @@ set -uo pipefail
 bin=$(realpath "${1:?usage: run-stream-azure.sh CLOUDMOVE}")
 here=$(cd "$(dirname "$0")" && pwd)
 AZURITE_VERSION=3.37.0
-tmp=$(mktemp -d)
+# shellcheck source=agent/tests/lib/suite.sh
+. "$(dirname "$0")/lib/suite.sh"
+suite_tmp
 pids=()
 cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+suite_on_exit cleanup
 MiB=$((1024 * 1024))
 KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
 az() { python3 "$here/lib/azblob.py" "$@"; }
@@ -47,7 +45,7 @@ wait_port() {	# wait_port PORT: up to 30 s
 # shellcheck source=agent/tests/lib/npm.sh
 . "$here/lib/npm.sh"
 azurite=$(npm_bin azurite "$AZURITE_VERSION" azurite-blob) ||
-	{ echo "npm install azurite@$AZURITE_VERSION failed"; echo "0 passed, 1 failed"; exit 1; }
+	suite_abort "npm install azurite@$AZURITE_VERSION failed"
 # one over TLS too (both start at once), its certificate (for "localhost")
 # from a CA made here
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/ca.key" -out "$tmp/ca.pem" \
@@ -370,5 +368,4 @@ if [ "$rc" = 1 ] && grep -q "BlockBlob of 12 bytes" "$tmp/err" \
 	ok "--resume onto someone else's block blob: exit 1, left alone"
 else fail "--resume onto a block blob" "rc $rc: $(cat "$tmp/err")"; fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+suite_end

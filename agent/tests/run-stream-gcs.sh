@@ -16,18 +16,16 @@ bin=$(realpath "${1:?usage: run-stream-gcs.sh CLOUDMOVE}")
 here=$(cd "$(dirname "$0")" && pwd)
 server=$here/lib/gcs_server.py
 cutproxy=$here/lib/cutproxy.py
-tmp=$(mktemp -d)
+# shellcheck source=agent/tests/lib/suite.sh
+. "$(dirname "$0")/lib/suite.sh"
+suite_tmp
 pids=()
 cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+suite_on_exit cleanup
 MiB=$((1024 * 1024)) GiB=$((1024 * 1024 * 1024))
 # the same gce bytes from every run (the archive member's mtime), so that
 # every gce object can be compared with one checked reference
@@ -432,5 +430,4 @@ why=$(cat "$tmp/reference.why")
 [ -z "$why" ] && ok "reference gce: gzip -t, tar -tvvzf (disk.raw, 1 GiB), disk.raw = source padded" \
 	|| fail "reference gce" "$why"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+suite_end

@@ -13,17 +13,15 @@
 set -uo pipefail
 bin=$(realpath "${1:?usage: run-stream-put.sh CLOUDMOVE}")
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
+# shellcheck source=agent/tests/lib/suite.sh
+. "$(dirname "$0")/lib/suite.sh"
+suite_tmp
 srv_pid='' cm_pid=''
 cleanup() {
 	[ -n "$cm_pid" ] && kill -9 "$cm_pid" 2>/dev/null
 	[ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null && wait "$srv_pid" 2>/dev/null
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+suite_on_exit cleanup
 MiB=$((1024 * 1024)) GiB=$((1024 * 1024 * 1024))
 size_of() { stat -c %s "$1"; }
 roundup() { echo $(( ($1 + $2 - 1) / $2 * $2 )); }
@@ -167,5 +165,4 @@ if [ "$rc" -eq 1 ] && one_line && [ "$took" -le 4 ] && [ ! -e "$store/shrinks.ra
 	ok "the source failing mid-stream: exit 1 at once (${took}s), the upload cut, no image ($(cut -c1-80 "$tmp/err"))"
 else fail "the source failing mid-stream" "rc=$rc ${took}s $(cat "$tmp/err") $(cat "$tmp/log")"; fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+suite_end

@@ -16,18 +16,16 @@ set -uo pipefail
 bin=$(realpath "${1:?usage: run-stream-s3.sh CLOUDMOVE}")
 here=$(cd "$(dirname "$0")" && pwd)
 lib=$here/lib
-tmp=$(mktemp -d)
+# shellcheck source=agent/tests/lib/suite.sh
+. "$(dirname "$0")/lib/suite.sh"
+suite_tmp
 pids=()
 cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+suite_on_exit cleanup
 MiB=$((1024 * 1024))
 
 # --- s3rver, the shim ----------------------------------------------------------
@@ -35,8 +33,7 @@ MiB=$((1024 * 1024))
 . "$lib/npm.sh"
 if ! s3rver=$(npm_bin s3rver 3.7.1 s3rver); then
 	fail "s3rver" "npm install s3rver@3.7.1 failed"
-	echo "$passed passed, $failed failed"
-	exit 1
+	suite_end
 fi
 mkdir -p "$tmp/data"
 "$s3rver" -d "$tmp/data" -a 127.0.0.1 -p 0 -s \
@@ -369,5 +366,5 @@ print(len(e), len([x for x in e if not x['sig'] and x['status'] != 403]))" "$tmp
 [ "${n#* }" = 0 ] && ok "every request the shim took (${n% *}) carried botocore's signature" \
 	|| fail "signatures" "$n"
 
-echo "($SECONDS s)"; echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+echo "($SECONDS s)"
+suite_end

@@ -20,16 +20,14 @@
 set -uo pipefail
 bin=$(realpath "${1:?usage: run-stream-tls.sh CLOUDMOVE}")
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
+# shellcheck source=agent/tests/lib/suite.sh
+. "$(dirname "$0")/lib/suite.sh"
+suite_tmp
 srv_pid=''
 cleanup() {
 	[ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null && wait "$srv_pid" 2>/dev/null
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+suite_on_exit cleanup
 MiB=$((1024 * 1024))
 unset CLOUDMOVE_CA_BUNDLE
 
@@ -247,5 +245,4 @@ stop
 stream "http://localhost:$port/nobody.raw"
 refused "no server listening: exit 1" "connect|refused"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+suite_end

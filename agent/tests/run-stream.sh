@@ -10,17 +10,15 @@
 set -uo pipefail
 bin=$(realpath "${1:?usage: run-stream.sh CLOUDMOVE}")
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
+# shellcheck source=agent/tests/lib/suite.sh
+. "$(dirname "$0")/lib/suite.sh"
+suite_tmp
 mnt='' loopdev=''
 cleanup() {
 	[ -n "$mnt" ] && umount "$mnt" 2>/dev/null
 	[ -n "$loopdev" ] && losetup -d "$loopdev" 2>/dev/null
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+suite_on_exit cleanup
 MiB=$((1024 * 1024)) GiB=$((1024 * 1024 * 1024))
 
 # --- images ------------------------------------------------------------------
@@ -456,5 +454,4 @@ n=$(grep -c "readable by other users" "$tmp/err")
 	ok "a world-readable --creds: warned exactly once" ||
 	fail "creds warning" "rc $rc, $n warnings: $(cat "$tmp/err")"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+suite_end

@@ -10,11 +10,9 @@
 # Ends with "N passed, N failed".
 set -uo pipefail
 bin=$(realpath "${1:?usage: run-txn.sh CLOUDMOVE}")
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+# shellcheck source=agent/tests/lib/suite.sh
+. "$(dirname "$0")/lib/suite.sh"
+suite_tmp
 
 root=$tmp/root
 txn=$root/var/lib/cloudmove/txn
@@ -45,8 +43,7 @@ setup() {
 out=$("$bin" rollback --help 2>&1)
 if echo "$out" | grep -q "not available"; then
 	fail "rollback registered" "main.c does not dispatch 'rollback' yet"
-	echo "$passed passed, $failed failed"
-	exit 1
+	suite_end
 fi
 
 setup
@@ -159,5 +156,4 @@ else
 	echo "skip full-disk and read-only mount tests (not root, or no unshare)"
 fi
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+suite_end

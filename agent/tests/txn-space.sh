@@ -24,12 +24,11 @@ set -uo pipefail
 bin=$(realpath "${1:?usage: txn-space.sh CLOUDMOVE}")
 here=$(cd "$(dirname "$0")" && pwd)
 fixture=$here/adapt/aws-debian12/root
-tmp=$(mktemp -d)
+# shellcheck source=agent/tests/lib/suite.sh
+. "$(dirname "$0")/lib/suite.sh"
+suite_tmp
 mnt=$tmp/mnt
-trap 'umount -R "$mnt" 2>/dev/null; umount -R "$tmp/ro/root/etc/chrony/sources.d" 2>/dev/null; rm -rf "$tmp"' EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+suite_on_exit 'umount -R "$mnt" 2>/dev/null; umount -R "$tmp/ro/root/etc/chrony/sources.d" 2>/dev/null'
 
 # The tree's content, modes and links, without cloudmove's own state
 # (no sizes: a directory's differs between file systems).
@@ -74,8 +73,7 @@ check_outcome() {
 mkdir -p "$mnt"
 if ! mount -t tmpfs -o size=2M,mode=0755 tmpfs "$mnt"; then
 	echo "txn-space: cannot mount a tmpfs (not root?); skipped"
-	echo "0 passed, 0 failed"
-	exit 0
+	suite_end
 fi
 # references FIXTURE: the root as it is, its plan and the root adapted
 # for gcp (pristine, pristine_plan, adapted)
@@ -268,5 +266,4 @@ if [ $rc = 0 ] && [ -f "$root/etc/chrony/sources.d/90-cloudmove.sources" ] && [ 
 	ok "read-only mount gone: adapt works"
 else fail "read-only mount gone: adapt" "rc $rc $(txn_problems "$root") $(cat "$tmp/err")"; fi
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+suite_end

@@ -9,7 +9,7 @@
 #include "../log.h"
 #include "agents.h"
 #include "rewrite.h"
-#include "sysroot.h"
+#include "../util/sysroot.h"
 
 static int blank(char c)
 {

@@ -7,7 +7,7 @@
 #include "devmap.h"
 #include "kargs.h"
 #include "rewrite.h"
-#include "sysroot.h"
+#include "../util/sysroot.h"
 
 #define DIR_FILES_MAX 64
 

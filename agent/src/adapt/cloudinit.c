@@ -10,7 +10,7 @@
 #include "../log.h"
 #include "cloudinit.h"
 #include "rewrite.h"
-#include "sysroot.h"
+#include "../util/sysroot.h"
 
 #define CFG_FILES_MAX 64
 

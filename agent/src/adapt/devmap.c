@@ -10,7 +10,7 @@
 #include "devmap.h"
 #include "fstab.h"
 #include "kargs.h"
-#include "sysroot.h"
+#include "../util/sysroot.h"
 
 static const char *const stable_prefixes[] = {
 	"UUID=", "LABEL=", "PARTUUID=", "PARTLABEL=", "/dev/disk/by-uuid/",

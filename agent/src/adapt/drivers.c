@@ -6,7 +6,7 @@
 #include "../log.h"
 #include "drivers.h"
 #include "rewrite.h"
-#include "sysroot.h"
+#include "../util/sysroot.h"
 
 /* Module names: dashes and underscores are the same to modprobe. */
 static int same_module(const char *a, size_t alen, const char *b)

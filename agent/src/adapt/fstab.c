@@ -10,7 +10,7 @@
 #include "devmap.h"
 #include "fstab.h"
 #include "rewrite.h"
-#include "sysroot.h"
+#include "../util/sysroot.h"
 
 #define FSTAB_FIELDS 6
 

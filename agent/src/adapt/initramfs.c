@@ -12,7 +12,7 @@
 #include "../util/buf.h"
 #include "../util/chroot.h"
 #include "initramfs.h"
-#include "sysroot.h"
+#include "../util/sysroot.h"
 #include "txn.h"
 
 #define RECORD_MAX (64 * 1024)

@@ -7,7 +7,7 @@
 
 #include "../util/hex.h"
 #include "journal.h"
-#include "sysroot.h"	/* CM_NAME_MAX */
+#include "../util/sysroot.h"	/* CM_NAME_MAX */
 
 static const char *const state_names[] = {
 	[CM_TXN_PREPARED] = "prepared",

@@ -7,7 +7,7 @@
 #include "../log.h"
 #include "kargs.h"
 #include "rewrite.h"
-#include "sysroot.h"
+#include "../util/sysroot.h"
 
 #define ARGS_MAX 256
 

@@ -11,7 +11,7 @@
 #include "../util/buf.h"
 #include "network.h"
 #include "plan.h"
-#include "sysroot.h"
+#include "../util/sysroot.h"
 
 /* Directory listings: cm_sysroot_list (sysroot.h). */
 #define CM_NET_FNAME_MAX CM_SYSROOT_FNAME_MAX

@@ -9,7 +9,7 @@
 #include "net_ifcfg.h"
 #include "net_ini.h"
 #include "rewrite.h"
-#include "sysroot.h"
+#include "../util/sysroot.h"
 
 void cm_ifcfg_unquote(const char *v, char *out, size_t size)
 {

@@ -12,7 +12,7 @@
 #include "net_backends.h"
 #include "net_ifupdown.h"
 #include "rewrite.h"
-#include "sysroot.h"
+#include "../util/sysroot.h"
 
 #define WORDS_MAX	64
 #define WORD_MAX	256

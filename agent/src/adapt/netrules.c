@@ -6,7 +6,7 @@
 #include "../log.h"
 #include "netrules.h"
 #include "rewrite.h"
-#include "sysroot.h"
+#include "../util/sysroot.h"
 
 #define LINK_DIR "/etc/systemd/network"
 #define LINKS_MAX 64

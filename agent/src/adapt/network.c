@@ -7,7 +7,7 @@
 #include "net_backends.h"
 #include "network.h"
 #include "rewrite.h"
-#include "sysroot.h"
+#include "../util/sysroot.h"
 
 int cm_net_ifaces_find(const struct cm_net_ifaces *l, const char *name)
 {

@@ -6,7 +6,7 @@
 
 #include "../log.h"
 #include "rewrite.h"
-#include "sysroot.h"
+#include "../util/sysroot.h"
 
 void cm_adapt_note(struct cm_adapt_report *rep, const char *fmt, ...)
 {

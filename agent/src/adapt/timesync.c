@@ -10,7 +10,7 @@
 
 #include "../log.h"
 #include "rewrite.h"
-#include "sysroot.h"
+#include "../util/sysroot.h"
 #include "timesync.h"
 
 /* Each cloud's time source, its options, its other names and the

@@ -15,7 +15,7 @@
 
 #include "../log.h"
 #include "../util/atomic.h"
-#include "sysroot.h"
+#include "../util/sysroot.h"
 #include "initramfs.h"
 #include "txn.h"
 

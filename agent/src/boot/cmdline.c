@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,27 +110,213 @@ static int one_of(const char *v, const char *const *set, int *idx)
 	return 0;
 }
 
-static void set_text(struct cm_boot_opts *o, const char *key, const char *v,
-		     char *dst, size_t size)
+/* How a key's value is read, and where it goes. */
+enum key_kind {
+	KEY_SWITCH = 1,	/* cloudmove: a word of .set disables, of .on nothing */
+	KEY_FLAG,	/* int: 0 for "0"/"off", else 1; the value may be absent */
+	KEY_ENUM,	/* int field = the value's index in .set */
+	KEY_FORMAT,	/* text: an image format (stream/encoders.c) */
+	KEY_CLOUD,	/* text: a cloud id (clouds.def), of a cloud */
+	KEY_URL,	/* text: starts with one of .set, then at least .min bytes */
+	KEY_PATH,	/* text: an absolute path */
+	KEY_NUMBER,	/* long: decimal in .min..max */
+};
+
+struct key {
+	const char *name;
+	enum key_kind kind;
+	size_t off;			/* into struct cm_boot_opts */
+	size_t size;			/* text keys: the field's size */
+	const char *const *set;		/* words or URL schemes */
+	const char *const *on;		/* KEY_SWITCH: the words that say yes */
+	long min, max;
+	const char *sticky;		/* KEY_ENUM: once set to it, it stays */
+	int show_value;			/* the warning quotes the value */
+	const char *bad;		/* the warning's text after "key[=value]: " */
+};
+
+/* KEY_ENUM writes the enum fields through an int */
+_Static_assert(sizeof(enum cm_boot_mode) == sizeof(int) &&
+	       sizeof(enum cm_boot_after) == sizeof(int) &&
+	       sizeof(enum cm_boot_onfail) == sizeof(int), "enums are ints");
+
+#define OPT(field) offsetof(struct cm_boot_opts, field), 0
+#define TEXT(field) offsetof(struct cm_boot_opts, field), \
+	sizeof(((struct cm_boot_opts *)0)->field)
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* The hook's list (cloudmove-hook.sh) */
+static const char *const switch_off[] = { "0", "off", "no", "false", NULL };
+static const char *const switch_on[] = { "1", "on", "yes", "true", NULL };
+static const char *const modes[] = { "adapt", "detect", NULL };	/* enum cm_boot_mode */
+static const char *const afters[] = { "continue", "reboot", "poweroff", NULL };
+static const char *const onfails[] = { "shell", "boot", NULL };
+static const char *const dest_schemes[] = {
+	"s3://", "gs://", "https://", "http://", "file://", NULL,
+};
+static const char *const http_schemes[] = { "http://", "https://", NULL };
+
+static const struct key keys[] = {
+	{ .name = "cloudmove", .kind = KEY_SWITCH, OPT(disabled),
+	  .set = switch_off, .on = switch_on, .show_value = 1,
+	  .bad = "expected 0 or 1, ignored" },
+	/* the safer mode wins wherever it stands: detect is never undone by
+	 * a later cloudmove.mode=adapt */
+	{ .name = "cloudmove.mode", .kind = KEY_ENUM, OPT(mode), .set = modes,
+	  .sticky = "detect", .show_value = 1,
+	  .bad = "expected adapt or detect; adapt" },
+	{ .name = "cloudmove.target", .kind = KEY_CLOUD, TEXT(target),
+	  .show_value = 1, .bad = "no such cloud, ignored" },
+	{ .name = "cloudmove.dest", .kind = KEY_URL, TEXT(dest),
+	  .set = dest_schemes, .min = 1,
+	  .bad = "not an s3://, gs://, http(s):// or file:// URL, ignored" },
+	/* .bad is made from the encoder registry: see key_value */
+	{ .name = "cloudmove.format", .kind = KEY_FORMAT, TEXT(format),
+	  .show_value = 1, .bad = "the target's default" },
+	{ .name = "cloudmove.creds", .kind = KEY_PATH, TEXT(creds),
+	  .bad = "not an absolute path, ignored" },
+	{ .name = "cloudmove.after", .kind = KEY_ENUM, OPT(after), .set = afters,
+	  .show_value = 1,
+	  .bad = "expected reboot, poweroff or continue; continue" },
+	{ .name = "cloudmove.onfail", .kind = KEY_ENUM, OPT(onfail),
+	  .set = onfails, .show_value = 1,
+	  .bad = "expected shell or boot; shell" },
+	{ .name = "cloudmove.metering", .kind = KEY_URL, TEXT(metering),
+	  .set = http_schemes, .min = 0,
+	  .bad = "not an http(s):// URL, ignored" },
+	{ .name = "rd.cloudmove.timeout", .kind = KEY_NUMBER, OPT(timeout_ms),
+	  .min = 1, .max = TIMEOUT_MAX_MS, .show_value = 1,
+	  .bad = "expected 1.." STR(TIMEOUT_MAX_MS) " ms; "
+		 STR(TIMEOUT_DEFAULT_MS) },
+	{ .name = "rd.cloudmove.debug", .kind = KEY_FLAG, OPT(debug) },
+	/* Test switch: the txn engine's CM_TXN_CRASH_AT, for the
+	 * never-break-boot scenarios.  Kept in production builds on purpose:
+	 * the QEMU tests (fb-crash) boot the binary that ships, and a
+	 * test-only build would test something else.  It can only do what a
+	 * power cut does (the next boot undoes the transaction), cmd_boot
+	 * announces it, and whoever can set it can set cloudmove=0 or init=
+	 * as well (doc/cloudmove.8). */
+	{ .name = "rd.cloudmove.crash_at", .kind = KEY_NUMBER, OPT(crash_at),
+	  .min = 1, .max = 99999, .show_value = 1,
+	  .bad = "expected a step number, ignored" },
+	{ .name = NULL },
+};
+
+static const struct key *key_find(const char *name)
 {
-	if (strlen(v) >= size)
-		warn(o, "%s: value longer than %zu bytes, ignored", key, size - 1);
-	else
-		snprintf(dst, size, "%s", v);
+	const struct key *k;
+
+	for (k = keys; k->name; k++)
+		if (!strcmp(k->name, name))
+			return k;
+	return NULL;
 }
 
-static int dest_ok(const char *v)
+static int url_ok(const struct key *k, const char *v)
 {
-	static const char *const schemes[] = {
-		"s3://", "gs://", "https://", "http://", "file://", NULL,
-	};
 	int i;
 
-	for (i = 0; schemes[i]; i++)
-		if (!strncmp(v, schemes[i], strlen(schemes[i])) &&
-		    v[strlen(schemes[i])])
+	for (i = 0; k->set[i]; i++) {
+		size_t n = strlen(k->set[i]);
+
+		if (!strncmp(v, k->set[i], n) && strlen(v + n) >= (size_t)k->min)
 			return 1;
+	}
 	return 0;
+}
+
+static int number_ok(const struct key *k, const char *v, long *n)
+{
+	char *end;
+
+	*n = strtol(v, &end, 10);
+	return *v && !*end && *n >= k->min && *n <= k->max;
+}
+
+/* Is v a good value for k?  Text keys check here what a copy cannot. */
+static int text_ok(const struct key *k, const char *v)
+{
+	const struct cm_cloud *c;
+
+	switch (k->kind) {
+	case KEY_FORMAT:
+		return cm_encoder_find(v) != NULL;
+	case KEY_CLOUD:
+		c = cm_cloud_by_name(v);
+		return c && c->kind == CM_KIND_CLOUD;
+	case KEY_URL:
+		return url_ok(k, v);
+	case KEY_PATH:
+		return v[0] == '/';
+	default:
+		return 0;
+	}
+}
+
+static void set_text(struct cm_boot_opts *o, const struct key *k,
+		     const char *v)
+{
+	char *dst = (char *)o + k->off;
+
+	if (strlen(v) >= k->size)
+		warn(o, "%s: value longer than %zu bytes, ignored", k->name,
+		     k->size - 1);
+	else
+		snprintf(dst, k->size, "%s", v);
+}
+
+/* 0 set (or nothing to do), -1 bad value */
+static int set_value(struct cm_boot_opts *o, const struct key *k,
+		     const char *v)
+{
+	int *ival = (int *)((char *)o + k->off);
+	long n;
+	int i;
+
+	switch (k->kind) {
+	case KEY_SWITCH:
+		if (one_of(v, k->set, &i)) {
+			*ival = 1;
+			return 0;
+		}
+		return one_of(v, k->on, &i) ? 0 : -1;
+	case KEY_FLAG:
+		*ival = !(!strcmp(v, "0") || !strcmp(v, "off"));
+		return 0;
+	case KEY_ENUM:
+		if (!one_of(v, k->set, &i))
+			return -1;
+		if (!k->sticky || strcmp(k->set[*ival], k->sticky))
+			*ival = i;
+		return 0;
+	case KEY_NUMBER:
+		if (!number_ok(k, v, &n))
+			return -1;
+		*(long *)((char *)o + k->off) = n;
+		return 0;
+	default:
+		if (!text_ok(k, v))
+			return -1;
+		set_text(o, k, v);
+		return 0;
+	}
+}
+
+static void key_value(struct cm_boot_opts *o, const struct key *k,
+		      const char *v)
+{
+	char names[32];
+
+	if (set_value(o, k, v) == 0)
+		return;
+	if (k->kind == KEY_FORMAT)
+		warn(o, "%s=%s: expected %s; %s", k->name, v,
+		     cm_encoder_names(names, sizeof(names), ", ", " or "), k->bad);
+	else if (k->show_value)
+		warn(o, "%s=%s: %s", k->name, v, k->bad);
+	else
+		warn(o, "%s: %s", k->name, k->bad);
 }
 
 /* The switches that make the agent do less: cloudmove=0 (the hook's
@@ -137,106 +324,14 @@ static int dest_ok(const char *v)
  * they stand, past CM_CMDLINE_MAX too. */
 static int kill_switch(const char *key, const char *v)
 {
-	return !strcmp(key, "cloudmove") &&
-	       (!strcmp(v, "0") || !strcmp(v, "off") || !strcmp(v, "no") ||
-		!strcmp(v, "false"));
+	int i;
+
+	return !strcmp(key, "cloudmove") && one_of(v, switch_off, &i);
 }
 
 static int detect_switch(const char *key, const char *v)
 {
 	return !strcmp(key, "cloudmove.mode") && !strcmp(v, "detect");
-}
-
-static void key_value(struct cm_boot_opts *o, const char *key, const char *v)
-{
-	static const char *const modes[] = { "adapt", "detect", NULL };
-	static const char *const afters[] = { "continue", "reboot", "poweroff", NULL };
-	static const char *const onfails[] = { "shell", "boot", NULL };
-	int i;
-
-	if (!strcmp(key, "cloudmove")) {
-		if (kill_switch(key, v))
-			o->disabled = 1;
-		else if (strcmp(v, "1") && strcmp(v, "on") && strcmp(v, "yes") &&
-			 strcmp(v, "true"))
-			warn(o, "cloudmove=%s: expected 0 or 1, ignored", v);
-	} else if (!strcmp(key, "cloudmove.mode")) {
-		/* the safer mode wins wherever it stands: detect is never
-		 * undone by a later cloudmove.mode=adapt */
-		if (one_of(v, modes, &i) && o->mode != CM_MODE_DETECT)
-			o->mode = (enum cm_boot_mode)i;
-		else if (!one_of(v, modes, &i))
-			warn(o, "cloudmove.mode=%s: expected adapt or detect; adapt", v);
-	} else if (!strcmp(key, "cloudmove.target")) {
-		const struct cm_cloud *c = cm_cloud_by_name(v);
-
-		if (c && c->kind == CM_KIND_CLOUD)
-			set_text(o, key, v, o->target, sizeof(o->target));
-		else
-			warn(o, "cloudmove.target=%s: no such cloud, ignored", v);
-	} else if (!strcmp(key, "cloudmove.dest")) {
-		if (dest_ok(v))
-			set_text(o, key, v, o->dest, sizeof(o->dest));
-		else
-			warn(o, "cloudmove.dest: not an s3://, gs://, http(s):// or file:// URL, ignored");
-	} else if (!strcmp(key, "cloudmove.format")) {
-		char names[32];
-
-		if (cm_encoder_find(v))
-			set_text(o, key, v, o->format, sizeof(o->format));
-		else
-			warn(o, "cloudmove.format=%s: expected %s; the target's default", v,
-			     cm_encoder_names(names, sizeof(names), ", ", " or "));
-	} else if (!strcmp(key, "cloudmove.creds")) {
-		if (v[0] == '/')
-			set_text(o, key, v, o->creds, sizeof(o->creds));
-		else
-			warn(o, "cloudmove.creds: not an absolute path, ignored");
-	} else if (!strcmp(key, "cloudmove.after")) {
-		if (one_of(v, afters, &i))
-			o->after = (enum cm_boot_after)i;
-		else
-			warn(o, "cloudmove.after=%s: expected reboot, poweroff or continue; continue", v);
-	} else if (!strcmp(key, "cloudmove.onfail")) {
-		if (one_of(v, onfails, &i))
-			o->onfail = (enum cm_boot_onfail)i;
-		else
-			warn(o, "cloudmove.onfail=%s: expected shell or boot; shell", v);
-	} else if (!strcmp(key, "cloudmove.metering")) {
-		if (!strncmp(v, "http://", 7) || !strncmp(v, "https://", 8))
-			set_text(o, key, v, o->metering, sizeof(o->metering));
-		else
-			warn(o, "cloudmove.metering: not an http(s):// URL, ignored");
-	} else if (!strcmp(key, "rd.cloudmove.timeout")) {
-		char *end;
-		long ms = strtol(v, &end, 10);
-
-		if (*v && !*end && ms > 0 && ms <= TIMEOUT_MAX_MS)
-			o->timeout_ms = ms;
-		else
-			warn(o, "rd.cloudmove.timeout=%s: expected 1..%d ms; %d", v,
-			     TIMEOUT_MAX_MS, TIMEOUT_DEFAULT_MS);
-	} else if (!strcmp(key, "rd.cloudmove.debug")) {
-		o->debug = !(!strcmp(v, "0") || !strcmp(v, "off"));
-	} else if (!strcmp(key, "rd.cloudmove.crash_at")) {
-		/* Test switch: the txn engine's CM_TXN_CRASH_AT, for the
-		 * never-break-boot scenarios.  Kept in production builds on
-		 * purpose: the QEMU tests (fb-crash) boot the binary that
-		 * ships, and a test-only build would test something else.
-		 * It can only do what a power cut does (the next boot undoes
-		 * the transaction), cmd_boot announces it, and whoever can
-		 * set it can set cloudmove=0 or init= as well
-		 * (doc/cloudmove.8). */
-		char *end;
-		long n = strtol(v, &end, 10);
-
-		if (*v && !*end && n > 0 && n < 100000)
-			o->crash_at = n;
-		else
-			warn(o, "rd.cloudmove.crash_at=%s: expected a step number, ignored", v);
-	} else {
-		warn(o, "%s: unknown key, ignored", key);
-	}
 }
 
 /* key and value of a word of ours in w->word (split in place), or NULL:
@@ -272,6 +367,7 @@ static void on_word_far(struct cm_boot_opts *o, struct word_scan *w)
 static void on_word(struct cm_boot_opts *o, struct word_scan *w)
 {
 	const char *value, *key;
+	const struct key *k;
 
 	if (w->start >= CM_CMDLINE_MAX) {
 		if (!o->far) {
@@ -294,11 +390,16 @@ static void on_word(struct cm_boot_opts *o, struct word_scan *w)
 		warn(o, "a cloudmove key with control characters, ignored");
 		return;
 	}
-	if (!value && strcmp(key, "rd.cloudmove.debug")) {
+	k = key_find(key);
+	if (!value && (!k || k->kind != KEY_FLAG)) {
 		warn(o, "%s: needs a value, ignored", key);
 		return;
 	}
-	key_value(o, key, value ? value : "");
+	if (!k) {
+		warn(o, "%s: unknown key, ignored", key);
+		return;
+	}
+	key_value(o, k, value ? value : "");
 }
 
 static void opts_init(struct cm_boot_opts *o, struct word_scan *w)

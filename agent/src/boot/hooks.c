@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../adapt/sysroot.h"
+#include "../util/sysroot.h"
 #include "../limits.h"
 #include "../util/chroot.h"
 #include "hooks.h"

@@ -17,7 +17,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "../adapt/sysroot.h"
+#include "../util/sysroot.h"
 #include "../limits.h"
 #include "../log.h"
 #include "../util/buf.h"

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "../adapt/fstab.h"
-#include "../adapt/sysroot.h"
+#include "../util/sysroot.h"
 #include "../limits.h"
 #include "../log.h"
 #include "../util/buf.h"

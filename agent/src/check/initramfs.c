@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../adapt/sysroot.h"
+#include "../util/sysroot.h"
 #include "../log.h"
 #include "../limits.h"
 #include "../util/initrd.h"

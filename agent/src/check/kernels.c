@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../adapt/sysroot.h"
+#include "../util/sysroot.h"
 #include "../limits.h"
 #include "../log.h"
 #include "../util/buf.h"

@@ -8,30 +8,28 @@ set -uo pipefail
 regen=0
 if [ "${1:-}" = --regen ]; then regen=1; shift; fi
 bin=$(realpath "$1")
+# shellcheck source=agent/tests/lib/suite.sh
+. "$(dirname "$0")/../lib/suite.sh"
+suite_tmp
 cd "$(dirname "$0")"
-passed=0 failed=0
 for dir in */; do
 	dir=${dir%/}
 	[ -f "$dir/args" ] || continue
 	mkdir -p "$dir/root"
 	read -r -a args < "$dir/args"
-	out=$(mktemp) err=$(mktemp)
+	out=$tmp/out err=$tmp/err
 	(cd "$dir" && "$bin" profiles "${args[@]}" --root root >"$out" 2>"$err")
 	rc=$?
 	got=$(cat "$out"; echo "--- stderr"; cat "$err"; echo "--- exit $rc")
-	rm -f "$out" "$err"
 	if [ $regen = 1 ]; then
 		printf '%s\n' "$got" > "$dir/expected"
 		echo "regen profiles/$dir"
 		passed=$((passed + 1))
 	elif [ "$got" = "$(cat "$dir/expected" 2>/dev/null)" ]; then
-		echo "ok   profiles/$dir"
-		passed=$((passed + 1))
+		ok "profiles/$dir"
 	else
-		echo "FAIL profiles/$dir"
+		fail "profiles/$dir"
 		diff -u "$dir/expected" <(printf '%s\n' "$got") | head -40
-		failed=$((failed + 1))
 	fi
 done
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+suite_end

@@ -70,6 +70,9 @@ TEST(cmdline_bad_values_warn_and_keep_defaults)
 	CHECK_STR(o.dest, "");
 	CHECK(strstr(o.warnings[0], "cloudmove.mode=fast"));
 	CHECK_INT(parse("rd.cloudmove.timeout=999999 cloudmove.target=kvm cloudmove.target"), 3);
+	/* the format list comes from the encoder registry, the words as before */
+	CHECK_INT(parse("cloudmove.format=zip"), 1);
+	CHECK_STR(o.warnings[0], "cloudmove.format=zip: expected raw, gce or vhd; the target's default");
 	CHECK_INT(parse("cloudmove.onfail=retry"), 1);
 	CHECK_INT(o.onfail, CM_ONFAIL_SHELL);
 	CHECK(strstr(o.warnings[0], "cloudmove.onfail=retry: expected shell or boot"));

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "adapt/sysroot.h"
+#include "util/sysroot.h"
 #include "test.h"
 
 static const char *root_path(void)

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include "../util/buf.h"
+#include "buf.h"
 
 #define CM_SYSROOT_SYMLINKS_MAX	40
 #define CM_NAME_MAX		255	/* one path component (NAME_MAX) */
