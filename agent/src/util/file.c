@@ -29,15 +29,13 @@ int cm_path_cat(char *out, size_t size, const char *dir, const char *name)
 	return 0;
 }
 
-int cm_file_open_regular(const char *path)
+int cm_fd_regular_only(int fd)
 {
 	struct stat st;
-	int fd, r;
+	int r;
 
-	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (fstat(fd, &st) < 0)
 		r = -errno;
 	else if (S_ISREG(st.st_mode))
@@ -46,6 +44,14 @@ int cm_file_open_regular(const char *path)
 		r = S_ISDIR(st.st_mode) ? -EISDIR : -CM_ENOTREG;
 	close(fd);
 	return r;
+}
+
+int cm_file_open_regular(const char *path)
+{
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+	return cm_fd_regular_only(fd < 0 ? -errno : fd);
 }
 
 static ssize_t read_retry(int fd, void *p, size_t n)

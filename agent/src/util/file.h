@@ -18,6 +18,10 @@ int cm_path_cat(char *out, size_t size, const char *dir, const char *name);
  * directory, -CM_ENOTREG (log.h) for a FIFO, device or socket, or -errno. */
 int cm_file_open_regular(const char *path);
 
+/* fd when it is a regular file; else fd closed and -EISDIR or
+ * -CM_ENOTREG (a negative fd is passed through). */
+int cm_fd_regular_only(int fd);
+
 /* Regular files only (cm_file_open_regular).
  * Reads the whole file into b (whose max is the cap): 0, -EMSGSIZE when
  * the file is larger than the cap, or -errno from open/read. */

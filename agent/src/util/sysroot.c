@@ -13,6 +13,7 @@
 
 #include "../limits.h"
 #include "../log.h"
+#include "file.h"
 #include "sysroot.h"
 
 /* <linux/openat2.h> is not in every libc's headers (musl); the ABI is
@@ -313,27 +314,9 @@ int cm_sysroot_open_parent(const char *sysroot, const char *path,
 	return fd;
 }
 
-/* fd if it is a regular file, else closed and why not */
-static int regular_only(int fd)
-{
-	struct stat st;
-	int r;
-
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &st) < 0)
-		r = -errno;
-	else if (S_ISREG(st.st_mode))
-		return fd;
-	else
-		r = S_ISDIR(st.st_mode) ? -EISDIR : -CM_ENOTREG;
-	close(fd);
-	return r;
-}
-
 int cm_sysroot_open_file(const char *sysroot, const char *path)
 {
-	return regular_only(cm_sysroot_open(sysroot, path, O_RDONLY | O_NONBLOCK |
+	return cm_fd_regular_only(cm_sysroot_open(sysroot, path, O_RDONLY | O_NONBLOCK |
 					    O_NOCTTY | O_CLOEXEC, 0));
 }
 
@@ -342,7 +325,7 @@ int cm_open_file_at(int dirfd, const char *name, int flags)
 	int fd = openat(dirfd, name, flags | O_RDONLY | O_NONBLOCK | O_NOCTTY |
 			O_CLOEXEC);
 
-	return regular_only(fd < 0 ? -errno : fd);
+	return cm_fd_regular_only(fd < 0 ? -errno : fd);
 }
 
 int cm_sysroot_read(const char *sysroot, const char *path, struct cm_buf *b)
