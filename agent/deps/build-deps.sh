@@ -180,14 +180,21 @@ matches() {
 	esac
 }
 
-# newest VERSION...: the highest by Debian ordering
-newest() {
-	local best='' v
+# newest_first VERSION...: one a line, highest by Debian ordering first
+newest_first() {
+	local sorted=() v i j
 	for v; do
-		if [ -z "$best" ] || dpkg --compare-versions "$v" gt "$best"; then best=$v; fi
+		i=${#sorted[@]}
+		while [ "$i" -gt 0 ] && dpkg --compare-versions "$v" gt "${sorted[$((i - 1))]}"; do
+			i=$((i - 1))
+		done
+		sorted=("${sorted[@]:0:$i}" "$v" "${sorted[@]:$i}")
 	done
-	echo "$best"
+	for j in "${sorted[@]}"; do echo "$j"; done
 }
+
+# newest VERSION...: the highest by Debian ordering
+newest() { newest_first "$@" | head -n 1; }
 
 # cached PKG WANT: the newest matching version already extracted in the cache
 cached() {
@@ -306,19 +313,6 @@ aptopts=(-q
 	-o Dir::Cache="$aptdir/cache"
 	-o APT::Sandbox::User=root
 	-o APT::Get::Only-Source=true)
-
-# newest_first VERSION...: one a line, highest by Debian ordering first
-newest_first() {
-	local sorted=() v i j
-	for v; do
-		i=${#sorted[@]}
-		while [ "$i" -gt 0 ] && dpkg --compare-versions "$v" gt "${sorted[$((i - 1))]}"; do
-			i=$((i - 1))
-		done
-		sorted=("${sorted[@]:0:$i}" "$v" "${sorted[@]:$i}")
-	done
-	for j in "${sorted[@]}"; do echo "$j"; done
-}
 
 # fetch_source PKG VERSION DIR: download and extract PKG=VERSION into DIR.
 # An index may list a revision whose source files the mirror does not serve
@@ -518,8 +512,13 @@ build_mbedtls() {
 		DEBUG_C; do
 		sed -i "s|^#define MBEDTLS_$f\$|//&|" include/mbedtls/config.h
 	done
+	# every one the comment above says stays, so the trim cannot take one
 	for f in SSL_CLI_C SSL_PROTO_TLS1_2 KEY_EXCHANGE_ECDHE_RSA_ENABLED \
-		KEY_EXCHANGE_ECDHE_ECDSA_ENABLED GCM_C SHA512_C ECP_DP_SECP256R1_ENABLED; do
+		KEY_EXCHANGE_ECDHE_ECDSA_ENABLED KEY_EXCHANGE_DHE_RSA_ENABLED \
+		KEY_EXCHANGE_RSA_ENABLED AES_C GCM_C CIPHER_MODE_CBC CHACHA20_C \
+		POLY1305_C CHACHAPOLY_C MD5_C SHA1_C SHA256_C SHA512_C \
+		ECP_DP_SECP256R1_ENABLED ECP_DP_SECP384R1_ENABLED \
+		ECP_DP_SECP521R1_ENABLED ECP_DP_CURVE25519_ENABLED; do
 		grep -q "^#define MBEDTLS_$f\$" include/mbedtls/config.h
 	done
 	# AES-GCM in 2.28 goes a block at a time (~110 MB/s with AES-NI): a
