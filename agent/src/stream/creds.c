@@ -20,7 +20,8 @@ static const struct {
 #define F(n) { #n, offsetof(struct cm_creds, n), sizeof(((struct cm_creds *)0)->n) }
 	F(aws_access_key_id), F(aws_secret_access_key), F(aws_session_token),
 	F(azure_account_name), F(azure_account_key), F(gcp_access_token),
-	F(http_authorization),
+	F(http_authorization), F(gcp_service_account), F(azure_tenant_id),
+	F(azure_client_id), F(azure_client_secret),
 #undef F
 };
 

@@ -12,6 +12,10 @@
  *   gcp_access_token  (gs://: an OAuth2 bearer token, e.g. from
  *                      `gcloud auth print-access-token`)
  *   http_authorization  (http(s):// PUT: the Authorization header's value)
+ *   gcp_service_account  (launch on gcp: the path of a service-account key
+ *                         file, JSON, whose key signs the token request)
+ *   azure_tenant_id, azure_client_id, azure_client_secret  (launch on
+ *                         azure: a service principal)
  * Unknown names are ignored (one file may serve several clouds). */
 #ifndef CM_STREAM_CREDS_H
 #define CM_STREAM_CREDS_H
@@ -28,6 +32,10 @@ struct cm_creds {
 	char azure_account_key[128];
 	char gcp_access_token[CM_CREDS_VALUE_MAX];
 	char http_authorization[CM_CREDS_VALUE_MAX];
+	char gcp_service_account[1024];
+	char azure_tenant_id[64];
+	char azure_client_id[64];
+	char azure_client_secret[256];
 };
 
 /* Parses a file's bytes: 0 or -EINVAL with *line the 1-based bad line.
