@@ -7,7 +7,7 @@ its SigV4 signer, to check every request's signature).
                 [--port-file F] [--log F] [--instance-cmd CMD]
                 [--type NAME:ARCH:BOOTMODES:NVME:ENA]... [--s3-dir DIR]
                 [--deny-retire] [--quota-at-launch limit|capacity]
-                [--block-delay-ms N] [--import-seconds S]
+                [--block-delay-ms N] [--corrupt-block N] [--import-seconds S]
 
 Protocols (the public references these answers follow):
 - EC2 Query API, version 2016-11-15: POST / with a form body
@@ -76,6 +76,8 @@ Faults: --deny-retire: StopInstances/TerminateInstances 403
 UnauthorizedOperation.  --quota-at-launch limit: RunInstances 400
 InstanceLimitExceeded; capacity: 500 InsufficientInstanceCapacity.
 --block-delay-ms: each PutSnapshotBlock waits that long (kill tests).
+--corrupt-block N: block N's first bit is flipped as it arrives (its
+checksum no longer matches: INVALID_CHECKSUM).
 
 --log F: one JSON line per call {"t", "op", "principal" (the access key
 id), "instance", "status", "token" (a session token came), "block" (the
@@ -588,6 +590,8 @@ def ebs_put_block(h, snap, index, body):
         raise ApiError(400, "ValidationException", "The data length must be 524288", "INVALID_DATA_LENGTH")
     if h.headers.get("x-amz-Checksum-Algorithm") != "SHA256":
         raise ApiError(400, "ValidationException", "Only SHA256 checksums", "UNSUPPORTED_CHECKSUM_ALGORITHM")
+    if index == ARGS.corrupt_block:     # as if a bit flipped on the way
+        body = bytes([body[0] ^ 1]) + body[1:]
     want = base64.b64encode(hashlib.sha256(body).digest()).decode()
     if h.headers.get("x-amz-Checksum") != want:
         raise ApiError(400, "ValidationException", "The checksum of the data does not match the "
@@ -767,6 +771,7 @@ def main():
     p.add_argument("--deny-retire", action="store_true")
     p.add_argument("--quota-at-launch", choices=["limit", "capacity"])
     p.add_argument("--block-delay-ms", type=int, default=0)
+    p.add_argument("--corrupt-block", type=int, default=-1)
     p.add_argument("--import-seconds", type=float, default=0.5)
     ARGS = p.parse_args()
     for k in ARGS.key:

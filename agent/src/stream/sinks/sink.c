@@ -20,6 +20,7 @@ static const struct {
 	{ CM_URL_FILE, &cm_sink_file, NULL },
 	{ CM_URL_GS, &cm_sink_gcs, NULL },
 	{ CM_URL_S3, &cm_sink_s3, NULL },
+	{ CM_URL_EBS, &cm_sink_ebs, NULL },
 	/* an https:// URL is Azure's when it says so (host, SAS, or an
 	 * account key in the creds), else a plain PUT */
 	{ CM_URL_HTTPS, &cm_sink_azure, cm_sink_azure_match },
@@ -44,6 +45,8 @@ int cm_sink_open(struct cm_sink *s, const struct cm_sink_ops *ops,
 {
 	s->ops = ops;
 	s->written = 0;
+	s->sent = -1;
+	s->result[0] = '\0';
 	s->resume_from = 0;
 	s->priv = NULL;
 	return ops->open(s, resume);
