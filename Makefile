@@ -187,6 +187,14 @@ build/musl/netup-probe: $(NETUP_PROBE_SRCS) $(HDRS) | $(DEPS)/ldflags
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) -Iagent/src -static -o $@ $(NETUP_PROBE_SRCS)
 
+# --- the control-plane probe (run-launch-CLOUD.sh drives the ops with it) ----
+build/musl/control-probe: agent/tests/control-probe.c $(LIB_SRCS:%.c=build/musl/%.o) | $(DEPS)/ldflags
+	$(MUSL_CC) $(MUSL_CFLAGS) -Iagent/src -o $@ $^ $(filter-out -s,$(MUSL_LDFLAGS))
+build/glibc/control-probe: agent/tests/control-probe.c $(LIB_SRCS:%.c=build/glibc/%.o)
+	$(CC) $(HOST_CFLAGS) -iquote agent/src -o $@ $^ $(HOST_LIBS)
+build/asan/control-probe: agent/tests/control-probe.c $(LIB_SRCS:%.c=build/asan/%.o)
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -iquote agent/src -o $@ $^ $(HOST_LIBS)
+
 # the .d files: none yet is no error (the object is then rebuilt), and they
 # are kept, not deleted as intermediates
 build/musl/%.d: ;
@@ -200,7 +208,7 @@ build/fuzz/obj/%.d: ;
 # Each suite ends with "N passed, N failed"; agent/tests/run-suites.sh runs
 # them all and ends with the total line that CI reads.
 CHECK_BINS := $(TEST_BUILD)/cloudmove $(TEST_BUILD)/unit-tests \
-	$(TEST_BUILD)/netup-probe \
+	$(TEST_BUILD)/netup-probe $(TEST_BUILD)/control-probe \
 	$(if $(filter 1,$(SANITIZE)),,build/glibc/unit-tests) \
 	$(FUZZERS:%=build/fuzz/%) build/cloudmove
 

@@ -6,7 +6,8 @@ its SigV4 signer, to check every request's signature).
   ec2_server.py --state DIR --key AKID:SECRET[:SESSIONTOKEN]... [--port N]
                 [--port-file F] [--log F] [--instance-cmd CMD]
                 [--type NAME:ARCH:BOOTMODES:NVME:ENA]... [--s3-dir DIR]
-                [--deny-retire] [--quota-at-launch limit|capacity]
+                [--instance ID[:TYPE]]... [--deny-retire]
+                [--quota-at-launch limit|capacity]
                 [--block-delay-ms N] [--corrupt-block N] [--import-seconds S]
 
 Protocols (the public references these answers follow):
@@ -71,6 +72,9 @@ DiskContainer.Format RAW and DiskContainer.UserBucket.S3Bucket/S3Key read
 from --s3-dir (s3rver's directory: BUCKET/KEY._S3rver_object, or a plain
 BUCKET/KEY file); the task is "active" for --import-seconds, then
 "completed" with a SnapshotId.
+
+--instance ID[:TYPE]: an instance that exists from the start, running (the
+source machine a retire test stops: its id is the metadata server's).
 
 Faults: --deny-retire: StopInstances/TerminateInstances 403
 UnauthorizedOperation.  --quota-at-launch limit: RunInstances 400
@@ -772,6 +776,7 @@ def main():
     p.add_argument("--quota-at-launch", choices=["limit", "capacity"])
     p.add_argument("--block-delay-ms", type=int, default=0)
     p.add_argument("--corrupt-block", type=int, default=-1)
+    p.add_argument("--instance", action="append", default=[])
     p.add_argument("--import-seconds", type=float, default=0.5)
     ARGS = p.parse_args()
     for k in ARGS.key:
@@ -783,6 +788,14 @@ def main():
         name, arch, modes, nvme, ena = t.split(":")
         TYPES[name] = (arch, modes.split("+"), nvme, ena)
     os.makedirs(ARGS.state, exist_ok=True)
+    for spec in ARGS.instance:     # the machine that will retire itself
+        iid, _, itype = spec.partition(":")
+        if not load("instances", iid):
+            save("instances", iid, {"InstanceId": iid, "ImageId": "ami-source", "InstanceType":
+                                    itype or "m5.large", "SubnetId": "subnet-source",
+                                    "SecurityGroupIds": [], "KeyName": "", "Tags": [],
+                                    "State": "running", "LaunchTime": now_iso(),
+                                    "BootMode": "legacy-bios", "Principal": None})
     srv = ThreadingHTTPServer(("127.0.0.1", ARGS.port), Handler)
     srv.daemon_threads = True
     if ARGS.port_file:
