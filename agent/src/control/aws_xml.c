@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../stream/sinks/s3_xml.h"
 #include "aws_xml.h"
 
 /* Is there an opening <tag at a (followed by '>', '/' or a blank)? */
@@ -74,10 +73,33 @@ int cm_ec2xml_find(const char *p, const char *end, const char *tag,
 	return -ENOENT;
 }
 
+/* The predefined entities (and &#34;), as S3's and EC2's documents use
+ * them; any other '&' is taken as it is. */
+static const char *const entities[][2] = {
+	{ "&quot;", "\"" }, { "&amp;", "&" }, { "&lt;", "<" }, { "&gt;", ">" },
+	{ "&apos;", "'" }, { "&#34;", "\"" },
+};
+
+static char decode(const char *a, const char *b, size_t *len)
+{
+	size_t i, n;
+
+	*len = 1;
+	for (i = 0; *a == '&' && i < sizeof(entities) / sizeof(entities[0]); i++) {
+		n = strlen(entities[i][0]);
+		if ((size_t)(b - a) >= n && !memcmp(a, entities[i][0], n)) {
+			*len = n;
+			return entities[i][1][0];
+		}
+	}
+	return *a;
+}
+
 int cm_ec2xml_text(const char *p, const char *end, const char *tag, char *out,
 		   size_t size)
 {
 	const char *a, *b;
+	size_t n = 0, len;
 	int r;
 
 	if (size)
@@ -87,12 +109,48 @@ int cm_ec2xml_text(const char *p, const char *end, const char *tag, char *out,
 		return r < 0 ? r : -EMSGSIZE;
 	if (memchr(a, '<', (size_t)(b - a)))
 		return -ENOENT;		/* not a leaf */
-	if ((size_t)(b - a) >= size)
-		return -EMSGSIZE;
-	if (a == b)
-		return 0;
-	/* the span again with its tags, for s3_xml's entity decoding */
-	return cm_s3xml_text(a - strlen(tag) - 2, b + strlen(tag) + 3, tag, out, size);
+	for (; a < b; a += len) {
+		char c = decode(a, b, &len);
+
+		if (n + 1 >= size || c == '\0') {
+			out[0] = '\0';
+			return -EMSGSIZE;
+		}
+		out[n++] = c;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+int cm_ec2xml_child_text(const char *p, const char *end, const char *tag, char *out,
+			 size_t size)
+{
+	char name[72];
+	const char *a, *in, *in_end;
+	size_t n;
+
+	if (size)
+		out[0] = '\0';
+	for (a = p; a && a < end && (a = memchr(a, '<', (size_t)(end - a))); ) {
+		if (end - a < 2 || a[1] == '/')
+			return -ENOENT;		/* the span's end */
+		if (a[1] == '?' || a[1] == '!') {
+			a++;
+			continue;
+		}
+		n = strcspn(a + 1, " \t\r\n/>");
+		if (n == 0 || n >= sizeof(name) || a + 1 + n >= end)
+			return -ENOENT;
+		memcpy(name, a + 1, n);
+		name[n] = '\0';
+		if (cm_ec2xml_find(a, end, name, &in, &in_end) < 0)
+			return -ENOENT;
+		if (!strcmp(name, tag))
+			return cm_ec2xml_text(a, end, tag, out, size);
+		/* past this child: its </name>, or its "/>" */
+		a = in_end == in && in[-2] == '/' ? in : in_end + n + 3;
+	}
+	return -ENOENT;
 }
 
 int cm_ec2xml_next_item(const char **p, const char *end, const char **in,
@@ -156,7 +214,8 @@ int cm_ec2xml_instance_type(const char *p, size_t len, struct cm_ec2_type *t)
 		return -ENOENT;
 	it = set;
 	if (!cm_ec2xml_next_item(&it, set_end, &a, &b) ||
-	    cm_ec2xml_text(a, b, "instanceType", t->name, sizeof(t->name)) < 0 || !t->name[0])
+	    cm_ec2xml_child_text(a, b, "instanceType", t->name, sizeof(t->name)) < 0 ||
+	    !t->name[0])
 		return -ENOENT;
 	if (cm_ec2xml_find(a, b, "supportedArchitectures", &x, &y) == 0) {
 		const char *in, *in_end, *i = x;
@@ -169,8 +228,8 @@ int cm_ec2xml_instance_type(const char *p, size_t len, struct cm_ec2_type *t)
 	}
 	t->boot_modes = boot_modes(a, b, t->arch);
 	if (cm_ec2xml_find(a, b, "ebsInfo", &x, &y) == 0)
-		cm_ec2xml_text(x, y, "nvmeSupport", t->nvme, sizeof(t->nvme));
+		cm_ec2xml_child_text(x, y, "nvmeSupport", t->nvme, sizeof(t->nvme));
 	if (cm_ec2xml_find(a, b, "networkInfo", &x, &y) == 0)
-		cm_ec2xml_text(x, y, "enaSupport", t->ena, sizeof(t->ena));
+		cm_ec2xml_child_text(x, y, "enaSupport", t->ena, sizeof(t->ena));
 	return 0;
 }

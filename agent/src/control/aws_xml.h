@@ -1,6 +1,6 @@
 /* The EC2 Query API's XML answers, the bits control/aws.c reads: an
  * element's span (nesting of the same name counted), a leaf's text (the
- * predefined entities decoded, through stream/sinks/s3_xml.c), the <item>s
+ * predefined entities decoded), the <item>s
  * of a set, the <Errors><Error> of a refusal, and an instance type's facts
  * out of a DescribeInstanceTypes answer.  Not an XML parser: EC2's
  * documents are machine-written (no CDATA, no comments); anything odd is
@@ -21,6 +21,11 @@ int cm_ec2xml_find(const char *p, const char *end, const char *tag,
  * 0, -ENOENT or -EMSGSIZE (out is then ""). */
 int cm_ec2xml_text(const char *p, const char *end, const char *tag, char *out,
 		   size_t size);
+
+/* The text of the direct child <tag> of the span [p, end) (not one
+ * deeper down), decoded: 0, -ENOENT or -EMSGSIZE (out is then ""). */
+int cm_ec2xml_child_text(const char *p, const char *end, const char *tag, char *out,
+			 size_t size);
 
 /* The next <item> ... </item> from *p (children of a set: nested items
  * are skipped whole): 1 with its inner span and *p past it, 0 when there
