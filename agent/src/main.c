@@ -34,6 +34,9 @@
 	"  migrate  --target CLOUD --dest URL [--source DEV] [--root SYSROOT]\n" \
 	"           the move: adapt a read-only root for CLOUD, stream its disk,\n" \
 	"           undo the adaptation (the source is left as it was)\n" \
+	"  retire   [--mode stop|delete] [--metadata-endpoint HOST:PORT]\n" \
+	"           [--api-endpoint URL] [--json]\n" \
+	"           ask this machine's own cloud to stop (or delete) it\n" \
 	"\n" \
 	"  --version   versions of cloudmove and the libraries it links\n" \
 	"  --help      this text\n" \
@@ -54,6 +57,7 @@ static const struct command commands[] = {
 	{ "profiles", cm_cmd_profiles },
 	{ "migrate", cm_cmd_migrate },
 	{ "record", cm_cmd_record },
+	{ "retire", cm_cmd_retire },
 	{ "rollback", cm_cmd_rollback },
 	{ "stream", cm_cmd_stream },
 	{ "version", cm_cmd_version },
