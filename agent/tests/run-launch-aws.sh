@@ -223,5 +223,41 @@ else
 		[ "$(grep -c . "$tmp/main.log")" = "$n" ] \
 		&& ok "no role: one line, no EC2 call, the hint names the command" || fail "no role" "$(cat "$tmp/r.err" "$tmp/r.out")"
 fi
+# --- the commands: cloudmove launch, cloudmove retire -----------------------------------------------
+awsroot=$here/detect/aws-nitro-c5-vendor/root	# the machine's evidence: an aws Nitro guest
+start_md md2
+: >"$tmp/cli.log"
+start_server cli --instance-cmd "$tmp/instance.sh"
+cp -r "$tmp/main/snapshots" "$tmp/cli/"
+cep=http://127.0.0.1:$port
+if "$bin" launch --target aws --image "$image" --spec "$tmp/spec" --creds "$tmp/creds" \
+	--api-endpoint "$cep" --wait 30 --move-id "$move" --json >"$tmp/l.out" 2>"$tmp/l.err"; then
+	r=$(python3 -c 'import json,sys
+j=json.load(open(sys.argv[1]))
+print(j); sys.exit(0 if j["arrived"] and j["move_id"]==sys.argv[2] and j["instance_id"].startswith("i-") and j["image_id"].startswith("ami-") else 1)' "$tmp/l.out" "$move") \
+		&& ok "cloudmove launch --target aws --image ebs://...: arrived, exit 0 ($(grep -c . "$tmp/l.err") progress lines)" || fail "cloudmove launch" "$r"
+else fail "cloudmove launch" "$(cat "$tmp/l.out" "$tmp/l.err")"; fi
+if "$bin" retire --metadata-endpoint "127.0.0.1:$mdport" --api-endpoint "$cep" --detect-root "$awsroot" \
+	--json >"$tmp/r.out" 2>"$tmp/r.err"; then
+	r=$(python3 -c 'import json,sys
+e=[json.loads(l) for l in open(sys.argv[1])]
+stop=[x for x in e if x["op"]=="StopInstances"][-1]
+arr=max(x["t"] for x in e if x["op"]=="GetConsoleOutput")
+print(stop); sys.exit(0 if stop["principal"]==sys.argv[2] and stop["token"] and stop["instance"]==sys.argv[3] and stop["status"]==200 and arr < stop["t"] else 1)' \
+		"$tmp/cli.log" "$role_akid" "$src_id") \
+		&& ok "cloudmove retire: StopInstances of $src_id with the IMDS role's key and token, after the arrival (log order)" || fail "cloudmove retire" "$r"
+else fail "cloudmove retire" "$(cat "$tmp/r.out" "$tmp/r.err")"; fi
+if "$bin" retire --mode delete --metadata-endpoint "127.0.0.1:$mdport" --api-endpoint "$cep" \
+	--detect-root "$awsroot" >"$tmp/r.out" 2>"$tmp/r.err" && [ "$(last "$tmp/cli.log" TerminateInstances instance)" = "\"$src_id\"" ]; then
+	ok "cloudmove retire --mode delete: TerminateInstances of $src_id"
+else fail "cloudmove retire --mode delete" "$(cat "$tmp/r.out" "$tmp/r.err")"; fi
+start_server cdeny --deny-retire
+if "$bin" retire --metadata-endpoint "127.0.0.1:$mdport" --api-endpoint "http://127.0.0.1:$port" \
+	--detect-root "$awsroot" >"$tmp/r.out" 2>"$tmp/r.err"; then fail "cloudmove retire denied" "retired"
+else
+	grep -q "UnauthorizedOperation" "$tmp/r.err" && grep -q "aws ec2 stop-instances --region us-west-2 --instance-ids $src_id" "$tmp/r.err" &&
+		! grep -q "$role_secret\|$role_token" "$tmp/r.err" "$tmp/r.out" \
+		&& ok "cloudmove retire refused (403): exit 1, the command to finish named, no secret" || fail "cloudmove retire denied" "$(cat "$tmp/r.err")"
+fi
 echo "# ${SECONDS}s"
 suite_end
