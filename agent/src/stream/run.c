@@ -202,10 +202,13 @@ static int open_sink(const struct cm_stream_args *o, const struct cm_encoder *en
 	return r;
 }
 
-/* What went out: the sink's count when it keeps one, else all written. */
+/* What went out: the sink's count when it keeps one, else what was
+ * written, plus the zeros a sink that is not sparse writes out too. */
 static uint64_t sent_of(const struct cm_sink *s)
 {
-	return s->sent >= 0 ? (uint64_t)s->sent : s->written;
+	if (s->sent >= 0)
+		return (uint64_t)s->sent;
+	return s->written + (s->ops->caps & CM_SINK_SPARSE ? 0 : s->skipped);
 }
 
 int cm_stream_exec(const struct cm_stream_args *o, struct cm_stream_result *res)

@@ -45,6 +45,7 @@ int cm_sink_open(struct cm_sink *s, const struct cm_sink_ops *ops,
 {
 	s->ops = ops;
 	s->written = 0;
+	s->skipped = 0;
 	s->sent = -1;
 	s->result[0] = '\0';
 	s->resume_from = 0;
@@ -95,9 +96,14 @@ int cm_sink_write(struct cm_sink *s, uint64_t off, const void *buf, size_t len)
 
 int cm_sink_skip(struct cm_sink *s, uint64_t off, uint64_t len)
 {
+	int r;
+
 	if (below_resume(s, &off, &len))
 		return 0;
-	return len ? s->ops->skip(s, off, len) : 0;
+	r = len ? s->ops->skip(s, off, len) : 0;
+	if (r == 0)
+		s->skipped += len;
+	return r;
 }
 
 int cm_sink_finish(struct cm_sink *s)

@@ -72,6 +72,7 @@ struct cm_sink {
 	const char *dest;		/* the URL as given, for messages */
 	uint64_t size;			/* or CM_SIZE_UNKNOWN */
 	uint64_t written;		/* bytes written (not skipped) */
+	uint64_t skipped;		/* bytes skipped (zeros) */
 	int64_t sent;			/* bytes that went out, when a sink
 					 * knows better than written (ebs: its
 					 * non-zero blocks), else -1 */
