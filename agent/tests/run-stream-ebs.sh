@@ -7,7 +7,8 @@
 # blocks, byte for byte, zero blocks never sent (the emulator's log), the
 # done event naming ebs://REGION/snap-ID with what was sent; a session
 # token; a kill -9 in the middle + --resume (ListSnapshotBlocks: no block
-# sent twice, CompleteSnapshot's count right); a block whose checksum does
+# sent twice, CompleteSnapshot's count right), 3 network cuts at random
+# byte counts + --resume (the same); a block whose checksum does
 # not match (refused, the snapshot never completed); a wrong secret and an
 # unknown key (one line, no secret shown, no snapshot); URL refusals.
 # Ends with "N passed, N failed".
@@ -179,6 +180,36 @@ if [ -s "$killimg.cloudmove-stream" ] && "$bin" stream --source "$killimg" --des
 	grep -q '"op": "ListSnapshotBlocks"' "$tmp/main.log" && ok "resume asked ListSnapshotBlocks" || fail "resume: no ListSnapshotBlocks"
 	[ ! -e "$killimg.cloudmove-stream" ] && ok "resumed: state file removed" || fail "resume: state left"
 else fail "kill + resume" "state $(ls "$tmp" | grep stream) $(cat "$tmp/kill.err" "$tmp/err")"; fi
+
+# --- network cuts + resume: 3 runs cut at random byte counts (each its own
+# source copy: the resume state lives next to it), resumed through no proxy
+seed=${EBS_TEST_SEED:-$$}
+RANDOM=$seed
+echo "# seed $seed (EBS_TEST_SEED=$seed repeats the cuts)"
+for i in 1 2 3; do
+	cp "$killimg" "$tmp/cut$i.img"
+	at=$(( (RANDOM * 32768 + RANDOM) % (16 * MiB) + 2 * MiB ))
+	echo "$at" >"$tmp/cut$i.at"
+	python3 "$lib/cutproxy.py" --to "$mport" --port-file "$tmp/cut$i.port" --dead-after "$at" &
+	pids+=($!)
+	wait_file "$tmp/cut$i.port"
+	"$bin" stream --source "$tmp/cut$i.img" --dest "$(dest "$(cat "$tmp/cut$i.port")")" --format raw \
+		--creds "$tmp/creds" --progress=none >/dev/null 2>"$tmp/cut$i.err" &
+	echo $! >"$tmp/cut$i.pid"
+done
+for i in 1 2 3; do wait "$(cat "$tmp/cut$i.pid")"; echo $? >"$tmp/cut$i.rc"; done
+for i in 1 2 3; do
+	at=$(cat "$tmp/cut$i.at") rc1=$(cat "$tmp/cut$i.rc")
+	csnap=$(grep -o 'snap-[0-9a-f]*' "$tmp/cut$i.img.cloudmove-stream" 2>/dev/null | head -1)
+	if [ "$rc1" -ne 0 ] && grep -q "with --resume continues" "$tmp/cut$i.err" &&
+		"$bin" stream --source "$tmp/cut$i.img" --dest "$(dest)" --format raw --creds "$tmp/creds" \
+			--progress=json --resume >"$tmp/out" 2>"$tmp/err" &&
+		[ "$(snap_of "$tmp/out")" = "$csnap" ] && r=$(check_snapshot "$killimg" "$csnap"); then
+		read -r n dup < <(puts "$tmp/main.log" "$csnap")
+		[ "$dup" = 0 ] && ok "cut $i at byte $at (exit $rc1, says how to resume) + --resume: $csnap identical, $n blocks stored, none twice" \
+			|| fail "cut $i at $at" "$dup blocks twice"
+	else fail "cut $i at $at" "rc1 $rc1 snap '$csnap': $(cat "$tmp/cut$i.err" "$tmp/err")"; fi
+done
 
 # --- refusals ------------------------------------------------------------------------
 start_server corrupt --corrupt-block 6

@@ -15,12 +15,17 @@
  * send it); blocks of zeros are never sent: an unwritten block of a new
  * snapshot reads as zeros, so the sink is sparse.  CompleteSnapshot says
  * how many blocks were written (x-amz-ChangedBlocksCount), which EBS
- * checks.  Requests go one after the other on one kept-alive connection.
+ * checks.  EBS_WORKERS blocks are in flight at once, each thread on its
+ * own kept-alive connection (one PutSnapshotBlock is a round trip: in
+ * series the latency, not the link, would set the pace), while the next
+ * block fills: 5 buffers of 512 KiB.
  *
- * Resume: the state file keeps "ebs snap=ID"; --resume asks
- * ListSnapshotBlocks what the snapshot holds and continues after the
- * highest block stored (blocks are sent in order, so every non-zero block
- * below it is there), counting the listed blocks for CompleteSnapshot.
+ * Resume: the state file keeps "ebs snap=ID" and the offset below which
+ * every non-zero block is stored (the lowest block in flight);
+ * --resume continues from there, asks ListSnapshotBlocks what the
+ * snapshot holds and never sends a block it lists (blocks go in parallel,
+ * so some above that offset may be there already), counting the listed
+ * blocks for CompleteSnapshot.
  *
  * Abort: EBS direct has no call that deletes a snapshot, and a pending one
  * is not an image: it is never completed, and EBS cancels it (status
@@ -30,6 +35,7 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <mbedtls/base64.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,9 +57,23 @@
 #define EBS_CHECKPOINT_EVERY	256			/* blocks (128 MiB) */
 #define EBS_HOST_MAX		(CM_URL_HOST_MAX + 64)
 #define EBS_SNAP_MAX		128
+#define EBS_WORKERS		4			/* blocks in flight */
+
+struct ebs_sink;
+
+/* A thread that sends one block at a time from its own buffer. */
+struct ebs_worker {
+	struct cm_sink *s;
+	struct cm_http http;
+	pthread_t thread;
+	int started;
+	int busy;			/* a block is given, not yet answered */
+	uint64_t index;
+	unsigned char *buf;
+};
 
 struct ebs_sink {
-	struct cm_http http;
+	struct cm_http http;		/* StartSnapshot, List, Complete */
 	struct cm_creds *creds;
 	char region[CM_URL_HOST_MAX];
 	char base[EBS_HOST_MAX + 16];		/* scheme://host[:port] */
@@ -66,7 +86,12 @@ struct ebs_sink {
 	uint64_t nblocks;			/* in the volume */
 	uint64_t changed;			/* blocks in the snapshot */
 	uint64_t since_checkpoint;
-	int completed;
+	unsigned char *listed;			/* resume: a bit per block stored */
+	struct ebs_worker workers[EBS_WORKERS];
+	pthread_mutex_t lock;
+	pthread_cond_t cond;			/* a worker's state changed */
+	int quit;
+	int error;				/* the first block that failed */
 };
 
 /* --- requests ------------------------------------------------------------- */
@@ -131,7 +156,8 @@ static int sign_call(struct ebs_sink *f, const struct ebs_call *c, struct ebs_he
 
 /* One signed request, retried on transport errors and 5xx by http.c.
  * 0: a response came (resp->status), else -errno (logged). */
-static int ebs_call(struct cm_sink *s, const struct ebs_call *c, struct cm_http_resp *resp)
+static int ebs_call(struct cm_sink *s, struct cm_http *http, const struct ebs_call *c,
+		    struct cm_http_resp *resp)
 {
 	struct ebs_sink *f = s->priv;
 	struct ebs_headers *h = calloc(1, sizeof(*h));
@@ -154,13 +180,13 @@ static int ebs_call(struct cm_sink *s, const struct ebs_call *c, struct cm_http_
 	q.body = c->body;
 	q.body_len = c->len;
 	q.timeout_ms = 60 * 1000 + (long)(c->len / 128);
-	r = cm_http_do_retry(&f->http, &q, resp);
+	r = cm_http_do_retry(http, &q, resp);
 	explicit_bzero(h, sizeof(*h));
 	free(h);
 	if (r == -EMSGSIZE)
 		return cm_err(-EPROTO, "dest %s: %s: response too large", s->dest, c->what);
 	if (r < 0)
-		return cm_err(-EIO, "dest %s: %s: %s", s->dest, c->what, f->http.why);
+		return cm_err(-EIO, "dest %s: %s: %s", s->dest, c->what, http->why);
 	return 0;
 }
 
@@ -299,7 +325,7 @@ static int start_snapshot(struct cm_sink *s, struct ebs_sink *f)
 		     "completed)\"}", (unsigned long long)gib, token, EBS_TIMEOUT_MIN);
 	c.len = (size_t)n;
 	cm_http_resp_init(&resp);
-	r = ebs_call(s, &c, &resp);
+	r = ebs_call(s, &f->http, &c, &resp);
 	if (r == 0 && resp.status != 201 && resp.status != 200)
 		r = ebs_error(s, c.what, &resp);
 	if (r == 0) {
@@ -346,7 +372,7 @@ static int list_page(struct cm_sink *s, struct ebs_sink *f, char *next, size_t n
 	}
 	c.query = q.data;
 	cm_http_resp_init(&resp);
-	r = ebs_call(s, &c, &resp);
+	r = ebs_call(s, &f->http, &c, &resp);
 	if (r == 0 && resp.status != 200)
 		r = ebs_error(s, "--resume: ListSnapshotBlocks", &resp);
 	if (r == 0 && !(root = answer_json(&resp)))
@@ -363,7 +389,9 @@ static int list_page(struct cm_sink *s, struct ebs_sink *f, char *next, size_t n
 				   "image", s->dest, (unsigned long long)idx);
 			break;
 		}
-		f->changed++;
+		if (!(f->listed[idx / 8] & (1u << (idx % 8))))
+			f->changed++;
+		f->listed[idx / 8] |= (unsigned char)(1u << (idx % 8));
 		if (idx + 1 > *top)
 			*top = idx + 1;
 	}
@@ -385,6 +413,9 @@ static int resume_snapshot(struct cm_sink *s, struct ebs_sink *f,
 
 	if (sscanf(st->session, "ebs snap=%127s", f->snap) != 1 || strncmp(f->snap, "snap-", 5))
 		return cm_err(-EINVAL, "dest %s: --resume: not an EBS snapshot session", s->dest);
+	f->listed = calloc(1, (size_t)(f->nblocks / 8 + 1));
+	if (!f->listed)
+		return cm_err(-ENOMEM, "dest %s", s->dest);
 	do {
 		r = list_page(s, f, next, sizeof(next), &top);
 	} while (r == 0 && next[0] && ++pages < 100000);
@@ -393,10 +424,13 @@ static int resume_snapshot(struct cm_sink *s, struct ebs_sink *f,
 		       "timeout?); run again without --resume", s->dest, f->snap);
 	if (r < 0)
 		return r;
-	f->block_no = top;
-	s->resume_from = top * EBS_BLOCK;
-	cm_debug("ebs: resuming %s at block %llu (%llu stored)", f->snap,
-		 (unsigned long long)top, (unsigned long long)f->changed);
+	/* below the checkpoint every non-zero block is stored; above it,
+	 * the listed ones are skipped one by one */
+	f->block_no = st->committed / EBS_BLOCK < top ? st->committed / EBS_BLOCK : top;
+	s->resume_from = f->block_no * EBS_BLOCK;
+	cm_debug("ebs: resuming %s at block %llu (%llu stored, the highest %llu)", f->snap,
+		 (unsigned long long)f->block_no, (unsigned long long)f->changed,
+		 (unsigned long long)top);
 	return 0;
 }
 
@@ -413,54 +447,186 @@ static int all_zero(const unsigned char *p, size_t n)
 	return 1;
 }
 
-static int put_block(struct cm_sink *s, struct ebs_sink *f)
+/* PutSnapshotBlock of w's buffer (a worker thread): 0 or -errno, logged. */
+static int put_block(struct cm_sink *s, struct ebs_sink *f, struct ebs_worker *w)
 {
 	unsigned char sum[32];
 	char uri[EBS_SNAP_MAX + 48], b64[64], cks[96];
 	size_t n = 0;
-	struct ebs_call c = { "PutSnapshotBlock", "PUT", uri, "", f->block, EBS_BLOCK, 1,
+	struct ebs_call c = { "PutSnapshotBlock", "PUT", uri, "", w->buf, EBS_BLOCK, 1,
 			      { "x-amz-Data-Length: 524288", "x-amz-Checksum-Algorithm: SHA256",
 				cks, "Content-Type: application/octet-stream" } };
 	struct cm_http_resp resp;
 	char what[64];
 	int r;
 
-	cm_sha256(f->block, EBS_BLOCK, sum);
+	cm_sha256(w->buf, EBS_BLOCK, sum);
 	mbedtls_base64_encode((unsigned char *)b64, sizeof(b64), &n, sum, sizeof(sum));
 	b64[n] = '\0';
 	snprintf(cks, sizeof(cks), "x-amz-Checksum: %s", b64);
 	snprintf(uri, sizeof(uri), "/snapshots/%s/blocks/%llu", f->snap,
-		 (unsigned long long)f->block_no);
-	snprintf(what, sizeof(what), "PutSnapshotBlock %llu", (unsigned long long)f->block_no);
+		 (unsigned long long)w->index);
+	snprintf(what, sizeof(what), "PutSnapshotBlock %llu", (unsigned long long)w->index);
 	cm_http_resp_init(&resp);
-	r = ebs_call(s, &c, &resp);
+	r = ebs_call(s, &w->http, &c, &resp);
 	if (r == 0 && resp.status != 201 && resp.status != 200)
 		r = ebs_error(s, what, &resp);
 	cm_http_resp_free(&resp);
-	if (r < 0)
-		return r;
-	f->changed++;
-	s->sent += EBS_BLOCK;
-	if (f->changed == 1 || ++f->since_checkpoint >= EBS_CHECKPOINT_EVERY) {
-		char session[EBS_SNAP_MAX + 16];
+	return r;
+}
 
-		f->since_checkpoint = 0;
-		snprintf(session, sizeof(session), "ebs snap=%s", f->snap);
-		return cm_sink_checkpoint(s, (f->block_no + 1) * EBS_BLOCK, session);
+static void *worker_thread(void *arg)
+{
+	struct ebs_worker *w = arg;
+	struct ebs_sink *f = w->s->priv;
+	int r;
+
+	pthread_mutex_lock(&f->lock);
+	while (!(f->quit && !w->busy)) {
+		if (!w->busy) {
+			pthread_cond_wait(&f->cond, &f->lock);
+			continue;
+		}
+		pthread_mutex_unlock(&f->lock);
+		r = put_block(w->s, f, w);
+		pthread_mutex_lock(&f->lock);
+		if (r < 0 && !f->error)
+			f->error = r;
+		if (r == 0) {
+			f->changed++;
+			w->s->sent += EBS_BLOCK;
+		}
+		w->busy = 0;
+		pthread_cond_broadcast(&f->cond);
+	}
+	pthread_mutex_unlock(&f->lock);
+	return NULL;
+}
+
+static int start_workers(struct cm_sink *s, struct ebs_sink *f)
+{
+	int i, r;
+
+	for (i = 0; i < EBS_WORKERS; i++) {
+		struct ebs_worker *w = &f->workers[i];
+
+		w->s = s;
+		w->buf = malloc(EBS_BLOCK);
+		if (!w->buf)
+			return cm_err(-ENOMEM, "dest %s", s->dest);
+		r = cm_http_init(&w->http, s->dest);
+		if (r < 0)
+			return r;
+		if (pthread_create(&w->thread, NULL, worker_thread, w))
+			return cm_err(-EAGAIN, "dest %s: thread", s->dest);
+		w->started = 1;
 	}
 	return 0;
 }
 
-/* The block being filled is whole: sent unless it is all zeros. */
+/* The workers finish the block they send and leave. */
+static void stop_workers(struct ebs_sink *f)
+{
+	int i;
+
+	pthread_mutex_lock(&f->lock);
+	f->quit = 1;
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+	for (i = 0; i < EBS_WORKERS; i++) {
+		struct ebs_worker *w = &f->workers[i];
+
+		if (w->started)
+			pthread_join(w->thread, NULL);
+		w->started = 0;
+		cm_http_cleanup(&w->http);
+		free(w->buf);
+		w->buf = NULL;
+	}
+}
+
+/* Under the lock: where every non-zero block below is stored for sure
+ * (the lowest block in flight, else the one being filled). */
+static uint64_t stored_below(const struct ebs_sink *f)
+{
+	uint64_t low = f->block_no;
+	int i;
+
+	for (i = 0; i < EBS_WORKERS; i++)
+		if (f->workers[i].busy && f->workers[i].index < low)
+			low = f->workers[i].index;
+	return low * EBS_BLOCK;
+}
+
+/* Waits for an idle worker (all_idle: for every worker to be idle);
+ * the first failure comes back.  *out: the idle worker, or NULL. */
+static int wait_workers(struct cm_sink *s, struct ebs_sink *f, int all_idle,
+			struct ebs_worker **out)
+{
+	char session[EBS_SNAP_MAX + 16];
+	uint64_t committed;
+	int i, r, busy, first;
+
+	pthread_mutex_lock(&f->lock);
+	for (;;) {
+		*out = NULL;
+		for (i = 0, busy = 0; i < EBS_WORKERS; i++) {
+			if (f->workers[i].busy)
+				busy++;
+			else if (!*out)
+				*out = &f->workers[i];
+		}
+		if (f->error ? !busy : all_idle ? !busy : *out != NULL)
+			break;
+		pthread_cond_wait(&f->cond, &f->lock);
+	}
+	r = f->error;
+	committed = stored_below(f);
+	/* the first checkpoint as soon as there is one: a run cut early can
+	 * be resumed too */
+	first = f->changed && s->state && !s->state->committed;
+	pthread_mutex_unlock(&f->lock);
+	if (r < 0 || !(f->since_checkpoint >= EBS_CHECKPOINT_EVERY || all_idle || first))
+		return r;
+	f->since_checkpoint = 0;
+	snprintf(session, sizeof(session), "ebs snap=%s", f->snap);
+	return committed ? cm_sink_checkpoint(s, committed, session) : 0;
+}
+
+/* The filled block goes to an idle worker, which gives its buffer back. */
+static int send_block(struct cm_sink *s, struct ebs_sink *f)
+{
+	struct ebs_worker *w;
+	unsigned char *spare;
+	int r = wait_workers(s, f, 0, &w);
+
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&f->lock);
+	spare = w->buf;
+	w->buf = f->block;
+	f->block = spare;
+	w->index = f->block_no;
+	w->busy = 1;
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+	f->since_checkpoint++;
+	return 0;
+}
+
+/* The block being filled is whole: sent unless it is all zeros or the
+ * snapshot holds it already (resume). */
 static int end_block(struct cm_sink *s, struct ebs_sink *f)
 {
+	uint64_t i = f->block_no;
 	int r = 0;
 
-	if (f->block_no >= f->nblocks)
+	if (i >= f->nblocks)
 		return cm_err(-EFBIG, "dest %s: more than the %llu bytes announced", s->dest,
 			      (unsigned long long)s->size);
-	if (f->dirty && !all_zero(f->block, EBS_BLOCK))
-		r = put_block(s, f);
+	if (f->dirty && !(f->listed && (f->listed[i / 8] & (1u << (i % 8)))) &&
+	    !all_zero(f->block, EBS_BLOCK))
+		r = send_block(s, f);
 	f->block_no++;
 	f->fill = 0;
 	f->dirty = 0;
@@ -519,7 +685,11 @@ static void ebs_free(struct cm_sink *s)
 
 	if (!f)
 		return;
+	stop_workers(f);
+	pthread_mutex_destroy(&f->lock);
+	pthread_cond_destroy(&f->cond);
 	cm_http_cleanup(&f->http);
+	free(f->listed);
 	if (f->creds) {
 		cm_creds_wipe(f->creds);
 		free(f->creds);
@@ -538,6 +708,8 @@ static int ebs_open(struct cm_sink *s, const struct cm_stream_state *resume)
 		return cm_err(-ENOMEM, "dest %s", s->dest);
 	s->priv = f;
 	s->sent = 0;
+	pthread_mutex_init(&f->lock, NULL);
+	pthread_cond_init(&f->cond, NULL);
 	if (s->size == CM_SIZE_UNKNOWN)
 		return cm_err(-EINVAL, "dest %s: an EBS snapshot is a raw disk "
 			      "(--format raw)", s->dest);
@@ -553,8 +725,10 @@ static int ebs_open(struct cm_sink *s, const struct cm_stream_state *resume)
 	if (r < 0)
 		return r;
 	if (resume && resume->session[0])
-		return resume_snapshot(s, f, resume);
-	return start_snapshot(s, f);
+		r = resume_snapshot(s, f, resume);
+	else
+		r = start_snapshot(s, f);
+	return r < 0 ? r : start_workers(s, f);
 }
 
 static int ebs_write(struct cm_sink *s, uint64_t off, const void *buf, size_t len)
@@ -579,7 +753,7 @@ static int complete_snapshot(struct cm_sink *s, struct ebs_sink *f)
 	snprintf(count, sizeof(count), "x-amz-ChangedBlocksCount: %llu",
 		 (unsigned long long)f->changed);
 	cm_http_resp_init(&resp);
-	r = ebs_call(s, &c, &resp);
+	r = ebs_call(s, &f->http, &c, &resp);
 	if (r == 0 && resp.status / 100 != 2)
 		r = ebs_error(s, c.what, &resp);
 	if (r == 0 && (root = answer_json(&resp))) {
@@ -596,10 +770,13 @@ static int ebs_finish(struct cm_sink *s)
 {
 	struct ebs_sink *f = s->priv;
 	uint64_t end = f->block_no * EBS_BLOCK + f->fill;
+	struct ebs_worker *idle;
 	int r = 0;
 
 	if (end < f->nblocks * EBS_BLOCK)	/* the last block's tail, zeros */
 		r = put_bytes(s, end, NULL, f->nblocks * EBS_BLOCK - end);
+	if (r == 0)
+		r = wait_workers(s, f, 1, &idle);
 	if (r == 0)
 		r = complete_snapshot(s, f);
 	if (r < 0)
