@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "control/azure_proto.h"
 
@@ -74,7 +75,7 @@ static void urls(const char *s)
 	     strpbrk(path, " \r\n")))
 		abort();
 	if (cm_az_split_url(s, cm_az_host_is_blob, base, sizeof(base), &path) == 0 &&
-	    (strlen(base) < 31 || strcmp(base + strlen(base) - 22, ".blob.core.windows.net") ||
+	    (strlen(base) < 31 || strcasecmp(base + strlen(base) - 22, ".blob.core.windows.net") ||
 	     path[0] != '/'))
 		abort();
 	if (cm_az_source_uri(s, out, sizeof(out), acct, sizeof(acct)) == 0 &&

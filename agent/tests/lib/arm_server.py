@@ -130,7 +130,7 @@ def cap(name, value):
     return {"name": name, "value": value}
 
 
-def sku(name, family, gens, arch, accel, vcpus, locations, restricted=()):
+def sku(name, family, gens, arch, accel, vcpus, locations, restricted=(), disk_ctl=None):
     return {
         "resourceType": "virtualMachines", "name": name, "tier": "Standard",
         "size": name.split("_", 1)[1], "family": family,
@@ -140,7 +140,8 @@ def sku(name, family, gens, arch, accel, vcpus, locations, restricted=()):
         "capabilities": [cap("vCPUs", str(vcpus)), cap("HyperVGenerations", gens),
                          cap("CpuArchitectureType", arch),
                          cap("AcceleratedNetworkingEnabled", accel),
-                         cap("PremiumIO", "True")],
+                         cap("PremiumIO", "True")] +
+                        ([cap("DiskControllerTypes", disk_ctl)] if disk_ctl else []),
         "restrictions": [{"type": "Location", "values": list(restricted),
                           "restrictionInfo": {"locations": list(restricted)},
                           "reasonCode": "NotAvailableForSubscription"}] if restricted else [],
@@ -156,7 +157,8 @@ SKUS = [
     sku("Standard_B1s", "standardBSFamily", "V1,V2", "x64", "False", 1, SKUS_ALL),
     sku("Standard_D2s_v5", "standardDSv5Family", "V1,V2", "x64", "True", 2, SKUS_ALL),
     sku("Standard_D2ps_v5", "standardDPSv5Family", "V2", "Arm64", "True", 2, SKUS_ALL),
-    sku("Standard_D2s_v6", "standardDSv6Family", "V2", "x64", "True", 2, SKUS_ALL),
+    sku("Standard_D2s_v6", "standardDSv6Family", "V2", "x64", "True", 2, SKUS_ALL,
+        disk_ctl="NVMe"),
     sku("Standard_NC6s_v3", "standardNCSv3Family", "V1,V2", "x64", "True", 6,
         SKUS_ALL, restricted=["westeurope"]),
 ]
