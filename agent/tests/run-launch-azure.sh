@@ -294,6 +294,7 @@ if [ "$(result)" = ETIMEDOUT ] && grep -q "^instance: late1" "$tmp/out" \
 	ok "arrival never seen (another move's line): ETIMEDOUT, the instance named (late1), nothing deleted"
 else fail "arrival never seen" "$(cat "$tmp/out" "$tmp/err")"; fi
 arm quota --quota-at-launch
+arm_quota=$arm
 spec "$tmp/spec-q" q1 Standard_D2s_v5
 probe "$arm" --spec "$tmp/spec-q" --creds "$tmp/creds" launch "$IMAGE" both "$MOVE" 20
 if [ "$(result)" = EDQUOT ] && grep -q "OperationNotAllowed: .*quota" "$tmp/err" && [ "$(wc -l <"$tmp/err")" = 1 ] \
@@ -347,15 +348,25 @@ mi_other=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bea
 [ "$mi_other" = 403 ] && ok "self-test: the managed identity on another VM -> 403" || fail "mi scope" "$mi_other"
 
 # --- through cloudmove launch / retire (once they exist) ---------------------------------
-if "$bin" launch --help >/dev/null 2>&1; then
+if grep -q "^usage: cloudmove launch" < <("$bin" launch 2>&1); then
 	: >"$tmp/main/log"
 	spec "$tmp/spec-cm" cm1 Standard_D2s_v5
 	if "$bin" launch --target azure --image "$IMAGE" --spec "$tmp/spec-cm" --creds "$tmp/creds" \
-		--api-endpoint "$arm_main" --wait 60 >"$tmp/out" 2>"$tmp/err"; then
-		ok "cloudmove launch --target azure: exit 0 (arrived)"
+		--api-endpoint "$arm_main" --wait 60 --move-id "$MOVE" >"$tmp/out" 2>"$tmp/err" \
+		&& grep -q "arrived: cm1, from aws (move $MOVE)" "$tmp/err"; then
+		ok "cloudmove launch --target azure: exit 0, arrived ($(grep -c . "$tmp/err") progress lines)"
 	else fail "cloudmove launch" "$(cat "$tmp/out" "$tmp/err")"; fi
 	grep -q CreateVM "$tmp/main/log" && secret_free "$tmp/out" "$tmp/err" \
-		&& ok "cloudmove launch: the VM made, no secret printed" || fail "cloudmove launch" "$(ops "$tmp/main/log")"
+		&& check_json "$state/instances/cm1/vm.json" "d['tags'] == {'cloudmove-move-id': '$MOVE'}" \
+		&& ok "cloudmove launch: the VM made with the move's tag, no secret printed" \
+		|| fail "cloudmove launch" "$(ops "$tmp/main/log")"
+	spec "$tmp/spec-cm3" cm3 Standard_D2s_v5
+	"$bin" launch --target azure --image "$IMAGE" --spec "$tmp/spec-cm3" --creds "$tmp/creds" \
+		--api-endpoint "$arm_quota" --wait 10 --move-id "$MOVE" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ $rc = 1 ] && grep -q "OperationNotAllowed" "$tmp/err" && grep -q "image cm3-osdisk exists (nothing deleted)" "$tmp/err" \
+		&& ok "cloudmove launch, a quota refusal: exit 1, the disk named and kept" \
+		|| fail "cloudmove launch, quota" "rc $rc $(cat "$tmp/err")"
 	spec "$tmp/spec-cm2" cm2 Standard_D2s_v5
 	"$bin" launch --target azure --image "$IMAGE" --spec "$tmp/spec-cm2" --creds "$tmp/badcreds" \
 		--api-endpoint "$arm_main" --wait 10 >"$tmp/out" 2>"$tmp/err"
@@ -367,10 +378,19 @@ else
 fi
 if "$bin" retire --help >/dev/null 2>&1; then
 	arm src2 --existing-vm "$scope" --mi-token "$MI_TOKEN=$scope"
-	if "$bin" retire --metadata-endpoint "$md_ok" --api-endpoint "$arm" >"$tmp/out" 2>"$tmp/err" \
-		&& [ "$(ops "$tmp/src2/log")" = Deallocate ]; then
-		ok "cloudmove retire (azure): deallocate with the managed identity"
+	root=$here/detect/azure-asset-tag-only/root
+	if "$bin" retire --metadata-endpoint "$md_ok" --api-endpoint "$arm" --detect-root "$root" \
+		>"$tmp/out" 2>"$tmp/err" && [ "$(ops "$tmp/src2/log")" = Deallocate ] \
+		&& grep -q '"principal": "mi:'"$MD_VM"'"' "$tmp/src2/log" && secret_free "$tmp/out" "$tmp/err"; then
+		ok "cloudmove retire (azure): deallocate with the managed identity: $(cat "$tmp/out")"
 	else fail "cloudmove retire" "$(cat "$tmp/out" "$tmp/err")"; fi
+	"$bin" retire --metadata-endpoint "$md_noid" --api-endpoint "$arm" --detect-root "$root" \
+		>"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ $rc = 1 ] && grep -q "az vm deallocate --resource-group $MD_RG --name $MD_VM --subscription $MD_SUB" "$tmp/err" \
+		&& [ "$(ops "$tmp/src2/log")" = Deallocate ] \
+		&& ok "cloudmove retire, no managed identity: exit 1, nothing retired, the az command" \
+		|| fail "cloudmove retire, no identity" "rc $rc $(cat "$tmp/out" "$tmp/err")"
 else
 	skip "cloudmove retire (azure)" "no retire command in this build yet"
 fi

@@ -356,6 +356,9 @@ static int az_import_image(struct cm_api *a, const char *image_url,
 	if (rc < 0)
 		return rc;
 	gen = cm_az_hyperv_gen(img->firmware, f.boot_modes);
+	if (gen && !img->firmware)
+		cm_warn("launch: azure: the disk's firmware is not known: Gen%c, as Azure's "
+			"default", gen[1]);
 	if (!gen) {
 		char line[300];
 

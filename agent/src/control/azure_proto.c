@@ -463,6 +463,8 @@ const char *cm_az_hyperv_gen(unsigned img_fw, unsigned type_modes)
 {
 	unsigned both = img_fw & type_modes;
 
+	if (!img_fw)	/* what a disk without hyperVGeneration gets */
+		return type_modes & CM_BOOT_BIOS ? "V1" : type_modes & CM_BOOT_UEFI ? "V2" : NULL;
 	if (both & CM_BOOT_UEFI)
 		return "V2";
 	if (both & CM_BOOT_BIOS)

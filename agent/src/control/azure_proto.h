@@ -80,7 +80,9 @@ int cm_az_subnet_id_ok(const char *s);
 
 /* The disk's Hyper-V generation for an image that boots with img_fw on
  * a size that boots type_modes (CM_BOOT_*): "V2" (UEFI) when both can,
- * "V1" (BIOS) when only BIOS is common, NULL when nothing is. */
+ * "V1" (BIOS) when only BIOS is common, NULL when nothing is.  img_fw 0
+ * (not known): Azure's own default, V1, where the size boots it, else
+ * V2. */
 const char *cm_az_hyperv_gen(unsigned img_fw, unsigned type_modes);
 
 /* application/x-www-form-urlencoded value: 0 or -EMSGSIZE. */

@@ -243,7 +243,10 @@ TEST(control_azure_names_and_generation)
 	CHECK_STR(cm_az_hyperv_gen(CM_BOOT_BIOS | CM_BOOT_UEFI, CM_BOOT_BIOS), "V1");
 	CHECK_STR(cm_az_hyperv_gen(CM_BOOT_BIOS | CM_BOOT_UEFI, CM_BOOT_BIOS | CM_BOOT_UEFI), "V2");
 	CHECK(!cm_az_hyperv_gen(CM_BOOT_BIOS, CM_BOOT_UEFI));
-	CHECK(!cm_az_hyperv_gen(0, CM_BOOT_UEFI));
+	/* not known: Azure's default where the size has it */
+	CHECK_STR(cm_az_hyperv_gen(0, CM_BOOT_BIOS | CM_BOOT_UEFI), "V1");
+	CHECK_STR(cm_az_hyperv_gen(0, CM_BOOT_UEFI), "V2");
+	CHECK(!cm_az_hyperv_gen(0, 0));
 
 	CHECK_INT(cm_az_form_encode("a~b c&d=e+/", out, sizeof(out)), 0);
 	CHECK_STR(out, "a~b%20c%26d%3De%2B%2F");
