@@ -82,7 +82,7 @@ static void urls(const char *s)
 	    (strncmp(out, "https://", 8) || strchr(out, '?') || strpbrk(out, " \r\n\"") ||
 	     strncmp(out + 8, acct, strlen(acct))))
 		abort();
-	if (cm_az_subnet_id_ok(s) && strncmp(s, "/subscriptions/", 15))
+	if (cm_az_subnet_id_ok(s) && strncasecmp(s, "/subscriptions/", 15))
 		abort();
 	if (cm_az_form_encode(s, out, sizeof(out)) == 0 &&
 	    strspn(out, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~%")
