@@ -71,8 +71,8 @@ static void urls(const char *s)
 	const char *path;
 
 	if (cm_az_split_url(s, cm_az_host_is_arm, base, sizeof(base), &path) == 0 &&
-	    (strcmp(base, "https://management.azure.com") || path[0] != '/' ||
-	     strpbrk(path, " \r\n")))
+	    (strcasecmp(base, "https://management.azure.com") || path[0] != '/' ||
+	     strpbrk(path, " \r\n\x01\x7f")))
 		abort();
 	if (cm_az_split_url(s, cm_az_host_is_blob, base, sizeof(base), &path) == 0 &&
 	    (strlen(base) < 31 || strcasecmp(base + strlen(base) - 22, ".blob.core.windows.net") ||

@@ -412,7 +412,7 @@ int cm_az_host_is_blob(const char *host, size_t len)
 int cm_az_split_url(const char *url, int (*host_ok)(const char *host, size_t len),
 		    char *base, size_t base_size, const char **path)
 {
-	const char *h, *end;
+	const char *h, *end, *p;
 	size_t n;
 
 	if (strncmp(url, "https://", 8))
@@ -421,9 +421,11 @@ int cm_az_split_url(const char *url, int (*host_ok)(const char *host, size_t len
 	end = h + strcspn(h, "/?#");
 	if (*end != '/' || !host_ok(h, (size_t)(end - h)))
 		return -EINVAL;
-	/* nothing in it that would end the request line or a header */
-	if (strpbrk(end, " \r\n\t#"))
-		return -EINVAL;
+	/* printable ASCII only: nothing that would end the request line or
+	 * a header, no fragment */
+	for (p = end; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f || *p == '#')
+			return -EINVAL;
 	n = (size_t)(end - url);
 	if (n >= base_size)
 		return -EINVAL;

@@ -199,6 +199,10 @@ TEST(control_azure_urls)
 				  sizeof(base), &path), -EINVAL);
 	CHECK_INT(cm_az_split_url("https://management.azure.com/x\r\nHost: y", cm_az_host_is_arm,
 				  base, sizeof(base), &path), -EINVAL);
+	CHECK_INT(cm_az_split_url("https://management.azure.com/x\x01y", cm_az_host_is_arm,
+				  base, sizeof(base), &path), -EINVAL);
+	CHECK_INT(cm_az_split_url("https://management.azure.com/x#f", cm_az_host_is_arm,
+				  base, sizeof(base), &path), -EINVAL);
 	CHECK_INT(cm_az_split_url("https://md-x1.blob.core.windows.net/c/b?sig=1", cm_az_host_is_blob,
 				  base, sizeof(base), &path), 0);
 	CHECK_INT(cm_az_split_url("https://blob.core.windows.net/c/b", cm_az_host_is_blob, base,
