@@ -303,6 +303,15 @@ if [ "$(result)" = EDQUOT ] && grep -q "OperationNotAllowed: .*quota" "$tmp/err"
 	ok "--quota-at-launch: EDQUOT, the disk kept and named, no VM: $(cat "$tmp/err")"
 else fail "--quota-at-launch" "$(cat "$tmp/out" "$tmp/err")"; fi
 
+# a token that expires during a long import is renewed, once, and the launch goes on
+arm ttl --token-ttl 2 --lro-delay 3
+spec "$tmp/spec-ttl" ttl1 Standard_B1s
+probe "$arm" --spec "$tmp/spec-ttl" --creds "$tmp/creds" launch "$IMAGE" both "$MOVE" 30
+if [ "$(result)" = ok ] && [ "$(ops "$tmp/ttl/log" | tr ' ' '\n' | grep -c '^Token$')" -ge 2 ] \
+	&& grep -q '"status": 401' "$tmp/ttl/log" && secret_free "$tmp/out" "$tmp/err"; then
+	ok "a token expired mid-import (401 ExpiredAuthenticationToken): renewed, launch arrived"
+else fail "token renewal" "$(cat "$tmp/out" "$tmp/err") $(ops "$tmp/ttl/log")"; fi
+
 # --- retire: the VM's managed identity from IMDS --------------------------------------
 md() {	# md NAME [args]: a metadata server, HOST:PORT in $md
 	python3 "$here/metadata/mdserver.py" --cloud azure --port 0 --port-file "$tmp/$1.port" "${@:2}" \

@@ -102,6 +102,19 @@ static int refused(struct cm_api *a, const char *what, const struct cm_http_resp
 	return fail(a, r, what, line);
 }
 
+static int sp_token(struct cm_api *a);
+static int renewing;	/* inside the one renewal of an expired token */
+
+/* ARM's 401 for a token past its time (ExpiredAuthenticationToken). */
+static int token_expired(const struct cm_http_resp *resp)
+{
+	char code[64], msg[8];
+
+	return cm_az_error_parse(resp->body.data ? resp->body.data : "", resp->body.len, code,
+				 sizeof(code), msg, sizeof(msg)) == 0 &&
+	       !strcmp(code, "ExpiredAuthenticationToken");
+}
+
 /* One request to base+path (cm_api_url: --api-endpoint keeps the Host).
  * bearer: send a->token.  0 (resp->status says the rest) or -errno,
  * logged. */
@@ -139,6 +152,19 @@ static int call(struct cm_api *a, const char *method, const char *base, const ch
 	if (r < 0)
 		return fail(a, r == -EMSGSIZE ? -EIO : r, what,
 			    r == -EMSGSIZE ? "answer too large" : a->http.why);
+	/* A token lasts about an hour, an import of a big disk may take
+	 * longer: an expired one is renewed once, with the service principal
+	 * (launch; a managed identity's outlives a retire). */
+	if (bearer && resp->status == 401 && a->spec && a->creds && !renewing &&
+	    token_expired(resp)) {
+		renewing = 1;
+		cm_info("launch: azure: the token expired, asking for a new one");
+		r = sp_token(a);
+		if (r == 0)
+			r = call(a, method, base, path, extra, body, body_len, bearer, resp, what);
+		renewing = 0;
+		return r;
+	}
 	return 0;
 }
 
@@ -218,7 +244,8 @@ static int spec_ok(struct cm_api *a)
 	return 0;
 }
 
-static int az_login(struct cm_api *a)
+/* The service principal's token (client_credentials) into a->token. */
+static int sp_token(struct cm_api *a)
 {
 	struct cm_creds *c = a->creds;
 	struct cm_http_resp resp;
@@ -226,9 +253,6 @@ static int az_login(struct cm_api *a)
 	struct cm_buf form;
 	int r;
 
-	r = spec_ok(a);
-	if (r < 0)
-		return r;
 	if (!c || !c->azure_tenant_id[0] || !c->azure_client_id[0] || !c->azure_client_secret[0])
 		return fail(a, -EACCES, "credentials", "azure_tenant_id, azure_client_id and "
 			    "azure_client_secret are needed in --creds");
@@ -257,10 +281,31 @@ static int az_login(struct cm_api *a)
 		r = r == -EINVAL || r == -ENOENT ? -EACCES : r;
 		goto out;
 	}
-	if (cm_az_token_parse(resp.body.data, resp.body.len, a->token, sizeof(a->token)) < 0) {
+	if (cm_az_token_parse(resp.body.data, resp.body.len, a->token, sizeof(a->token)) < 0)
 		r = fail(a, -EIO, "token (login.microsoftonline.com)", "no access_token in the answer");
-		goto out;
-	}
+out:
+	explicit_bzero(secret, sizeof(secret));
+	if (form.data)
+		explicit_bzero(form.data, form.len);
+	if (resp.body.data)
+		explicit_bzero(resp.body.data, resp.body.len);
+	cm_buf_free(&form);
+	cm_http_resp_free(&resp);
+	return r;
+}
+
+static int az_login(struct cm_api *a)
+{
+	struct cm_http_resp resp;
+	char path[400];
+	int r;
+
+	r = spec_ok(a);
+	if (r == 0)
+		r = sp_token(a);
+	if (r < 0)
+		return r;
+	cm_http_resp_init(&resp);
 	snprintf(path, sizeof(path), "/subscriptions/%s?api-version=" API_SUBSCRIPTIONS,
 		 spec(a, "subscription_id"));
 	r = arm(a, "GET", path, NULL, &resp, "GET subscription");
@@ -268,11 +313,6 @@ static int az_login(struct cm_api *a)
 		r = refused(a, "GET subscription", &resp);
 	if (r == -ENOENT)
 		r = -EACCES;	/* a subscription this principal cannot see */
-out:
-	explicit_bzero(secret, sizeof(secret));
-	if (form.data)
-		explicit_bzero(form.data, form.len);
-	cm_buf_free(&form);
 	cm_http_resp_free(&resp);
 	return r;
 }

@@ -18,7 +18,8 @@ Azure-AsyncOperation and Location headers) for what `cloudmove launch
   Every ARM call needs Authorization: Bearer TOKEN, a token issued here
   or one given with --mi-token (the managed identity the test metadata
   server hands out): else 401 AuthenticationFailed /
-  InvalidAuthenticationToken with WWW-Authenticate.
+  InvalidAuthenticationToken with WWW-Authenticate; a token older than
+  --token-ttl (default 3600 s): 401 ExpiredAuthenticationToken.
   GET  /subscriptions/SUB?api-version=2022-12-01
         -> the subscription (subscriptionId, displayName, state Enabled,
         tenantId); unknown: 404 SubscriptionNotFound
@@ -81,7 +82,7 @@ Azure-AsyncOperation and Location headers) for what `cloudmove launch
      [--tenant T] [--client-id C] [--client-secret S] [--subscription SUB]...
      [--blob-endpoint http://127.0.0.1:P] [--instance-cmd CMD]
      [--mi-token TOKEN=SUB/RG/VM]... [--existing-vm SUB/RG/VM[@LOC]]...
-     [--lro-delay S] [--skus-page N]
+     [--lro-delay S] [--skus-page N] [--token-ttl S]
      [--refuse-creds] [--quota-at-launch] [--deny-retire]
 
 State: DIR/disks/NAME.json and NAME.raw (the VHD's data), DIR/nics/NAME.json,
@@ -166,7 +167,7 @@ SKUS = [
 STATE = None
 ARGS = None
 LOCK = threading.Lock()
-TOKENS = {}             # access token -> principal
+TOKENS = {}             # access token -> (principal, expiry)
 MI = {}                 # managed identity token -> "SUB/RG/VM"
 OPS = {}                # operation id -> dict
 PROCS = {}              # vm name -> Popen
@@ -419,11 +420,12 @@ class Handler(BaseHTTPRequestHandler):
                           "in the request is the client secret value, not the client "
                           "secret ID, for a secret added to app '%s'." % ARGS.client_id)
         tok = "eyJ0eXAiOiJKV1QifQ." + os.urandom(24).hex()
+        ttl = ARGS.token_ttl
         with LOCK:
-            TOKENS[tok] = ARGS.client_id
+            TOKENS[tok] = (ARGS.client_id, time.time() + ttl)
         log_call("Token", ARGS.client_id, None, 200)
-        self.send(200, {"token_type": "Bearer", "expires_in": 3599,
-                        "ext_expires_in": 3599, "access_token": tok})
+        self.send(200, {"token_type": "Bearer", "expires_in": int(ttl) - 1,
+                        "ext_expires_in": int(ttl) - 1, "access_token": tok})
 
     # blob (boot diagnostics) -----------------------------------------------
     def blob(self, path, q):
@@ -455,13 +457,21 @@ class Handler(BaseHTTPRequestHandler):
         tok = a[7:]
         with LOCK:
             if tok in TOKENS:
-                return TOKENS[tok]
+                self.expired = TOKENS[tok][1] < time.time()
+                return None if self.expired else TOKENS[tok][0]
         if tok in MI:
             return "mi:" + MI[tok].split("/")[-1]
         return None
 
     def auth_error(self):
         a = self.headers.get("Authorization")
+        if getattr(self, "expired", False):
+            self.expired = False
+            return arm_error(401, "ExpiredAuthenticationToken",
+                             "The access token expiry UTC time '%s' is earlier than current "
+                             "UTC time '%s'." % (now_iso(), now_iso()),
+                             [("WWW-Authenticate", 'Bearer error="invalid_token", '
+                               'error_description="The access token has expired."')])
         hdr = [("WWW-Authenticate", 'Bearer authorization_uri="https://%s/%s", '
                 'error="invalid_token", error_description="The authentication failed '
                 'because of missing \'Authorization\' header."' % (LOGIN_HOST, ARGS.tenant))]
@@ -857,6 +867,7 @@ def main():
     ap.add_argument("--mi-token", action="append", default=[])
     ap.add_argument("--existing-vm", action="append", default=[])
     ap.add_argument("--lro-delay", type=float, default=0.3)
+    ap.add_argument("--token-ttl", type=float, default=3600.0)
     ap.add_argument("--skus-page", type=int, default=0)
     ap.add_argument("--refuse-creds", action="store_true")
     ap.add_argument("--quota-at-launch", action="store_true")
