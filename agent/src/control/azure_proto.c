@@ -135,8 +135,8 @@ int cm_az_lro_parse(const char *buf, size_t len, char *code, size_t code_size,
 	else if (!strcmp(st, "Succeeded"))
 		r = 0;
 	else if (!strcmp(st, "Failed") || !strcmp(st, "Canceled")) {
-		if (error_of(root, code, code_size, msg, msg_size) < 0)
-			printable(st, code, code_size);
+		if (error_of(root, code, code_size, msg, msg_size) < 0 || !code[0])
+			printable(st, code, code_size);	/* the status says it at least */
 		r = -EPROTO;
 	} else {
 		r = 1;	/* InProgress, or a provider's own word for it */

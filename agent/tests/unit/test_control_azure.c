@@ -84,6 +84,9 @@ TEST(control_azure_lro)
 	CHECK_INT(cm_az_lro_parse(S("{\"status\":\"Canceled\"}"), code, sizeof(code), msg,
 				  sizeof(msg)), -EPROTO);
 	CHECK_STR(code, "Canceled");
+	CHECK_INT(cm_az_lro_parse(S("{\"status\":\"Failed\",\"error\":{\"code\":\"\"}}"),
+				  code, sizeof(code), msg, sizeof(msg)), -EPROTO);
+	CHECK_STR(code, "Failed");
 	CHECK_INT(cm_az_lro_parse(S("{\"status\":3}"), code, sizeof(code), msg, sizeof(msg)),
 		  -EBADMSG);
 	CHECK_INT(cm_az_lro_parse(S("[]"), code, sizeof(code), msg, sizeof(msg)), -EBADMSG);
