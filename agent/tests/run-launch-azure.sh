@@ -52,10 +52,10 @@ MD_SUB=xxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxx MD_RG=macikgo-test-may-23 MD_VM=examplev
 MI_TOKEN=mi.$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 MOVE=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
-wait_file() { local i; for i in $(seq 1 300); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
+wait_file() { local _; for _ in $(seq 1 300); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
 wait_port() {
-	local i
-	for i in $(seq 1 300); do
+	local _
+	for _ in $(seq 1 300); do
 		(exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
 		sleep 0.1
 	done
