@@ -23,6 +23,18 @@ int cm_event_format(const struct cm_record *r, const struct cm_stay *s,
  * 1 (a new stay): the new stay's start and the previous one's end. */
 int cm_events_spool_new_stay(const char *root, const struct cm_record *r);
 
+/* The move's events (record/move.h), from the last stay's move: ids
+ * "<move id>-<kind>" ("-failed-<step>" for a failure), so noting a step
+ * twice or exporting twice makes no second event. */
+enum cm_move_event {
+	CM_MOVE_STARTED, CM_MOVE_ARRIVED, CM_MOVE_RETIRED, CM_MOVE_FAILED,
+};
+
+int cm_move_event_format(const struct cm_record *r, const struct cm_stay *s,
+			 enum cm_move_event kind, time_t when, struct cm_buf *out);
+int cm_events_spool_move(const char *root, const struct cm_record *r,
+			 enum cm_move_event kind);
+
 struct cm_export_result {
 	unsigned sent, failed, left, rejected;
 };

@@ -86,6 +86,7 @@ int cm_record_format(const struct cm_record *r, struct cm_buf *out);
 /* One stay as a JSON object (the record's and the events' shape). */
 struct json_object;
 struct json_object *cm_stay_to_json(const struct cm_stay *s);
+struct json_object *cm_stay_move_to_json(const struct cm_stay_move *m);
 
 /* Notes one boot seen as v at now: extends the last stay or starts a new
  * one.  Returns 1 when a new stay started, 0 otherwise. */
