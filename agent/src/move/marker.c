@@ -38,6 +38,20 @@ static int number(const char *v, unsigned long long max, unsigned long long *out
 	return errno || *end || *out > max ? -EBADMSG : 0;
 }
 
+/* 32 lowercase hex chars, or nothing (written by a move that had none) */
+static int move_id(struct cm_move_marker *m, const char *v)
+{
+	size_t i, n = strlen(v);
+
+	if (n && n != CM_MOVE_ID_LEN)
+		return -EBADMSG;
+	for (i = 0; i < n; i++)
+		if (!strchr("0123456789abcdef", v[i]))
+			return -EBADMSG;
+	memcpy(m->move_id, v, n + 1);
+	return 0;
+}
+
 static int set(struct cm_move_marker *m, const char *k, const char *v)
 {
 	unsigned long long n;
@@ -61,6 +75,14 @@ static int set(struct cm_move_marker *m, const char *k, const char *v)
 		return copy(m->cloud, sizeof(m->cloud), v);
 	if (!strcmp(k, "target"))
 		return copy(m->target, sizeof(m->target), v);
+	if (!strcmp(k, "move_id"))
+		return move_id(m, v);
+	if (!strcmp(k, "dest"))
+		return copy(m->dest, sizeof(m->dest), v);
+	if (!strcmp(k, "profile"))
+		return copy(m->profile, sizeof(m->profile), v);
+	if (!strcmp(k, "facts"))
+		return copy(m->facts, sizeof(m->facts), v);
 	return 0;
 }
 
@@ -103,8 +125,9 @@ int cm_move_marker_write(const char *root, const struct cm_move_marker *m)
 		return cm_err(r, "move marker under %s", root);
 	cm_buf_init(&b, MARKER_MAX);
 	r = cm_buf_printf(&b, "before %u\nuuid %s\ninstance_id %s\ncloud %s\ntarget %s\n"
-			  "time %lld\n", m->before, m->uuid, m->instance_id, m->cloud,
-			  m->target, m->time);
+			  "time %lld\nmove_id %s\ndest %s\nprofile %s\nfacts %s\n",
+			  m->before, m->uuid, m->instance_id, m->cloud, m->target,
+			  m->time, m->move_id, m->dest, m->profile, m->facts);
 	if (r == 0)
 		r = cm_mkdir_parents(path);
 	if (r == 0)
