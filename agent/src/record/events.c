@@ -174,9 +174,8 @@ static int spool_dir(const char *root, char *dir, size_t size)
 }
 
 int cm_events_spool_move(const char *root, const struct cm_record *r,
-			 enum cm_move_event kind)
+			 const struct cm_stay *s, enum cm_move_event kind)
 {
-	const struct cm_stay *s = r->n ? &r->stays[r->n - 1] : NULL;
 	char dir[CM_PATH_MAX], path[CM_PATH_MAX], id[96];
 	struct cm_buf b;
 	int rc;

@@ -168,7 +168,7 @@ static int note_in(const char *root, struct cm_record *r, const struct move_note
 	if (rc < 0)
 		return cm_err(rc, "record: make the root writable");
 	rc = cm_record_save(root, r);
-	if (rc == 0 && kind >= 0 && cm_events_spool_move(root, r, kind) < 0)
+	if (rc == 0 && kind >= 0 && cm_events_spool_move(root, r, s, (enum cm_move_event)kind) < 0)
 		cm_warn("record: the move is recorded, its event is not spooled");
 	e = cm_rootrw_end(&rw);
 	return rc < 0 ? rc : e < 0 ? -EIO : 0;

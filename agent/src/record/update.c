@@ -19,8 +19,8 @@ static void copy(char *dst, size_t size, const char *src)
 /* The stay this boot opened came from a move: it says so, and the
  * source's stay (the copy the image carried) learns that it arrived and
  * where. */
-static void note_arrival(struct cm_record *r, const struct cm_verdict *v,
-			 const struct cm_arrival *a)
+static struct cm_stay *note_arrival(struct cm_record *r, const struct cm_verdict *v,
+				    const struct cm_arrival *a)
 {
 	struct cm_stay *s = &r->stays[r->n - 1], *src = r->n > 1 ? s - 1 : NULL;
 
@@ -31,13 +31,14 @@ static void note_arrival(struct cm_record *r, const struct cm_verdict *v,
 	copy(s->adapted.profile, sizeof(s->adapted.profile), a->profile);
 	copy(s->adapted.facts, sizeof(s->adapted.facts), a->facts);
 	if (!src || strcmp(src->move.id, a->move_id))
-		return;
+		return NULL;
 	src->move.arrived = true;
 	if (!src->move.instance_id[0])
 		copy(src->move.instance_id, sizeof(src->move.instance_id), v->instance_id);
 	if (!src->move.region[0])
 		copy(src->move.region, sizeof(src->move.region),
 		     v->zone[0] ? v->zone : v->region);
+	return src;
 }
 
 static int note_and_write(const char *root, const struct cm_verdict *v,
@@ -45,6 +46,7 @@ static int note_and_write(const char *root, const struct cm_verdict *v,
 			  struct cm_record *r, char *line, size_t size,
 			  char *prev, size_t prev_size, struct cm_stay_adapted *adapted)
 {
+	struct cm_stay *arrived = NULL;
 	struct cm_rootrw rw;
 	const struct cm_stay *s;
 	int rc, fresh;
@@ -59,7 +61,7 @@ static int note_and_write(const char *root, const struct cm_verdict *v,
 		cm_record_machine_id(root, r->machine_id, sizeof(r->machine_id));
 	fresh = cm_record_note_boot(r, v, time(NULL));
 	if (fresh && arrival && arrival->move_id && arrival->move_id[0])
-		note_arrival(r, v, arrival);
+		arrived = note_arrival(r, v, arrival);
 	if (adapted)
 		*adapted = r->stays[r->n - 1].adapted;
 	rc = cm_rootrw_begin(&rw, root ? root : "/");
@@ -68,6 +70,8 @@ static int note_and_write(const char *root, const struct cm_verdict *v,
 	rc = cm_record_save(root, r);
 	if (rc == 0 && fresh && cm_events_spool_new_stay(root, r) < 0)
 		cm_warn("record: the stay is recorded, its events are not spooled");
+	if (rc == 0 && arrived && cm_events_spool_move(root, r, arrived, CM_MOVE_ARRIVED) < 0)
+		cm_warn("record: the arrival is recorded, its event is not spooled");
 	if (cm_rootrw_end(&rw) < 0 && rc == 0)
 		rc = -EIO;
 	if (rc < 0)
