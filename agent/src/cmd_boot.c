@@ -93,7 +93,7 @@ static void detect(const struct cm_boot_opts *bo, struct cm_detect_opts *d,
  * cloud of the stay before this boot, adapted what the root was adapted
  * to for the last stay's cloud; arrival: the moved image's first boot. */
 static void record(const char *root, const struct cm_verdict *v,
-		   const struct cm_arrival *arrival, char *prev, size_t prev_size,
+		   const struct cm_record_arrival *arrival, char *prev, size_t prev_size,
 		   struct cm_stay_adapted *adapted)
 {
 	char line[512];
@@ -427,7 +427,7 @@ int cm_cmd_boot(int argc, char **argv)
 	struct cm_stay_adapted adapted;
 	struct requirements rq;
 	struct cm_move_marker m = { .before = 0 };
-	struct cm_arrival arrival;
+	struct cm_record_arrival arrival;
 	struct cm_detect_opts d;
 	struct cm_boot_opts bo;
 	struct cm_verdict v;
@@ -496,7 +496,7 @@ int cm_cmd_boot(int argc, char **argv)
 	settled = settle_move(root, detect_root, &v, &m);
 	if (settled == CM_MOVE_UNDONE)
 		recovered = 0;
-	arrival = (struct cm_arrival){ .move_id = m.move_id, .cloud = m.cloud,
+	arrival = (struct cm_record_arrival){ .move_id = m.move_id, .cloud = m.cloud,
 		.instance_id = m.instance_id, .profile = m.profile, .facts = m.facts };
 	record(root, &v, settled == CM_MOVE_DROPPED ? &arrival : NULL, prev,
 	       sizeof(prev), &adapted);

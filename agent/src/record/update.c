@@ -20,7 +20,7 @@ static void copy(char *dst, size_t size, const char *src)
  * source's stay (the copy the image carried) learns that it arrived and
  * where. */
 static struct cm_stay *note_arrival(struct cm_record *r, const struct cm_verdict *v,
-				    const struct cm_arrival *a)
+				    const struct cm_record_arrival *a)
 {
 	struct cm_stay *s = &r->stays[r->n - 1], *src = r->n > 1 ? s - 1 : NULL;
 
@@ -42,7 +42,7 @@ static struct cm_stay *note_arrival(struct cm_record *r, const struct cm_verdict
 }
 
 static int note_and_write(const char *root, const struct cm_verdict *v,
-			  const struct cm_arrival *arrival,
+			  const struct cm_record_arrival *arrival,
 			  struct cm_record *r, char *line, size_t size,
 			  char *prev, size_t prev_size, struct cm_stay_adapted *adapted)
 {
@@ -84,7 +84,7 @@ static int note_and_write(const char *root, const struct cm_verdict *v,
 }
 
 int cm_record_update(const char *root, const struct cm_verdict *v,
-		     const struct cm_arrival *arrival, char *line, size_t size,
+		     const struct cm_record_arrival *arrival, char *line, size_t size,
 		     char *prev, size_t prev_size, struct cm_stay_adapted *adapted)
 {
 	struct cm_record *r = malloc(sizeof(*r));

@@ -11,7 +11,7 @@ struct cm_verdict;
 
 /* The moved image's first boot: what its move marker says (move/marker.h),
  * the source's ids and what the image was adapted to. */
-struct cm_arrival {
+struct cm_record_arrival {
 	const char *move_id;
 	const char *cloud;		/* the source's */
 	const char *instance_id;	/* the source's, "" unknown */
@@ -29,7 +29,7 @@ struct cm_arrival {
  * arrived.  adapted (may be NULL) gets what the root was last adapted to
  * for the cloud of the (now) last stay. */
 int cm_record_update(const char *root, const struct cm_verdict *v,
-		     const struct cm_arrival *arrival, char *line, size_t size,
+		     const struct cm_record_arrival *arrival, char *line, size_t size,
 		     char *prev, size_t prev_size, struct cm_stay_adapted *adapted);
 
 /* After an adaptation for the last stay's cloud: the stay records the
