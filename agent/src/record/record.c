@@ -367,10 +367,16 @@ static void copy(char *dst, size_t size, const char *src)
 int cm_record_note_boot(struct cm_record *r, const struct cm_verdict *v,
 			time_t now)
 {
+	return cm_record_note_boot_as(r, v, now, 0);
+}
+
+int cm_record_note_boot_as(struct cm_record *r, const struct cm_verdict *v,
+			   time_t now, int moved)
+{
 	struct cm_stay *last = r->n ? &r->stays[r->n - 1] : NULL;
 	unsigned long seq = last ? last->seq + 1 : 1;
 
-	if (last && !strcmp(last->cloud, v->cloud) &&
+	if (!moved && last && !strcmp(last->cloud, v->cloud) &&
 	    !strcmp(last->instance_id, v->instance_id)) {
 		/* A clock that went back must not make the stay negative. */
 		if (now > last->last_seen)

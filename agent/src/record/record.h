@@ -92,6 +92,12 @@ struct json_object *cm_stay_move_to_json(const struct cm_stay_move *m);
  * one.  Returns 1 when a new stay started, 0 otherwise. */
 int cm_record_note_boot(struct cm_record *r, const struct cm_verdict *v,
 			time_t now);
+/* The same; moved: this boot is a moved image's first (a move marker not
+ * this machine's), which always opens a new stay — a move within one
+ * cloud, or to a machine whose instance id is unknown, is another stay
+ * too. */
+int cm_record_note_boot_as(struct cm_record *r, const struct cm_verdict *v,
+			   time_t now, int moved);
 
 /* RFC 3339 UTC, "2026-11-27T01:33:13Z": 0 or -EINVAL. */
 int cm_time_format(time_t t, char *out, size_t size);

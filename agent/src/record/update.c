@@ -49,7 +49,7 @@ static int note_and_write(const char *root, const struct cm_verdict *v,
 	struct cm_stay *arrived = NULL;
 	struct cm_rootrw rw;
 	const struct cm_stay *s;
-	int rc, fresh;
+	int rc, fresh, moved;
 
 	if (cm_record_location_ok(root) < 0)
 		return -EXDEV;
@@ -59,8 +59,9 @@ static int note_and_write(const char *root, const struct cm_verdict *v,
 		snprintf(prev, prev_size, "%s", r->stays[r->n - 1].cloud);
 	if (!r->machine_id[0])
 		cm_record_machine_id(root, r->machine_id, sizeof(r->machine_id));
-	fresh = cm_record_note_boot(r, v, time(NULL));
-	if (fresh && arrival && arrival->move_id && arrival->move_id[0])
+	moved = arrival && arrival->move_id && arrival->move_id[0];
+	fresh = cm_record_note_boot_as(r, v, time(NULL), moved);
+	if (moved)
 		arrived = note_arrival(r, v, arrival);
 	if (adapted)
 		*adapted = r->stays[r->n - 1].adapted;

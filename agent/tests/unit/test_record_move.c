@@ -255,3 +255,18 @@ TEST(profile_version_follows_the_requirements)
 	CHECK(strcmp(a, b) != 0);
 	free(set);
 }
+
+TEST(record_moved_boot_opens_a_stay)
+{
+	struct cm_record *r = one_stay();
+	struct cm_verdict v = { .cloud = "aws", .is_public = true };
+
+	snprintf(v.instance_id, sizeof(v.instance_id), "i-0src");
+	CHECK_INT(cm_record_note_boot_as(r, &v, 2000, 0), 0);	/* same machine */
+	CHECK_INT(r->n, 1);
+	/* a moved image's first boot, same cloud and (unknown, equal) id */
+	CHECK_INT(cm_record_note_boot_as(r, &v, 3000, 1), 1);
+	CHECK_INT(r->n, 2);
+	CHECK_INT(r->stays[1].seq, 2);
+	CHECK_INT(r->stays[1].boots, 1);
+}
