@@ -9,6 +9,7 @@
 
 #include "../limits.h"
 #include "../log.h"
+#include "../record/move.h"
 #include "../util/atomic.h"
 #include "../util/buf.h"
 #include "../util/file.h"
@@ -38,18 +39,12 @@ static int number(const char *v, unsigned long long max, unsigned long long *out
 	return errno || *end || *out > max ? -EBADMSG : 0;
 }
 
-/* 32 lowercase hex chars, or nothing (written by a move that had none) */
+/* a move id, or nothing (written by a move that had none) */
 static int move_id(struct cm_move_marker *m, const char *v)
 {
-	size_t i, n = strlen(v);
-
-	if (n && n != CM_MOVE_ID_LEN)
+	if (*v && !cm_move_id_valid(v))
 		return -EBADMSG;
-	for (i = 0; i < n; i++)
-		if (!strchr("0123456789abcdef", v[i]))
-			return -EBADMSG;
-	memcpy(m->move_id, v, n + 1);
-	return 0;
+	return copy(m->move_id, sizeof(m->move_id), v);
 }
 
 static int set(struct cm_move_marker *m, const char *k, const char *v)

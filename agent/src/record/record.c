@@ -6,6 +6,7 @@
 
 #include "../detect/detect.h"
 #include "../json.h"
+#include "move.h"
 #include "record.h"
 
 int cm_time_format(time_t t, char *out, size_t size)
@@ -101,23 +102,11 @@ static int get_object(struct json_object *o, const char *key,
 	return json_object_is_type(*out, json_type_object) ? 0 : -EBADMSG;
 }
 
-static int move_id_ok(const char *s)
-{
-	size_t i;
-
-	if (strlen(s) != CM_MOVE_ID_LEN)
-		return 0;
-	for (i = 0; i < CM_MOVE_ID_LEN; i++)
-		if (!strchr("0123456789abcdef", s[i]))
-			return 0;
-	return 1;
-}
-
 static int parse_move(struct json_object *o, struct cm_stay_move *m)
 {
 	unsigned long bytes;
 
-	if (get_text(o, "id", m->id, sizeof(m->id), 1) < 0 || !move_id_ok(m->id) ||
+	if (get_text(o, "id", m->id, sizeof(m->id), 1) < 0 || !cm_move_id_valid(m->id) ||
 	    get_text(o, "target", m->target, sizeof(m->target), 1) < 0 ||
 	    !m->target[0] ||
 	    get_text(o, "region", m->region, sizeof(m->region), 0) < 0 ||
@@ -145,7 +134,7 @@ static int parse_move(struct json_object *o, struct cm_stay_move *m)
 
 static int parse_moved_from(struct json_object *o, struct cm_stay_moved_from *m)
 {
-	if (get_text(o, "id", m->id, sizeof(m->id), 1) < 0 || !move_id_ok(m->id) ||
+	if (get_text(o, "id", m->id, sizeof(m->id), 1) < 0 || !cm_move_id_valid(m->id) ||
 	    get_text(o, "cloud", m->cloud, sizeof(m->cloud), 1) < 0 || !m->cloud[0] ||
 	    get_text(o, "instance_id", m->instance_id, sizeof(m->instance_id), 0) < 0)
 		return -EBADMSG;
