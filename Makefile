@@ -187,14 +187,6 @@ build/musl/netup-probe: $(NETUP_PROBE_SRCS) $(HDRS) | $(DEPS)/ldflags
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) -Iagent/src -static -o $@ $(NETUP_PROBE_SRCS)
 
-# --- the control-plane probe (run-launch-CLOUD.sh drives the ops with it) ----
-build/musl/control-probe: agent/tests/control-probe.c $(LIB_SRCS:%.c=build/musl/%.o) | $(DEPS)/ldflags
-	$(MUSL_CC) $(MUSL_CFLAGS) -Iagent/src -o $@ $^ $(filter-out -s,$(MUSL_LDFLAGS))
-build/glibc/control-probe: agent/tests/control-probe.c $(LIB_SRCS:%.c=build/glibc/%.o)
-	$(CC) $(HOST_CFLAGS) -iquote agent/src -o $@ $^ $(HOST_LIBS)
-build/asan/control-probe: agent/tests/control-probe.c $(LIB_SRCS:%.c=build/asan/%.o)
-	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -iquote agent/src -o $@ $^ $(HOST_LIBS)
-
 # the .d files: none yet is no error (the object is then rebuilt), and they
 # are kept, not deleted as intermediates
 build/musl/%.d: ;
@@ -203,6 +195,12 @@ build/asan/%.d: ;
 build/fuzz/obj/%.d: ;
 .PRECIOUS: build/musl/%.d build/glibc/%.d build/asan/%.d build/fuzz/obj/%.d
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# control-probe: the control-plane ops one by one, for the launch-CLOUD suites
+build/musl/control-probe: build/musl/agent/tests/control-probe.o $(LIB_SRCS:%.c=build/musl/%.o)
+	$(MUSL_CC) -o $@ $^ $(filter-out -s,$(MUSL_LDFLAGS))
+build/asan/control-probe: build/asan/agent/tests/control-probe.o $(LIB_SRCS:%.c=build/asan/%.o)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(HOST_LIBS)
 
 # --- tests -------------------------------------------------------------------
 # Each suite ends with "N passed, N failed"; agent/tests/run-suites.sh runs

@@ -1,131 +1,188 @@
-/* control-probe: drives one cloud's control-plane ops (control/CLOUD.c)
- * against the test emulators, until `cloudmove launch` / `cloudmove
- * retire` drive them (and after: the ops alone, step by step).
+/* control-probe: one cloud's control-plane ops (control/CLOUD.c), driven
+ * one by one against the test emulators, so the suites launch-CLOUD test
+ * each op by itself as well as through `cloudmove launch` / `retire`.
+ * Not installed.
  *
- *   control-probe launch CLOUD SPEC CREDS IMAGE-URL FIRMWARE ARCH MOVE-ID WAIT [ENDPOINT]
- *     login, describe_type, import_image, run_instance, then console until
- *     "cloudmove: arrived in ... (move MOVE-ID)" or WAIT seconds; FIRMWARE
- *     bios|uefi|both.  Prints "facts ...", "snapshot ...", "image ...",
- *     "instance ...", "arrived" lines; exit 0 arrived, 1 not, 2 usage.
- *   control-probe retire CLOUD stop|delete METADATA-HOST:PORT [ENDPOINT]
- *     self_login, retire_self; on failure prints "hint: COMMAND".
- * Test-only: built as build/musl/control-probe, not installed. */
+ *   control-probe CLOUD [--spec F] [--creds F] [--api-endpoint URL]
+ *                 [--metadata-endpoint HOST:PORT] COMMAND ARGS...
+ *     login
+ *     describe                          prints the target facts
+ *     launch IMAGE_URL FIRMWARE MOVE_ID WAIT_S
+ *                                       login, describe, import, run, then
+ *                                       the console until the arrival line
+ *     retire stop|delete                self_login, retire_self (the hint
+ *                                       on failure)
+ *     hint stop|delete                  self_login (failure ignored), hint
+ *   FIRMWARE: bios, uefi or both.  Prints "key: value" lines; the last is
+ *   "result: ok" or "result: ENAME" (the errno the op returned); exit 0
+ *   when ok, 1 when not, 2 usage. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "control/control.h"
-#include "log.h"
+#include "../src/control/control.h"
+#include "../src/log.h"
 
-static int usage(void)
+static const char *ename(int r)
 {
-	fprintf(stderr, "usage: control-probe launch CLOUD SPEC CREDS IMAGE FIRMWARE ARCH "
-		"MOVE WAIT [ENDPOINT]\n       control-probe retire CLOUD stop|delete "
-		"MDHOST:PORT [ENDPOINT]\n");
-	return 2;
+	static const struct { int e; const char *n; } names[] = {
+		{ EACCES, "EACCES" }, { EDQUOT, "EDQUOT" }, { ENOENT, "ENOENT" },
+		{ EIO, "EIO" }, { ETIMEDOUT, "ETIMEDOUT" }, { ENOTSUP, "ENOTSUP" },
+		{ EINVAL, "EINVAL" }, { ENOMEM, "ENOMEM" }, { EPROTO, "EPROTO" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].e == -r)
+			return names[i].n;
+	return "E?";
 }
 
-static int arrived(const struct cm_buf *out, const char *move_id)
+static int result(int r)
 {
-	char want[128];
-
-	snprintf(want, sizeof(want), "(move %s)", move_id);
-	return out->data && strstr(out->data, "cloudmove: arrived in ") && strstr(out->data, want);
+	printf("result: %s\n", r == 0 ? "ok" : ename(r));
+	return r == 0 ? 0 : 1;
 }
 
-static int launch(char **argv, int argc)
+static double since(const struct timespec *t0)
 {
-	const struct cm_cloud_api *ops = cm_cloud_api_find(argv[2]);
-	struct cm_spec spec;
-	struct cm_creds creds;
-	struct cm_api a;
-	struct cm_target_facts f;
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void print_facts(const struct cm_target_facts *f)
+{
+	printf("type: %s\narch: %s\nboot:%s%s\nnvme: %d\ndrivers: %s\nsource: %s\n",
+	       f->instance_type, f->arch, f->boot_modes & CM_BOOT_BIOS ? " bios" : "",
+	       f->boot_modes & CM_BOOT_UEFI ? " uefi" : "", f->nvme, f->drivers, f->source);
+}
+
+static int launch(struct cm_api *a, char **argv)
+{
 	struct cm_image_facts img = { 0 };
+	struct cm_target_facts f;
 	struct cm_launch_result res = { 0 };
-	struct cm_buf out;
-	int r, i, wait = atoi(argv[9]);
+	struct cm_buf con;
+	struct timespec t0;
+	char line[200];
+	int r, wait_s = atoi(argv[3]);
 
-	if (!ops || !ops->login)
-		return usage();
-	img.firmware = !strcmp(argv[6], "bios") ? CM_BOOT_BIOS : !strcmp(argv[6], "uefi") ?
+	img.firmware = !strcmp(argv[1], "bios") ? CM_BOOT_BIOS : !strcmp(argv[1], "uefi") ?
 		       CM_BOOT_UEFI : CM_BOOT_BIOS | CM_BOOT_UEFI;
-	snprintf(img.arch, sizeof(img.arch), "%s", argv[7]);
-	if (cm_spec_load(argv[3], ops->spec_keys, ops->spec_required, &spec) < 0 ||
-	    cm_creds_load(argv[4], &creds) < 0 ||
-	    cm_api_init(&a, ops, argc > 10 ? argv[10] : NULL) < 0)
-		return 1;
-	a.spec = &spec;
-	a.creds = &creds;
-	r = ops->login(&a);
-	if (r == 0)
-		r = ops->describe_type(&a, &f);
-	if (r == 0)
-		printf("facts type=%s arch=%s boot=%s%s nvme=%d drivers=%s source=%s\n",
-		       f.instance_type, f.arch, f.boot_modes & CM_BOOT_BIOS ? "bios," : "",
-		       f.boot_modes & CM_BOOT_UEFI ? "uefi" : "", f.nvme, f.drivers, f.source);
-	if (r == 0)
-		r = ops->import_image(&a, argv[5], &img, &res);
-	if (res.snapshot_id[0])
-		printf("snapshot %s\n", res.snapshot_id);
-	if (res.image_id[0])
-		printf("image %s\n", res.image_id);
-	if (r == 0)
-		r = ops->run_instance(&a, &img, argv[8], &res);
-	if (res.instance_id[0])
-		printf("instance %s\n", res.instance_id);
-	cm_buf_init(&out, 1 << 20);
-	for (i = 0; r == 0; i++) {
-		r = ops->console(&a, &res, &out);
-		if (r == 0 && arrived(&out, argv[8])) {
-			printf("arrived after %d polls\n", i + 1);
+	snprintf(img.arch, sizeof(img.arch), "x86_64");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((r = a->ops->login(a)) < 0)
+		return r;
+	printf("login: %.2f s\n", since(&t0));
+	if ((r = a->ops->describe_type(a, &f)) < 0)
+		return r;
+	print_facts(&f);
+	r = a->ops->import_image(a, argv[0], &img, &res);
+	printf("image: %s\nimport: %.2f s\n", res.image_id, since(&t0));
+	if (r < 0)
+		return r;
+	r = a->ops->run_instance(a, &img, argv[2], &res);
+	printf("instance: %s\nrun: %.2f s\n", res.instance_id, since(&t0));
+	if (r < 0)
+		return r;
+	snprintf(line, sizeof(line), "cloudmove: arrived in %s from ", a->ops->cloud);
+	cm_buf_init(&con, 1024 * 1024);
+	for (;;) {
+		r = a->ops->console(a, &res, &con);
+		if (r < 0)
+			break;
+		if (con.data && strstr(con.data, line) && strstr(con.data, argv[2])) {
+			printf("arrived: %.2f s\n", since(&t0));
 			break;
 		}
-		if (i >= wait * 4) {
+		if (since(&t0) > wait_s) {
 			r = -ETIMEDOUT;
+			printf("console: %zu bytes, no arrival\n", con.len);
 			break;
 		}
-		usleep(250 * 1000);
+		usleep(300 * 1000);
 	}
-	printf("result %d\n", r);
-	cm_buf_free(&out);
-	cm_api_cleanup(&a);
-	cm_creds_wipe(&creds);
-	return r == 0 ? 0 : 1;
-}
-
-static int retire(char **argv, int argc)
-{
-	const struct cm_cloud_api *ops = cm_cloud_api_find(argv[2]);
-	int del = !strcmp(argv[3], "delete");
-	struct cm_api a;
-	char hint[512];
-	int r;
-
-	if (!ops || !ops->self_login || (!del && strcmp(argv[3], "stop")))
-		return usage();
-	if (cm_api_init(&a, ops, argc > 5 ? argv[5] : NULL) < 0)
-		return 1;
-	a.metadata_endpoint = argv[4];
-	r = ops->self_login(&a);
-	if (r == 0)
-		r = ops->retire_self(&a, del);
-	if (r < 0) {
-		ops->retire_hint(&a, del, hint, sizeof(hint));
-		printf("hint: %s\n", hint);
-	} else {
-		printf("retired %s in %s\n", a.self_id, a.self_region);
-	}
-	cm_api_cleanup(&a);
-	return r == 0 ? 0 : 1;
+	cm_buf_free(&con);
+	return r;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc >= 10 && !strcmp(argv[1], "launch"))
-		return launch(argv, argc);
-	if (argc >= 5 && !strcmp(argv[1], "retire"))
-		return retire(argv, argc);
-	return usage();
+	const char *spec_path = NULL, *creds_path = NULL, *endpoint = NULL, *md = NULL;
+	const struct cm_cloud_api *ops;
+	struct cm_spec spec;
+	struct cm_creds creds;
+	struct cm_api a;
+	char hint[512];
+	int i = 2, r, rc;
+
+	if (argc < 3 || !(ops = cm_cloud_api_find(argv[1]))) {
+		fprintf(stderr, "usage: control-probe CLOUD [options] COMMAND ARGS...\n");
+		return 2;
+	}
+	for (; i + 1 < argc && !strncmp(argv[i], "--", 2); i += 2) {
+		if (!strcmp(argv[i], "--spec"))
+			spec_path = argv[i + 1];
+		else if (!strcmp(argv[i], "--creds"))
+			creds_path = argv[i + 1];
+		else if (!strcmp(argv[i], "--api-endpoint"))
+			endpoint = argv[i + 1];
+		else if (!strcmp(argv[i], "--metadata-endpoint"))
+			md = argv[i + 1];
+		else
+			return 2;
+	}
+	if (i >= argc)
+		return 2;
+	memset(&creds, 0, sizeof(creds));
+	if (cm_api_init(&a, ops, endpoint) < 0)
+		return 1;
+	a.metadata_endpoint = md;
+	if (spec_path) {
+		if (cm_spec_load(spec_path, ops->spec_keys, ops->spec_required, &spec) < 0)
+			return result(-EINVAL);
+		a.spec = &spec;
+		if (!endpoint && cm_spec_get(&spec, "api_endpoint"))
+			a.endpoint = cm_spec_get(&spec, "api_endpoint");
+	}
+	if (creds_path) {
+		if (cm_creds_load(creds_path, &creds) < 0)
+			return result(-EINVAL);
+		a.creds = &creds;
+	}
+	if (!strcmp(argv[i], "login")) {
+		r = ops->login(&a);
+	} else if (!strcmp(argv[i], "describe")) {
+		struct cm_target_facts f;
+
+		r = ops->login(&a);
+		if (r == 0 && (r = ops->describe_type(&a, &f)) == 0)
+			print_facts(&f);
+	} else if (!strcmp(argv[i], "launch") && argc - i == 5) {
+		r = launch(&a, argv + i + 1);
+	} else if ((!strcmp(argv[i], "retire") || !strcmp(argv[i], "hint")) && argc - i == 2) {
+		int del = !strcmp(argv[i + 1], "delete");
+
+		r = ops->self_login(&a);
+		if (r == 0 && !strcmp(argv[i], "retire"))
+			r = ops->retire_self(&a, del);
+		if (r < 0 || !strcmp(argv[i], "hint")) {
+			ops->retire_hint(&a, del, hint, sizeof(hint));
+			printf("hint: %s\n", hint);
+		}
+		if (!strcmp(argv[i], "hint"))
+			r = 0;
+	} else {
+		fprintf(stderr, "control-probe: unknown command %s\n", argv[i]);
+		r = -EINVAL;
+	}
+	rc = result(r);
+	cm_api_cleanup(&a);
+	cm_creds_wipe(&creds);
+	return rc;
 }

@@ -98,8 +98,14 @@ echo "# image $image, move $move"
 
 # probe FIRMWARE SPEC IMAGE WAIT [CREDS]: output in $tmp/p.out, stderr $tmp/p.err
 probe_launch() {
-	"$probe" launch aws "$2" "${5:-$tmp/creds}" "$3" "$1" x86_64 "$move" "$4" "${EP:-$ep}" \
-		>"$tmp/p.out" 2>"$tmp/p.err"
+	"$probe" aws --spec "$2" --creds "${5:-$tmp/creds}" --api-endpoint "${EP:-$ep}" \
+		launch "$3" "$1" "$move" "$4" >"$tmp/p.out" 2>"$tmp/p.err"
+}
+# facts TYPE ARCH BOOT NVME DRIVERS: the probe printed these facts
+facts() {
+	grep -qx "type: $1" "$tmp/p.out" && grep -qx "arch: $2" "$tmp/p.out" &&
+		grep -qx "boot: $3" "$tmp/p.out" && grep -qx "nvme: $4" "$tmp/p.out" &&
+		grep -qx "drivers: $5" "$tmp/p.out" && grep -qx "source: ec2 DescribeInstanceTypes $1" "$tmp/p.out"
 }
 log_ops() { python3 -c 'import json,sys
 print(" ".join(json.loads(l)["op"] for l in open(sys.argv[1])))' "$1"; }
@@ -113,8 +119,8 @@ print(json.dumps(e[-1].get(sys.argv[3])) if e else "none")' "$@"
 echo "# ${SECONDS}s"
 : >"$tmp/main.log"
 if probe_launch bios "$tmp/spec" "$image" 20; then
-	grep -q "^facts type=m5.large arch=x86_64 boot=bios,uefi nvme=1 drivers=ena nvme source=ec2 DescribeInstanceTypes m5.large" "$tmp/p.out" \
-		&& ok "describe_type m5.large: x86_64, bios+uefi, NVMe, drivers 'ena nvme'" || fail "facts" "$(head -1 "$tmp/p.out")"
+	facts m5.large x86_64 "bios uefi" 1 "ena nvme" \
+		&& ok "describe_type m5.large: x86_64, bios+uefi, NVMe, drivers 'ena nvme'" || fail "facts" "$(head -6 "$tmp/p.out" | tr '\n' '|')"
 	grep -q "^arrived" "$tmp/p.out" && ok "ebs:// image registered, run, arrival line with this move's id seen on GetConsoleOutput ($(grep ^arrived "$tmp/p.out"))" \
 		|| fail "arrival" "$(cat "$tmp/p.out" "$tmp/p.err")"
 	ops=$(log_ops "$tmp/main.log")
@@ -131,19 +137,19 @@ ok = e["subnet"]=="subnet-0abc" and e["security_groups"]==["sg-01","sg-02"] and 
   and ["Name","moved-web"] in e["tags"] and ["cloudmove:move-id",sys.argv[2]] in e["tags"] and e["principal"]==sys.argv[3]
 print(e); sys.exit(0 if ok else 1)' "$tmp/main.log" "$move" "$akid") \
 		&& ok "RunInstances: subnet, 2 security groups, key, Name and cloudmove:move-id tags" || fail "RunInstances" "$r"
-	iid=$(sed -n 's/^instance //p' "$tmp/p.out")
+	iid=$(sed -n 's/^instance: //p' "$tmp/p.out")
 	cmp -s <(head -c $((8 * MiB)) "$tmp/main/instances/$iid/disk.raw") "$disk" \
 		&& ok "the instance's disk is the streamed disk (cmp)" || fail "instance disk"
 else fail "launch ebs://" "$(cat "$tmp/p.out" "$tmp/p.err")"; fi
 
 if probe_launch both "$tmp/spec" "$image" 20; then
-	iid=$(sed -n 's/^instance //p' "$tmp/p.out")
+	iid=$(sed -n 's/^instance: //p' "$tmp/p.out")
 	[ "$(last "$tmp/main.log" RegisterImage boot_mode)" = '"uefi-preferred"' ] && grep -q "boot mode uefi" "$tmp/main/instances/$iid/console.log" \
 		&& ok "BIOS+UEFI disk on a bios+uefi type: BootMode uefi-preferred, boots UEFI" || fail "both" "$(last "$tmp/main.log" RegisterImage boot_mode)"
 else fail "launch both" "$(cat "$tmp/p.out" "$tmp/p.err")"; fi
 
 if probe_launch bios "$tmp/spec-t2" "$image" 20; then
-	grep -q "^facts type=t2.micro arch=x86_64 boot=bios, nvme=0 drivers= " "$tmp/p.out" \
+	facts t2.micro x86_64 "bios" 0 "" \
 		&& ok "describe_type t2.micro: bios only, no NVMe, no ENA" || fail "t2 facts" "$(head -1 "$tmp/p.out")"
 else fail "launch t2" "$(cat "$tmp/p.out" "$tmp/p.err")"; fi
 
@@ -165,8 +171,8 @@ else
 fi
 if probe_launch bios "$tmp/spec-uefi" "$image" 5; then fail "BIOS on UEFI-only" "accepted"
 else
-	grep -q "launch: aws: RunInstances: InvalidParameterValue: .*boot mode" "$tmp/p.err" && grep -q "^image ami-" "$tmp/p.out" &&
-		grep -q "^result -95" "$tmp/p.out" \
+	grep -q "launch: aws: RunInstances: InvalidParameterValue: .*boot mode" "$tmp/p.err" && grep -q "^image: ami-" "$tmp/p.out" &&
+		grep -qx "result: ENOTSUP" "$tmp/p.out" \
 		&& ok "BIOS-only disk on a UEFI-only type: InvalidParameterValue (-ENOTSUP), the image is named" || fail "BIOS on UEFI" "$(cat "$tmp/p.err" "$tmp/p.out")"
 fi
 start_server quota --quota-at-launch limit
@@ -174,21 +180,21 @@ start_server quota --quota-at-launch limit
 cp -r "$tmp/main/snapshots" "$tmp/quota/"
 if EP=http://127.0.0.1:$port probe_launch bios "$tmp/spec" "$image" 5; then fail "quota" "accepted"
 else
-	grep -q "launch: aws: RunInstances: InstanceLimitExceeded: " "$tmp/p.err" && grep -q "^image ami-" "$tmp/p.out" &&
-		grep -q "^result -122" "$tmp/p.out" \
+	grep -q "launch: aws: RunInstances: InstanceLimitExceeded: " "$tmp/p.err" && grep -q "^image: ami-" "$tmp/p.out" &&
+		grep -qx "result: EDQUOT" "$tmp/p.out" \
 		&& ok "quota at launch: InstanceLimitExceeded (-EDQUOT), the image kept and named" || fail "quota" "$(cat "$tmp/p.err" "$tmp/p.out")"
 fi
 start_server silent
 cp -r "$tmp/main/snapshots" "$tmp/silent/"
 if EP=http://127.0.0.1:$port probe_launch bios "$tmp/spec" "$image" 2; then fail "no arrival" "arrived"
 else
-	grep -q "^instance i-" "$tmp/p.out" && grep -q "^result -110" "$tmp/p.out" \
+	grep -q "^instance: i-" "$tmp/p.out" && grep -qx "result: ETIMEDOUT" "$tmp/p.out" \
 		&& ok "arrival never seen: -ETIMEDOUT after the wait, the instance named" || fail "no arrival" "$(cat "$tmp/p.out" "$tmp/p.err")"
 fi
 
 # --- retire ------------------------------------------------------------------------------------
 start_md md
-if "$probe" retire aws stop "127.0.0.1:$mdport" "$ep" >"$tmp/r.out" 2>"$tmp/r.err"; then
+if "$probe" aws --metadata-endpoint "127.0.0.1:$mdport" --api-endpoint "$ep" retire stop >"$tmp/r.out" 2>"$tmp/r.err"; then
 	r=$(python3 -c 'import json,sys
 e=[json.loads(l) for l in open(sys.argv[1]) if json.loads(l)["op"]=="StopInstances"][-1]
 print(e); sys.exit(0 if e["principal"]==sys.argv[2] and e["token"] and e["instance"]==sys.argv[3] and e["status"]==200 else 1)' \
@@ -201,13 +207,13 @@ stop=[x["t"] for x in e if x["op"]=="StopInstances"][-1]
 sys.exit(0 if arr < stop else 1)' "$tmp/main.log" && ok "the log shows the arrival (GetConsoleOutput) before StopInstances" || fail "order"
 	grep -q '"State": "stopped"' "$tmp/main/instances/$src_id/meta.json" && ok "the source is stopped (disks kept)" || fail "stopped"
 else fail "retire stop" "$(cat "$tmp/r.out" "$tmp/r.err")"; fi
-if "$probe" retire aws delete "127.0.0.1:$mdport" "$ep" >"$tmp/r.out" 2>"$tmp/r.err" &&
+if "$probe" aws --metadata-endpoint "127.0.0.1:$mdport" --api-endpoint "$ep" retire delete >"$tmp/r.out" 2>"$tmp/r.err" &&
 	[ "$(last "$tmp/main.log" TerminateInstances instance)" = "\"$src_id\"" ]; then
 	ok "retire delete: TerminateInstances of $src_id"
 else fail "retire delete" "$(cat "$tmp/r.out" "$tmp/r.err")"; fi
 
 start_server deny --deny-retire
-if "$probe" retire aws stop "127.0.0.1:$mdport" "http://127.0.0.1:$port" >"$tmp/r.out" 2>"$tmp/r.err"; then fail "deny" "retired"
+if "$probe" aws --metadata-endpoint "127.0.0.1:$mdport" --api-endpoint "http://127.0.0.1:$port" retire stop >"$tmp/r.out" 2>"$tmp/r.err"; then fail "deny" "retired"
 else
 	grep -q "retire: aws: StopInstances: UnauthorizedOperation: " "$tmp/r.err" &&
 		grep -q "^hint: aws ec2 stop-instances --region us-west-2 --instance-ids $src_id$" "$tmp/r.out" &&
@@ -216,7 +222,7 @@ else
 fi
 start_md norole --aws-no-role
 n=$(grep -c . "$tmp/main.log")
-if "$probe" retire aws stop "127.0.0.1:$mdport" "$ep" >"$tmp/r.out" 2>"$tmp/r.err"; then fail "no role" "retired"
+if "$probe" aws --metadata-endpoint "127.0.0.1:$mdport" --api-endpoint "$ep" retire stop >"$tmp/r.out" 2>"$tmp/r.err"; then fail "no role" "retired"
 else
 	grep -q "retire: aws: this instance has no IAM role" "$tmp/r.err" &&
 		grep -q "^hint: aws ec2 stop-instances --region us-west-2 --instance-ids $src_id$" "$tmp/r.out" &&
