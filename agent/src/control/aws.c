@@ -527,13 +527,33 @@ static int aws_run_instance(struct cm_api *a, const struct cm_image_facts *img,
 	return r;
 }
 
+/* base64 text [in, in_end) decoded into out (replacing it). */
+static int base64_into(struct cm_buf *out, const char *in, const char *in_end)
+{
+	size_t need = 0, n = 0;
+	int r;
+
+	cm_buf_reset(out);
+	mbedtls_base64_decode(NULL, 0, &need, (const unsigned char *)in, (size_t)(in_end - in));
+	if (!need)
+		return 0;
+	r = cm_buf_add(out, in, need);		/* room: need bytes and the NUL */
+	if (r < 0)
+		return r;
+	if (mbedtls_base64_decode((unsigned char *)out->data, need, &n,
+				  (const unsigned char *)in, (size_t)(in_end - in)))
+		return -EPROTO;
+	out->len = n;
+	out->data[n] = '\0';
+	return 0;
+}
+
 static int aws_console(struct cm_api *a, const struct cm_launch_result *res,
 		       struct cm_buf *out)
 {
 	struct cm_http_resp resp;
 	const char *b, *in, *in_end;
 	struct cm_buf p;
-	size_t need = 0;
 	int r;
 
 	cm_buf_reset(out);
@@ -546,21 +566,8 @@ static int aws_console(struct cm_api *a, const struct cm_launch_result *res,
 	b = resp.body.data ? resp.body.data : "";
 	/* no <output> yet: nothing printed so far */
 	if (r == 0 && cm_ec2xml_find(b, b + resp.body.len, "output", &in, &in_end) == 0 &&
-	    in_end > in) {
-		mbedtls_base64_decode(NULL, 0, &need, (const unsigned char *)in,
-				      (size_t)(in_end - in));
-		r = cm_buf_add(out, "", 0);
-		if (r == 0 && need && (r = cm_buf_add(out, in, need)) == 0) {
-			size_t n = 0;
-
-			if (mbedtls_base64_decode((unsigned char *)out->data, need, &n,
-						  (const unsigned char *)in, (size_t)(in_end - in)))
-				r = cm_err(-EPROTO, "launch: aws: GetConsoleOutput: output is not "
-					   "base64");
-			out->len = n;
-			out->data[n] = '\0';
-		}
-	}
+	    base64_into(out, in, in_end) < 0)
+		r = cm_err(-EPROTO, "launch: aws: GetConsoleOutput: the output is not base64");
 	cm_http_resp_free(&resp);
 	return r;
 }
