@@ -246,8 +246,13 @@ for bad in "ebs://us-east-1/snap-0123?endpoint=http://127.0.0.1:$mport" "ebs://U
 		>/dev/null 2>"$tmp/err"; then fail "refused $bad" "accepted"
 	else ok "refused $bad: $(head -1 "$tmp/err" | cut -c1-100)"; fi
 done
-if "$bin" stream --source "$disk" --dest "$(dest)" --format gce --creds "$tmp/creds" --progress=none \
-	>/dev/null 2>"$tmp/err"; then fail "gce to ebs" "accepted"
-else ok "a gce tar.gz refused: $(head -1 "$tmp/err" | cut -c1-100)"; fi
+n=$(grep -c . "$tmp/main.log")
+for fmt in gce vhd; do
+	if "$bin" stream --source "$disk" --dest "$(dest)" --format $fmt --creds "$tmp/creds" --progress=none \
+		>/dev/null 2>"$tmp/err"; then fail "$fmt to ebs" "accepted"
+	elif grep -q "takes --format raw" "$tmp/err" && [ "$(grep -c . "$tmp/main.log")" = "$n" ]; then
+		ok "--format $fmt refused before anything is asked: $(head -1 "$tmp/err" | cut -c1-90)"
+	else fail "$fmt to ebs" "$(cat "$tmp/err")"; fi
+done
 echo "# ${SECONDS}s"
 suite_end

@@ -52,6 +52,12 @@ static int resolve(const struct cm_stream_args *o, struct cm_url *url,
 			cm_encoder_names(names, sizeof(names), ", ", ", "));
 		return -EINVAL;
 	}
+	/* an EBS snapshot is a volume's blocks: a raw disk, nothing else */
+	if (url->scheme == CM_URL_EBS && strcmp((*enc)->name, "raw")) {
+		fprintf(stderr, "cloudmove: stream: --dest ebs:// takes --format raw (an EBS "
+			"snapshot is the disk itself), not %s\n", (*enc)->name);
+		return -EINVAL;
+	}
 	/* every scheme the parser accepts has a sink (test_stream_sinks) */
 	*ops = cm_sink_find(url, o->creds);
 	if (o->resume && !((*ops)->caps & CM_SINK_RESUME)) {
