@@ -10,7 +10,7 @@
 #   "instance" is a script that reads the move id from the instance's disk
 #   and appends the arrival line to CM_INSTANCE_CONSOLE); s3:// through
 #   ImportSnapshot; the type's facts; refusals (wrong secret, BIOS disk on
-#   a UEFI-only type, quota, arrival never seen).
+#   a UEFI-only type, quota, no capacity, arrival never seen).
 #   retire: IMDS role credentials (session token) -> StopInstances /
 #   TerminateInstances of the metadata's own instance id, after the
 #   arrival (the emulator's log); refusals (no role, UnauthorizedOperation:
@@ -183,6 +183,17 @@ else
 	grep -q "launch: aws: RunInstances: InstanceLimitExceeded: " "$tmp/p.err" && grep -q "^image: ami-" "$tmp/p.out" &&
 		grep -qx "result: EDQUOT" "$tmp/p.out" \
 		&& ok "quota at launch: InstanceLimitExceeded (-EDQUOT), the image kept and named" || fail "quota" "$(cat "$tmp/p.err" "$tmp/p.out")"
+fi
+# InsufficientInstanceCapacity is a 500 in EC2: retried as passing trouble, then named
+start_server capacity --quota-at-launch capacity
+cp -r "$tmp/main/snapshots" "$tmp/capacity/"
+if EP=http://127.0.0.1:$port probe_launch bios "$tmp/spec" "$image" 5; then fail "capacity" "accepted"
+else
+	tries=$(grep -c '"code": "InsufficientInstanceCapacity"' "$tmp/capacity.log")
+	grep -q "launch: aws: RunInstances: InsufficientInstanceCapacity: " "$tmp/p.err" &&
+		grep -qx "result: EDQUOT" "$tmp/p.out" && [ "$tries" -gt 1 ] \
+		&& ok "no capacity (HTTP 500): RunInstances tried $tries times, then InsufficientInstanceCapacity (-EDQUOT)" \
+		|| fail "capacity" "$tries tries: $(cat "$tmp/p.err" "$tmp/p.out")"
 fi
 start_server silent
 cp -r "$tmp/main/snapshots" "$tmp/silent/"
