@@ -137,6 +137,8 @@ ok = e["subnet"]=="subnet-0abc" and e["security_groups"]==["sg-01","sg-02"] and 
   and ["Name","moved-web"] in e["tags"] and ["cloudmove:move-id",sys.argv[2]] in e["tags"] and e["principal"]==sys.argv[3]
 print(e); sys.exit(0 if ok else 1)' "$tmp/main.log" "$move" "$akid") \
 		&& ok "RunInstances: subnet, 2 security groups, key, Name and cloudmove:move-id tags" || fail "RunInstances" "$r"
+	[ "$(last "$tmp/main.log" RunInstances client_token)" = true ] && ok "RunInstances carries a ClientToken (a retry is not a second instance)" \
+		|| fail "ClientToken" "$(last "$tmp/main.log" RunInstances client_token)"
 	iid=$(sed -n 's/^instance: //p' "$tmp/p.out")
 	cmp -s <(head -c $((8 * MiB)) "$tmp/main/instances/$iid/disk.raw") "$disk" \
 		&& ok "the instance's disk is the streamed disk (cmp)" || fail "instance disk"

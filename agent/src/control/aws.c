@@ -37,6 +37,7 @@
 
 #include "../json.h"
 #include "../log.h"
+#include "../record/move.h"
 #include "../stream/sinks/s3_sigv4.h"
 #include "../stream/url.h"
 #include "aws_xml.h"
@@ -213,6 +214,16 @@ static int answer_text(const struct cm_api *a, const char *action,
 	return 0;
 }
 
+/* &ClientToken=...: a retried request (a 5xx, a cut connection) is
+ * then the same request to EC2, not a second instance or import. */
+static int client_token(struct cm_buf *p)
+{
+	char token[CM_MOVE_ID_LEN + 1];
+	int r = cm_move_id_new(token, sizeof(token));
+
+	return r < 0 ? r : param(p, "ClientToken", token);
+}
+
 /* --- launch ----------------------------------------------------------------- */
 
 static int aws_login(struct cm_api *a)
@@ -346,6 +357,8 @@ static int import_snapshot(struct cm_api *a, const struct cm_url *u, char *snap,
 		r = param(&p, "DiskContainer.UserBucket.S3Key", u->path);
 	if (r == 0)
 		r = param(&p, "Description", "cloudmove image");
+	if (r == 0)
+		r = client_token(&p);
 	cm_http_resp_init(&resp);
 	if (r == 0)
 		r = ec2_call(a, "ImportSnapshot", p.data, &resp);
@@ -494,6 +507,8 @@ static int aws_run_instance(struct cm_api *a, const struct cm_image_facts *img,
 		r = param(&p, "InstanceType", cm_spec_get(s, "instance_type"));
 	if (r == 0)
 		r = cm_buf_addstr(&p, "&MinCount=1&MaxCount=1");
+	if (r == 0)
+		r = client_token(&p);
 	if (r == 0)
 		r = param(&p, "SubnetId", cm_spec_get(s, "subnet_id"));
 	if (r == 0)

@@ -76,6 +76,12 @@ inst = ec2.run_instances(ImageId=ami, InstanceType="m5.large", MinCount=1, MaxCo
                                              "Tags": [{"Key": "Name", "Value": "st"}]}])
 iid = inst["Instances"][0]["InstanceId"]
 check("RunInstances", iid.startswith("i-") and inst["Instances"][0]["Tags"][0]["Value"] == "st", inst)
+again = ec2.run_instances(ImageId=ami, InstanceType="m5.large", MinCount=1, MaxCount=1,
+                          SubnetId="subnet-1", ClientToken="selftest-token")
+again2 = ec2.run_instances(ImageId=ami, InstanceType="m5.large", MinCount=1, MaxCount=1,
+                           SubnetId="subnet-1", ClientToken="selftest-token")
+check("RunInstances ClientToken idempotent", again["Instances"][0]["InstanceId"] ==
+      again2["Instances"][0]["InstanceId"] != iid)
 d = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]
 check("DescribeInstances", d["State"]["Name"] == "running" and d["BootMode"] == "legacy-bios", d)
 out = ec2.get_console_output(InstanceId=iid)

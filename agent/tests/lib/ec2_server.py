@@ -61,7 +61,9 @@ else InvalidSnapshot.NotFound / IncorrectState), EnaSupport, BootMode
 (legacy-bios | uefi | uefi-preferred), Architecture.  RunInstances
 refuses an image whose BootMode the type cannot boot
 (InvalidParameterValue), an unknown image (InvalidAMIID.NotFound), a
-subnet not named subnet-* (InvalidSubnetID.NotFound); it makes
+subnet not named subnet-* (InvalidSubnetID.NotFound); a ClientToken seen
+before answers with that instance (as ImportSnapshot with that task:
+EC2's idempotency, "Ensuring idempotency"); it makes
 DIR/instances/ID/disk.raw from the snapshot's blocks (sparse) and, with
 --instance-cmd, starts CMD in its own process group with CM_INSTANCE_ID,
 CM_INSTANCE_CLOUD=aws, CM_INSTANCE_TYPE, CM_INSTANCE_DISK,
@@ -306,7 +308,25 @@ STATE_CODES = {"pending": 0, "running": 16, "shutting-down": 32, "terminated": 4
                "stopping": 64, "stopped": 80}
 
 
+def by_token(kind, token):
+    """The earlier resource made with this ClientToken (EC2's idempotency:
+    a retried request gets the first answer), or None."""
+    d = path(kind)
+    for ident in sorted(os.listdir(d)) if token and os.path.isdir(d) else []:
+        m = load(kind, ident)
+        if m and m.get("ClientToken") == token:
+            return m
+    return None
+
+
 def op_run_instances(h, form):
+    same = by_token("instances", form.get("ClientToken"))
+    if same:
+        h.instance = same["InstanceId"]
+        h.detail = {"image": same["ImageId"], "idempotent": True}
+        return xml_answer("RunInstances", "<reservationId>r-0</reservationId><ownerId>123456789012"
+                          "</ownerId><groupSet/><instancesSet><item>%s</item></instancesSet>"
+                          % instance_xml(same))
     image = load("images", need(form, "ImageId")) if form.get("ImageId", "").startswith("ami-") else None
     itype = need(form, "InstanceType")
     if not image:
@@ -348,14 +368,15 @@ def op_run_instances(h, form):
     meta = {"InstanceId": iid, "ImageId": image["ImageId"], "InstanceType": itype, "SubnetId": subnet,
             "SecurityGroupIds": param_list(form, "SecurityGroupId"), "KeyName": form.get("KeyName", ""),
             "Tags": tags, "State": "running", "LaunchTime": now_iso(), "BootMode": boot,
-            "Principal": h.principal}
+            "Principal": h.principal, "ClientToken": form.get("ClientToken")}
     os.makedirs(path("instances", iid), exist_ok=True)
     assemble(image["SnapshotId"], path("instances", iid, "disk.raw"))
     open(path("instances", iid, "console.log"), "a").close()
     save("instances", iid, meta)
     h.instance = iid
     h.detail = {"image": image["ImageId"], "type": itype, "boot_mode": boot, "tags": tags,
-                "subnet": subnet, "security_groups": meta["SecurityGroupIds"], "key_name": meta["KeyName"]}
+                "subnet": subnet, "security_groups": meta["SecurityGroupIds"], "key_name": meta["KeyName"],
+                "client_token": bool(form.get("ClientToken"))}
     if ARGS.instance_cmd:
         env = dict(os.environ, CM_INSTANCE_ID=iid, CM_INSTANCE_CLOUD="aws", CM_INSTANCE_TYPE=itype,
                    CM_INSTANCE_DISK=path("instances", iid, "disk.raw"),
@@ -494,6 +515,9 @@ def task_xml(meta):
 
 
 def op_import_snapshot(h, form):
+    same = by_token("imports", form.get("ClientToken"))
+    if same:
+        return xml_answer("ImportSnapshot", task_xml(same))
     bucket = form.get("DiskContainer.UserBucket.S3Bucket", "")
     key = form.get("DiskContainer.UserBucket.S3Key", "")
     fmt = form.get("DiskContainer.Format", "RAW").upper()
@@ -506,7 +530,8 @@ def op_import_snapshot(h, form):
                        "is not readable" % (bucket, key))
     task = new_id("import-snap")
     meta = {"Id": task, "Bucket": bucket, "Key": key, "Status": "active",
-            "Done": time.time() + ARGS.import_seconds, "Principal": h.principal}
+            "Done": time.time() + ARGS.import_seconds, "Principal": h.principal,
+            "ClientToken": form.get("ClientToken")}
     save("imports", task, meta)
     return xml_answer("ImportSnapshot", task_xml(meta))
 

@@ -43,6 +43,7 @@
 
 #include "../../json.h"
 #include "../../log.h"
+#include "../../record/move.h"
 #include "../../util/http.h"
 #include "../../util/sha256.h"
 #include "../creds.h"
@@ -289,20 +290,6 @@ static int load_creds(struct cm_sink *s, struct ebs_sink *f)
 	return 0;
 }
 
-static void client_token(char *out)
-{
-	unsigned char r[16];
-	FILE *u = fopen("/dev/urandom", "re");
-	size_t i;
-
-	if (!u || fread(r, 1, sizeof(r), u) != sizeof(r))
-		for (i = 0; i < sizeof(r); i++)	/* unique enough for idempotency */
-			r[i] = (unsigned char)(rand() ^ (time(NULL) >> (i % 8)));
-	if (u)
-		fclose(u);
-	cm_hex(r, sizeof(r), out);
-}
-
 static int start_snapshot(struct cm_sink *s, struct ebs_sink *f)
 {
 	uint64_t gib = (s->size + EBS_GiB - 1) / EBS_GiB;
@@ -319,7 +306,9 @@ static int start_snapshot(struct cm_sink *s, struct ebs_sink *f)
 	if (gib > EBS_MAX_GiB)
 		return cm_err(-EFBIG, "dest %s: %llu GiB is over EBS's %d GiB", s->dest,
 			      (unsigned long long)gib, EBS_MAX_GiB);
-	client_token(token);
+	r = cm_move_id_new(token, sizeof(token));	/* 128 random bits, hex */
+	if (r < 0)
+		return cm_err(r, "dest %s: StartSnapshot: a client token", s->dest);
 	n = snprintf(body, sizeof(body), "{\"VolumeSize\":%llu,\"ClientToken\":\"%s\","
 		     "\"Timeout\":%d,\"Description\":\"cloudmove image (not the image until "
 		     "completed)\"}", (unsigned long long)gib, token, EBS_TIMEOUT_MIN);
