@@ -24,12 +24,14 @@
 #include "log.h"
 
 #define LAUNCH_USAGE "cloudmove launch --target aws|gcp|azure --image URL --spec PATH\n" \
-	"       [--creds PATH] [--api-endpoint URL] [--wait SECONDS] [--move-id ID] [--json]"
+	"       [--creds PATH] [--api-endpoint URL] [--wait SECONDS] [--move-id ID] [--json]\n" \
+	"       [--source DEV|FILE] [--root SYSROOT]"
 
 #define WAIT_MAX	(7L * 24 * 3600)
 
 struct launch_cli {
 	const char *target, *image, *spec, *creds, *endpoint, *move_id;
+	const char *source, *root;
 	long wait;
 	int json;
 };
@@ -53,6 +55,8 @@ static int parse_one(int c, struct launch_cli *o)
 	case 'e': o->endpoint = optarg; return 0;
 	case 'm': o->move_id = optarg; return 0;
 	case 'j': o->json = 1; return 0;
+	case 'S': o->source = optarg; return 0;
+	case 'r': o->root = optarg; return 0;
 	case 'd': cm_log_set_level(CM_LOG_DEBUG); return 0;
 	case 'w':
 		if (parse_wait(optarg, &o->wait) == 0)
@@ -93,6 +97,8 @@ static int parse(int argc, char **argv, struct launch_cli *o)
 		{ "wait", required_argument, NULL, 'w' },
 		{ "move-id", required_argument, NULL, 'm' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "source", required_argument, NULL, 'S' },
+		{ "root", required_argument, NULL, 'r' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ 0 }
 	};
@@ -160,43 +166,6 @@ static const char *expected_move_id(const struct launch_cli *o)
 	return o->move_id;
 }
 
-/* The steps; *failed names the one that failed.  1 arrived, 0 not (or
- * not waited for: --wait 0), -errno. */
-static int run(struct cm_launch *l, const struct launch_cli *o, const char **failed)
-{
-	struct cm_image_facts img;
-	int r;
-
-	memset(&img, 0, sizeof(img));
-	*failed = "spec";
-	r = cm_launch_load(l, o->spec, o->creds);
-	if (r < 0)
-		return r;
-	*failed = "unsupported";
-	r = cm_launch_supported(l);
-	if (r < 0)
-		return r;
-	*failed = "connect";
-	r = cm_launch_connect(l, o->endpoint);
-	if (r < 0)
-		return r;
-	*failed = "ask";
-	r = cm_launch_ask(l);
-	if (r < 0)
-		return r;
-	*failed = "launch";
-	r = cm_launch_start(l, o->image, &img, expected_move_id(o));
-	if (r < 0)
-		return r;
-	*failed = NULL;
-	if (o->wait == 0)
-		return 0;
-	r = cm_launch_wait(l, expected_move_id(o), o->wait);
-	if (r <= 0)
-		*failed = "arrival";
-	return r;
-}
-
 int cm_cmd_launch(int argc, char **argv)
 {
 	struct launch_cli o = { .wait = CM_LAUNCH_WAIT_DEFAULT };
@@ -207,13 +176,20 @@ int cm_cmd_launch(int argc, char **argv)
 
 	if (r)
 		return r;
+	if (!o.root)
+		o.root = cm_installed_root();
+	if (cm_check_root("launch", o.root) < 0)
+		return CM_EXIT_FAIL;
 	l = calloc(1, sizeof(*l));
 	if (!l) {
 		cm_log(CM_LOG_ERR, "launch: out of memory");
 		return CM_EXIT_FAIL;
 	}
 	cm_launch_init(l, cm_cloud_api_find(o.target));
-	r = run(l, &o, &failed);
+	r = cm_launch_run(l, &(struct cm_launch_args){
+		.image_url = o.image, .spec = o.spec, .creds = o.creds,
+		.endpoint = o.endpoint, .source = o.source, .root = o.root,
+		.move_id = expected_move_id(&o), .wait = o.wait }, &failed);
 	arrived = r > 0 || (r == 0 && o.wait == 0);
 	cm_launch_exists(l, exists, sizeof(exists));
 	if (r == 0 && o.wait > 0)

@@ -3,7 +3,11 @@
 # errors (exit 2, one line and the usage), spec errors (unknown, missing,
 # repeated names, each one line, exit 1), credentials errors, a cloud whose
 # control plane is not there yet ("not supported yet", exit 1, no crash),
-# --json's one object.  The clouds' own ops are tested against their
+# --json's one object; the image's facts (firmware, architecture) from
+# disks made with the real tools (sgdisk, sfdisk, mkfs.vfat, mtools): GPT
+# with a BIOS boot partition and an ESP, a distro loader only, FAT32, an
+# MBR ESP with FAT12, MBR boot code only (the root's /bin/sh naming the
+# architecture), nothing bootable.  The clouds' own ops are tested against their
 # emulators in the launch-CLOUD suites; a cloud whose ops are there is
 # only ever pointed at 127.0.0.1 here (a closed port).  The required spec
 # keys are learned from the binary itself (an empty spec names them), so
@@ -16,6 +20,11 @@ bin=$(realpath "${1:?usage: run-launch.sh CLOUDMOVE}")
 suite_tmp
 
 closed=http://127.0.0.1:9	# discard: nothing listens there
+# Never this machine's disk or root: a blank disk, an empty root.
+blank=$tmp/blank.img
+truncate -s 1M "$blank"
+mkdir -p "$tmp/root"
+here_only=(--source "$blank" --root "$tmp/root" --api-endpoint "$closed")
 launch() {	# launch ARGS...: rc in $rc, stdout in $tmp/out, stderr in $tmp/err
 	"$bin" launch "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
@@ -57,23 +66,23 @@ usage_case "stray argument" "unexpected argument 'extra'" \
 # --- spec errors: every problem one line, then exit 1 ----------------------------
 for cloud in aws gcp azure; do
 	printf 'colour = blue\n\n# a comment\nflavour = mint\n' >"$tmp/unknown.spec"
-	launch --target $cloud --image x --spec "$tmp/unknown.spec" --api-endpoint $closed
+	launch --target $cloud --image x --spec "$tmp/unknown.spec" "${here_only[@]}"
 	grep -q "^cloudmove: spec $tmp/unknown.spec:1: unknown name 'colour'\$" "$tmp/err" &&
 		grep -q "^cloudmove: spec $tmp/unknown.spec:4: unknown name 'flavour'\$" "$tmp/err" &&
 		[ "$rc" -eq 1 ] && [ "$(grep -vc "is missing" "$tmp/err")" -eq 2 ] &&
 		ok "spec $cloud: two unknown names, one line each" ||
 		fail "spec $cloud: unknown names" "rc=$rc $(errs)"
 	printf 'just words\n' >"$tmp/words.spec"
-	launch --target $cloud --image x --spec "$tmp/words.spec" --api-endpoint $closed
+	launch --target $cloud --image x --spec "$tmp/words.spec" "${here_only[@]}"
 	[ "$rc" -eq 1 ] && grep -q "^cloudmove: spec $tmp/words.spec:1: not 'name = value'\$" "$tmp/err" &&
 		ok "spec $cloud: a line without '='" || fail "spec $cloud: no '='" "rc=$rc $(errs)"
-	launch --target $cloud --image x --spec "$tmp/none.spec" --api-endpoint $closed
+	launch --target $cloud --image x --spec "$tmp/none.spec" "${here_only[@]}"
 	[ "$rc" -eq 1 ] && [ "$(lines)" -eq 1 ] &&
 		grep -q "^cloudmove: spec $tmp/none.spec: No such file" "$tmp/err" &&
 		ok "spec $cloud: no such file, one line" || fail "spec $cloud: no file" "rc=$rc $(errs)"
 
 	# the cloud's required names, as the binary says them
-	launch --target $cloud --image x --spec "$tmp/empty.spec" --api-endpoint $closed
+	launch --target $cloud --image x --spec "$tmp/empty.spec" "${here_only[@]}"
 	mapfile -t required < <(sed -n "s/^cloudmove: spec .*: '\(.*\)' is missing\$/\1/p" "$tmp/err")
 	: >"$tmp/$cloud.spec"
 	for k in "${required[@]}"; do echo "$k = x" >>"$tmp/$cloud.spec"; done
@@ -84,7 +93,7 @@ for cloud in aws gcp azure; do
 			ok "spec $cloud: ${#required[@]} required names missing, one line each" ||
 			fail "spec $cloud: missing names" "rc=$rc $(errs)"
 		{ cat "$tmp/$cloud.spec"; echo "${required[0]} = y"; } >"$tmp/twice.spec"
-		launch --target $cloud --image x --spec "$tmp/twice.spec" --api-endpoint $closed
+		launch --target $cloud --image x --spec "$tmp/twice.spec" "${here_only[@]}"
 		[ "$rc" -eq 1 ] && [ "$(lines)" -eq 1 ] &&
 			grep -q "^cloudmove: spec $tmp/twice.spec:$((${#required[@]} + 1)): '${required[0]}' given twice\$" "$tmp/err" &&
 			ok "spec $cloud: a name given twice, one line" ||
@@ -93,30 +102,31 @@ for cloud in aws gcp azure; do
 
 	# --- credentials: the file is read before anything is asked -------------
 	launch --target $cloud --image x --spec "$tmp/$cloud.spec" --creds "$tmp/none.creds" \
-		--api-endpoint $closed
+		"${here_only[@]}"
 	[ "$rc" -eq 1 ] && [ "$(lines)" -eq 1 ] &&
 		grep -q "^cloudmove: creds $tmp/none.creds: No such file" "$tmp/err" &&
 		ok "creds $cloud: no such file, one line" || fail "creds $cloud: no file" "rc=$rc $(errs)"
 	printf 'aws_secret_access_key = do-not-print-me\nthis is not a pair\n' >"$tmp/bad.creds"
 	chmod 600 "$tmp/bad.creds"
 	launch --target $cloud --image x --spec "$tmp/$cloud.spec" --creds "$tmp/bad.creds" \
-		--api-endpoint $closed
+		"${here_only[@]}"
 	[ "$rc" -eq 1 ] && [ "$(lines)" -eq 1 ] && grep -q "^cloudmove: creds $tmp/bad.creds" "$tmp/err" &&
 		! grep -q do-not-print-me "$tmp/err" &&
 		ok "creds $cloud: a bad line, one line, no secret shown" ||
 		fail "creds $cloud: bad line" "rc=$rc $(errs)"
 	mkdir -p -m 700 "$tmp/creds.d"
 	launch --target $cloud --image x --spec "$tmp/$cloud.spec" --creds "$tmp/creds.d" \
-		--api-endpoint $closed
+		"${here_only[@]}"
 	[ "$rc" -eq 1 ] && [ "$(lines)" -eq 1 ] && grep -q "^cloudmove: creds $tmp/creds.d" "$tmp/err" &&
 		ok "creds $cloud: a directory, one line" || fail "creds $cloud: directory" "rc=$rc $(errs)"
 
 	# --- a cloud without its ops: one line, exit 1, no crash; with them, the
 	# closed endpoint refuses the login (nothing made, nothing named) --------
-	launch --target $cloud --image x --spec "$tmp/$cloud.spec" --api-endpoint $closed --json
+	launch --target $cloud --image x --spec "$tmp/$cloud.spec" "${here_only[@]}" --json
 	if grep -q "^cloudmove: launch: $cloud: not supported yet\$" "$tmp/err"; then
-		[ "$rc" -eq 1 ] && [ "$(lines)" -eq 1 ] &&
-			ok "$cloud: not supported yet: one line, exit 1" ||
+		[ "$rc" -eq 1 ] && [ "$(lines)" -eq 2 ] &&
+			grep -q "^cloudmove: launch: $cloud: disk $blank: not bootable" "$tmp/err" &&
+			ok "$cloud: not supported yet: one line (after the disk's), exit 1" ||
 			fail "$cloud: not supported" "rc=$rc $(errs)"
 		python3 - "$tmp/out" "$cloud" <<'EOF' && ok "$cloud: --json: one object, failed: unsupported" ||
 import json, sys
@@ -134,6 +144,107 @@ EOF
 			fail "$cloud: closed endpoint" "rc=$rc $(errs) $(cat "$tmp/out")"
 	fi
 done
+
+# --- the image's facts, from disks made with the real tools ---------------------
+# (sgdisk, sfdisk, mkfs.vfat, mtools; loaders: minimal PE headers)
+pe() {	# pe MACHINE-HEX >FILE
+	python3 -c 'import struct, sys
+b = bytearray(1024); b[0:2] = b"MZ"; struct.pack_into("<I", b, 0x3c, 0x80)
+b[0x80:0x84] = b"PE\0\0"; struct.pack_into("<H", b, 0x84, int(sys.argv[1], 16))
+sys.stdout.buffer.write(b)' "$1"
+}
+sector_of() { sgdisk -i "$2" "$1" | sed -n "s/^$3 sector: \([0-9]*\).*/\1/p"; }
+put_esp() {	# put_esp DISK PARTNO MKFS-ARGS FILE:PATH...: a FAT in the partition
+	local disk=$1 no=$2 fsargs=$3 s e f dir
+	shift 3
+	s=$(sector_of "$disk" "$no" First) e=$(sector_of "$disk" "$no" Last)
+	rm -f "$tmp/esp.img"
+	truncate -s $(( (e - s + 1) * 512 )) "$tmp/esp.img"
+	# shellcheck disable=SC2086 # the mkfs arguments are words
+	mkfs.vfat $fsargs "$tmp/esp.img" >/dev/null
+	for f in "$@"; do
+		dir=$(dirname "${f#*:}")
+		mmd -D s -i "$tmp/esp.img" "::/${dir%%/*}" 2>/dev/null
+		mmd -D s -i "$tmp/esp.img" "::/$dir" 2>/dev/null
+		mcopy -i "$tmp/esp.img" "${f%%:*}" "::/${f#*:}"
+	done
+	dd if="$tmp/esp.img" of="$disk" bs=512 seek="$s" conv=notrunc status=none
+}
+bootcode() { head -c 440 /dev/urandom | dd of="$1" conv=notrunc status=none; }
+gpt() { sgdisk -o "$@" >/dev/null 2>&1; }
+facts() {	# facts NAME DISK ROOT EXPECTED: the disk line launch prints
+	launch --target aws --image x --spec "$tmp/aws.spec" --source "$2" --root "$3" \
+		--api-endpoint "$closed"
+	if grep -qxF "cloudmove: launch: aws: disk $2: $4" "$tmp/err"; then ok "facts: $1"
+	else fail "facts: $1" "$(head -1 "$tmp/err")"; fi
+}
+if ! command -v sgdisk >/dev/null || ! command -v mkfs.vfat >/dev/null ||
+	! command -v mcopy >/dev/null || ! command -v sfdisk >/dev/null; then
+	skip "facts" "sgdisk, sfdisk, mkfs.vfat (dosfstools) or mcopy (mtools) missing"
+else
+	pe 8664 >"$tmp/x64.efi"
+	pe aa64 >"$tmp/aa64.efi"
+	d=$tmp/hybrid.img	# GRUB's hybrid layout: BIOS boot + ESP, FAT16
+	truncate -s 64M "$d"
+	gpt -n1:2048:+1M -t1:ef02 -n2:0:+33M -t2:ef00 -n3:0:0 -t3:8300 "$d"
+	bootcode "$d"
+	put_esp "$d" 2 "" "$tmp/x64.efi:EFI/BOOT/BOOTX64.EFI"
+	facts "GPT, BIOS boot partition and ESP: both" "$d" "$tmp/root" \
+		"bios+uefi, x86_64 (MBR boot code, BIOS boot partition 1; ESP partition 2: EFI/BOOT/BOOTX64.EFI (x86_64))"
+	d=$tmp/distro.img	# a distro's loader only, arm64
+	truncate -s 64M "$d"
+	gpt -n1:2048:+33M -t1:ef00 -n2:0:0 -t2:8300 "$d"
+	put_esp "$d" 1 "" "$tmp/aa64.efi:EFI/debian/shimaa64.efi" "$tmp/aa64.efi:EFI/debian/grubaa64.efi"
+	facts "GPT, ESP with a distro loader: UEFI, its PE machine" "$d" "$tmp/root" \
+		"uefi, arm64 (ESP partition 1: EFI/DEBIAN/SHIMAA64.EFI (arm64))"
+	d=$tmp/fat32.img	# FAT32 (a cluster chain for the root directory)
+	truncate -s 400M "$d"
+	gpt -n1:2048:+300M -t1:ef00 -n2:0:0 -t2:8300 "$d"
+	put_esp "$d" 1 "-F 32" "$tmp/x64.efi:EFI/BOOT/BOOTX64.EFI"
+	facts "GPT, FAT32 ESP" "$d" "$tmp/root" \
+		"uefi, x86_64 (ESP partition 1: EFI/BOOT/BOOTX64.EFI (x86_64))"
+	d=$tmp/mbr-esp.img	# MBR, an 0xEF partition with FAT12
+	truncate -s 64M "$d"
+	printf 'label: dos\nstart=2048, size=8192, type=ef\nstart=10240, type=83\n' |
+		sfdisk -q "$d" >/dev/null 2>&1
+	rm -f "$tmp/esp.img"
+	truncate -s $((8192 * 512)) "$tmp/esp.img"
+	mkfs.vfat -F 12 "$tmp/esp.img" >/dev/null
+	mmd -i "$tmp/esp.img" ::/EFI ::/EFI/BOOT
+	mcopy -i "$tmp/esp.img" "$tmp/aa64.efi" ::/EFI/BOOT/BOOTAA64.EFI
+	dd if="$tmp/esp.img" of="$d" bs=512 seek=2048 conv=notrunc status=none
+	facts "MBR, an ESP (type 0xEF) with FAT12" "$d" "$tmp/root" \
+		"uefi, arm64 (ESP partition 1: EFI/BOOT/BOOTAA64.EFI (arm64))"
+	d=$tmp/bios.img		# MBR with boot code only; the root's ELF says x86_64
+	truncate -s 64M "$d"
+	printf 'label: dos\nstart=2048, type=83, bootable\n' | sfdisk -q "$d" >/dev/null 2>&1
+	bootcode "$d"
+	facts "MBR boot code, no root: BIOS, architecture not known" "$d" "$tmp/root" \
+		"bios, architecture not known (MBR boot code)"
+	mkdir -p "$tmp/elfroot/usr/bin"
+	head -c 64 "$bin" >"$tmp/elfroot/usr/bin/dash"
+	ln -s usr/bin "$tmp/elfroot/bin"
+	ln -s /usr/bin/dash "$tmp/elfroot/usr/bin/sh"	# absolute: resolved in the root
+	facts "MBR boot code, the root's /bin/sh: BIOS, x86_64" "$d" "$tmp/elfroot" \
+		"bios, x86_64 (MBR boot code)"
+	d=$tmp/broken.img	# GPT boot code without a BIOS boot partition, an empty ESP
+	truncate -s 64M "$d"
+	gpt -n1:2048:+33M -t1:ef00 -n2:0:0 -t2:8300 "$d"
+	bootcode "$d"
+	put_esp "$d" 1 ""
+	facts "GPT boot code without a BIOS boot partition, an ESP without a loader" "$d" "$tmp/root" \
+		"not bootable, architecture not known (MBR boot code but no BIOS boot partition (GPT); ESP partition 1: no EFI loader; nothing that boots)"
+	facts "a blank disk" "$blank" "$tmp/root" \
+		"not bootable, architecture not known (no MBR boot code and no EFI system partition with a loader)"
+fi
+launch --target aws --image x --spec "$tmp/aws.spec" --source "$tmp/no.img" --root "$tmp/root" --json
+[ "$rc" -eq 1 ] && [ "$(lines)" -eq 1 ] &&
+	grep -q "^cloudmove: launch: aws: the disk $tmp/no.img: No such file" "$tmp/err" &&
+	python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["failed"] == "source"' "$tmp/out" &&
+	ok "--source that is not there: one line, exit 1" || fail "--source not there" "rc=$rc $(errs)"
+launch --target aws --image x --spec "$tmp/aws.spec" --source "$blank" --root "$tmp/no-root"
+[ "$rc" -eq 1 ] && [ "$(lines)" -eq 1 ] && grep -q "no-root" "$tmp/err" &&
+	ok "--root that is not a directory: one line, exit 1" || fail "--root" "rc=$rc $(errs)"
 
 # --- the binary's own help names the command ------------------------------------
 "$bin" --help | grep -q '^  launch   --target aws|gcp|azure' &&
