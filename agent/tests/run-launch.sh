@@ -246,6 +246,39 @@ launch --target aws --image x --spec "$tmp/aws.spec" --source "$blank" --root "$
 [ "$rc" -eq 1 ] && [ "$(lines)" -eq 1 ] && grep -q "no-root" "$tmp/err" &&
 	ok "--root that is not a directory: one line, exit 1" || fail "--root" "rc=$rc $(errs)"
 
+# --- check --spec: the target asked, its facts and the fit among the findings ----
+check() {	# check ARGS...: rc in $rc, stdout in $tmp/out, stderr in $tmp/err
+	"$bin" check "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+check --target oracle --spec "$tmp/empty.spec"
+[ "$rc" -eq 2 ] && grep -q "^cloudmove: check: --spec: 'oracle' is not one of aws gcp azure" "$tmp/err" &&
+	ok "check --spec: a cloud without an API is bad usage" || fail "check --spec oracle" "rc=$rc $(errs)"
+check --target aws --creds "$tmp/bad.creds"
+[ "$rc" -eq 2 ] && grep -q "^cloudmove: check: --creds, --api-endpoint and --source go with --spec" "$tmp/err" &&
+	ok "check: --creds without --spec is bad usage" || fail "check --creds" "rc=$rc $(errs)"
+check --target aws --spec "$tmp/unknown.spec" --root "$tmp/root" --source "$blank"
+[ "$rc" -eq 1 ] && grep -q "^cloudmove: spec $tmp/unknown.spec:1: unknown name 'colour'" "$tmp/err" &&
+	grep -q "^MISSING target API: aws could not be asked" "$tmp/out" &&
+	ok "check --spec: a bad spec: its lines, and MISSING target API" ||
+	fail "check --spec bad spec" "rc=$rc $(errs)"
+for cloud in aws gcp azure; do
+	[ -f "$tmp/hybrid.img" ] || break
+	check --target $cloud --spec "$tmp/$cloud.spec" --root "$tmp/root" --source "$tmp/hybrid.img" \
+		--api-endpoint "$closed" --json
+	if [ "$rc" -eq 1 ] && python3 - "$tmp/out" <<'EOF'
+import json, sys
+o = json.load(open(sys.argv[1]))
+by = {c["what"]: c for c in o["checks"]}
+assert by["disk firmware"]["status"] == "ok", by
+assert by["disk firmware"]["detail"].startswith("bios+uefi, x86_64 (MBR boot code"), by
+assert by["target API"]["status"] == "MISSING", by
+assert o["bootable"] is False, o
+EOF
+	then ok "check --spec $cloud: the disk's firmware found, the target not reachable: MISSING"
+	else fail "check --spec $cloud" "rc=$rc $(errs)"; fi
+done
+
 # --- the binary's own help names the command ------------------------------------
 "$bin" --help | grep -q '^  launch   --target aws|gcp|azure' &&
 	ok "--help lists launch" || fail "--help lists launch"

@@ -11,6 +11,7 @@
 #include "../limits.h"
 #include "../log.h"
 #include "../util/buf.h"
+#include "../profiles/profile.h"
 #include "../util/sysroot.h"
 #include "fit.h"
 
@@ -210,4 +211,44 @@ int cm_root_drivers(const char *root, const char *wanted, char *have, size_t hav
 	cm_buf_free(&dep);
 	cm_buf_free(&builtin);
 	return r;
+}
+
+static int storage_driver(const char *m, size_t n)
+{
+	static const char *const storage[] = {
+		"nvme", "nvme_core", "virtio_blk", "virtio_scsi", "xen_blkfront",
+		"hv_storvsc", "sd_mod", NULL,
+	};
+	size_t i;
+
+	for (i = 0; storage[i]; i++)
+		if (cm_module_same(m, n, storage[i]))
+			return 1;
+	return 0;
+}
+
+int cm_fit_fold(struct cm_profile_rt *p, const struct cm_target_facts *t)
+{
+	const char *w = t->drivers;
+
+	while (*w) {
+		struct cm_plist *l;
+		char item[64];
+		size_t n;
+		int r;
+
+		w += strspn(w, " ");
+		n = strcspn(w, " ");
+		if (!n)
+			break;
+		l = storage_driver(w, n) ? &p->storage_drivers : &p->net_drivers;
+		snprintf(item, sizeof(item), "%.*s", (int)(n < sizeof(item) ? n : sizeof(item) - 1), w);
+		if (!cm_plist_has(l, item)) {
+			r = cm_plist_add(l, item, strlen(item));
+			if (r < 0)
+				return r;
+		}
+		w += n;
+	}
+	return 0;
 }

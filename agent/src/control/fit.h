@@ -40,4 +40,12 @@ const char *cm_boot_modes_name(unsigned modes);
 int cm_root_drivers(const char *root, const char *wanted, char *have, size_t have_size,
 		    char *missing, size_t missing_size);
 
+struct cm_profile_rt;
+
+/* Folds the target's queried drivers into its profile, for check and
+ * adapt: storage drivers (nvme, virtio_blk, ...) into storage_drivers,
+ * the others (ena, gve, mana, mlx5_core, ...) into net_drivers.  0 or
+ * -E2BIG / -ENAMETOOLONG (a list full). */
+int cm_fit_fold(struct cm_profile_rt *p, const struct cm_target_facts *t);
+
 #endif

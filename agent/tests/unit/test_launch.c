@@ -10,6 +10,7 @@
 #include "control/fit.h"
 #include "control/launch.h"
 #include "move/firmware.h"
+#include "profiles/profile.h"
 #include "test.h"
 
 #define ID_A "0123456789abcdef0123456789abcdef"
@@ -444,4 +445,18 @@ TEST(launch_run_refuses_before_import)
 	CHECK_INT(d.console, 0);
 	describe_arch = "x86_64";
 	cm_launch_close(&l);
+}
+
+TEST(launch_fit_folds_into_the_profile)
+{
+	static struct cm_profile_rt p;
+	struct cm_target_facts t = target("x86_64", CM_BOOT_UEFI, "ena nvme mlx5_core");
+
+	memset(&p, 0, sizeof(p));
+	CHECK_INT(cm_plist_add(&p.storage_drivers, "nvme", 4), 0);
+	CHECK_INT(cm_fit_fold(&p, &t), 0);
+	CHECK_INT(p.storage_drivers.n, 1);	/* nvme once */
+	CHECK_INT(p.net_drivers.n, 2);
+	CHECK_STR(p.net_drivers.v[0], "ena");
+	CHECK_STR(p.net_drivers.v[1], "mlx5_core");
 }
