@@ -17,6 +17,7 @@ int cm_cmd_launch(int argc, char **argv);
 int cm_cmd_plan(int argc, char **argv);
 int cm_cmd_profiles(int argc, char **argv);
 int cm_cmd_record(int argc, char **argv);
+int cm_cmd_retire(int argc, char **argv);
 int cm_cmd_rollback(int argc, char **argv);
 int cm_cmd_stream(int argc, char **argv);
 int cm_cmd_migrate(int argc, char **argv);

@@ -37,6 +37,9 @@
 	"  launch   --target aws|gcp|azure --image URL --spec PATH [--creds PATH]\n" \
 	"           [--api-endpoint URL] [--wait SECONDS] [--move-id ID] [--json]\n" \
 	"           import the image, start an instance, wait for its arrival\n" \
+	"  retire   [--mode stop|delete] [--metadata-endpoint HOST:PORT]\n" \
+	"           [--api-endpoint URL] [--json]\n" \
+	"           ask this machine's own cloud to stop (or delete) it\n" \
 	"\n" \
 	"  --version   versions of cloudmove and the libraries it links\n" \
 	"  --help      this text\n" \
@@ -58,6 +61,7 @@ static const struct command commands[] = {
 	{ "profiles", cm_cmd_profiles },
 	{ "migrate", cm_cmd_migrate },
 	{ "record", cm_cmd_record },
+	{ "retire", cm_cmd_retire },
 	{ "rollback", cm_cmd_rollback },
 	{ "stream", cm_cmd_stream },
 	{ "version", cm_cmd_version },
