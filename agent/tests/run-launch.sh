@@ -7,7 +7,9 @@
 # disks made with the real tools (sgdisk, sfdisk, mkfs.vfat, mtools): GPT
 # with a BIOS boot partition and an ESP, a distro loader only, FAT32, an
 # MBR ESP with FAT12, MBR boot code only (the root's /bin/sh naming the
-# architecture), nothing bootable.  The clouds' own ops are tested against their
+# architecture), nothing bootable; check --spec's findings; the move's
+# launch (migrate --launch, cloudmove.launch=): a target that refuses
+# means no move.  The clouds' own ops are tested against their
 # emulators in the launch-CLOUD suites; a cloud whose ops are there is
 # only ever pointed at 127.0.0.1 here (a closed port).  The required spec
 # keys are learned from the binary itself (an empty spec names them), so
@@ -278,6 +280,56 @@ EOF
 	then ok "check --spec $cloud: the disk's firmware found, the target not reachable: MISSING"
 	else fail "check --spec $cloud" "rc=$rc $(errs)"; fi
 done
+
+# --- the move: migrate --launch, cloudmove.launch= -----------------------------
+# The target is asked before anything: a target that refuses (here: a cloud
+# whose ops are not there, or a closed endpoint) means no move at all.
+kvm=(--detect-root "$(dirname "$0")/detect/kvm-qemu-q35-fedora/root")
+migrate() {	# migrate ARGS...: rc, $tmp/out, $tmp/err
+	"$bin" migrate "$@" "${kvm[@]}" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+mkdir -p "$tmp/mroot/etc/cloudmove" "$tmp/dest"
+migrate --root "$tmp/mroot" --target aws --dest "file://$tmp/dest/x" --wait 5
+[ "$rc" -eq 2 ] && grep -q "^cloudmove: migrate: --wait and --api-endpoint go with --launch" "$tmp/err" &&
+	ok "migrate: --wait without --launch is bad usage" || fail "migrate --wait" "rc=$rc $(errs)"
+migrate --root "$tmp/mroot" --target kvm --dest "file://$tmp/dest/x" --launch "$tmp/aws.spec"
+[ "$rc" -eq 2 ] && grep -q "^cloudmove: migrate: --launch: 'kvm' is not one of aws gcp azure" "$tmp/err" &&
+	ok "migrate: --launch to a cloud without an API is bad usage" || fail "migrate --launch kvm" "rc=$rc $(errs)"
+migrate --root "$tmp/mroot" --target aws --dest "file://$tmp/dest/x" --launch "$tmp/aws.spec" \
+	--source "$blank" --api-endpoint "$closed" --wait 5
+if [ "$rc" -eq 1 ] && grep -q "^cloudmove: launch: aws: asking aws before the stream" "$tmp/err" &&
+	grep -q "^cloudmove: migrate: not moving (the target was asked first); the source is as it was$" "$tmp/err" &&
+	[ -z "$(ls -A "$tmp/dest")" ] && [ ! -e "$tmp/mroot/var/lib/cloudmove/move.pending" ]; then
+	ok "migrate --launch: the target refuses: no move, nothing streamed, no marker"
+else
+	fail "migrate --launch refused" "rc=$rc $(errs)"
+fi
+cp "$tmp/aws.spec" "$tmp/mroot/etc/cloudmove/launch.spec"
+printf 'cloudmove.target=aws cloudmove.dest=file://%s cloudmove.launch=/etc/cloudmove/launch.spec cloudmove.wait=5 rd.cloudmove.api_endpoint=%s\n' \
+	"$tmp/dest/y" "$closed" >"$tmp/cmdline"
+mkdir -p "$tmp/run"
+CM_RUNDIR=$tmp/run "$bin" boot --root "$tmp/mroot" --cmdline "$tmp/cmdline" \
+	--metadata-endpoint 127.0.0.1:9 "${kvm[@]}" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" -eq 0 ] && grep -q "→ moving to aws (cloudmove.dest)" "$tmp/out" &&
+	grep -q "^cloudmove: aws refused or could not be asked (cloudmove.launch=/etc/cloudmove/launch.spec): not moving; the source boots as itself$" "$tmp/out" &&
+	grep -q "^cloudmove: launch: aws: asking aws before the stream ($tmp/mroot/etc/cloudmove/launch.spec)" "$tmp/err" &&
+	[ -z "$(ls -A "$tmp/dest")" ] && [ ! -e "$tmp/run/after" ] &&
+	[ ! -e "$tmp/mroot/var/lib/cloudmove/move.pending" ]; then
+	ok "cloudmove.launch=: the target refuses: no move, the source boots as itself (no rescue shell)"
+else
+	fail "cloudmove.launch= refused" "rc=$rc $(cat "$tmp/out" "$tmp/err")"
+fi
+printf 'cloudmove.target=aws cloudmove.dest=file://%s cloudmove.launch=/etc/cloudmove/none.spec\n' \
+	"$tmp/dest/y" >"$tmp/cmdline"
+CM_RUNDIR=$tmp/run "$bin" boot --root "$tmp/mroot" --cmdline "$tmp/cmdline" \
+	--metadata-endpoint 127.0.0.1:9 "${kvm[@]}" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 0 ] && grep -q "^cloudmove: spec $tmp/mroot/etc/cloudmove/none.spec: No such file" "$tmp/err" &&
+	grep -q "not moving; the source boots as itself" "$tmp/out" && [ -z "$(ls -A "$tmp/dest")" ] &&
+	ok "cloudmove.launch= naming no file: said, no move" ||
+	fail "cloudmove.launch= no file" "rc=$rc $(cat "$tmp/out" "$tmp/err")"
 
 # --- the binary's own help names the command ------------------------------------
 "$bin" --help | grep -q '^  launch   --target aws|gcp|azure' &&

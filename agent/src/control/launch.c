@@ -278,7 +278,9 @@ void cm_launch_close(struct cm_launch *l)
 	cm_creds_wipe(&l->creds);
 }
 
-int cm_move_id_valid(const char *s)
+/* record/move.h's, until record/move.c (h-move) defines it: weak, so
+ * that definition replaces this one.  TODO(lead): drop this one then. */
+__attribute__((weak)) int cm_move_id_valid(const char *s)
 {
 	size_t i;
 

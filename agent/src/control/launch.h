@@ -20,11 +20,12 @@
 
 #include <stddef.h>
 
+#include "../record/move.h"
+#include "../record/record.h"
 #include "control.h"
 #include "fit.h"
 
 #define CM_LAUNCH_WAIT_DEFAULT	1200	/* seconds */
-#define CM_MOVE_ID_LEN		32	/* lowercase hex */
 
 /* Time, replaceable by the unit tests (NULL: CLOCK_MONOTONIC, nanosleep). */
 struct cm_launch_clock {
@@ -127,9 +128,6 @@ int cm_launch_run(struct cm_launch *l, const struct cm_launch_args *a,
  * anything before "cloudmove: " (a timestamp, a console prefix).  Fuzzed. */
 int cm_arrival_find(const char *text, size_t len, const char *target,
 		    const char *move_id, struct cm_arrival *a);
-
-/* A move id is exactly 32 lowercase hex characters. */
-int cm_move_id_valid(const char *s);
 
 /* The progress line "cloudmove: launch: CLOUD: ..." on stderr. */
 void cm_launch_say(const char *cloud, const char *fmt, ...)
