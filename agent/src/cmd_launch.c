@@ -5,9 +5,9 @@
  * Turns an uploaded image into a running instance in the target cloud and
  * watches its serial console for the arrival line
  * "cloudmove: arrived in TARGET from CLOUD (move ID)" (control/launch.h):
- * with --move-id, that move's; without, any arrival in TARGET (the move id
- * of the installed root's last move will be used once the hosting record
- * carries it).  Exit 0 arrived (or launched, with --wait 0), 1 not (what
+ * with --move-id, that move's; without, that of the installed root's
+ * hosting record's last move to TARGET, if any; else any arrival in
+ * TARGET.  Exit 0 arrived (or launched, with --wait 0), 1 not (what
  * the launch made is named, nothing is deleted), 2 bad usage.  Progress
  * on stderr; --json prints one object on stdout at the end. */
 #include <errno.h>
@@ -126,6 +126,27 @@ static struct json_object *string_or_null(const char *s)
 	return s && *s ? json_object_new_string(s) : NULL;
 }
 
+static struct json_object *verdict_json(enum cm_fit_verdict v)
+{
+	return json_object_new_string(v == CM_FIT_YES ? "ok" : v == CM_FIT_NO ? "no" : "unknown");
+}
+
+/* The fit, or null when the target was not asked that far. */
+static struct json_object *fit_json(const struct cm_launch *l)
+{
+	struct json_object *o;
+
+	if (!l->fit.boot_why[0])
+		return NULL;
+	o = json_object_new_object();
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "boot", verdict_json(l->fit.boot));
+	json_object_object_add(o, "arch", verdict_json(l->fit.arch));
+	json_object_object_add(o, "drivers", verdict_json(l->fit.drivers));
+	return o;
+}
+
 /* The one object --json prints: what exists and whether it arrived. */
 static int print_json(const struct cm_launch *l, const struct launch_cli *o,
 		      const char *failed, int arrived)
@@ -142,6 +163,10 @@ static int print_json(const struct cm_launch *l, const struct launch_cli *o,
 	json_object_object_add(j, "image_id", string_or_null(res->image_id));
 	json_object_object_add(j, "instance_id", string_or_null(res->instance_id));
 	json_object_object_add(j, "region", string_or_null(res->region));
+	json_object_object_add(j, "image_firmware", l->image.firmware ?
+			       json_object_new_string(cm_boot_modes_name(l->image.firmware)) : NULL);
+	json_object_object_add(j, "image_arch", string_or_null(l->image.arch));
+	json_object_object_add(j, "fit", fit_json(l));
 	json_object_object_add(j, "arrived", arrived < 0 ? NULL :
 			       json_object_new_boolean(arrived));
 	json_object_object_add(j, "from", string_or_null(l->arrival.from));
@@ -158,12 +183,25 @@ static int print_json(const struct cm_launch *l, const struct launch_cli *o,
 	return r;
 }
 
-/* The move id to wait for: --move-id, else none (any arrival in the
- * target).  TODO(h-move): the installed root's hosting record's last move
- * id, once the record carries it. */
-static const char *expected_move_id(const struct launch_cli *o)
+#pragma weak cm_record_move_last
+
+/* The move id to wait for: --move-id; else the last move in the installed
+ * root's hosting record (record/move.h: once h-move's record/move.c is
+ * linked in, and the record has one); else none: any arrival in the
+ * target counts. */
+static const char *expected_move_id(const struct launch_cli *o, char *buf, size_t size)
 {
-	return o->move_id;
+	struct cm_stay_move mv;
+
+	if (o->move_id)
+		return o->move_id;
+	if (cm_record_move_last && cm_record_move_last(o->root, &mv) == 1 &&
+	    !strcmp(mv.target, o->target) && cm_move_id_valid(mv.id)) {
+		snprintf(buf, size, "%s", mv.id);
+		cm_launch_say(o->target, "waiting for move %s (the hosting record's last)", buf);
+		return buf;
+	}
+	return NULL;
 }
 
 int cm_cmd_launch(int argc, char **argv)
@@ -171,7 +209,7 @@ int cm_cmd_launch(int argc, char **argv)
 	struct launch_cli o = { .wait = CM_LAUNCH_WAIT_DEFAULT };
 	const char *failed;
 	struct cm_launch *l;
-	char exists[3 * CM_API_ID_MAX];
+	char exists[3 * CM_API_ID_MAX], move_id[CM_MOVE_ID_LEN + 1];
 	int r = parse(argc, argv, &o), arrived;
 
 	if (r)
@@ -189,7 +227,8 @@ int cm_cmd_launch(int argc, char **argv)
 	r = cm_launch_run(l, &(struct cm_launch_args){
 		.image_url = o.image, .spec = o.spec, .creds = o.creds,
 		.endpoint = o.endpoint, .source = o.source, .root = o.root,
-		.move_id = expected_move_id(&o), .wait = o.wait }, &failed);
+		.move_id = expected_move_id(&o, move_id, sizeof(move_id)), .wait = o.wait },
+		&failed);
 	arrived = r > 0 || (r == 0 && o.wait == 0);
 	cm_launch_exists(l, exists, sizeof(exists));
 	if (r == 0 && o.wait > 0)

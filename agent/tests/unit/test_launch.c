@@ -10,6 +10,7 @@
 #include "control/fit.h"
 #include "control/launch.h"
 #include "move/firmware.h"
+#include "move/launch_step.h"
 #include "profiles/profile.h"
 #include "test.h"
 
@@ -459,4 +460,51 @@ TEST(launch_fit_folds_into_the_profile)
 	CHECK_INT(p.net_drivers.n, 2);
 	CHECK_STR(p.net_drivers.v[0], "ena");
 	CHECK_STR(p.net_drivers.v[1], "mlx5_core");
+}
+
+TEST(launch_move_step_finish_and_hint)
+{
+	static struct cm_move_launch m;
+	char hint[1024];
+
+	memset(&m, 0, sizeof(m));
+	m.target = "aws";
+	m.spec = "/sysroot/etc/cloudmove/launch.spec";
+	m.spec_shown = "/etc/cloudmove/launch.spec";
+	m.creds = "/sysroot/etc/cloudmove/creds";
+	m.endpoint = "http://10.0.2.2:8773";
+	m.root = cm_test_tmpdir();
+	m.wait = 30;
+	cm_move_launch_hint(&m, "ebs://us-east-1/snap-1", ID_A, hint, sizeof(hint));
+	CHECK_STR(hint, "cloudmove launch --target aws --image ebs://us-east-1/snap-1 "
+		  "--spec /etc/cloudmove/launch.spec --creds /sysroot/etc/cloudmove/creds "
+		  "--api-endpoint http://10.0.2.2:8773 --move-id " ID_A);
+	/* a URL with a query (a SAS signature) is never printed */
+	cm_move_launch_hint(&m, "https://a.blob.core.windows.net/c/d.vhd?sig=SECRET", NULL,
+			    hint, sizeof(hint));
+	CHECK(!strstr(hint, "SECRET"));
+	CHECK(strstr(hint, "--image URL --spec"));
+
+	/* the instance never says it arrived: -ETIMEDOUT, the image kept */
+	start(&m.l);
+	CHECK_INT(cm_launch_connect(&m.l, NULL), 0);
+	CHECK_INT(cm_move_launch_finish(&m, "ebs://us-east-1/snap-1", ID_A), -ETIMEDOUT);
+	CHECK_INT(d.run, 1);
+	CHECK_INT(d.slept_total, 30000);
+	cm_launch_close(&m.l);
+	/* a quota refusal at launch */
+	start(&m.l);
+	d.fail_run = -EDQUOT;
+	CHECK_INT(cm_launch_connect(&m.l, NULL), 0);
+	CHECK_INT(cm_move_launch_finish(&m, "ebs://us-east-1/snap-1", ID_A), -EDQUOT);
+	CHECK_STR(m.l.result.image_id, "img-1");
+	cm_launch_close(&m.l);
+	/* arrival */
+	start(&m.l);
+	d.arrive_at = 1;
+	d.arrival = "cloudmove: arrived in aws from kvm (move " ID_A ")\n";
+	CHECK_INT(cm_launch_connect(&m.l, NULL), 0);
+	CHECK_INT(cm_move_launch_finish(&m, "ebs://us-east-1/snap-1", ID_A), 0);
+	CHECK_STR(m.l.arrival.from, "kvm");
+	cm_launch_close(&m.l);
 }
