@@ -236,6 +236,33 @@ else
 	put_esp "$d" 1 ""
 	facts "GPT boot code without a BIOS boot partition, an ESP without a loader" "$d" "$tmp/root" \
 		"not bootable, architecture not known (MBR boot code but no BIOS boot partition (GPT); ESP partition 1: no EFI loader; nothing that boots)"
+	# a BOOT directory entry whose cluster is 0 (corrupt), a loader in the
+	# root directory: cluster 0 must not be read as the root directory
+	d=$tmp/corrupt.img
+	truncate -s 64M "$d"
+	gpt -n1:2048:+33M -t1:ef00 -n2:0:0 -t2:8300 "$d"
+	rm -f "$tmp/esp.img"
+	truncate -s $((67584 * 512)) "$tmp/esp.img"
+	mkfs.vfat "$tmp/esp.img" >/dev/null
+	mmd -i "$tmp/esp.img" ::/EFI ::/EFI/BOOT
+	mcopy -i "$tmp/esp.img" "$tmp/x64.efi" ::/BOOTX64.EFI
+	python3 - "$tmp/esp.img" <<'EOF'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+i = 0
+while True:
+    i = b.find(b"BOOT       \x10", i)
+    assert i >= 0 and i % 32 == 0 or i < 0, i
+    if i < 0:
+        break
+    b[i + 20:i + 22] = b"\0\0"
+    b[i + 26:i + 28] = b"\0\0"
+    i += 32
+open(sys.argv[1], "wb").write(b)
+EOF
+	dd if="$tmp/esp.img" of="$d" bs=512 seek=2048 conv=notrunc status=none
+	facts "an ESP whose EFI/BOOT entry points at cluster 0" "$d" "$tmp/root" \
+		"not bootable, architecture not known (ESP partition 1: no EFI loader; nothing that boots)"
 	facts "a blank disk" "$blank" "$tmp/root" \
 		"not bootable, architecture not known (no MBR boot code and no EFI system partition with a loader)"
 fi

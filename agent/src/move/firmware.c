@@ -266,6 +266,8 @@ static int esp_loader(const struct fat *fs, uint8_t *buf, char *path, size_t siz
 	r = fat_find(fs, buf, efi.cluster, "BOOT", 1, &sub);
 	if (r < 0)
 		return r;
+	if (r > 0 && !cluster_valid(fs, sub.cluster))
+		r = 0;	/* cluster 0 would read the root directory instead */
 	for (k = 0; r > 0 && k < sizeof(fallback) / sizeof(fallback[0]); k++) {
 		int found = fat_find(fs, buf, sub.cluster, fallback[k], 0, &f);
 
