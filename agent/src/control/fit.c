@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <stdlib.h>
+
 #include "../check/check.h"
 #include "../limits.h"
 #include "../log.h"
@@ -94,7 +96,7 @@ void cm_fit_eval(const struct cm_target_facts *t, const struct cm_image_facts *i
 	} else if (*missing) {
 		fit->drivers = CM_FIT_NO;
 		snprintf(fit->drivers_why, sizeof(fit->drivers_why),
-			 "%s needs %s; the root's kernel lacks %s", type_of(t), t->drivers,
+			 "%s needs %s; the root lacks %s", type_of(t), t->drivers,
 			 missing);
 	} else {
 		fit->drivers = CM_FIT_YES;
@@ -170,6 +172,58 @@ static void add_word(char *out, size_t size, const char *w, size_t n)
 	append(out, size, "%s%.*s", out[0] ? " " : "", (int)n, w);
 }
 
+/* Of the wanted storage drivers (cm_fit_fold's list), those the initramfs
+ * of root's newest kernel lacks, as check's kernels and initramfs checks
+ * see them with a profile of only those drivers.  Appended to missing as
+ * "nvme (not in the initramfs)".  0, or -errno. */
+static int initramfs_drivers(const char *root, const char *wanted, char *missing,
+			     size_t size)
+{
+	struct cm_profile_rt *p = calloc(1, sizeof(*p));
+	struct cm_check_report *rep = calloc(1, sizeof(*rep));
+	struct cm_check c = { .root = root, .p = p, .rep = rep };
+	const struct cm_kernel *newest = NULL;
+	struct cm_target_facts t;
+	char tail[CM_KVER_MAX + 4];
+	size_t i;
+	int r = -ENOMEM;
+
+	if (!p || !rep)
+		goto out;
+	memset(&t, 0, sizeof(t));
+	snprintf(t.drivers, sizeof(t.drivers), "%s", wanted);
+	r = cm_fit_fold(p, &t);
+	if (r < 0 || !p->storage_drivers.n)
+		goto out;
+	p->net_drivers.n = 0;	/* network drivers load after the pivot */
+	r = cm_check_kernels(&c);
+	if (r == 0)
+		r = cm_check_initramfs(&c);
+	if (r < 0)
+		goto out;
+	for (i = 0; i < c.kernels.n; i++)
+		if (c.kernels.v[i].image[0] && c.kernels.v[i].moddir[0] && !c.kernels.v[i].rescue)
+			newest = &c.kernels.v[i];	/* sorted oldest first */
+	if (!newest)
+		goto out;
+	snprintf(tail, sizeof(tail), " (%s)", newest->ver);
+	for (i = 0; i < rep->n; i++) {
+		const struct cm_check_item *it = &rep->v[i];
+		size_t wl = strlen(it->what), tl = strlen(tail);
+		const char *m = it->what + strlen("initramfs driver ");
+
+		if (it->status != CM_CHECK_MISSING || strncmp(it->what, "initramfs driver ", 17) ||
+		    wl < tl + 17 || strcmp(it->what + wl - tl, tail))
+			continue;
+		append(missing, size, "%s%.*s (not in the initramfs)", missing[0] ? " " : "",
+		       (int)(it->what + wl - tl - m), m);
+	}
+out:
+	free(p);
+	free(rep);
+	return r;
+}
+
 int cm_root_drivers(const char *root, const char *wanted, char *have, size_t have_size,
 		    char *missing, size_t missing_size)
 {
@@ -210,6 +264,8 @@ int cm_root_drivers(const char *root, const char *wanted, char *have, size_t hav
 	}
 	cm_buf_free(&dep);
 	cm_buf_free(&builtin);
+	if (r == 0)
+		r = initramfs_drivers(root, have, missing, missing_size);
 	return r;
 }
 

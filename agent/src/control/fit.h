@@ -35,8 +35,11 @@ const char *cm_boot_modes_name(unsigned modes);
 
 /* Of the space-separated module names in wanted, those the root's newest
  * kernel has neither built in nor in modules.dep go into missing
- * (space-separated, "" all there); have gets the others.  0, -ENOENT no
- * kernel module tree in the root, or -errno. */
+ * (space-separated, "" all there); have gets the others.  The storage
+ * drivers among those it has must also be in that kernel's initramfs
+ * (check's own kernels and initramfs checks, with a profile of only
+ * them); those that are not are added to missing as "nvme (not in the
+ * initramfs)".  0, -ENOENT no kernel module tree in the root, or -errno. */
 int cm_root_drivers(const char *root, const char *wanted, char *have, size_t have_size,
 		    char *missing, size_t missing_size);
 

@@ -5,6 +5,7 @@
  * the launch-CLOUD suites.) */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "control/fit.h"
@@ -347,7 +348,7 @@ TEST(launch_fit)
 	CHECK_INT(cm_fit_refusal(&fit, why, sizeof(why)), -ENOTSUP);
 	CHECK_STR(why, "the disk boots with bios only, t4g.micro with uefi only; "
 		  "the disk is x86_64, t4g.micro arm64; "
-		  "t4g.micro needs ena nvme; the root's kernel lacks ena");
+		  "t4g.micro needs ena nvme; the root lacks ena");
 	/* a hybrid disk fits either; aarch64 is arm64 */
 	img.firmware = CM_BOOT_BIOS | CM_BOOT_UEFI;
 	snprintf(img.arch, sizeof(img.arch), "aarch64");
@@ -507,4 +508,66 @@ TEST(launch_move_step_finish_and_hint)
 	CHECK_INT(cm_move_launch_finish(&m, "ebs://us-east-1/snap-1", ID_A), 0);
 	CHECK_STR(m.l.arrival.from, "kvm");
 	cm_launch_close(&m.l);
+}
+
+/* One newc entry (as test_cpio.c makes them). */
+static void newc(struct cm_buf *b, const char *name)
+{
+	static const char zeros[4];
+	size_t nl = strlen(name) + 1;
+	int r;
+
+	r = cm_buf_printf(b, "070701%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08zx%08x",
+			  1u, 0100644u, 0u, 0u, 1u, 0u, 0u, 0u, 0u, 0u, 0u, nl, 0u);
+	r |= cm_buf_add(b, name, nl);
+	r |= cm_buf_add(b, zeros, (4 - b->len % 4) % 4);
+	if (r)
+		abort();
+}
+
+static void initramfs_with(const char *rel, const char *const *modules)
+{
+	struct cm_buf b;
+
+	cm_buf_init(&b, 1 << 16);
+	for (; *modules; modules++)
+		newc(&b, *modules);
+	newc(&b, "TRAILER!!!");
+	cm_test_write(rel, b.data, b.len);
+	cm_buf_free(&b);
+}
+
+TEST(launch_root_drivers_in_the_initramfs)
+{
+	static const char *const without_nvme[] = {
+		"usr/lib/modules/6.1.0-9-amd64/kernel/drivers/net/ethernet/amazon/ena/ena.ko.xz",
+		NULL,
+	};
+	static const char *const with_nvme[] = {
+		"usr/lib/modules/6.1.0-9-amd64/kernel/drivers/nvme/host/nvme-core.ko.xz",
+		"usr/lib/modules/6.1.0-9-amd64/kernel/drivers/nvme/host/nvme.ko.xz",
+		NULL,
+	};
+	char root[512], have[256], missing[256];
+
+	cm_test_write_str("root/boot/vmlinuz-6.1.0-9-amd64", "");
+	cm_test_write_str("root/usr/lib/modules/6.1.0-9-amd64/modules.dep",
+			  "kernel/drivers/net/ethernet/amazon/ena/ena.ko.xz:\n"
+			  "kernel/drivers/nvme/host/nvme-core.ko.xz:\n"
+			  "kernel/drivers/nvme/host/nvme.ko.xz: kernel/drivers/nvme/host/nvme-core.ko.xz\n");
+	cm_test_write_str("root/usr/lib/modules/6.1.0-9-amd64/kernel/drivers/net/ethernet/amazon/ena/ena.ko.xz", "");
+	cm_test_write_str("root/usr/lib/modules/6.1.0-9-amd64/kernel/drivers/nvme/host/nvme-core.ko.xz", "");
+	cm_test_write_str("root/usr/lib/modules/6.1.0-9-amd64/kernel/drivers/nvme/host/nvme.ko.xz", "");
+	initramfs_with("root/boot/initrd.img-6.1.0-9-amd64", without_nvme);
+	snprintf(root, sizeof(root), "%s/root", cm_test_tmpdir());
+	/* nvme is a module of the kernel but not in its initramfs: the root
+	 * disk behind it would not be found; ena loads after the pivot */
+	CHECK_INT(cm_root_drivers(root, "ena nvme", have, sizeof(have), missing,
+				  sizeof(missing)), 0);
+	CHECK_STR(have, "ena nvme");
+	CHECK_STR(missing, "nvme (not in the initramfs)");
+	initramfs_with("root/boot/initrd.img-6.1.0-9-amd64", with_nvme);
+	CHECK_INT(cm_root_drivers(root, "ena nvme", have, sizeof(have), missing,
+				  sizeof(missing)), 0);
+	CHECK_STR(missing, "");
 }
