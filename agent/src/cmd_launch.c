@@ -183,19 +183,16 @@ static int print_json(const struct cm_launch *l, const struct launch_cli *o,
 	return r;
 }
 
-#pragma weak cm_record_move_last
-
 /* The move id to wait for: --move-id; else the last move in the installed
- * root's hosting record (record/move.h: once h-move's record/move.c is
- * linked in, and the record has one); else none: any arrival in the
- * target counts. */
+ * root's hosting record to this target (record/move.h), if it has one;
+ * else none: any arrival in the target counts. */
 static const char *expected_move_id(const struct launch_cli *o, char *buf, size_t size)
 {
 	struct cm_stay_move mv;
 
 	if (o->move_id)
 		return o->move_id;
-	if (cm_record_move_last && cm_record_move_last(o->root, &mv) == 1 &&
+	if (cm_record_move_last(o->root, &mv) == 1 &&
 	    !strcmp(mv.target, o->target) && cm_move_id_valid(mv.id)) {
 		snprintf(buf, size, "%s", mv.id);
 		cm_launch_say(o->target, "waiting for move %s (the hosting record's last)", buf);

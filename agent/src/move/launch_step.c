@@ -8,18 +8,9 @@
 #include "../record/requirements.h"
 #include "launch_step.h"
 
-/* The record's move notes (record/move.c, requirements.c) are h-move's;
- * until they are linked in, a launch goes on without them.  Weak: the
- * real ones replace these references when they are there. */
-#pragma weak cm_record_note_move_launched
-#pragma weak cm_record_note_move_arrived
-#pragma weak cm_record_note_move_failed
-#pragma weak cm_facts_from_target
-
 static void note_failed(const struct cm_move_launch *m, const char *step, const char *why)
 {
-	if (cm_record_note_move_failed &&
-	    cm_record_note_move_failed(m->root, step, why) < 0)
+	if (cm_record_note_move_failed(m->root, step, why) < 0)
 		cm_warn("launch: the record does not say the move failed at %s", step);
 }
 
@@ -49,8 +40,7 @@ int cm_move_launch_ask(struct cm_move_launch *m)
 		r = cm_launch_fit(l, m->root);
 	if (r < 0)
 		return r;
-	if (cm_facts_from_target)
-		cm_facts_from_target(&l->target, m->facts, sizeof(m->facts));
+	cm_facts_from_target(&l->target, m->facts, sizeof(m->facts));
 	cm_launch_say(m->target, "%s can take this disk: streaming", m->target);
 	return 0;
 }
@@ -83,8 +73,7 @@ int cm_move_launch_finish(struct cm_move_launch *m, const char *image_url,
 	r = cm_launch_start(l, image_url, &l->image, move_id);
 	if (r < 0 && l->result.image_id[0])
 		step = "launch";
-	if (r == 0 && cm_record_note_move_launched &&
-	    cm_record_note_move_launched(m->root, l->result.image_id, l->result.instance_id,
+	if (r == 0 && cm_record_note_move_launched(m->root, l->result.image_id, l->result.instance_id,
 					 l->result.region) < 0)
 		cm_warn("launch: the record does not name the image and the instance");
 	if (r == 0 && m->wait > 0) {
@@ -94,8 +83,7 @@ int cm_move_launch_finish(struct cm_move_launch *m, const char *image_url,
 			r = -ETIMEDOUT;
 	}
 	if (r > 0 || (r == 0 && m->wait == 0)) {
-		if (r > 0 && cm_record_note_move_arrived &&
-		    cm_record_note_move_arrived(m->root) < 0)
+		if (r > 0 && cm_record_note_move_arrived(m->root) < 0)
 			cm_warn("launch: the record does not say the move arrived");
 		return 0;
 	}
