@@ -22,6 +22,7 @@
 #include "control/control.h"
 #include "control/launch.h"
 #include "log.h"
+#include "record/move.h"
 
 #define LAUNCH_USAGE "cloudmove launch --target aws|gcp|azure --image URL --spec PATH\n" \
 	"       [--creds PATH] [--api-endpoint URL] [--wait SECONDS] [--move-id ID] [--json]\n" \
@@ -186,19 +187,43 @@ static int print_json(const struct cm_launch *l, const struct launch_cli *o,
 /* The move id to wait for: --move-id; else the last move in the installed
  * root's hosting record to this target (record/move.h), if it has one;
  * else none: any arrival in the target counts. */
-static const char *expected_move_id(const struct launch_cli *o, char *buf, size_t size)
+static const char *expected_move_id(const struct launch_cli *o, char *buf, size_t size,
+				    int *recorded)
 {
 	struct cm_stay_move mv;
+	int last = cm_record_move_last(o->root, &mv) == 1 && !strcmp(mv.target, o->target) &&
+		   cm_move_id_valid(mv.id);
 
+	/* the launch continues the record's move: it notes what it made */
+	*recorded = last && (!o->move_id || !strcmp(o->move_id, mv.id));
 	if (o->move_id)
 		return o->move_id;
-	if (cm_record_move_last(o->root, &mv) == 1 &&
-	    !strcmp(mv.target, o->target) && cm_move_id_valid(mv.id)) {
+	if (last) {
 		snprintf(buf, size, "%s", mv.id);
 		cm_launch_say(o->target, "waiting for move %s (the hosting record's last)", buf);
 		return buf;
 	}
 	return NULL;
+}
+
+/* The record's move learns what this launch made and saw (a note that
+ * fails is a warning: the launch's result stands). */
+static void note_record(const struct launch_cli *o, const struct cm_launch *l, int r,
+			const char *failed)
+{
+	const struct cm_launch_result *res = &l->result;
+
+	if (res->instance_id[0] &&
+	    cm_record_note_move_launched(o->root, res->image_id, res->instance_id,
+					 res->region) < 0)
+		cm_warn("launch: the record does not name the image and the instance");
+	if (r > 0 && cm_record_note_move_arrived(o->root) < 0)
+		cm_warn("launch: the record does not say the move arrived");
+	if (failed && (!strcmp(failed, "launch") || !strcmp(failed, "arrival")) &&
+	    cm_record_note_move_failed(o->root, !strcmp(failed, "arrival") ? "arrival" :
+				       res->image_id[0] ? "launch" : "import",
+				       r < 0 ? cm_strerror(-r) : "no arrival line in time") < 0)
+		cm_warn("launch: the record does not say the move failed at %s", failed);
 }
 
 int cm_cmd_launch(int argc, char **argv)
@@ -207,7 +232,7 @@ int cm_cmd_launch(int argc, char **argv)
 	const char *failed;
 	struct cm_launch *l;
 	char exists[3 * CM_API_ID_MAX], move_id[CM_MOVE_ID_LEN + 1];
-	int r = parse(argc, argv, &o), arrived;
+	int r = parse(argc, argv, &o), arrived, recorded = 0;
 
 	if (r)
 		return r;
@@ -224,9 +249,11 @@ int cm_cmd_launch(int argc, char **argv)
 	r = cm_launch_run(l, &(struct cm_launch_args){
 		.image_url = o.image, .spec = o.spec, .creds = o.creds,
 		.endpoint = o.endpoint, .source = o.source, .root = o.root,
-		.move_id = expected_move_id(&o, move_id, sizeof(move_id)), .wait = o.wait },
-		&failed);
+		.move_id = expected_move_id(&o, move_id, sizeof(move_id), &recorded),
+		.wait = o.wait }, &failed);
 	arrived = r > 0 || (r == 0 && o.wait == 0);
+	if (recorded)
+		note_record(&o, l, r, arrived ? NULL : failed);
 	cm_launch_exists(l, exists, sizeof(exists));
 	if (r == 0 && o.wait > 0)
 		cm_launch_say(o.target, "no arrival line on %s's console within %ld s%s%s",

@@ -31,6 +31,10 @@ launch() {	# launch ARGS...: rc in $rc, stdout in $tmp/out, stderr in $tmp/err
 	"$bin" launch "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 }
+check() {	# check ARGS...: rc in $rc, stdout in $tmp/out, stderr in $tmp/err
+	"$bin" check "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
 lines() { wc -l <"$tmp/err"; }
 errs() { tr '\n' '|' <"$tmp/err"; }
 
@@ -276,10 +280,6 @@ launch --target aws --image x --spec "$tmp/aws.spec" --source "$blank" --root "$
 	ok "--root that is not a directory: one line, exit 1" || fail "--root" "rc=$rc $(errs)"
 
 # --- check --spec: the target asked, its facts and the fit among the findings ----
-check() {	# check ARGS...: rc in $rc, stdout in $tmp/out, stderr in $tmp/err
-	"$bin" check "$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-}
 check --target oracle --spec "$tmp/empty.spec"
 [ "$rc" -eq 2 ] && grep -q "^cloudmove: check: --spec: 'oracle' is not one of aws gcp azure" "$tmp/err" &&
 	ok "check --spec: a cloud without an API is bad usage" || fail "check --spec oracle" "rc=$rc $(errs)"
@@ -307,6 +307,75 @@ EOF
 	then ok "check --spec $cloud: the disk's firmware found, the target not reachable: MISSING"
 	else fail "check --spec $cloud" "rc=$rc $(errs)"; fi
 done
+
+# --- the fit through a real control plane: azure's emulator (no blob store:
+# a refusal comes before any import) ------------------------------------------
+here=$(cd "$(dirname "$0")" && pwd)
+if [ ! -f "$here/lib/arm_server.py" ] || [ ! -f "$tmp/bios.img" ]; then
+	skip "fit through azure's emulator" "no lib/arm_server.py or no disks"
+else
+	TENANT=72f988bf-86f1-41af-91ab-2d7cd011db47 CLIENT=0f9c0f66-6b5a-4bd0-9a36-2b4c6a1b0c01
+	SECRET='cm~launch~suite~secret' SUB=5f4e3d2c-1b0a-4f9e-8d7c-6b5a49382716 RG=rg-launch
+	mkdir -p "$tmp/arm"
+	python3 "$here/lib/arm_server.py" --state "$tmp/arm/state" --port-file "$tmp/arm/port" \
+		--log "$tmp/arm/log" --tenant "$TENANT" --client-id "$CLIENT" --client-secret "$SECRET" \
+		--subscription "$SUB" --resource-group "$RG" --blob-endpoint "$closed" \
+		2>"$tmp/arm/err" &
+	arm_pid=$!
+	suite_on_exit 'kill $arm_pid 2>/dev/null; wait $arm_pid 2>/dev/null'
+	for _ in $(seq 1 100); do [ -s "$tmp/arm/port" ] && break; sleep 0.1; done
+	arm=http://127.0.0.1:$(cat "$tmp/arm/port" 2>/dev/null)
+	printf 'azure_tenant_id = %s\nazure_client_id = %s\nazure_client_secret = %s\n' \
+		"$TENANT" "$CLIENT" "$SECRET" >"$tmp/azcreds"
+	chmod 600 "$tmp/azcreds"
+	azspec() {	# azspec FILE SIZE
+		printf 'subscription_id = %s\nresource_group = %s\nlocation = eastus\nvm_size = %s\nsubnet_id = /subscriptions/%s/resourceGroups/%s/providers/Microsoft.Network/virtualNetworks/v/subnets/s\nname = fit1\n' \
+			"$SUB" "$RG" "$2" "$SUB" "$RG" >"$1"
+	}
+	ops() { python3 -c 'import json, sys; print(" ".join(json.loads(l)["op"] for l in open(sys.argv[1])))' "$1"; }
+	azspec "$tmp/v6.spec" Standard_D2s_v6
+	: >"$tmp/arm/log"
+	launch --target azure --image https://a.blob.core.windows.net/i/d.vhd --spec "$tmp/v6.spec" \
+		--creds "$tmp/azcreds" --api-endpoint "$arm" --source "$tmp/bios.img" --root "$tmp/root" \
+		--wait 5 --json
+	if [ "$rc" -eq 1 ] &&
+		grep -q "^cloudmove: launch: azure: refused, the image would not boot there: the disk boots with bios only, Standard_D2s_v6 with uefi only$" "$tmp/err" &&
+		python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); assert o["failed"] == "fit" and o["fit"]["boot"] == "no" and o["image_id"] is None' "$tmp/out" &&
+		! grep -qi "disk" <<<"$(ops "$tmp/arm/log")" && ! grep -qF "$SECRET" "$tmp/out" "$tmp/err"; then
+		ok "azure: a BIOS-only disk on a Gen2-only size: refused by the fit before any import ($(ops "$tmp/arm/log"))"
+	else
+		fail "azure: fit refusal" "rc=$rc $(errs) $(cat "$tmp/out") $(ops "$tmp/arm/log")"
+	fi
+	azspec "$tmp/v5.spec" Standard_D2s_v5
+	: >"$tmp/arm/log"
+	launch --target azure --image https://a.blob.core.windows.net/i/d.vhd --spec "$tmp/v5.spec" \
+		--creds "$tmp/azcreds" --api-endpoint "$arm" --source "$tmp/distro.img" --root "$tmp/root" \
+		--wait 5
+	[ "$rc" -eq 1 ] &&
+		grep -q "^cloudmove: launch: azure: refused, the image would not boot there: the disk is arm64, Standard_D2s_v5 x86_64$" "$tmp/err" &&
+		! grep -qi "disk" <<<"$(ops "$tmp/arm/log")" &&
+		ok "azure: an arm64 disk on an x64 size: refused by the fit before any import" ||
+		fail "azure: arch refusal" "rc=$rc $(errs) $(ops "$tmp/arm/log")"
+	check --target azure --spec "$tmp/v6.spec" --creds "$tmp/azcreds" --api-endpoint "$arm" \
+		--source "$tmp/hybrid.img" --root "$tmp/root" --json
+	if python3 - "$tmp/out" <<'EOF'
+import json, sys
+o = json.load(open(sys.argv[1]))
+by = {c["what"]: c for c in o["checks"]}
+assert by["target credentials"]["status"] == "ok", by
+assert by["instance type"]["detail"].startswith("Standard_D2s_v6: x86_64, uefi"), by
+assert by["fit: boot mode"]["status"] == "ok", by
+assert by["fit: architecture"]["status"] == "ok", by
+assert "disk firmware" in by, by
+EOF
+	then ok "check --spec azure: the type's facts, the disk's firmware, the fit in the findings"
+	else fail "check --spec azure" "rc=$rc $(cat "$tmp/out") $(errs)"; fi
+	check --target azure --spec "$tmp/v6.spec" --creds "$tmp/azcreds" --api-endpoint "$arm" \
+		--source "$tmp/bios.img" --root "$tmp/root"
+	[ "$rc" -eq 1 ] && grep -q "^MISSING fit: boot mode: the disk boots with bios only, Standard_D2s_v6 with uefi only$" "$tmp/out" &&
+		ok "check --spec azure: a BIOS-only disk on a Gen2-only size is MISSING" ||
+		fail "check --spec azure bios" "rc=$rc $(cat "$tmp/out")"
+fi
 
 # --- the move: migrate --launch, cloudmove.launch= -----------------------------
 # The target is asked before anything: a target that refuses (here: a cloud
