@@ -120,7 +120,7 @@ for cloud in aws gcp azure; do
 		! grep -q do-not-print-me "$tmp/err" &&
 		ok "creds $cloud: a bad line, one line, no secret shown" ||
 		fail "creds $cloud: bad line" "rc=$rc $(errs)"
-	mkdir -p -m 700 "$tmp/creds.d"
+	mkdir -p "$tmp/creds.d" && chmod 700 "$tmp/creds.d"
 	launch --target $cloud --image x --spec "$tmp/$cloud.spec" --creds "$tmp/creds.d" \
 		"${here_only[@]}"
 	[ "$rc" -eq 1 ] && [ "$(lines)" -eq 1 ] && grep -q "^cloudmove: creds $tmp/creds.d" "$tmp/err" &&
@@ -321,6 +321,7 @@ else
 		--log "$tmp/arm/log" --tenant "$TENANT" --client-id "$CLIENT" --client-secret "$SECRET" \
 		--subscription "$SUB" --resource-group "$RG" --blob-endpoint "$closed" \
 		2>"$tmp/arm/err" &
+	# shellcheck disable=SC2034 # used by the exit hook
 	arm_pid=$!
 	suite_on_exit 'kill $arm_pid 2>/dev/null; wait $arm_pid 2>/dev/null'
 	for _ in $(seq 1 100); do [ -s "$tmp/arm/port" ] && break; sleep 0.1; done
