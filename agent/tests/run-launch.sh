@@ -378,6 +378,74 @@ EOF
 		fail "check --spec azure bios" "rc=$rc $(cat "$tmp/out")"
 fi
 
+# --- the record's move, continued by hand: launch without --move-id waits for
+# the record's last move to the target, and notes what it made (azure's
+# emulator with azurite holding the streamed VHD; the "VM" prints the arrival
+# line with the move id the VM was tagged with) -----------------------------
+# shellcheck source=agent/tests/lib/npm.sh
+. "$here/lib/npm.sh"
+if [ ! -f "$here/lib/arm_server.py" ] || [ ! -f "$tmp/hybrid.img" ] ||
+	! azurite=$(npm_bin azurite 3.37.0 azurite-blob 2>/dev/null); then
+	skip "the record's move through azure's emulator" "no arm_server.py, disks or azurite"
+else
+	KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
+	bport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	mkdir -p "$tmp/azurite" "$tmp/arm2"
+	"$azurite" --blobHost 127.0.0.1 --blobPort "$bport" --location "$tmp/azurite" \
+		--disableTelemetry --silent >"$tmp/azurite.log" 2>&1 &
+	# shellcheck disable=SC2034 # used by the exit hook
+	azurite_pid=$!
+	suite_on_exit 'kill $azurite_pid 2>/dev/null; wait $azurite_pid 2>/dev/null'
+	for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/"$bport") 2>/dev/null && break; sleep 0.1; done
+	blob=http://127.0.0.1:$bport/devstoreaccount1
+	python3 "$here/lib/azblob.py" mkcontainer "$blob/images" >/dev/null 2>&1
+	printf 'azure_account_name = devstoreaccount1\nazure_account_key = %s\n' "$KEY" >"$tmp/blobcreds"
+	chmod 600 "$tmp/blobcreds"
+	"$bin" stream --source "$tmp/hybrid.img" --dest "$blob/images/disk.vhd" --format vhd \
+		--creds "$tmp/blobcreds" --progress=none 2>"$tmp/err" || fail "stream to azurite" "$(errs)"
+	cat >"$tmp/vm.sh" <<'EOF'
+#!/bin/sh
+d=$(dirname "$CM_INSTANCE_DISK")
+move=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["tags"].get("cloudmove-move-id", ""))' "$d/vm.json")
+sleep 0.3
+printf 'Linux version 6.1.0\r\ncloudmove: arrived in azure from kvm (move %s)\r\n' "$move" >>"$CM_INSTANCE_CONSOLE"
+exec sleep 600
+EOF
+	chmod +x "$tmp/vm.sh"
+	python3 "$here/lib/arm_server.py" --state "$tmp/arm2/state" --port-file "$tmp/arm2/port" \
+		--log "$tmp/arm2/log" --tenant "$TENANT" --client-id "$CLIENT" --client-secret "$SECRET" \
+		--subscription "$SUB" --resource-group "$RG" --blob-endpoint "http://127.0.0.1:$bport" \
+		--instance-cmd "$tmp/vm.sh" --lro-delay 0.2 2>"$tmp/arm2/err" &
+	# shellcheck disable=SC2034 # used by the exit hook
+	arm2_pid=$!
+	suite_on_exit 'kill $arm2_pid 2>/dev/null; wait $arm2_pid 2>/dev/null'
+	for _ in $(seq 1 100); do [ -s "$tmp/arm2/port" ] && break; sleep 0.1; done
+	arm2=http://127.0.0.1:$(cat "$tmp/arm2/port" 2>/dev/null)
+	move=0123456789abcdef0123456789abcdef
+	mkdir -p "$tmp/rroot/var/lib/cloudmove"
+	cat >"$tmp/rroot/var/lib/cloudmove/record.json" <<EOF
+{"format": "cloudmove-hosting-record", "version": 1, "machine_id": "0123", "stays": [{"seq": 1, "cloud": "kvm", "public": false, "first_seen": "2026-01-01T00:00:00Z", "last_seen": "2026-01-02T00:00:00Z", "boots": 3, "move": {"id": "$move", "target": "azure", "region": null, "dest": "$blob/images/disk.vhd", "image_id": null, "instance_id": null, "bytes": 25165824, "started": "2026-01-02T00:00:00Z", "seconds": 30, "arrived": false, "retired": null, "failed": null}}]}
+EOF
+	azspec "$tmp/rec.spec" Standard_D2s_v5
+	sed -i 's/^name = fit1$/name = rec1/' "$tmp/rec.spec"
+	launch --target azure --image https://devstoreaccount1.blob.core.windows.net/images/disk.vhd \
+		--spec "$tmp/rec.spec" --creds "$tmp/azcreds" --api-endpoint "$arm2" \
+		--source "$tmp/hybrid.img" --root "$tmp/rroot" --wait 60 --json
+	if [ "$rc" -eq 0 ] &&
+		grep -q "^cloudmove: launch: azure: waiting for move $move (the hosting record's last)$" "$tmp/err" &&
+		grep -q "^cloudmove: launch: azure: arrived: rec1, from kvm (move $move)" "$tmp/err" &&
+		python3 - "$tmp/out" "$tmp/rroot/var/lib/cloudmove/record.json" "$move" <<'EOF'
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["arrived"] is True and o["move_id"] == sys.argv[3] and o["instance_id"] == "rec1", o
+assert o["fit"] == {"boot": "ok", "arch": "ok", "drivers": "ok"} or o["fit"]["boot"] == "ok", o
+m = json.load(open(sys.argv[2]))["stays"][-1]["move"]
+assert m["arrived"] is True and m["instance_id"] == "rec1" and m["image_id"], m
+EOF
+	then ok "launch without --move-id: the record's move awaited, arrived, noted in the record"
+	else fail "record's move" "rc=$rc $(errs) $(cat "$tmp/out")"; fi
+fi
+
 # --- the move: migrate --launch, cloudmove.launch= -----------------------------
 # The target is asked before anything: a target that refuses (here: a cloud
 # whose ops are not there, or a closed endpoint) means no move at all.
