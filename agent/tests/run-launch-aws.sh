@@ -242,6 +242,54 @@ else
 		[ "$(grep -c . "$tmp/main.log")" = "$n" ] \
 		&& ok "no role: one line, no EC2 call, the hint names the command" || fail "no role" "$(cat "$tmp/r.err" "$tmp/r.out")"
 fi
+# --- the move: migrate --launch to ebs:// (a real ext4 root on loop devices) -------------------
+# The stream's dest names no snapshot: the launch imports what the stream
+# made (ebs://REGION/snap-ID).  The fast instance finds the move id in the
+# moved disk itself (the move marker in the root), as the image's first boot
+# would.
+if [ "$(id -u)" = 0 ] && losetup -f >/dev/null 2>&1; then
+	cat >"$tmp/instance-disk.sh" <<'SH'
+#!/bin/sh
+id=$(head -c 48M "$CM_INSTANCE_DISK" | grep -aoE 'move_id [0-9a-f]{32}' | head -1 | cut -d' ' -f2)
+echo "cloudmove: arrived in $CM_INSTANCE_CLOUD from kvm (move $id)" >>"$CM_INSTANCE_CONSOLE"
+sleep 600
+SH
+	chmod +x "$tmp/instance-disk.sh"
+	start_server mig --instance-cmd "$tmp/instance-disk.sh"
+	mep=http://127.0.0.1:$port
+	mdisk=$tmp/mdisk.img mnt=$tmp/mnt
+	truncate -s 48M "$mdisk"
+	printf 'label: dos\nstart=2048, type=83\n' | sfdisk -q "$mdisk"
+	mkfs.ext4 -q -F -E offset=$((2048 * 512)) -L root -d "$here/adapt/aws-debian12/root" "$mdisk" 40M
+	mloop=$(losetup -f --show -r "$mdisk")
+	mpart=$(losetup -f --show -o $((2048 * 512)) --sizelimit $((40 << 20)) "$mdisk")
+	suite_on_exit 'umount "$mnt" 2>/dev/null; losetup -d "$mpart" "$mloop" 2>/dev/null'
+	mkdir -p "$mnt"
+	mount -o ro "$mpart" "$mnt"
+	kvm=(--detect-root "$here/detect/kvm-qemu-q35-fedora/root")
+	printf 'quiet\n' >"$tmp/cmdline"
+	"$bin" boot --root "$mnt" --cmdline "$tmp/cmdline" --metadata-endpoint 127.0.0.1:9 "${kvm[@]}" >/dev/null 2>&1
+	"$bin" migrate --root "$mnt" --source "$mloop" --target aws --dest "ebs://us-east-1?endpoint=$mep" \
+		--creds "$tmp/creds" --launch "$tmp/spec" --api-endpoint "$mep" --wait 60 --progress=none \
+		"${kvm[@]}" >"$tmp/m.out" 2>&1
+	rc=$?
+	msnap=$(python3 -c 'import json,sys
+e=[json.loads(l) for l in open(sys.argv[1]) if json.loads(l)["op"]=="StartSnapshot"]
+print(e[-1]["snapshot"] if e else "")' "$tmp/mig.log")
+	if [ $rc -eq 0 ] && [ -n "$msnap" ] && [ "$(last "$tmp/mig.log" RegisterImage snapshot)" = "\"$msnap\"" ] &&
+		grep -q "arrived" "$tmp/m.out"; then
+		ok "migrate --launch to ebs://: the disk streamed into $msnap, registered from it, run, arrived (the move id read from the moved disk)"
+	else fail "migrate --launch ebs://" "rc $rc snap '$msnap': $(tail -5 "$tmp/m.out")"; fi
+	python3 - "$mnt/var/lib/cloudmove/record.json" <<'PY' && ok "the source's record: the move launched (image, instance) and arrived" || fail "record" "$(cat "$mnt/var/lib/cloudmove/record.json")"
+import json, sys
+m = json.load(open(sys.argv[1]))["stays"][-1]["move"]
+assert m["target"] == "aws" and m["arrived"] is True, m
+assert (m["instance_id"] or "").startswith("i-") and (m["image_id"] or "").startswith("ami-"), m
+PY
+else
+	skip "migrate --launch to ebs://" "needs root and loop devices"
+fi
+
 # --- the commands: cloudmove launch, cloudmove retire -----------------------------------------------
 awsroot=$here/detect/aws-nitro-c5-vendor/root	# the machine's evidence: an aws Nitro guest
 start_md md2
