@@ -1,0 +1,118 @@
+#!/bin/bash
+# run-retire.sh CLOUDMOVE — `cloudmove retire`, the generic flow: its usage
+# (exit 2, one line), delete never implied (only `--mode delete` spelt out;
+# stop otherwise), a machine not in a cloud and a cloud whose API we do not
+# speak (exit 1, one line saying so), and a cloud machine with no identity
+# (its metadata refused): exit 1, nothing retired, one line naming what is
+# still provisioned and billed and the command that finishes.  The
+# machine's detection evidence is a fixture (--detect-root), never this
+# machine; metadata goes to a refused loopback port only.
+# Ends with "N passed, N failed".
+set -uo pipefail
+bin=$(realpath "${1:?usage: run-retire.sh CLOUDMOVE}")
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=agent/tests/lib/suite.sh
+. "$(dirname "$0")/lib/suite.sh"
+suite_tmp
+
+md=127.0.0.1:9	# refused at once: no identity to be had
+
+retire() {	# retire FIXTURE ARGS... -> $tmp/out, $tmp/err, $rc
+	local fx=$1
+	shift
+	"$bin" retire --metadata-endpoint "$md" --timeout 500 \
+		--detect-root "$here/detect/$fx/root" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+
+one_line() { [ "$(wc -l <"$1")" -eq "${2:-1}" ]; }
+
+# --- usage: exit 2, the error and the usage, nothing asked of anyone
+usage_case() {	# usage_case NAME ARGS...
+	local name=$1
+	shift
+	"$bin" retire --metadata-endpoint "$md" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ $rc -eq 2 ] && grep -q "^cloudmove: retire: " "$tmp/err" &&
+		grep -q "^usage: cloudmove retire" "$tmp/err" && [ ! -s "$tmp/out" ]; then
+		ok "usage: $name: exit 2, one line and the usage"
+	else
+		fail "usage: $name" "rc $rc $(cat "$tmp/out" "$tmp/err")"
+	fi
+}
+usage_case "unexpected argument" now
+usage_case "unknown option" --force
+usage_case "--mode without a value" --mode
+usage_case "--mode bogus" --mode halt
+usage_case "--api-endpoint not http(s)" --api-endpoint ftp://127.0.0.1:1
+usage_case "--detect-root not a directory" --detect-root "$tmp/none"
+usage_case "--metadata-endpoint not HOST:PORT" --metadata-endpoint nowhere
+
+"$bin" retire --help >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 0 ] && grep -q "^usage: cloudmove retire \[--mode stop|delete\]" "$tmp/out" &&
+	ok "--help: the usage, exit 0" || fail "--help" "rc $rc $(cat "$tmp/out" "$tmp/err")"
+
+# --- delete is never implied: not abbreviated, not capitalised, not a flag
+for word in del DELETE Delete terminate destroy "delete " ""; do
+	usage_case "--mode '$word' is not delete" --mode "$word"
+done
+usage_case "--delete is no option" --delete
+retire aws-nitro-c5-vendor --json
+mode=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["mode"])' "$tmp/out" 2>/dev/null)
+[ "$mode" = stop ] && ok "no --mode: stop (the disks kept)" || fail "default mode" "mode '$mode' $(cat "$tmp/out")"
+retire aws-nitro-c5-vendor --json --mode delete
+mode=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["mode"])' "$tmp/out" 2>/dev/null)
+[ "$mode" = delete ] && ok "--mode delete: delete, asked by name" ||
+	fail "--mode delete" "mode '$mode' $(cat "$tmp/out")"
+
+# --- not in a cloud: nothing to ask, one line, exit 1
+for fx in baremetal-dell-poweredge-r640 kvm-qemu-q35-fedora; do
+	retire "$fx"
+	if [ $rc -eq 1 ] && one_line "$tmp/err" &&
+		grep -q "^cloudmove: retire: not in a cloud (detected [a-z]*): no API to ask; power it off where it runs$" "$tmp/err"; then
+		ok "$fx: not in a cloud: exit 1, one line"
+	else
+		fail "$fx: not in a cloud" "rc $rc $(cat "$tmp/out" "$tmp/err")"
+	fi
+done
+
+# --- a cloud whose API we do not speak: exit 1, one line, what is billed
+for fx in digitalocean-droplet hetzner-cloud-sys-vendor; do
+	cloud=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["cloud"])' \
+		"$here/detect/$fx/expected.json")
+	retire "$fx"
+	if [ $rc -eq 1 ] && one_line "$tmp/err" && [ ! -s "$tmp/out" ] &&
+		grep -q "^cloudmove: retire: $cloud: no API we speak; power off (\`poweroff\`) and delete it in $cloud's console or CLI: .*provisioned and billed$" "$tmp/err"; then
+		ok "$cloud: no API we speak: exit 1, one line naming what stays billed"
+	else
+		fail "$cloud: no API" "rc $rc $(cat "$tmp/out" "$tmp/err")"
+	fi
+done
+
+# --- aws, gcp, azure with no identity (the metadata refused): never
+# retired, the last line names what stays billed and how to finish.  (A
+# cloud file still a stub says "no API we speak", the same way.)
+for fx in aws-nitro-c5-vendor gcp-gce-2017 azure-chassis-wott; do
+	cloud=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["cloud"])' \
+		"$here/detect/$fx/expected.json")
+	retire "$fx" --json
+	last=$(grep "^cloudmove: retire: $cloud: " "$tmp/err" | tail -1)
+	retired=$(python3 -c 'import json,sys; j = json.load(open(sys.argv[1]))
+print(j["retired"], j["cloud"], bool(j["billed"]), bool(j["finish"]))' "$tmp/out" 2>/dev/null)
+	if [ $rc -eq 1 ] && [ "$retired" = "False $cloud True True" ] &&
+		[[ $last == *"billed"*"to finish: "* || $last == *"no API we speak"*"billed" ]]; then
+		ok "$cloud: no identity: exit 1, not retired, what stays billed and how to finish"
+	else
+		fail "$cloud: no identity" "rc $rc [$retired] $(cat "$tmp/out" "$tmp/err")"
+	fi
+done
+
+# --- no credential or token in any output
+if grep -rqiE "secret|token\"|AKIA|Bearer" "$tmp/out" "$tmp/err"; then
+	fail "no secrets in the output" "$(cat "$tmp/out" "$tmp/err")"
+else
+	ok "no secrets in the output"
+fi
+
+suite_end

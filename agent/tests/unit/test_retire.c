@@ -1,0 +1,185 @@
+/* Retire's generic flow (control/retire.c) against a double of struct
+ * cm_cloud_api: what it calls, in which order, with which mode, and the
+ * one line either way. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "control/retire.h"
+#include "test.h"
+
+/* What the double saw and what it answers (test state, reset per test). */
+static struct {
+	int login_r, retire_r;
+	int logins, retires, delete_seen;
+	char endpoint_seen[64], api_seen[64];
+	char calls[64];
+} dbl;
+
+static void dbl_reset(void)
+{
+	memset(&dbl, 0, sizeof(dbl));
+	dbl.delete_seen = -1;
+}
+
+static int dbl_self_login(struct cm_api *a)
+{
+	dbl.logins++;
+	strcat(dbl.calls, "login ");
+	snprintf(dbl.endpoint_seen, sizeof(dbl.endpoint_seen), "%s",
+		 a->metadata_endpoint ? a->metadata_endpoint : "");
+	snprintf(dbl.api_seen, sizeof(dbl.api_seen), "%s", a->endpoint ? a->endpoint : "");
+	if (dbl.login_r < 0)
+		return dbl.login_r;
+	snprintf(a->self_id, sizeof(a->self_id), "i-0123456789abcdef0");
+	snprintf(a->self_region, sizeof(a->self_region), "eu-west-1");
+	return 0;
+}
+
+static int dbl_retire_self(struct cm_api *a, int delete)
+{
+	(void)a;
+	dbl.retires++;
+	dbl.delete_seen = delete;
+	strcat(dbl.calls, delete ? "delete " : "stop ");
+	return dbl.retire_r;
+}
+
+static void dbl_hint(const struct cm_api *a, int delete, char *out, size_t size)
+{
+	snprintf(out, size, "aws ec2 %s-instances --region %s --instance-ids %s",
+		 delete ? "terminate" : "stop", a->self_region, a->self_id);
+}
+
+static const struct cm_cloud_api dbl_aws = {
+	.cloud = "aws",
+	.self_login = dbl_self_login,
+	.retire_self = dbl_retire_self,
+	.retire_hint = dbl_hint,
+};
+
+static const struct cm_cloud_api dbl_azure = {
+	.cloud = "azure",
+	.self_login = dbl_self_login,
+	.retire_self = dbl_retire_self,
+};
+
+/* A cloud file that is still a stub: no retire ops. */
+static const struct cm_cloud_api stub = { .cloud = "gcp" };
+
+static struct cm_retire_opts opts(const char *cloud)
+{
+	return (struct cm_retire_opts){ .cloud = cloud, .in_cloud = 1,
+					.instance_id = "", .region = "" };
+}
+
+TEST(retire_mode_words)
+{
+	int d = -1;
+
+	CHECK_INT(cm_retire_mode_parse("stop", &d), 0);
+	CHECK_INT(d, 0);
+	CHECK_INT(cm_retire_mode_parse("delete", &d), 0);
+	CHECK_INT(d, 1);
+	/* delete only by its exact name */
+	CHECK_INT(cm_retire_mode_parse("Delete", &d), -EINVAL);
+	CHECK_INT(cm_retire_mode_parse("del", &d), -EINVAL);
+	CHECK_INT(cm_retire_mode_parse("", &d), -EINVAL);
+	CHECK_INT(cm_retire_mode_parse("terminate", &d), -EINVAL);
+	CHECK_INT(cm_retire_mode_parse(NULL, &d), -EINVAL);
+	CHECK_STR(cm_retire_mode_name(0), "stop");
+	CHECK_STR(cm_retire_mode_name(1), "delete");
+}
+
+TEST(retire_stops_by_default)
+{
+	struct cm_retire_opts o = opts("aws");
+	struct cm_retire_result res;
+
+	dbl_reset();
+	o.metadata_endpoint = "127.0.0.1:8111";
+	o.api_endpoint = "http://127.0.0.1:8222";
+	CHECK_INT(cm_retire_run(&dbl_aws, &o, &res), 0);
+	CHECK_STR(dbl.calls, "login stop ");
+	CHECK_INT(dbl.delete_seen, 0);
+	CHECK_STR(dbl.endpoint_seen, "127.0.0.1:8111");
+	CHECK_STR(dbl.api_seen, "http://127.0.0.1:8222");
+	CHECK_INT(res.retired, 1);
+	CHECK(res.step == NULL);
+	CHECK_STR(res.instance, "i-0123456789abcdef0");
+	CHECK(strstr(res.line, "i-0123456789abcdef0 (eu-west-1) stopped through the aws API"));
+	CHECK(strstr(res.line, "disks are kept"));
+}
+
+TEST(retire_deletes_only_when_asked)
+{
+	struct cm_retire_opts o = opts("aws");
+	struct cm_retire_result res;
+
+	dbl_reset();
+	o.delete = 1;
+	CHECK_INT(cm_retire_run(&dbl_aws, &o, &res), 0);
+	CHECK_STR(dbl.calls, "login delete ");
+	CHECK_INT(dbl.delete_seen, 1);
+	CHECK(strstr(res.line, "deleted through the aws API"));
+}
+
+/* No identity: nothing is asked to stop; the line names what is billed
+ * and the cloud's own command. */
+TEST(retire_no_identity_refused_with_the_command)
+{
+	struct cm_retire_opts o = opts("aws");
+	struct cm_retire_result res;
+
+	dbl_reset();
+	dbl.login_r = -ENOENT;
+	o.instance_id = "i-0aaa";
+	o.region = "us-east-1";
+	CHECK_INT(cm_retire_run(&dbl_aws, &o, &res), -ENOENT);
+	CHECK_STR(dbl.calls, "login ");
+	CHECK_INT(res.retired, 0);
+	CHECK_STR(res.step, "identity");
+	/* what detection knew names the instance */
+	CHECK_STR(res.finish, "aws ec2 stop-instances --region us-east-1 --instance-ids i-0aaa");
+	CHECK(strstr(res.line, "instance i-0aaa (us-east-1) still runs"));
+	CHECK(strstr(res.line, "to finish: aws ec2 stop-instances"));
+}
+
+TEST(retire_api_refusal_names_what_stays_billed)
+{
+	struct cm_retire_opts o = opts("azure");
+	struct cm_retire_result res;
+
+	dbl_reset();
+	dbl.retire_r = -EACCES;
+	o.powering_off = 1;
+	CHECK_INT(cm_retire_run(&dbl_azure, &o, &res), -EACCES);
+	CHECK_STR(dbl.calls, "login stop ");
+	CHECK_STR(res.step, "stop");
+	/* a VM powered off from inside is still billed for compute */
+	CHECK(strstr(res.billed, "not deallocated"));
+	CHECK(strstr(res.line, "VM i-0123456789abcdef0 (eu-west-1) stays provisioned"));
+	/* no hint from the cloud file: still a way to finish */
+	CHECK_STR(res.finish, "stop it in azure's console");
+}
+
+TEST(retire_stub_or_no_api_asks_nothing)
+{
+	struct cm_retire_opts o = opts("gcp");
+	struct cm_retire_result res;
+
+	dbl_reset();
+	CHECK_INT(cm_retire_run(&stub, &o, &res), -ENOTSUP);
+	CHECK_STR(res.step, "api");
+	CHECK(strstr(res.line, "retire: gcp: no API we speak; power off"));
+	o.cloud = "hetzner";
+	o.powering_off = 1;
+	CHECK_INT(cm_retire_run(NULL, &o, &res), -ENOTSUP);
+	CHECK(strstr(res.line, "retire: hetzner: no API we speak; powering off as before"));
+	CHECK(strstr(res.line, "still billed"));
+	o.cloud = "kvm";
+	o.in_cloud = 0;
+	CHECK_INT(cm_retire_run(NULL, &o, &res), -ENOTSUP);
+	CHECK(strstr(res.line, "not in a cloud (detected kvm)"));
+	CHECK_INT(dbl.logins + dbl.retires, 0);
+}
