@@ -161,11 +161,11 @@ def new_id():
 
 def sparse_write(src, dst_path, size_hint=None):
     """Copies the file object src to dst_path, seeking over zero blocks."""
-    zero = bytes(1 << 16)
+    zero = bytes(1 << 20)
     n = 0
     with open(dst_path, "wb") as out:
         while True:
-            b = src.read(1 << 16)
+            b = src.read(1 << 20)
             if not b:
                 break
             if b == zero[:len(b)]:
@@ -206,6 +206,7 @@ class State:
                 "kind": "compute#instance", "id": new_id(), "name": name,
                 "zone": self.zone_url(p, zone), "status": "RUNNING",
                 "machineType": self.zone_url(p, zone) + "/machineTypes/e2-small",
+                "selfLink": "%s/instances/%s" % (self.zone_url(p, zone), name),
             }
 
     @staticmethod
@@ -397,6 +398,8 @@ class Handler(BaseHTTPRequestHandler):
             code, obj = handler(st, principal, q, body, *args)
         except Fail as e:
             code, obj = e.code, e.body()
+        except Exception as e:      # an emulator bug: a 500 in Google's shape
+            code, obj = 500, Fail(500, "INTERNAL", "backendError", "internal: %r" % e).body()
         st.log(op, principal, instance, code)
         self.send_json(code, obj)
 
@@ -583,6 +586,8 @@ class Handler(BaseHTTPRequestHandler):
                 res["status"] = "FAILED"
                 raise
             res["status"] = "READY"
+            with open(os.path.join(d, "image.json"), "w") as f:
+                json.dump(res, f, indent=1)
         return 200, st.new_op(p, None, "insert", res["selfLink"], who, work)
 
     def h_images_get(st, who, q, body, p, name):
