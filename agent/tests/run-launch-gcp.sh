@@ -11,6 +11,7 @@
 #    JWT, the token endpoint answers, zones.get, machineTypes.get,
 #    images.insert + its operation, instances.insert + its operation,
 #    getSerialPortOutput until the arrival line of the instance script;
+#    a token that runs out mid-launch renewed from the key;
 #    a static gcp_access_token; refusals, each one line, no token printed:
 #    a key the emulator does not know, --refuse-creds, an unknown machine
 #    type, a UEFI-only type for a BIOS disk, a quota error at launch (the
@@ -265,6 +266,18 @@ feats = [f["type"] for f in imgs[0]["guestOsFeatures"]]
 assert feats == ["VIRTIO_SCSI_MULTIQUEUE"], feats
 assert imgs[0]["rawDisk"]["source"] == "https://storage.googleapis.com/bkt/disk.tar.gz"
 EOF
+
+# --- a token that runs out on the way (an import outlasts it): a new one
+start_gce ttl --token-ttl 2 --op-delay 3
+spec ttl e2-small vm-ttl
+launch key ttl --wait 30
+n_tok=$(grep -c '"op": "token"' "$tmp/ttl.log")
+if [ $rc -eq 0 ] && [ "$n_tok" -ge 2 ] && grep -q '"status": 401' "$tmp/ttl.log" &&
+	no_secret "$tmp/err"; then
+	ok "a token that runs out mid-launch (401): a new one from the key file ($n_tok tokens), arrived"
+else
+	fail "token renewal" "rc $rc tokens $n_tok $(cat "$tmp/err")"
+fi
 
 # --- a static access token instead of a key ---------------------------------
 start_gce static --token "ya29.static-test-token=static@test-project.iam.gserviceaccount.com"

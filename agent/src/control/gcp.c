@@ -37,6 +37,7 @@
 #define IMPORT_WAIT_S	(2 * 3600)	/* images.insert of a large disk */
 #define INSERT_WAIT_S	(15 * 60)
 #define CONSOLE_KEEP	(512 * 1024)	/* the console's tail kept */
+#define CONSOLE_ANSWER_MAX (4 * 1024 * 1024)
 #define PATH_MAX_LEN	1024
 
 static const char *const spec_keys[] = {
@@ -75,7 +76,7 @@ static struct gcp *priv(struct cm_api *a)
 
 		if (!g)
 			return NULL;
-		cm_buf_init(&g->console, CONSOLE_KEEP + CM_HTTP_BODY_MAX);
+		cm_buf_init(&g->console, CONSOLE_KEEP + CONSOLE_ANSWER_MAX);
 		a->priv = g;
 	}
 	return a->priv;
@@ -174,8 +175,12 @@ static int refusal_errno(long status, const char *reason)
 	return -EIO;
 }
 
+static int token_from_key(struct cm_api *a, const char *key_path);
+
 /* A compute call that must answer 200: 0, or the refusal logged as
- * "launch: gcp: WHAT: 403 PERMISSION_DENIED: message" and its errno. */
+ * "launch: gcp: WHAT: 403 PERMISSION_DENIED: message" and its errno.
+ * A token from a key file lasts an hour, an import may take longer: a 401
+ * gets a new token from the key and the call once again. */
 static int compute(struct cm_api *a, const char *what, const char *method,
 		   const char *path, const char *body, long timeout_ms,
 		   struct cm_http_resp *r)
@@ -184,6 +189,15 @@ static int compute(struct cm_api *a, const char *what, const char *method,
 	int rc = request(a, TO_API, what, method, COMPUTE_BASE, path, NULL, body,
 			 timeout_ms, r);
 
+	if (rc == 0 && r->status == 401 && a->creds && a->creds->gcp_service_account[0] &&
+	    !a->creds->gcp_access_token[0]) {
+		cm_info("%s: gcp: the access token ran out: a new one from the key file",
+			verb(a));
+		rc = token_from_key(a, a->creds->gcp_service_account);
+		if (rc == 0)
+			rc = request(a, TO_API, what, method, COMPUTE_BASE, path, NULL,
+				     body, timeout_ms, r);
+	}
 	if (rc < 0 || r->status == 200)
 		return rc;
 	if (cm_gce_error_parse(r->body.data ? r->body.data : "", r->body.len, &e) < 0) {
@@ -605,7 +619,9 @@ static int gcp_console(struct cm_api *a, const struct cm_launch_result *r,
 	if (!g)
 		return cm_err(-ENOMEM, "launch: gcp: console");
 	cm_http_resp_init(&resp);
-	cm_buf_init(&chunk, CM_HTTP_BODY_MAX);
+	/* up to 1 MiB of contents per answer (as GCE sends), JSON-escaped */
+	resp.body.max = CONSOLE_ANSWER_MAX;
+	cm_buf_init(&chunk, CONSOLE_ANSWER_MAX);
 	snprintf(path, sizeof(path),
 		 "/compute/v1/projects/%s/zones/%s/instances/%s/serialPort?port=1&start=%llu",
 		 project(a), r->region[0] ? r->region : zone(a), r->instance_id,

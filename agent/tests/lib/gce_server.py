@@ -7,7 +7,7 @@ plus python3-cryptography (the RS256 check of the token request).
                 [--project P]... [--service-account KEYFILE]...
                 [--token TOKEN=EMAIL]... [--instance ZONE/NAME]...
                 [--gcs-data DIR] [--instance-cmd CMD] [--op-delay S]
-                [--token-uri URI] [--refuse-creds] [--quota-at-launch]
+                [--token-uri URI] [--token-ttl S] [--refuse-creds] [--quota-at-launch]
                 [--deny-retire]
 
 The protocol, as documented:
@@ -68,6 +68,8 @@ CM_INSTANCE_BOOT_MODE (uefi when the image has UEFI_COMPATIBLE, else bios)
 and CM_INSTANCE_CONSOLE (the file getSerialPortOutput serves).  stop and
 delete kill that group.  --instance ZONE/NAME: an instance that is already
 running (the machine that retires itself).
+
+--token-ttl S: issued tokens expire after S seconds (an hour, as Google's).
 
 Faults: --refuse-creds: the token endpoint refuses every assertion
 (invalid_grant) and compute every token (403 PERMISSION_DENIED).
@@ -467,9 +469,10 @@ class Handler(BaseHTTPRequestHandler):
             principal = self.check_jwt(st, form.get("assertion", ""))
             tok = "ya29.emu-%032x" % random.getrandbits(128)
             with st.lock:
-                st.tokens[tok] = (principal, time.time() + 3600)
+                st.tokens[tok] = (principal, time.time() + st.a.token_ttl)
             st.log("token", principal, None, 200)
-            return self.send_json(200, {"access_token": tok, "expires_in": 3599,
+            return self.send_json(200, {"access_token": tok,
+                                        "expires_in": max(1, int(st.a.token_ttl) - 1),
                                         "token_type": "Bearer"})
         except OAuthFail as e:
             st.log("token", principal, None, 400)
@@ -756,6 +759,7 @@ def main():
     ap.add_argument("--op-delay", type=float, default=0.3)
     ap.add_argument("--wait-max", type=float, default=WAIT_MAX)
     ap.add_argument("--token-uri", default="https://oauth2.googleapis.com/token")
+    ap.add_argument("--token-ttl", type=float, default=3600.0)
     ap.add_argument("--refuse-creds", action="store_true")
     ap.add_argument("--quota-at-launch", action="store_true")
     ap.add_argument("--deny-retire", action="store_true")
