@@ -110,8 +110,7 @@ printf 'not a tar.gz' >"$tmp/gcs/objects/bkt/junk.tar.gz"
 # instance's labels carry (instances.insert put it there).
 cat >"$tmp/instance.sh" <<'EOF'
 #!/bin/sh
-meta=$(dirname "$CM_INSTANCE_DISK")/instance.json
-id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["labels"].get("cloudmove-move-id",""))' "$meta")
+id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["labels"].get("cloudmove-move-id",""))' "$CM_INSTANCE_META")
 echo "SeaBIOS (version 1.16) booting $CM_INSTANCE_BOOT_MODE" >>"$CM_INSTANCE_CONSOLE"
 sleep 0.5
 [ -n "${SILENT:-}" ] && exec sleep 600
@@ -243,6 +242,12 @@ python3 - "$tmp/main.log" "$sa" <<'EOF' && ok "launch: every call signed as the 
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
 assert all(l["principal"] == sys.argv[2] and l["status"] == 200 for l in lines), lines
+EOF
+python3 - "$tmp/main.log" <<'EOF' && ok "launch: through --api-endpoint, Host names the real API (oauth2.googleapis.com, compute.googleapis.com)" || fail "launch: Host headers" "$(cat "$tmp/main.log")"
+import json, sys
+for l in map(json.loads, open(sys.argv[1])):
+    want = "oauth2.googleapis.com" if l["op"] == "token" else "compute.googleapis.com"
+    assert l["host"] == want, l
 EOF
 python3 - "$tmp/main/instances/vm-ok/instance.json" "$tmp/main/instances/vm-ok/disk.raw" "$tmp/src.raw" "$move_id" <<'EOF' && ok "launch: instance labels/metadata carry the move id, its disk is the source padded to 1 GiB" || fail "launch: the instance" "$(cat "$tmp/main/instances/vm-ok/instance.json" 2>&1 | head -20)"
 import json, os, sys

@@ -324,6 +324,8 @@ static int token_from_key(struct cm_api *a, const char *key_path)
 		goto out;
 	}
 	rc = split_uri(k->token_uri, base, sizeof(base), &path);
+	/* the token endpoint gets the assertion, not the token it replaces */
+	explicit_bzero(a->token, sizeof(a->token));
 	if (rc == 0)
 		rc = request(a, TO_API, "token", "POST", base, path, form_header, body,
 			     0, &r);
