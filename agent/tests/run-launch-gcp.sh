@@ -347,7 +347,15 @@ else
 	fail "quota at launch" "rc $rc $(cat "$tmp/out" "$tmp/err")"
 fi
 
+printf 'project = test-project/global/images?x=\nzone = us-central1-a\nmachine_type = e2-small\nname = vm-x\n' >"$tmp/path.spec"
+: >"$tmp/main.log"
 gce_port=$main_port
+launch key path --wait 5
+refusal "a spec value that would change the URL's path: one line, nothing asked" main \
+	"the spec's project \"test-project/global/images?x=\" is not a GCE name"
+[ -s "$tmp/main.log" ] && fail "path spec: something was asked" "$(ops "$tmp/main.log")" ||
+	ok "path spec: nothing asked"
+
 image_saved=$image
 image=gs://bkt/junk.tar.gz?endpoint=http://127.0.0.1:$gcs_port
 spec junk e2-small vm-junk

@@ -106,6 +106,13 @@ static int has_word(const char *list, const char *word)
 	return 0;
 }
 
+/* A value that goes into a URL path as it is: GCE's names and project
+ * ids ("example.com:proj" included) use no other characters. */
+static int path_safe(const char *v)
+{
+	return v && *v && strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-_.:") == strlen(v);
+}
+
 /* --- HTTP ----------------------------------------------------------------- */
 
 /* How a request goes: to the API (through --api-endpoint when given, with
@@ -365,6 +372,14 @@ static int gcp_login(struct cm_api *a)
 	char path[PATH_MAX_LEN];
 	int rc;
 
+	static const char *const names[] = { "project", "zone", "machine_type", NULL };
+	const char *const *n;
+
+	for (n = names; *n; n++)
+		if (!path_safe(cm_spec_get(a->spec, *n)))
+			return cm_err(-EINVAL, "launch: gcp: the spec's %s \"%s\" is not a GCE "
+				      "name (lowercase letters, digits, - _ . :)", *n,
+				      cm_spec_get(a->spec, *n) ? cm_spec_get(a->spec, *n) : "");
 	if (a->creds && a->creds->gcp_access_token[0]) {
 		if (strpbrk(a->creds->gcp_access_token, "\r\n"))
 			return cm_err(-EINVAL, "launch: gcp: gcp_access_token is not one line");
@@ -712,6 +727,10 @@ static int gcp_self_login(struct cm_api *a)
 		cm_gce_basename(zone_url, a->self_region, sizeof(a->self_region));
 		rc = metadata_text(a, "instance/name", a->self_id, sizeof(a->self_id));
 	}
+	if (rc == 0 && !(path_safe(a->self_scope) && path_safe(a->self_region) &&
+			 path_safe(a->self_id)))
+		rc = cm_err(-EIO, "retire: gcp: the metadata server's project, zone or name "
+			    "is not a GCE name");
 	if (rc < 0)
 		return rc;
 	cm_http_resp_init(&r);
