@@ -400,6 +400,35 @@ retire() {	# retire ARGS... -> $rc, $tmp/out, $tmp/err
 	rc=$?
 }
 start_md md
+start_md md_nosa --gcp-no-service-account
+nosa_port=$md_port
+start_md md
+if python3 - "$md_port" "$nosa_port" "$mdtok" "$sa_md" <<'EOF'
+import json, sys, urllib.error, urllib.request
+port, nosa, tok, email = sys.argv[1:5]
+def get(p, rel):
+    req = urllib.request.Request("http://127.0.0.1:%s/computeMetadata/v1/%s" % (p, rel),
+                                 headers={"Metadata-Flavor": "Google"})
+    try:
+        r = urllib.request.urlopen(req)
+        return r.status, r.headers.get("Content-Type"), r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, None, ""
+st, ct, body = get(port, "instance/service-accounts/default/token")
+assert st == 200 and ct.startswith("application/json"), (st, ct)
+assert json.loads(body) == {"access_token": tok, "expires_in": 3599, "token_type": "Bearer"}, body
+assert get(port, "instance/service-accounts/default/scopes")[2] == \
+    "https://www.googleapis.com/auth/cloud-platform\n"
+assert get(port, "instance/service-accounts/default/email")[2] == email
+for rel in ("instance/service-accounts/default/token", "instance/service-accounts/"):
+    assert get(nosa, rel)[0] == 404, rel
+assert get(nosa, "instance/name")[2] == "instance-1"
+EOF
+then
+	ok "mdserver gcp identity: token (JSON), scopes (one a line), email; no service account: 404"
+else
+	fail "mdserver gcp identity"
+fi
 retire_gce() {	# retire_gce NAME [ARGS...]: an emulator knowing the metadata token
 	local name=$1
 	shift
