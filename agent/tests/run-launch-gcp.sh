@@ -44,8 +44,8 @@ move_id=0123456789abcdef0123456789abcdef
 start_time=$SECONDS
 
 wait_file() {	# wait_file F: until F is there (10 s at most)
-	local i
-	for i in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done
+	local _
+	for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done
 	return 1
 }
 one_line() { [ "$(grep -c . "$1")" -eq 1 ]; }
@@ -101,7 +101,7 @@ if "$bin" stream --source "$tmp/src.raw" --format gce --progress=none \
 else
 	suite_abort "stream to the GCS server failed: $(cat "$tmp/stream.err")"
 fi
-image=gs://bkt/disk.tar.gz?endpoint=http://127.0.0.1:$gcs_port
+image="gs://bkt/disk.tar.gz?endpoint=http://127.0.0.1:$gcs_port"
 # a bad object beside it: not gzip at all
 printf 'not a tar.gz' >"$tmp/gcs/objects/bkt/junk.tar.gz"
 
@@ -223,8 +223,8 @@ spec ok e2-standard-2 vm-ok
 t0=$SECONDS
 launch key ok --wait 60 --json
 took=$((SECONDS - t0))
-read -r arrived inst img lfailed < <(python3 -c 'import json,sys
-j = json.load(open(sys.argv[1])); print(j["arrived"], j["instance_id"], j["image_id"], j["failed"])' "$tmp/out" 2>/dev/null)
+read -r arrived inst img < <(python3 -c 'import json,sys
+j = json.load(open(sys.argv[1])); print(j["arrived"], j["instance_id"], j["image_id"])' "$tmp/out" 2>/dev/null)
 if [ $rc -eq 0 ] && [ "$arrived" = True ] && [ "$inst" = vm-ok ] && [ -n "$img" ]; then
 	ok "launch with a key file: exit 0, arrived on vm-ok from image $img (${took} s)"
 else
@@ -293,8 +293,8 @@ launch static st --wait 30
 	fail "launch with gcp_access_token" "rc $rc $(cat "$tmp/err")"
 
 # --- refusals: one line, nothing printed that is secret ----------------------
-refusal() {	# refusal NAME LOG PATTERN: rc 1, the one error line matches
-	local name=$1 log=$2 pat=$3
+refusal() {	# refusal NAME PATTERN: rc 1, the one error line matches
+	local name=$1 pat=$2
 	if [ $rc -eq 1 ] && grep -q "$pat" "$tmp/err" && [ "$(grep -c "$pat" "$tmp/err")" -eq 1 ] &&
 		no_secret "$tmp/out" "$tmp/err"; then
 		ok "$name"
@@ -305,26 +305,26 @@ refusal() {	# refusal NAME LOG PATTERN: rc 1, the one error line matches
 gce_port=$main_port
 : >"$tmp/main.log"
 launch rogue ok --wait 5
-refusal "a key the emulator does not know: exit 1, one line (invalid_grant), no token" main \
+refusal "a key the emulator does not know: exit 1, one line (invalid_grant), no token" \
 	"^cloudmove: launch: gcp: token endpoint https://oauth2.googleapis.com/token refused service account $sa (key file .*rogue.json): invalid_grant: Invalid JWT Signature.$"
 [ "$(ops "$tmp/main.log")" = token ] && ok "rogue key: nothing asked of compute" ||
 	fail "rogue key: calls" "$(ops "$tmp/main.log")"
 
 launch none ok --wait 5
-refusal "no gcp credentials: exit 1, one line" main "neither gcp_service_account"
+refusal "no gcp credentials: exit 1, one line" "neither gcp_service_account"
 
 start_gce refuse --refuse-creds --token "ya29.static-test-token=static@test-project.iam.gserviceaccount.com"
 launch key ok --wait 5
-refusal "--refuse-creds: exit 1, one line" refuse "refused service account.*invalid_grant: Invalid grant: account not found"
+refusal "--refuse-creds: exit 1, one line" "refused service account.*invalid_grant: Invalid grant: account not found"
 launch static ok --wait 5
-refusal "--refuse-creds, static token: zones.get 403 PERMISSION_DENIED, one line" refuse \
+refusal "--refuse-creds, static token: zones.get 403 PERMISSION_DENIED, one line" \
 	"^cloudmove: launch: gcp: zones.get: 403 PERMISSION_DENIED: Required"
 
 spec nope e2-bogus-9 vm-nope
 gce_port=$main_port
 : >"$tmp/main.log"
 launch key nope --wait 5
-refusal "unknown machine type: machineTypes.get 404, one line" main \
+refusal "unknown machine type: machineTypes.get 404, one line" \
 	"machineTypes.get: 404 NOT_FOUND: The resource 'projects/test-project/zones/us-central1-a/machineTypes/e2-bogus-9' was not found"
 grep -q images.insert "$tmp/main.log" && fail "unknown type: an image was made" || ok "unknown type: no image made"
 
@@ -351,20 +351,20 @@ printf 'project = test-project/global/images?x=\nzone = us-central1-a\nmachine_t
 : >"$tmp/main.log"
 gce_port=$main_port
 launch key path --wait 5
-refusal "a spec value that would change the URL's path: one line, nothing asked" main \
+refusal "a spec value that would change the URL's path: one line, nothing asked" \
 	"the spec's project \"test-project/global/images?x=\" is not a GCE name"
 [ -s "$tmp/main.log" ] && fail "path spec: something was asked" "$(ops "$tmp/main.log")" ||
 	ok "path spec: nothing asked"
 
 image_saved=$image
-image=gs://bkt/junk.tar.gz?endpoint=http://127.0.0.1:$gcs_port
+image="gs://bkt/junk.tar.gz?endpoint=http://127.0.0.1:$gcs_port"
 spec junk e2-small vm-junk
 launch key junk --wait 5
-refusal "an object that is not a gce image: images.insert's operation fails, one line" main \
+refusal "an object that is not a gce image: images.insert's operation fails, one line" \
 	"images.insert: INVALID_USAGE: Invalid image file https://storage.googleapis.com/bkt/junk.tar.gz"
 image=s3://bkt/disk.raw
 launch key junk --wait 5
-refusal "an image that is not gs://: one line" main "the image must be a gs:// object"
+refusal "an image that is not gs://: one line" "the image must be a gs:// object"
 image=$image_saved
 
 # --- arrival never seen: the instance named, nothing deleted ------------------
