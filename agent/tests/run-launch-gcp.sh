@@ -230,6 +230,21 @@ if [ $rc -eq 0 ] && [ "$arrived" = True ] && [ "$inst" = vm-ok ] && [ -n "$img" 
 else
 	fail "launch with a key file" "rc $rc $(cat "$tmp/out" "$tmp/err")"
 fi
+# each step's time, from the emulator's log (for the record, not a verdict)
+python3 - "$tmp/main.log" <<'EOF'
+import json, sys
+ls = [json.loads(l) for l in open(sys.argv[1])]
+t = lambda op, last=False: [l["t"] for l in ls if l["op"] == op][-1 if last else 0]
+t0 = t("token")
+print("# launch steps: login (token to zones.get) %.2f s, ask (zones.get, machineTypes.get) %.2f s, "
+      "import (images.insert to DONE) %.2f s, run (instances.insert to DONE) %.2f s, "
+      "arrival seen %.2f s after; %.2f s in all" % (
+          t("zones.get") - t0, t("machineTypes.get") - t("zones.get"),
+          t("globalOperations.wait", True) - t("images.insert"),
+          t("zoneOperations.wait", True) - t("instances.insert"),
+          t("instances.getSerialPortOutput", True) - t("zoneOperations.wait", True),
+          t("instances.getSerialPortOutput", True) - t0))
+EOF
 no_secret "$tmp/out" "$tmp/err" && ok "launch: no token, JWT or key printed" ||
 	fail "launch printed a secret" "$(cat "$tmp/err")"
 want="token zones.get machineTypes.get images.insert globalOperations.wait instances.insert zoneOperations.wait instances.getSerialPortOutput"
