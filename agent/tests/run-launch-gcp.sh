@@ -342,6 +342,13 @@ launch key nope --wait 5
 refusal "unknown machine type: machineTypes.get 404, one line" \
 	"machineTypes.get: 404 NOT_FOUND: The resource 'projects/test-project/zones/us-central1-a/machineTypes/e2-bogus-9' was not found"
 grep -q images.insert "$tmp/main.log" && fail "unknown type: an image was made" || ok "unknown type: no image made"
+cp "$tmp/key.json" "$tmp/open.json"
+chmod 644 "$tmp/open.json"
+creds open "gcp_service_account = $tmp/open.json"
+launch open nope --wait 5
+[ $rc -eq 1 ] && grep -q "service-account key file $tmp/open.json: readable by other users (chmod 600 it)" "$tmp/err" &&
+	grep -q "machineTypes.get: 404" "$tmp/err" && no_secret "$tmp/err" &&
+	ok "a key file others can read: a warning, then used" || fail "key file mode warning" "rc $rc $(cat "$tmp/err")"
 
 spec arm t2a-standard-1 vm-arm
 launch key arm --wait 5

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "../log.h"
@@ -292,6 +293,17 @@ static int split_uri(const char *uri, char *base, size_t base_size,
 	return 0;
 }
 
+/* A private key others can read is a key others may use (as the
+ * credentials file, stream/creds.c: a warning, not a refusal). */
+static void warn_if_readable(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && (st.st_mode & 077))
+		cm_warn("service-account key file %s: readable by other users "
+			"(chmod 600 it)", path);
+}
+
 /* The JWT for the key file's account, exchanged at its token_uri. */
 static int token_from_key(struct cm_api *a, const char *key_path)
 {
@@ -317,6 +329,7 @@ static int token_from_key(struct cm_api *a, const char *key_path)
 		cm_err(rc, "%s: gcp: service-account key file %s", verb(a), key_path);
 		goto out;
 	}
+	warn_if_readable(key_path);
 	rc = cm_gcp_key_parse(file.data, file.len, k, &why);
 	if (rc < 0) {
 		cm_err(rc, "%s: gcp: service-account key file %s: %s", verb(a), key_path, why);
@@ -344,7 +357,7 @@ static int token_from_key(struct cm_api *a, const char *key_path)
 		rc = cm_gcp_token_parse(r.body.data ? r.body.data : "", r.body.len,
 					a->token, sizeof(a->token), &expires);
 		if (rc < 0)
-			cm_err(-EIO, "%s: gcp: token endpoint %s: an answer without a "
+			rc = cm_err(-EIO, "%s: gcp: token endpoint %s: an answer without a "
 			       "bearer token", verb(a), k->token_uri);
 		goto out;
 	}
@@ -357,6 +370,8 @@ static int token_from_key(struct cm_api *a, const char *key_path)
 	       error, desc[0] ? ": " : "", desc);
 out:
 	explicit_bzero(body, sizeof(body));
+	if (r.body.data)
+		explicit_bzero(r.body.data, r.body.len);	/* the token */
 	cm_gcp_key_wipe(k);
 	free(k);
 	if (file.data)
