@@ -29,6 +29,7 @@
 #include "detect/run.h"
 #include "limits.h"
 #include "log.h"
+#include "move/launch_step.h"
 #include "move/marker.h"
 #include "move/migrate.h"
 #include "move/net.h"
@@ -359,12 +360,39 @@ static int move_read_only(const struct cm_migrate_opts *o)
 	return r;
 }
 
+/* cloudmove.launch=: the spec on the root, asked before the stream.  0 the
+ * target takes the disk (or no launch asked), -errno: not moving (said). */
+static int launch_ask(const struct cm_boot_opts *bo, struct cm_move_launch *ml,
+		      char *spec, size_t size, struct cm_netup *api_net, int *api_up)
+{
+	int r;
+
+	if (!bo->launch[0])
+		return 0;
+	if (cm_path_join(spec, size, ml->root, bo->launch) < 0)
+		return cm_err(-ENAMETOOLONG, "launch: %s", bo->launch);
+	ml->spec = spec;
+	ml->spec_shown = bo->launch;
+	/* the target's API, when given by address, gets a route too */
+	if (ml->endpoint) {
+		r = cm_move_net_up(ml->endpoint, api_net, 30000);
+		if (r < 0)
+			return r;
+		*api_up = 1;
+	}
+	return cm_move_launch_ask(ml);
+}
+
 /* cloudmove.target= cloudmove.dest=: the move, before the pivot, while the
- * root is read-only; the boot goes on after it unless cloudmove.after=. */
+ * root is read-only; the boot goes on after it unless cloudmove.after=.
+ * With cloudmove.launch= the target is asked first (a refusal: the source
+ * boots as itself) and, after the stream, the image launched there and
+ * its arrival awaited (cloudmove.wait=); a launch that fails leaves the
+ * source booting as itself and says how to go on. */
 static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
 			      const char *detect_root, const struct cm_verdict *v)
 {
-	char creds[CM_PATH_MAX];
+	char creds[CM_PATH_MAX], spec[CM_PATH_MAX], move_id[CM_MOVE_ID_LEN + 1] = "";
 	/* cloudmove.creds= names a file of the installed system */
 	int have_creds = bo->creds[0] && root &&
 			 cm_path_join(creds, sizeof(creds), root, bo->creds) == 0;
@@ -374,9 +402,11 @@ static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
 		.creds = have_creds ? creds : NULL,
 		.progress = CM_PROGRESS_PLAIN, .cloud = v->cloud,
 		.instance_id = v->instance_id, .detect_root = detect_root,
+		.move_id = move_id,
 	};
-	struct cm_netup net;
-	int r;
+	struct cm_move_launch *ml = NULL;
+	struct cm_netup net, api_net;
+	int r, api_up = 0, moved = 0;
 
 	if (!root || !bo->target[0]) {
 		move_failed(bo, NULL, "cloudmove.dest= needs cloudmove.target= (and a root): not moving");
@@ -388,12 +418,45 @@ static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
 		move_failed(bo, o.creds, "the move needs the network; not moving");
 		return;
 	}
+	if (bo->launch[0]) {
+		ml = calloc(1, sizeof(*ml));
+		if (!ml) {
+			move_failed(bo, o.creds, "out of memory; not moving");
+			goto out;
+		}
+		*ml = (struct cm_move_launch){
+			.target = bo->target, .creds = o.creds, .root = root,
+			.endpoint = bo->api_endpoint[0] ? bo->api_endpoint : NULL,
+			.wait = bo->wait_s,
+		};
+		if (launch_ask(bo, ml, spec, sizeof(spec), &api_net, &api_up) < 0) {
+			say("%s refused or could not be asked (cloudmove.launch=%s): not moving; "
+			    "the source boots as itself", bo->target, bo->launch);
+			goto out;
+		}
+		o.target_facts = ml->facts[0] ? ml->facts : NULL;
+	}
 	r = move_read_only(&o);
-	cm_netup_undo(&net);
 	if (r < 0) {
 		move_failed(bo, o.creds, "the move failed");
-		return;
+		goto out;
 	}
+	if (ml && cm_move_launch_finish(ml, o.dest, move_id) < 0) {
+		say("the image is at the destination but not running in %s: the source "
+		    "boots as itself (the line above says how to go on)", bo->target);
+		goto out;
+	}
+	moved = 1;
+out:
+	if (api_up)
+		cm_netup_undo(&api_net);
+	cm_netup_undo(&net);
+	if (ml) {
+		cm_move_launch_close(ml);
+		free(ml);
+	}
+	if (!moved)
+		return;
 	/* the hook script stops the machine once it has shown these lines */
 	if (bo->after != CM_AFTER_CONTINUE && write_after(after_names[bo->after]) == 0)
 		say("migrate: %s now (cloudmove.after=%s)", after_names[bo->after],
