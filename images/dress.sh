@@ -46,12 +46,21 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cm_need debugfs e2fsck qemu-img sha256sum
 
-cloud=${1:?usage: images/dress.sh aws|gcp|azure|openstack|kvm}
+cloud=${1:?usage: images/dress.sh aws|gcp|azure|openstack|kvm [bios|uefi|uefi-nr]}
+# The disk dressed: images/root.sh's (bios, the default) or
+# images/root-uefi.sh's (uefi; uefi-nr: without EFI/BOOT/BOOTX64.EFI).
+layout=${2:-bios}
 overlay=$CM_TOP/images/root-overlay-firstboot
-rdir=$("$CM_TOP/images/root.sh")
+case $layout in
+bios)	rdir=$("$CM_TOP/images/root.sh") ;;
+uefi)	rdir=$("$CM_TOP/images/root-uefi.sh") ;;
+uefi-nr) rdir=$("$CM_TOP/images/root-uefi.sh" --no-removable) ;;
+*)	cm_die "bad layout '$layout' (bios, uefi or uefi-nr)" ;;
+esac
 # shellcheck disable=SC1091
 . "$rdir/root.env"
-PART_OFFSET=1048576	# images/root.sh: partition 1 starts at 1 MiB
+# where the root's ext4 starts (images/root.sh: partition 1 at 1 MiB)
+PART_OFFSET=${ROOT_PART_OFFSET:-1048576}
 
 # The cloud's shapes, as data.  Sources: the fixtures of agent/tests/adapt
 # (aws-debian12 ...), the clouds' profiles in agent/src/clouds/*.c; MAC
@@ -395,4 +404,6 @@ build() {
 }
 
 key=$(cm_key "${BASH_SOURCE[0]}" "$overlay" -- "${rdir##*/}" "$cloud")
-cm_cached "dressed-$cloud" "$key" build
+name=dressed-$cloud
+[ "$layout" = bios ] || name+=-$layout
+cm_cached "$name" "$key" build

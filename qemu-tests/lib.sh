@@ -40,6 +40,20 @@
 #   APPEND2="..."          its extra kernel arguments (default: APPEND)
 #   EXPECT_LINES2=(...) ABSENT_LINES2=(...) PENDING_LINES2=(...)
 #                          as above, for the second boot
+#   FIRMWARE=bios|uefi     bios (default): QEMU loads the kernel and the
+#                          initramfs itself (-kernel, SeaBIOS); uefi: OVMF
+#                          (code read-only, a fresh copy of its variable
+#                          store each boot: no boot entries) starts the
+#                          disk's own loader from its EFI system partition
+#                          (EFI/BOOT/BOOTX64.EFI, GRUB), which loads the
+#                          root's /boot/vmlinuz; the boot's initramfs and
+#                          command line are written into the ESP's cmboot/
+#                          placeholders of the boot's overlay (qemu-io)
+#   LAYOUT=bios|uefi|uefi-nr  the disk (default: FIRMWARE's): images/root.sh's
+#                          or images/root-uefi.sh's GPT + ESP disk, uefi-nr
+#                          without the removable loader EFI/BOOT/BOOTX64.EFI
+#                          (booted with FIRMWARE=bios: its own machine's boot
+#                          entry, which OVMF's fresh store lacks, stands for)
 # Every boot must print "CLOUDMOVE-TEST: root reached" on the serial port.
 
 # shellcheck source=images/lib.sh
@@ -59,6 +73,7 @@ qt_load() {
 	local DRESS='' NET='' MD_FAULT='' PENDING_LINES=() BOOT2='' APPEND2=$'\001' MOVED=''
 	local EXTRA_DISK='' DISK_FROM='' NO_ROOT='' SOURCE_UNCHANGED='' KILL_AT='' DEST_SERVER=''
 	local EXPECT_LINES2=() PENDING_LINES2=() ABSENT_LINES=() ABSENT_LINES2=() CONSOLE_INPUT=()
+	local FIRMWARE=bios LAYOUT=''
 	# shellcheck disable=SC1090
 	. "$f"
 	case $DISK in virtio-blk | virtio-scsi | nvme | ahci | ide) ;; *) cm_die "$1: bad DISK=$DISK" ;; esac
@@ -70,6 +85,10 @@ qt_load() {
 	case $MOVED in '' | *:*) ;; *) cm_die "$1: bad MOVED=$MOVED (FROM:TO)" ;; esac
 	case $DISK_FROM in '' | extra | upload) ;; *) cm_die "$1: bad DISK_FROM=$DISK_FROM" ;; esac
 	case $DEST_SERVER in '' | gcs | s3 | azurite) ;; *) cm_die "$1: bad DEST_SERVER=$DEST_SERVER" ;; esac
+	case $FIRMWARE in bios | uefi) ;; *) cm_die "$1: bad FIRMWARE=$FIRMWARE" ;; esac
+	[ -n "$LAYOUT" ] || LAYOUT=$FIRMWARE
+	case $LAYOUT in bios | uefi | uefi-nr) ;; *) cm_die "$1: bad LAYOUT=$LAYOUT" ;; esac
+	[ "$FIRMWARE" = uefi ] && [ "$LAYOUT" = bios ] && cm_die "$1: FIRMWARE=uefi needs a uefi LAYOUT"
 	[ "$APPEND2" = $'\001' ] && APPEND2=$APPEND
 	if [ -n "$AGENT_STUB" ]; then
 		[ -x "$QT_DIR/agents/$AGENT_STUB" ] || cm_die "$1: no agent stub $AGENT_STUB"
@@ -86,6 +105,7 @@ qt_load() {
 	SC_BOOT2=$BOOT2 SC_APPEND2=$APPEND2 SC_EXPECT_LINES2=("${EXPECT_LINES2[@]}")
 	SC_PENDING2=("${PENDING_LINES2[@]}")
 	SC_ABSENT=("${ABSENT_LINES[@]}") SC_ABSENT2=("${ABSENT_LINES2[@]}")
+	SC_FIRMWARE=$FIRMWARE SC_LAYOUT=$LAYOUT
 	if [ -n "$THEN" ]; then
 		[ -f "$QT_DIR/scenarios/$THEN.conf" ] || cm_die "$1: THEN=$THEN: no such scenario"
 	fi
@@ -261,9 +281,14 @@ qt_prepare() {
 	QT_ROOT_DIR=$("$CM_TOP/images/root.sh")
 	# shellcheck disable=SC1091
 	. "$QT_ROOT_DIR/root.env"
-	declare -gA QT_DRESS_DIR=() QT_MOVED_DIR=()
+	declare -gA QT_DRESS_DIR=() QT_MOVED_DIR=() QT_LAYOUT_DIR=([bios]=$QT_ROOT_DIR)
 	for name in "$@"; do
 		qt_load "$name"
+		if [ -z "${QT_LAYOUT_DIR[$SC_LAYOUT]-}" ]; then
+			QT_LAYOUT_DIR[$SC_LAYOUT]=$("$CM_TOP/images/root-uefi.sh" \
+				$([ "$SC_LAYOUT" = uefi-nr ] && echo --no-removable)) ||
+				cm_die "images/root-uefi.sh failed"
+		fi
 		# MOVED=FROM:TO: the disk is the image `cloudmove migrate` made of
 		# the root dressed as FROM, for TO (images/moved.sh)
 		if [ -n "$SC_MOVED" ] && [ -z "${QT_MOVED_DIR[$SC_MOVED]-}" ]; then
@@ -271,9 +296,9 @@ qt_prepare() {
 				"${SC_MOVED%%:*}" "${SC_MOVED#*:}") ||
 				cm_die "images/moved.sh $SC_MOVED failed"
 		fi
-		if [ -n "$SC_DRESS" ] && [ -z "${QT_DRESS_DIR[$SC_DRESS]-}" ]; then
-			QT_DRESS_DIR[$SC_DRESS]=$("$CM_TOP/images/dress.sh" "$SC_DRESS") ||
-				cm_die "images/dress.sh $SC_DRESS failed"
+		if [ -n "$SC_DRESS" ] && [ -z "${QT_DRESS_DIR[$SC_DRESS/$SC_LAYOUT]-}" ]; then
+			QT_DRESS_DIR[$SC_DRESS/$SC_LAYOUT]=$("$CM_TOP/images/dress.sh" "$SC_DRESS" "$SC_LAYOUT") ||
+				cm_die "images/dress.sh $SC_DRESS $SC_LAYOUT failed"
 		fi
 		img=$(qt_initrd_path "$out")
 		want_agent[$img]=$(qt_agent_of)
@@ -305,22 +330,59 @@ qt_initrd_path() {
 	printf '%s\n' "$1/initramfs-$tag-$SC_FLAVOUR.img"
 }
 
+# qt_append — the kernel command line of the loaded scenario.
+qt_append() {
+	local append="root=UUID=$ROOT_UUID console=ttyS0 panic=1 rd.shell=0 rd.emergency=poweroff"
+	[ "$SC_ROOT" = fast ] && append+=" init=/usr/local/sbin/cm-test-init"
+	[ -n "$SC_APPEND" ] && append+=" $SC_APPEND"
+	printf '%s\n' "$append"
+}
+
+# qt_uefi_cmboot OUTDIR WORKDIR — FIRMWARE=uefi: write the boot's initramfs
+# and GRUB commands into the ESP's cmboot/ placeholders of WORKDIR/disk.qcow2
+# (images/root-uefi.sh: fixed byte offsets; a moved disk is the same disk
+# block for block), then a fresh copy of OVMF's variable store.
+qt_uefi_cmboot() {
+	local out=$1 work=$2 env=${QT_LAYOUT_DIR[$SC_LAYOUT]}/root.env initrd
+	local CMBOOT_INITRD_OFFSET CMBOOT_INITRD_SIZE CMBOOT_CFG_OFFSET CMBOOT_CFG_SIZE KVER
+	eval "$(grep -E '^(CMBOOT_[A-Z_]+|KVER)=' "$env")"
+	initrd=$(qt_initrd_path "$out")
+	[ "$(stat -c %s "$initrd")" -le "$CMBOOT_INITRD_SIZE" ] ||
+		cm_die "initramfs larger than the ESP's placeholder ($CMBOOT_INITRD_SIZE bytes)"
+	cp "$initrd" "$work/cmboot.initrd"
+	truncate -s "$CMBOOT_INITRD_SIZE" "$work/cmboot.initrd"	# zeros: the kernel skips them
+	{
+		printf 'linux ($root)/boot/vmlinuz-%s %s\n' "$KVER" "$(qt_append)"
+		printf 'initrd ($esp)/cmboot/initrd.img\nboot\n'
+	} >"$work/cmboot.cfg"
+	truncate -s "$CMBOOT_CFG_SIZE" "$work/cmboot.cfg"	# NULs, then blanks
+	tr '\0' ' ' <"$work/cmboot.cfg" >"$work/cmboot.cfg.t" && mv "$work/cmboot.cfg.t" "$work/cmboot.cfg"
+	qemu-io -f qcow2 -c "write -q -s $work/cmboot.initrd $CMBOOT_INITRD_OFFSET $CMBOOT_INITRD_SIZE" \
+		-c "write -q -s $work/cmboot.cfg $CMBOOT_CFG_OFFSET $CMBOOT_CFG_SIZE" "$work/disk.qcow2" ||
+		cm_die "qemu-io: cannot write the ESP's cmboot/"
+	rm -f "$work/cmboot.initrd"
+	cp /usr/share/OVMF/OVMF_VARS_4M.fd "$work/ovmf-vars.fd"
+}
+
 # qt_qemu_args OUTDIR DISKIMG — the QEMU command line of the loaded scenario
 # into QT_ARGS (serial port not included).
 qt_qemu_args() {
-	local out=$1 disk=$2 append
-	append="root=UUID=$ROOT_UUID console=ttyS0 panic=1 rd.shell=0 rd.emergency=poweroff"
-	[ "$SC_ROOT" = fast ] && append+=" init=/usr/local/sbin/cm-test-init"
-	[ -n "$SC_APPEND" ] && append+=" $SC_APPEND"
-	# The uncompressed vmlinux (PVH entry) boots ~5 s faster under TCG than
-	# the bzImage, which QT_BZIMAGE=1 selects.
-	local kernel=$QT_KERNEL_DIR/vmlinux
-	[ -f "$kernel" ] && [ "${QT_BZIMAGE-}" != 1 ] || kernel=$QT_KERNEL_DIR/vmlinuz
+	local out=$1 disk=$2
 	QT_ARGS=(qemu-system-x86_64 -accel tcg -m 512 -nodefaults -no-reboot
-		-display none -monitor none
-		-kernel "$kernel" -initrd "$(qt_initrd_path "$out")"
-		-append "$append"
-		-drive "file=$disk,if=none,id=root,format=qcow2,cache=unsafe")
+		-display none -monitor none)
+	if [ "$SC_FIRMWARE" = uefi ]; then
+		# OVMF's code read-only, the boot's own copy of its variables
+		# (Debian's OVMF_CODE_4M.fd has no SMM: the default machine does)
+		QT_ARGS+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd"
+			-drive "if=pflash,format=raw,unit=1,file=${disk%/*}/ovmf-vars.fd")
+	else
+		# The uncompressed vmlinux (PVH entry) boots ~5 s faster under TCG
+		# than the bzImage, which QT_BZIMAGE=1 selects.
+		local kernel=$QT_KERNEL_DIR/vmlinux
+		[ -f "$kernel" ] && [ "${QT_BZIMAGE-}" != 1 ] || kernel=$QT_KERNEL_DIR/vmlinuz
+		QT_ARGS+=(-kernel "$kernel" -initrd "$(qt_initrd_path "$out")" -append "$(qt_append)")
+	fi
+	QT_ARGS+=(-drive "file=$disk,if=none,id=root,format=qcow2,cache=unsafe")
 	case $SC_DISK in
 	virtio-blk) QT_ARGS+=(-device virtio-blk-pci,drive=root) ;;
 	virtio-scsi) QT_ARGS+=(-device virtio-scsi-pci,id=scsi0 -device scsi-hd,drive=root,bus=scsi0.0) ;;
@@ -384,10 +446,11 @@ qt_boot() {
 		qemu-img create -q -f qcow2 -b "$work/moved.raw" -F raw "$work/disk.qcow2"
 	elif [ "${QT_KEEP_DISK-}" != 1 ] || [ ! -f "$work/disk.qcow2" ]; then
 		rm -f "$work/disk.qcow2"
-		local base=$QT_ROOT_DIR/root.img fmt=raw
+		local base=${QT_LAYOUT_DIR[$SC_LAYOUT]}/root.img fmt=raw ddir
 		if [ -n "$SC_DRESS" ]; then
-			base=${QT_DRESS_DIR[$SC_DRESS]}/$(sed -n 's/^DISK_FILE=//p' "${QT_DRESS_DIR[$SC_DRESS]}/dress.env")
-			fmt=$(sed -n 's/^DISK_FORMAT=//p' "${QT_DRESS_DIR[$SC_DRESS]}/dress.env")
+			ddir=${QT_DRESS_DIR[$SC_DRESS/$SC_LAYOUT]}
+			base=$ddir/$(sed -n 's/^DISK_FILE=//p' "$ddir/dress.env")
+			fmt=$(sed -n 's/^DISK_FORMAT=//p' "$ddir/dress.env")
 		fi
 		if [ -n "$SC_MOVED" ]; then
 			base=${QT_MOVED_DIR[$SC_MOVED]}/$(sed -n 's/^DISK_FILE=//p' "${QT_MOVED_DIR[$SC_MOVED]}/moved.env")
@@ -399,6 +462,7 @@ qt_boot() {
 		rm -f "$work/extra.raw"
 		truncate -s "${SC_EXTRA_DISK}M" "$work/extra.raw"
 	fi
+	[ "$SC_FIRMWARE" = uefi ] && qt_uefi_cmboot "$out" "$work"
 	qt_metadata_start "$work"
 	qt_http_start "$work"
 	qt_dest_start "$work"
@@ -497,7 +561,7 @@ qt_text() {
 	# writing (the remount for its adaptation logs one): each
 	# "[ seconds.micros] ..." goes on a line of its own and the agent's
 	# line is joined again around it.
-	tr -d '\r' <"$1" 2>/dev/null | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1b[A-Z]//g' |
+	tr -d '\r' <"$1" 2>/dev/null | sed 's/\x1b\[[0-9;?=]*[A-Za-z]//g; s/\x1b[A-Z]//g' |
 		awk '{
 			line = carry $0; carry = ""
 			if (match(line, /\[ *[0-9]+\.[0-9][0-9][0-9][0-9][0-9][0-9]\] /) && RSTART > 1) {
@@ -616,9 +680,9 @@ qt_root_sums() {
 # qt_source_unchanged WORK — after a move's boot: is every file of the
 # source disk as dressed?  Prints why not.
 qt_source_unchanged() {
-	local work=$1 base fmt
-	base=${QT_DRESS_DIR[$SC_DRESS]}/$(sed -n 's/^DISK_FILE=//p' "${QT_DRESS_DIR[$SC_DRESS]}/dress.env")
-	fmt=$(sed -n 's/^DISK_FORMAT=//p' "${QT_DRESS_DIR[$SC_DRESS]}/dress.env")
+	local work=$1 base fmt ddir=${QT_DRESS_DIR[$SC_DRESS/$SC_LAYOUT]}
+	base=$ddir/$(sed -n 's/^DISK_FILE=//p' "$ddir/dress.env")
+	fmt=$(sed -n 's/^DISK_FORMAT=//p' "$ddir/dress.env")
 	qt_root_sums "$base" "$fmt" >"$work/sums.dressed"
 	qt_root_sums "$work/disk.qcow2" qcow2 >"$work/sums.after"
 	if [ ! -s "$work/sums.after" ] || ! cmp -s "$work/sums.dressed" "$work/sums.after"; then
