@@ -13,7 +13,8 @@
 #
 # What CLOUD's dressing holds (the shapes of agent/tests/adapt/*-debian12):
 #   /etc/fstab            the root by CLOUD's device name (aws /dev/nvme0n1p1,
-#                         gcp and azure /dev/sda1, openstack and kvm /dev/vda1)
+#                         gcp and azure /dev/sda1, openstack and kvm /dev/vda1;
+#                         uefi layouts: the ESP at /boot/efi by UUID too)
 #   /etc/systemd/network/10-CLOUD.network
 #                         a static address bound to CLOUD's MAC (one no test
 #                         NIC has), systemd-networkd enabled
@@ -138,6 +139,12 @@ stage() {
 		# <file system>	<mount point>	<type>	<options>	<dump>	<pass>
 		$fs_dev	/	ext4	errors=remount-ro	0	1
 	EOF
+	# A UEFI install: the ESP at /boot/efi, as Debian's installer writes it
+	# (images/root-uefi.sh: its FAT's serial is C10D-0E15)
+	if [ "$layout" != bios ]; then
+		mkdir -p "$s/boot/efi"
+		printf 'UUID=C10D-0E15\t/boot/efi\tvfat\tumask=0077\t0\t1\n' >>"$s/etc/fstab"
+	fi
 
 	# systemd-networkd: what "systemctl enable systemd-networkd" links in
 	# Debian 12, less systemd-networkd-wait-online.service (nothing here

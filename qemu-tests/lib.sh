@@ -658,7 +658,8 @@ qt_verdict() {
 
 # qt_root_sums DISK FORMAT — sha256 of every file of the root partition of
 # DISK (but the agent's own /var/lib/cloudmove and what a boot writes by
-# itself), for SOURCE_UNCHANGED.  Needs root (loop device, mount).
+# itself), and of its EFI system partition if any ("esp:/..."), for
+# SOURCE_UNCHANGED.  Needs root (loop device, mount).
 qt_root_sums() {
 	local disk=$1 fmt=$2 tmp loop start size
 	tmp=$(mktemp -d)
@@ -674,6 +675,16 @@ qt_root_sums() {
 		umount "$tmp/m"
 	fi
 	losetup -d "$loop"
+	# the ESP too, where the disk has one (mtools: no mount)
+	read -r start < <(sfdisk --dump "$tmp/d.raw" |
+		sed -n 's/.*start= *\([0-9]*\),.*type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B.*/\1/p' | head -n 1)
+	if [ -n "$start" ]; then
+		mkdir "$tmp/esp"
+		MTOOLS_SKIP_CHECK=1 mcopy -s -n -i "$tmp/d.raw@@$((start * 512))" '::/*' "$tmp/esp/" &&
+			(cd "$tmp/esp" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum |
+				sed 's|  \./|  esp:/|'
+			 find . -mindepth 1 -type d | LC_ALL=C sort | sed 's|^\./|directory esp:/|')
+	fi
 	rm -rf "$tmp"
 }
 

@@ -80,6 +80,9 @@ installkernel() {
 	# the next boot may be in another cloud.
 	# shellcheck disable=SC2086
 	hostonly='' instmods $cloudmove_cloud_drivers $drivers
+	# A move mounts the root's ESP (vfat) to give the image its removable
+	# loader (agent/src/adapt/esp.h)
+	hostonly='' instmods vfat nls_cp437 nls_ascii nls_utf8 nls_iso8859-1
 	return 0	# a missing driver must never fail the initramfs build
 }
 

@@ -4,6 +4,7 @@
 #include "../log.h"
 #include "../util/rootrw.h"
 #include "apply.h"
+#include "esp.h"
 #include "txn.h"
 
 /* Any transaction a crash left half done ("applying", "rolling-back") or
@@ -25,9 +26,20 @@ static int interrupted(const char *root)
 	return found;
 }
 
+/* An interrupted move may have changed the ESP (esp.h): mounted for the
+ * undo where it can be; where it cannot (no vfat), the root is undone
+ * and a loader the move added stays, which is harmless. */
+static void esp_begin(const char *root, struct cm_esp *esp)
+{
+	if (cm_esp_begin(root, esp) < 0)
+		cm_warn("the ESP could not be mounted for the undo: a loader an "
+			"interrupted move added there stays");
+}
+
 int cm_adapt_recover(const char *root)
 {
 	struct cm_rootrw rw;
+	struct cm_esp esp;
 	int r, e;
 
 	if (!interrupted(root))
@@ -35,7 +47,9 @@ int cm_adapt_recover(const char *root)
 	r = cm_rootrw_begin(&rw, root);
 	if (r < 0)
 		return r;
+	esp_begin(root, &esp);
 	r = cm_txn_recover(root);
+	cm_esp_end(&esp);
 	e = cm_rootrw_end(&rw);
 	return r < 0 ? r : e < 0 ? e : r;
 }
@@ -45,6 +59,7 @@ int cm_adapt_apply(const char *root, const struct cm_profile_rt *p,
 		   struct cm_adapt_report *rep, struct cm_adapt_outcome *out)
 {
 	struct cm_rootrw rw;
+	struct cm_esp esp;
 	int rw_open = 0, r, e = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -53,7 +68,9 @@ int cm_adapt_apply(const char *root, const struct cm_profile_rt *p,
 		if (r < 0)
 			return r;
 		rw_open = 1;
+		esp_begin(root, &esp);
 		r = cm_txn_recover(root);
+		cm_esp_end(&esp);
 		if (r < 0)
 			goto out;
 		out->recovered = r;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../adapt/apply.h"
+#include "../adapt/esp.h"
 #include "../adapt/txn.h"
 #include "../limits.h"
 #include "../log.h"
@@ -72,13 +73,21 @@ static int root_read_only(const char *root)
  * drops the marker.  The number undone, or -errno. */
 static int undo_move(const char *root, const struct cm_move_marker *m)
 {
+	struct cm_esp esp;
 	char to[16];
 	int r, e;
 
 	snprintf(to, sizeof(to), "%u", m->before);
+	/* the move's changes on the ESP (esp.h) are undone on the ESP */
+	if (cm_esp_begin(root, &esp) < 0)
+		cm_warn("migrate: the ESP could not be mounted: a loader the move "
+			"added there stays");
 	r = cm_txn_recover(root);
 	if (r >= 0)
 		r = last_txn(root) > m->before ? cm_txn_rollback(root, to) : 0;
+	e = cm_esp_end(&esp);
+	if (r >= 0 && e < 0)
+		r = e;
 	if (r >= 0 && (e = cm_move_marker_remove(root)) < 0)
 		r = e;
 	return r;
@@ -262,12 +271,29 @@ static int adapt(const struct cm_migrate_opts *o, const struct cm_profile_rt *p)
 	struct cm_adapt_outcome out;
 	struct cm_adapt_report rep;
 	struct cm_plan plan;
+	struct cm_esp esp;
 	char label[64];
-	int r;
+	int r, e;
 
 	cm_plan_init(&plan);
 	snprintf(label, sizeof(label), "move: adapt for %s", o->target);
+	/* The image must boot on firmware that has never seen it: the ESP,
+	 * mounted for this window only, gets the removable-media loader in
+	 * the adaptation's transaction (esp.h).  An ESP out of reach leaves
+	 * the image as the source boots (BIOS, or its own boot entry). */
+	r = cm_esp_begin(o->root, &esp);
+	if (r >= 0)
+		r = cm_esp_removable_plan(o->root, &plan);
+	if (r < 0) {
+		cm_warn("migrate: the ESP is left as it is (%s): the image boots on UEFI "
+			"only where a boot entry names its loader", strerror(-r));
+		cm_plan_free(&plan);
+		cm_plan_init(&plan);
+	}
 	r = cm_adapt_apply(o->root, p, label, &plan, &rep, &out);
+	e = cm_esp_end(&esp);
+	if (r == 0 && e < 0)
+		r = e;	/* the undo (restore) puts the ESP back */
 	if (r == 0)
 		printf("cloudmove: migrate: the image is adapted for %s: %zu change%s%s%s\n",
 		       o->target, plan.n, plan.n == 1 ? "" : "s",
