@@ -383,6 +383,18 @@ static int same_bytes(int a, int b)
 	}
 }
 
+/* fchmod only when the mode differs: a file system without modes (the
+ * ESP's FAT, esp.h) shows every file with its mount's mode, which a copied
+ * loader is planned with, and may refuse any chmod (fusefat: ENOSYS). */
+static int set_mode(int fd, mode_t want)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0 && (st.st_mode & 07777) == (want & 07777))
+		return 0;
+	return fchmod(fd, want) < 0 ? -errno : 0;
+}
+
 /* 1 when entry i's path is already exactly as before the transaction
  * (content, mode, owner) and no temp file of it is left: a change never
  * made, or one undone already.  Restoring it would write nothing, and
@@ -532,8 +544,8 @@ static int restore_one(struct txn *t, size_t i)
 		}
 		if (fchown(fd, e->uid, e->gid) < 0)
 			r = -errno;
-		if (r == 0 && fchmod(fd, e->mode) < 0)
-			r = -errno;
+		if (r == 0)
+			r = set_mode(fd, e->mode);
 		if (r == 0)
 			r = fsync_fd(fd);
 		if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
@@ -613,9 +625,9 @@ static int apply_one(struct txn *t, const struct cm_change *c, size_t i)
 		if (r == 0 && e->before == CM_TXN_FILE &&
 		    fchown(fd, e->uid, e->gid) < 0)
 			r = -errno;
-		if (r == 0 && fchmod(fd, e->before == CM_TXN_FILE ? e->mode :
-				     (c->mode & 07777) ? (c->mode & 07777) : 0644) < 0)
-			r = -errno;
+		if (r == 0)
+			r = set_mode(fd, e->before == CM_TXN_FILE ? e->mode :
+				     (c->mode & 07777) ? (c->mode & 07777) : 0644);
 		if (r == 0)
 			r = fsync_fd(fd);
 		break;
