@@ -26,7 +26,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=agent/tests/lib/suite.sh
 . "$(dirname "$0")/lib/suite.sh"
 suite_tmp
-loop= part= esp= mnt=$tmp/mnt
+loop='' part='' esp='' mnt=$tmp/mnt
 cleanup() {
 	mountpoint -q "$mnt/boot/efi" && umount_esp
 	mountpoint -q "$mnt" && umount "$mnt"
@@ -155,7 +155,7 @@ elif grep -qx "$shim_sum  ./EFI/BOOT/BOOTX64.EFI" "$tmp/img.list" &&
    grep -q '  ./EFI/BOOT/mmx64.efi$' "$tmp/img.list" && grep -q '  ./EFI/BOOT/grub.cfg$' "$tmp/img.list"; then
 	ok "the image's ESP: EFI/BOOT/BOOTX64.EFI is shim, grubx64.efi, mmx64.efi and grub.cfg beside it"
 else
-	fail "image ESP" "$(cat "$tmp/img.list" | tr '\n' '|')"
+	fail "image ESP" "$(tr '\n' '|' <"$tmp/img.list")"
 fi
 sync
 after=$(esp_list "$disk")
