@@ -175,3 +175,32 @@ TEST(cmdline_unreadable_does_nothing)
 	CHECK_INT(o.disabled, 0);
 	CHECK_STR(o.target, "gcp");
 }
+
+/* issue 18: cloudmove.after=retire and cloudmove.retire=; delete is never
+ * a default, nor what a misspelt value falls back to */
+TEST(cmdline_after_retire)
+{
+	CHECK_INT(parse("cloudmove.after=retire"), 0);
+	CHECK_INT(o.after, CM_AFTER_RETIRE);
+	CHECK_INT(o.retire, CM_RETIRE_STOP);
+	CHECK_INT(parse("cloudmove.after=retire cloudmove.retire=delete"), 0);
+	CHECK_INT(o.retire, CM_RETIRE_DELETE);
+	CHECK_INT(parse("cloudmove.retire=stop"), 0);
+	CHECK_INT(o.retire, CM_RETIRE_STOP);
+	CHECK_INT(parse("cloudmove.retire=delete cloudmove.retire=Delete"), 1);
+	CHECK_INT(o.retire, CM_RETIRE_DELETE);	/* the bad word changes nothing */
+	CHECK_INT(parse("cloudmove.retire=DELETE"), 1);
+	CHECK_INT(o.retire, CM_RETIRE_STOP);
+	CHECK_STR(o.warnings[0], "cloudmove.retire=DELETE: expected stop or delete; stop");
+	CHECK_INT(parse("cloudmove.retire=terminate"), 1);
+	CHECK_INT(o.retire, CM_RETIRE_STOP);
+	CHECK_INT(parse("cloudmove.retire"), 1);
+	CHECK_INT(o.retire, CM_RETIRE_STOP);
+	CHECK_INT(parse("rd.cloudmove.retire_api_endpoint=http://127.0.0.1:8111"), 0);
+	CHECK_STR(o.retire_api, "http://127.0.0.1:8111");
+	CHECK_INT(parse("rd.cloudmove.retire_api_endpoint=ftp://x"), 1);
+	CHECK_STR(o.retire_api, "");
+	CHECK_INT(parse("cloudmove.after=retired"), 1);
+	CHECK_INT(o.after, CM_AFTER_CONTINUE);
+	CHECK(strstr(o.warnings[0], "expected reboot, poweroff, retire or continue"));
+}
