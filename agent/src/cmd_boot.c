@@ -24,13 +24,16 @@
 #include "adapt/apply.h"
 #include "boot/cmdline.h"
 #include "boot/hooks.h"
+#include "clouds/clouds.h"
 #include "cmd.h"
+#include "control/control.h"
 #include "detect/report.h"
 #include "detect/run.h"
 #include "limits.h"
 #include "log.h"
 #include "move/migrate.h"
 #include "move/net.h"
+#include "move/retire.h"
 #include "util/rootrw.h"
 #include "profiles/profile.h"
 #include "record/record.h"
@@ -226,7 +229,7 @@ static int settle_move(const char *root, const char *detect_root,
 
 static const char *const after_names[] = {
 	[CM_AFTER_CONTINUE] = "continue", [CM_AFTER_REBOOT] = "reboot",
-	[CM_AFTER_POWEROFF] = "poweroff",
+	[CM_AFTER_POWEROFF] = "poweroff", [CM_AFTER_RETIRE] = "retire",
 };
 
 /* /run/cloudmove/after: what cloudmove-run.sh does once the agent is done */
@@ -287,10 +290,56 @@ static int move_read_only(const struct cm_migrate_opts *o)
 	return r;
 }
 
+/* The machine stops once the agent is done: "reboot" or "poweroff" (the
+ * hook script does it once it has shown these lines; without it, now). */
+static void stop_machine(const char *what, const char *why)
+{
+	if (write_after(what) == 0)
+		say("migrate: %s now (%s)", what, why);
+	else
+		cm_migrate_after(what);
+}
+
+/* The launch spec of the move (cloudmove.launch=, h-launch's key), or
+ * NULL: the seam with the launch step, whose answer (arrived or not) is
+ * what retire_step is given. */
+static const char *launch_spec(const struct cm_boot_opts *bo)
+{
+	(void)bo;
+	return NULL;
+}
+
+/* cloudmove.after=retire, once the launch step answered: the source asks
+ * its own cloud to stop (or delete) it, only when the target arrived
+ * (move/retire.h).  Not arrived: the source boots as itself; retired or
+ * refused: the machine powers off. */
+static void retire_step(const struct cm_boot_opts *bo, const char *root,
+			const struct cm_verdict *v, const char *md_endpoint,
+			int arrived)
+{
+	struct cm_move_retire mr = {
+		.root = root, .cloud = v->cloud, .instance_id = v->instance_id,
+		.in_cloud = v->desc && v->desc->kind == CM_KIND_CLOUD,
+		.region = v->zone[0] && v->cloud && !strcmp(v->cloud, "gcp") ? v->zone : v->region,
+		.metadata_endpoint = md_endpoint,
+		.api_endpoint = bo->retire_api[0] ? bo->retire_api : NULL,
+		.md_host = v->desc && v->desc->md ? v->desc->md->host : NULL,
+		.bring_up_network = 1, .delete = bo->retire == CM_RETIRE_DELETE,
+	};
+	char line[CM_RETIRE_LINE_MAX];
+	enum cm_move_end end = cm_move_retire(cm_cloud_api_find(v->cloud), &mr, arrived,
+					      line, sizeof(line));
+
+	say("%s", line);
+	if (end != CM_MOVE_END_BOOT)
+		stop_machine("poweroff", "cloudmove.after=retire");
+}
+
 /* cloudmove.target= cloudmove.dest=: the move, before the pivot, while the
  * root is read-only; the boot goes on after it unless cloudmove.after=. */
 static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
-			      const char *detect_root, const struct cm_verdict *v)
+			      const char *detect_root, const struct cm_verdict *v,
+			      const char *md_endpoint)
 {
 	char creds[CM_PATH_MAX];
 	/* cloudmove.creds= names a file of the installed system */
@@ -304,10 +353,17 @@ static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
 		.instance_id = v->instance_id, .detect_root = detect_root,
 	};
 	struct cm_netup net;
-	int r;
+	char why[256];
+	int r, arrived = 0;
 
 	if (!root || !bo->target[0]) {
 		move_failed(bo, NULL, "cloudmove.dest= needs cloudmove.target= (and a root): not moving");
+		return;
+	}
+	if (cm_move_retire_needs_launch(bo->after == CM_AFTER_RETIRE, launch_spec(bo),
+					"cloudmove.after=retire", "cloudmove.launch=",
+					why, sizeof(why)) < 0) {
+		move_failed(bo, NULL, why);
 		return;
 	}
 	say("detected %s (%s) → moving to %s (cloudmove.dest)", v->cloud, v->confidence,
@@ -322,12 +378,18 @@ static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
 		move_failed(bo, o.creds, "the move failed");
 		return;
 	}
-	/* the hook script stops the machine once it has shown these lines */
-	if (bo->after != CM_AFTER_CONTINUE && write_after(after_names[bo->after]) == 0)
-		say("migrate: %s now (cloudmove.after=%s)", after_names[bo->after],
-		    after_names[bo->after]);
-	else
-		cm_migrate_after(after_names[bo->after]);
+	/* the launch step (cloudmove.launch=) runs here and says whether the
+	 * target arrived; only then may the source retire */
+	if (bo->after == CM_AFTER_RETIRE) {
+		retire_step(bo, root, v, md_endpoint, arrived);
+		return;
+	}
+	if (bo->after != CM_AFTER_CONTINUE) {
+		char key[48];
+
+		snprintf(key, sizeof(key), "cloudmove.after=%s", after_names[bo->after]);
+		stop_machine(after_names[bo->after], key);
+	}
 }
 
 /* The agent's time in this boot, and how much of it went to detection
@@ -420,7 +482,7 @@ int cm_cmd_boot(int argc, char **argv)
 	if (settle_move(root, detect_root, &v))
 		recovered = 0;
 	if (bo.dest[0]) {
-		move_from_cmdline(&bo, root, detect_root, &v);
+		move_from_cmdline(&bo, root, detect_root, &v, d.endpoint);
 		export_record(&bo, root);
 		say_done(&t0);
 		return CM_EXIT_OK;

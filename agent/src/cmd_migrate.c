@@ -1,11 +1,15 @@
 /* cloudmove migrate --target CLOUD --dest URL [--source DEV] [--root SYSROOT]
  *                   [--format raw|gce|vhd] [--creds PATH] [--resume]
  *                   [--progress=auto|plain|json|none]
- *                   [--after continue|reboot|poweroff] [--detect-root DIR]
+ *                   [--after continue|reboot|poweroff|retire]
+ *                   [--retire-mode stop|delete] [--metadata-endpoint HOST:PORT]
+ *                   [--retire-api-endpoint URL] [--detect-root DIR]
  *
  * The move, from the rescue shell (rd.break=pre-pivot: the root is at
  * /sysroot, read-only): check, adapt for CLOUD in a transaction, stream the
  * disk to URL in CLOUD's image format, undo the adaptation (move/migrate.h).
+ * With --after retire (and a launch whose target arrived) the source then
+ * asks its own cloud to stop or delete it (move/retire.h).
  * Exit 0 moved, 1 not (the source as it was either way), 2 bad usage. */
 #include <getopt.h>
 #include <stdio.h>
@@ -15,20 +19,29 @@
 
 #include "clouds/clouds.h"
 #include "cmd.h"
+#include "control/control.h"
+#include "detect/metadata.h"
 #include "detect/run.h"
 #include "log.h"
 #include "move/migrate.h"
 #include "move/net.h"
+#include "move/retire.h"
 #include "stream/encoders.h"
 
 #define MIGRATE_USAGE "cloudmove migrate --target CLOUD --dest URL [--source DEV] " \
 	"[--root SYSROOT]\n       [--format " CM_FORMATS_USAGE "] [--creds PATH] [--resume] " \
-	"[--progress=auto|plain|json|none]\n       [--after continue|reboot|poweroff] " \
-	"[--detect-root DIR]"
+	"[--progress=auto|plain|json|none]\n       [--after continue|reboot|poweroff|retire] " \
+	"[--retire-mode stop|delete]\n       [--metadata-endpoint HOST:PORT] " \
+	"[--retire-api-endpoint URL] [--detect-root DIR]"
 
 struct migrate_cli {
 	struct cm_migrate_opts o;
 	const char *after;
+	const char *launch;		/* the launch spec (--launch): h-launch's */
+	int retire_delete;		/* --retire-mode delete, asked by name */
+	int retire_mode_given;
+	const char *md_endpoint;	/* the source's metadata (retire), tests */
+	const char *retire_api;		/* the source cloud's API (retire), tests */
 };
 
 static int parse_one(int c, struct migrate_cli *m)
@@ -43,6 +56,30 @@ static int parse_one(int c, struct migrate_cli *m)
 	case 'R': m->o.resume = 1; return 0;
 	case 'F': m->o.skip_free = 1; return 0;
 	case 'a': m->after = optarg; return 0;
+	case 'M':
+		m->retire_mode_given = 1;
+		if (cm_retire_mode_parse(optarg, &m->retire_delete) == 0)
+			return 0;
+		return cm_usage_error("migrate", MIGRATE_USAGE,
+				      "--retire-mode: 'stop' or 'delete', not '%s'", optarg);
+	case 'e': {
+		char host[256];
+		unsigned port;
+
+		if (cm_md_endpoint_parse(optarg, host, sizeof(host), &port) == 0) {
+			m->md_endpoint = optarg;
+			return 0;
+		}
+		return cm_usage_error("migrate", MIGRATE_USAGE,
+				      "--metadata-endpoint: not HOST:PORT: '%s'", optarg);
+	}
+	case 'A':
+		if (!strncmp(optarg, "http://", 7) || !strncmp(optarg, "https://", 8)) {
+			m->retire_api = optarg;
+			return 0;
+		}
+		return cm_usage_error("migrate", MIGRATE_USAGE,
+				      "--retire-api-endpoint: not an http(s) URL: '%s'", optarg);
 	case 'd': cm_log_set_level(CM_LOG_DEBUG); return 0;
 	case 'X':
 		return cm_detect_root_option("migrate", MIGRATE_USAGE, optarg,
@@ -55,6 +92,26 @@ static int parse_one(int c, struct migrate_cli *m)
 	}
 	return cm_usage_error("migrate", MIGRATE_USAGE, "unknown option or missing value: '%s'",
 			      optind > 0 ? optarg ? optarg : "?" : "?");
+}
+
+static int after_retire(const struct migrate_cli *m)
+{
+	return m->after && !strcmp(m->after, "retire");
+}
+
+/* --after retire needs a launch (nothing else can have arrived); the
+ * retire options mean nothing without it. */
+static int retire_usage(const struct migrate_cli *m)
+{
+	char why[256];
+
+	if (cm_move_retire_needs_launch(after_retire(m), m->launch, "--after retire",
+					"--launch", why, sizeof(why)) < 0)
+		return cm_usage_error("migrate", MIGRATE_USAGE, "%s", why);
+	if (!after_retire(m) && (m->retire_mode_given || m->retire_api))
+		return cm_usage_error("migrate", MIGRATE_USAGE,
+				      "--retire-mode and --retire-api-endpoint go with --after retire");
+	return 0;
 }
 
 static int parse(int argc, char **argv, struct migrate_cli *m)
@@ -70,6 +127,9 @@ static int parse(int argc, char **argv, struct migrate_cli *m)
 		{ "skip-free", no_argument, NULL, 'F' },
 		{ "progress", required_argument, NULL, 'p' },
 		{ "after", required_argument, NULL, 'a' },
+		{ "retire-mode", required_argument, NULL, 'M' },
+		{ "metadata-endpoint", required_argument, NULL, 'e' },
+		{ "retire-api-endpoint", required_argument, NULL, 'A' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "detect-root", required_argument, NULL, 'X' },
 		{ 0 }
@@ -102,10 +162,10 @@ static int parse(int argc, char **argv, struct migrate_cli *m)
 				      m->o.format, cm_encoder_names(names, sizeof(names), ", ", " or "));
 	}
 	if (m->after && strcmp(m->after, "continue") && strcmp(m->after, "reboot") &&
-	    strcmp(m->after, "poweroff"))
+	    strcmp(m->after, "poweroff") && strcmp(m->after, "retire"))
 		return cm_usage_error("migrate", MIGRATE_USAGE, "--after: '%s' is not continue, "
-				      "reboot or poweroff", m->after);
-	return 0;
+				      "reboot, poweroff or retire", m->after);
+	return retire_usage(m);
 }
 
 /* The root is read-only and synced: the machine can stop at once. */
@@ -119,13 +179,40 @@ void cm_migrate_after(const char *after)
 	reboot(!strcmp(after, "poweroff") ? RB_POWER_OFF : RB_AUTOBOOT);
 }
 
+/* --after retire, once the launch step answered (arrived: 1 the target's
+ * arrival was seen): only then the source asks its own cloud to stop or
+ * delete it; retired or refused, it powers off (as --after poweroff).
+ * Exit 0 retired, 1 not. */
+static int retire_after_move(const struct migrate_cli *m, const struct cm_verdict *v,
+			     int arrived)
+{
+	struct cm_move_retire mr = {
+		.root = m->o.root, .cloud = v->cloud, .instance_id = v->instance_id,
+		.in_cloud = v->desc && v->desc->kind == CM_KIND_CLOUD,
+		.region = v->zone[0] && v->cloud && !strcmp(v->cloud, "gcp") ? v->zone : v->region,
+		.api_endpoint = m->retire_api, .metadata_endpoint = m->md_endpoint,
+		.md_host = v->desc && v->desc->md ? v->desc->md->host : NULL,
+		.bring_up_network = 1, .delete = m->retire_delete,
+	};
+	char line[CM_RETIRE_LINE_MAX];
+	enum cm_move_end end = cm_move_retire(cm_cloud_api_find(v->cloud), &mr, arrived,
+					      line, sizeof(line));
+
+	printf("cloudmove: migrate: %s\n", line);
+	fflush(stdout);
+	if (end == CM_MOVE_END_BOOT)
+		return CM_EXIT_FAIL;
+	cm_migrate_after("poweroff");
+	return end == CM_MOVE_END_RETIRED ? CM_EXIT_OK : CM_EXIT_FAIL;
+}
+
 int cm_cmd_migrate(int argc, char **argv)
 {
 	struct migrate_cli m = { .o = { .progress = CM_PROGRESS_AUTO } };
 	struct cm_detect_opts d;
 	struct cm_verdict v;
 	struct cm_netup net;
-	int r = parse(argc, argv, &m);
+	int arrived = 0, r = parse(argc, argv, &m);
 
 	if (r)
 		return r;
@@ -133,9 +220,12 @@ int cm_cmd_migrate(int argc, char **argv)
 		m.o.root = cm_installed_root();
 	if (cm_check_root("migrate", m.o.root) < 0)
 		return CM_EXIT_FAIL;
-	/* who we are, for the move marker: DMI only, no network */
+	/* who we are, for the move marker: DMI only, no network; with
+	 * retire to come, the metadata too (the instance the line names) */
 	cm_detect_opts_init(&d);
-	d.no_metadata = 1;
+	d.no_metadata = !after_retire(&m);
+	if (m.md_endpoint)
+		d.endpoint = m.md_endpoint;
 	d.root = m.o.detect_root;
 	memset(&v, 0, sizeof(v));
 	cm_detect_run(&d, &v);
@@ -150,6 +240,10 @@ int cm_cmd_migrate(int argc, char **argv)
 	cm_netup_undo(&net);
 	if (r < 0)
 		return CM_EXIT_FAIL;
+	/* the launch step (--launch) runs here and says whether the target
+	 * arrived; only then may the source retire */
+	if (after_retire(&m))
+		return retire_after_move(&m, &v, arrived);
 	cm_migrate_after(m.after);
 	return CM_EXIT_OK;
 }

@@ -108,6 +108,63 @@ print(j["retired"], j["cloud"], bool(j["billed"]), bool(j["finish"]))' "$tmp/out
 	fi
 done
 
+# --- the move's side: after=retire needs a launch (nothing else can have
+# arrived); refused before anything is moved, one line
+mig() {	# mig ARGS... -> $rc, $tmp/out, $tmp/err
+	"$bin" migrate --target gcp --dest "file://$tmp/never.tar.gz" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+mig --after retire
+[ $rc -eq 2 ] && grep -q "^cloudmove: migrate: --after retire needs --launch: without a launch nothing can have arrived" "$tmp/err" &&
+	[ ! -e "$tmp/never.tar.gz" ] && ok "migrate --after retire without --launch: exit 2, nothing moved" ||
+	fail "migrate --after retire without --launch" "rc $rc $(cat "$tmp/out" "$tmp/err")"
+mig --after poweroff --retire-mode delete
+[ $rc -eq 2 ] && grep -q "^cloudmove: migrate: --retire-mode and --retire-api-endpoint go with --after retire" "$tmp/err" &&
+	ok "migrate --retire-mode without --after retire: exit 2" ||
+	fail "migrate --retire-mode alone" "rc $rc $(cat "$tmp/out" "$tmp/err")"
+for word in del DELETE terminate ""; do
+	mig --after retire --retire-mode "$word"
+	[ $rc -eq 2 ] && grep -q "^cloudmove: migrate: --retire-mode: 'stop' or 'delete', not '$word'" "$tmp/err" &&
+		ok "migrate --retire-mode '$word': exit 2, delete only by name" ||
+		fail "migrate --retire-mode '$word'" "rc $rc $(cat "$tmp/out" "$tmp/err")"
+done
+mig --after reboot2
+[ $rc -eq 2 ] && grep -q "is not continue, reboot, poweroff or retire" "$tmp/err" &&
+	ok "migrate --after: retire among the words" || fail "migrate --after words" "rc $rc $(cat "$tmp/err")"
+
+# The kernel command line: the same rule; the boot goes on (the source as
+# it was: nothing was done), through the rescue shell or straight on
+root=$tmp/root
+cp -a "$here/adapt/aws-debian12/root" "$root"
+snap() { (cd "$root" && find . -type f -print0 | sort -z | xargs -0 -r sha256sum); }
+before=$(snap)
+kboot() {	# kboot CMDLINE -> $rc, $tmp/out, $tmp/err, $tmp/run/after
+	printf '%s\n' "$1" >"$tmp/cmdline"
+	mkdir -p "$tmp/run"
+	rm -f "$tmp/run/after"
+	CM_RUNDIR=$tmp/run "$bin" boot --root "$root" --cmdline "$tmp/cmdline" \
+		--metadata-endpoint "$md" --detect-root "$here/detect/aws-nitro-c5-vendor/root" \
+		>"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+kboot "ro cloudmove.target=gcp cloudmove.dest=file://$tmp/never.tar.gz cloudmove.after=retire"
+if [ $rc -eq 0 ] && grep -q "^cloudmove: cloudmove.after=retire needs cloudmove.launch=: without a launch nothing can have arrived.*; the source is as it was: rescue shell" "$tmp/out" &&
+	[ "$(cat "$tmp/run/after" 2>/dev/null)" = rescue ] && [ ! -e "$tmp/never.tar.gz" ] &&
+	[ "$(snap | grep -v var/lib/cloudmove)" = "$(echo "$before" | grep -v var/lib/cloudmove)" ]; then
+	ok "cloudmove.after=retire without cloudmove.launch=: not moving, one line, the rescue shell"
+else
+	fail "boot after=retire without launch" "rc $rc [$(cat "$tmp/run/after" 2>/dev/null)] $(cat "$tmp/out" "$tmp/err")"
+fi
+kboot "ro cloudmove.target=gcp cloudmove.dest=file://$tmp/never.tar.gz cloudmove.after=retire cloudmove.onfail=boot"
+[ $rc -eq 0 ] && [ ! -e "$tmp/run/after" ] && grep -q "needs cloudmove.launch=.*booting it (cloudmove.onfail=boot)" "$tmp/out" &&
+	ok "... with cloudmove.onfail=boot: the source boots at once" ||
+	fail "boot after=retire onfail=boot" "rc $rc $(cat "$tmp/out" "$tmp/err")"
+kboot "ro cloudmove.retire=Delete cloudmove.after=retire rd.cloudmove.retire_api_endpoint=ftp://x"
+grep -q "^cloudmove: warning: cloudmove.retire=Delete: expected stop or delete; stop$" "$tmp/out" &&
+	grep -q "^cloudmove: warning: rd.cloudmove.retire_api_endpoint: not an http(s):// URL, ignored$" "$tmp/out" &&
+	! grep -q "unknown key" "$tmp/out" && ok "cloudmove.retire=Delete: a warning, and stop" ||
+	fail "cloudmove.retire= warnings" "$(cat "$tmp/out" "$tmp/err")"
+
 # --- no credential or token in any output
 if grep -rqiE "secret|token\"|AKIA|Bearer" "$tmp/out" "$tmp/err"; then
 	fail "no secrets in the output" "$(cat "$tmp/out" "$tmp/err")"

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "control/retire.h"
+#include "move/retire.h"
 #include "test.h"
 
 /* What the double saw and what it answers (test state, reset per test). */
@@ -182,4 +183,77 @@ TEST(retire_stub_or_no_api_asks_nothing)
 	CHECK_INT(cm_retire_run(NULL, &o, &res), -ENOTSUP);
 	CHECK(strstr(res.line, "not in a cloud (detected kvm)"));
 	CHECK_INT(dbl.logins + dbl.retires, 0);
+}
+
+/* The move's step: the ordering rule.  Without the target's arrival
+ * nothing is asked of the source's cloud, whatever the mode. */
+static struct cm_move_retire move_opts(const char *cloud, int delete)
+{
+	return (struct cm_move_retire){ .cloud = cloud, .in_cloud = 1, .instance_id = "",
+					 .region = "", .delete = delete };
+}
+
+TEST(move_retire_never_without_arrival)
+{
+	struct cm_move_retire o = move_opts("aws", 1);
+	char line[CM_RETIRE_LINE_MAX];
+	int arrived;
+
+	for (arrived = -5; arrived <= 2; arrived++) {
+		if (arrived == 1)
+			continue;
+		dbl_reset();
+		CHECK_INT(cm_move_retire(&dbl_aws, &o, arrived, line, sizeof(line)),
+			  CM_MOVE_END_BOOT);
+		CHECK_STR(dbl.calls, "");
+		CHECK(strstr(line, "nothing retired"));
+		CHECK(strstr(line, "the source boots as itself"));
+	}
+}
+
+TEST(move_retire_after_arrival)
+{
+	struct cm_move_retire o = move_opts("aws", 0);
+	char line[CM_RETIRE_LINE_MAX];
+
+	dbl_reset();
+	CHECK_INT(cm_move_retire(&dbl_aws, &o, 1, line, sizeof(line)), CM_MOVE_END_RETIRED);
+	CHECK_STR(dbl.calls, "login stop ");
+	CHECK(strstr(line, "stopped through the aws API"));
+	dbl_reset();
+	o.delete = 1;
+	CHECK_INT(cm_move_retire(&dbl_aws, &o, 1, line, sizeof(line)), CM_MOVE_END_RETIRED);
+	CHECK_STR(dbl.calls, "login delete ");
+}
+
+/* Refused or no API: the machine powers off as before, and the line says
+ * what that leaves billed and how to finish. */
+TEST(move_retire_refused_powers_off)
+{
+	struct cm_move_retire o = move_opts("aws", 0);
+	char line[CM_RETIRE_LINE_MAX];
+
+	dbl_reset();
+	dbl.retire_r = -EACCES;
+	CHECK_INT(cm_move_retire(&dbl_aws, &o, 1, line, sizeof(line)), CM_MOVE_END_POWEROFF);
+	CHECK(strstr(line, "stopped from inside, its EBS volumes are still billed"));
+	CHECK(strstr(line, "to finish: aws ec2 stop-instances --region eu-west-1 "
+			   "--instance-ids i-0123456789abcdef0"));
+	o.cloud = "vultr";
+	CHECK_INT(cm_move_retire(NULL, &o, 1, line, sizeof(line)), CM_MOVE_END_POWEROFF);
+	CHECK(strstr(line, "retire: vultr: no API we speak; powering off as before"));
+	CHECK_INT(cm_move_retire(&stub, &o, 1, line, sizeof(line)), CM_MOVE_END_POWEROFF);
+}
+
+TEST(move_retire_needs_a_launch)
+{
+	char why[256];
+
+	CHECK_INT(cm_move_retire_needs_launch(0, NULL, "a", "b", why, sizeof(why)), 0);
+	CHECK_INT(cm_move_retire_needs_launch(1, "/etc/cloudmove/gcp.spec", "a", "b", why,
+					      sizeof(why)), 0);
+	CHECK_INT(cm_move_retire_needs_launch(1, "", "--after retire", "--launch", why,
+					      sizeof(why)), -EINVAL);
+	CHECK(strstr(why, "--after retire needs --launch"));
+	CHECK_INT(cm_move_retire_needs_launch(1, NULL, "x", "y", why, sizeof(why)), -EINVAL);
 }
