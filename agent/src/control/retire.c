@@ -130,6 +130,8 @@ static void refused(const struct cm_api *a, const struct cm_retire_opts *o,
 	if (a->self_region[0])
 		snprintf(res->region, sizeof(res->region), "%s", a->self_region);
 	say_billed(o, res);
+	/* self_id is what the cloud file learned (an azure VM's name is not
+	 * detection's vmId): the hint says only that, or its placeholders */
 	if (a->ops->retire_hint)
 		a->ops->retire_hint(a, o->delete, res->finish, sizeof(res->finish));
 	if (!res->finish[0])
@@ -176,9 +178,6 @@ int cm_retire_run(const struct cm_cloud_api *ops, const struct cm_retire_opts *o
 	}
 	a.metadata_endpoint = o->metadata_endpoint && *o->metadata_endpoint ?
 			      o->metadata_endpoint : NULL;
-	/* what detection knew: the hint names it if self_login learns less */
-	snprintf(a.self_id, sizeof(a.self_id), "%s", res->instance);
-	snprintf(a.self_region, sizeof(a.self_region), "%s", res->region);
 	r = ops->self_login(&a);
 	if (r < 0) {
 		refused(&a, o, "identity", r, res);

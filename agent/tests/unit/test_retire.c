@@ -49,7 +49,8 @@ static int dbl_retire_self(struct cm_api *a, int delete)
 static void dbl_hint(const struct cm_api *a, int delete, char *out, size_t size)
 {
 	snprintf(out, size, "aws ec2 %s-instances --region %s --instance-ids %s",
-		 delete ? "terminate" : "stop", a->self_region, a->self_id);
+		 delete ? "terminate" : "stop", a->self_region[0] ? a->self_region : "REGION",
+		 a->self_id[0] ? a->self_id : "INSTANCE_ID");
 }
 
 static const struct cm_cloud_api dbl_aws = {
@@ -140,8 +141,9 @@ TEST(retire_no_identity_refused_with_the_command)
 	CHECK_STR(dbl.calls, "login ");
 	CHECK_INT(res.retired, 0);
 	CHECK_STR(res.step, "identity");
-	/* what detection knew names the instance */
-	CHECK_STR(res.finish, "aws ec2 stop-instances --region us-east-1 --instance-ids i-0aaa");
+	/* what detection knew names the instance; the command is the cloud
+	 * file's, from what its self_login learned (here nothing) */
+	CHECK_STR(res.finish, "aws ec2 stop-instances --region REGION --instance-ids INSTANCE_ID");
 	CHECK(strstr(res.line, "instance i-0aaa (us-east-1) still runs"));
 	CHECK(strstr(res.line, "to finish: aws ec2 stop-instances"));
 }
