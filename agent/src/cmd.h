@@ -13,6 +13,7 @@ int cm_cmd_adapt(int argc, char **argv);
 int cm_cmd_boot(int argc, char **argv);
 int cm_cmd_check(int argc, char **argv);
 int cm_cmd_detect(int argc, char **argv);
+int cm_cmd_launch(int argc, char **argv);
 int cm_cmd_plan(int argc, char **argv);
 int cm_cmd_profiles(int argc, char **argv);
 int cm_cmd_record(int argc, char **argv);

@@ -34,6 +34,9 @@
 	"  migrate  --target CLOUD --dest URL [--source DEV] [--root SYSROOT]\n" \
 	"           the move: adapt a read-only root for CLOUD, stream its disk,\n" \
 	"           undo the adaptation (the source is left as it was)\n" \
+	"  launch   --target aws|gcp|azure --image URL --spec PATH [--creds PATH]\n" \
+	"           [--api-endpoint URL] [--wait SECONDS] [--move-id ID] [--json]\n" \
+	"           import the image, start an instance, wait for its arrival\n" \
 	"  retire   [--mode stop|delete] [--metadata-endpoint HOST:PORT]\n" \
 	"           [--api-endpoint URL] [--json]\n" \
 	"           ask this machine's own cloud to stop (or delete) it\n" \
@@ -53,6 +56,7 @@ static const struct command commands[] = {
 	{ "boot", cm_cmd_boot },
 	{ "check", cm_cmd_check },
 	{ "detect", cm_cmd_detect },
+	{ "launch", cm_cmd_launch },
 	{ "plan", cm_cmd_plan },
 	{ "profiles", cm_cmd_profiles },
 	{ "migrate", cm_cmd_migrate },

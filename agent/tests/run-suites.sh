@@ -37,6 +37,7 @@ stream-azure	agent/tests/run-stream-azure.sh "$build/cloudmove"
 stream-put	agent/tests/run-stream-put.sh "$build/cloudmove"
 stream-tls	agent/tests/run-stream-tls.sh "$build/cloudmove"
 migrate		agent/tests/run-migrate.sh "$build/cloudmove"
+launch		agent/tests/run-launch.sh "$build/cloudmove"
 retire		agent/tests/run-retire.sh "$build/cloudmove"
 fuzz		agent/fuzz/run-corpus.sh ${FUZZERS:-}
 hooks		qemu-tests/hook-test.sh

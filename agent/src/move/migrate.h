@@ -31,6 +31,14 @@ struct cm_migrate_opts {
 	const char *detect_root;	/* where the machine's SMBIOS UUID is
 					   read: NULL the live machine, a
 					   fixture in tests (--detect-root) */
+	const char *target_facts;	/* what the target's API said of the
+					   instance type, as one short string
+					   (record/requirements.h), or NULL:
+					   carried by the marker into the
+					   image's record */
+	char *move_id;			/* out, or NULL: the move's id
+					   (CM_MOVE_ID_LEN + 1 bytes), set
+					   once the move has started */
 };
 
 struct cm_profile_rt;

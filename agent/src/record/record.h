@@ -19,6 +19,42 @@
 
 struct cm_verdict;
 
+#define CM_MOVE_ID_LEN		32	/* lowercase hex: 128 random bits */
+
+/* The move that ended a stay (record/move.h), on the source's side. */
+struct cm_stay_move {
+	char id[CM_MOVE_ID_LEN + 1];	/* "" no move */
+	char target[32];		/* cloud id */
+	char region[128];		/* region / zone / location, "" unknown */
+	char dest[512];			/* the stream's destination, no query */
+	char image_id[256];		/* "" not launched (yet) */
+	char instance_id[256];
+	unsigned long long bytes;	/* streamed, 0 not (yet) */
+	time_t started;
+	unsigned long seconds;		/* the move until now: its stream, then
+					   until the arrival */
+	bool arrived;			/* the source saw the arrival line */
+	char retired[16];		/* "stop", "delete", "" not retired */
+	char failed_step[16];		/* "" no failure */
+	char failed_reason[256];
+};
+
+/* Where a stay's machine came from when a move opened it. */
+struct cm_stay_moved_from {
+	char id[CM_MOVE_ID_LEN + 1];	/* "" not opened by a move */
+	char cloud[32];
+	char instance_id[128];
+};
+
+/* What the root was adapted to for this stay's cloud: the profile's
+ * version (profiles/version.h) and the target facts as one short string
+ * (record/requirements.h); "" unknown (an older record, or never
+ * adapted here).  A boot that finds either changed adapts again, once. */
+struct cm_stay_adapted {
+	char profile[80];
+	char facts[256];
+};
+
 struct cm_stay {
 	unsigned long seq;		/* 1, 2, ...: never reused, even when
 					   old stays are dropped */
@@ -31,6 +67,9 @@ struct cm_stay {
 	time_t first_seen;
 	time_t last_seen;
 	unsigned long boots;
+	struct cm_stay_move move;
+	struct cm_stay_moved_from moved_from;
+	struct cm_stay_adapted adapted;
 };
 
 struct cm_record {
