@@ -31,6 +31,7 @@
 #include "detect/run.h"
 #include "limits.h"
 #include "log.h"
+#include "move/marker.h"
 #include "move/migrate.h"
 #include "move/net.h"
 #include "move/retire.h"
@@ -39,6 +40,7 @@
 #include "record/record.h"
 #include "record/store.h"
 #include "record/events.h"
+#include "record/requirements.h"
 #include "record/update.h"
 #include "util/file.h"
 
@@ -71,16 +73,11 @@ static long ms_since(const struct timespec *t0)
 }
 
 /* The machine is detected live (its /sys, /proc, CPUID), or from the
- * evidence under detect_root (tests); the record is the installed
- * system's, under root.  prev gets the cloud of the stay before this
- * boot. */
-static void detect_and_record(const struct cm_boot_opts *bo,
-			      struct cm_detect_opts *d, const char *root,
-			      const char *detect_root, struct cm_verdict *v,
-			      char *prev, size_t prev_size)
+ * evidence under detect_root (tests). */
+static void detect(const struct cm_boot_opts *bo, struct cm_detect_opts *d,
+		   const char *detect_root, struct cm_verdict *v)
 {
 	struct timespec t0;
-	char line[512];
 	int r;
 
 	d->timeout_ms = bo->timeout_ms;
@@ -93,20 +90,71 @@ static void detect_and_record(const struct cm_boot_opts *bo,
 	fputs("cloudmove: detected ", stdout);
 	cm_report_line(stdout, v);
 	fflush(stdout);
+}
+
+/* The boot in the installed system's record, under root.  prev gets the
+ * cloud of the stay before this boot, adapted what the root was adapted
+ * to for the last stay's cloud; arrival: the moved image's first boot. */
+static void record(const char *root, const struct cm_verdict *v,
+		   const struct cm_record_arrival *arrival, char *prev, size_t prev_size,
+		   struct cm_stay_adapted *adapted)
+{
+	char line[512];
+	int r;
+
 	/* detect-only mode still keeps the record: it is how a later boot
 	 * knows that the machine moved */
-	r = cm_record_update(root, v, line, sizeof(line), prev, prev_size);
+	r = cm_record_update(root, v, arrival, line, sizeof(line), prev, prev_size,
+			     adapted);
 	if (r < 0)
 		say("record: not updated (%s); boot goes on", cm_strerror(-r));
 	else
 		say("record: %s", line);
 }
 
+/* What the boot adapts for, and whether the requirements of the cloud it
+ * is in changed since the root was adapted for it (the record's
+ * "adapted"): a newer profile (built in or profiles.d), or an instance
+ * the cloud describes otherwise (its type, its architecture). */
+struct requirements {
+	char version[CM_PROFILE_VERSION_MAX];	/* the cloud's profile now */
+	char facts[CM_FACTS_MAX];		/* what this boot knows */
+	char changed[320];			/* why adapting again, "" not */
+};
+
+static void requirements_now(const char *root, const struct cm_verdict *v,
+			     const struct cm_stay_adapted *adapted,
+			     struct requirements *rq)
+{
+	struct cm_profiles *set = malloc(sizeof(*set));
+	const struct cm_profile_rt *p = NULL;
+	char what[128];
+
+	memset(rq, 0, sizeof(*rq));
+	cm_facts_from_boot(v, rq->facts, sizeof(rq->facts));
+	if (set && cm_profiles_init(set) == 0 && cm_profiles_load(root, set) >= 0)
+		p = cm_profiles_find(set, v->cloud);
+	if (p && cm_profile_version(p, rq->version, sizeof(rq->version)) < 0)
+		rq->version[0] = '\0';
+	free(set);
+	/* a stay that records nothing was never adapted here: nothing to
+	 * compare, nothing to do again */
+	if (adapted->profile[0] && rq->version[0] &&
+	    strcmp(adapted->profile, rq->version))
+		snprintf(rq->changed, sizeof(rq->changed),
+			 "the %s profile changed (%s → %s)", v->cloud,
+			 adapted->profile, rq->version);
+	else if (cm_facts_differ(adapted->facts, rq->facts, what, sizeof(what)))
+		snprintf(rq->changed, sizeof(rq->changed),
+			 "the instance changed (%s)", what);
+}
+
 /* What to adapt for: cloudmove.target, else the detected cloud when the
  * machine moved (its record's last stay was elsewhere) or when an
  * interrupted adaptation was just undone; "" for nothing, with why. */
 static const char *decide(const struct cm_boot_opts *bo, const struct cm_verdict *v,
-			  const char *prev, int recovered, char *why, size_t size)
+			  const char *prev, int recovered,
+			  const struct requirements *rq, char *why, size_t size)
 {
 	if (bo->target[0]) {
 		snprintf(why, size, "cloudmove.target=%s", bo->target);
@@ -129,6 +177,10 @@ static const char *decide(const struct cm_boot_opts *bo, const struct cm_verdict
 		snprintf(why, size, "last seen %s", prev);
 		return v->cloud;
 	}
+	if (rq->changed[0]) {	/* adapted here before, for other requirements */
+		snprintf(why, size, "%s", rq->changed);
+		return v->cloud;
+	}
 	snprintf(why, size, "last seen %s → nothing to adapt", prev);
 	return "";
 }
@@ -136,8 +188,8 @@ static const char *decide(const struct cm_boot_opts *bo, const struct cm_verdict
 /* The adaptation itself: one transaction, no initramfs rebuild (ours
  * carries every cloud's drivers; the root's own tools rebuild theirs on
  * the next kernel update with our dracut.conf.d snippet). */
-static void adapt_for(const char *root, const char *target, const char *why,
-		      const struct cm_verdict *v, const char *prev)
+static int adapt_for(const char *root, const char *target, const char *why,
+		     const struct cm_verdict *v, const char *prev)
 {
 	struct cm_profiles *set = malloc(sizeof(*set));
 	struct cm_adapt_outcome out;
@@ -145,7 +197,7 @@ static void adapt_for(const char *root, const char *target, const char *why,
 	const struct cm_profile_rt *p = NULL;
 	struct cm_plan plan;
 	char label[96];
-	int r;
+	int r, fits = 0;
 
 	cm_plan_init(&plan);
 	/* the journal lives under /var: never under a mount point to come */
@@ -173,6 +225,7 @@ static void adapt_for(const char *root, const char *target, const char *why,
 		    "is as it was, booting as is", v->cloud, v->confidence, why,
 		    target, cm_strerror(-r));
 	} else if (out.txn[0]) {
+		fits = 1;
 		say("detected %s (%s), %s → adapting%s%s: %zu change%s, txn %s",
 		    v->cloud, v->confidence, why, strcmp(target, v->cloud) ? " for " : "",
 		    strcmp(target, v->cloud) ? target : "", plan.n,
@@ -181,6 +234,7 @@ static void adapt_for(const char *root, const char *target, const char *why,
 			.cloud = v->cloud, .previous = prev, .target = target,
 			.txn = out.txn, .changes = (unsigned)plan.n });
 	} else {
+		fits = 1;
 		say("detected %s (%s), %s → already fits %s: nothing to change",
 		    v->cloud, v->confidence, why, target);
 	}
@@ -189,6 +243,24 @@ static void adapt_for(const char *root, const char *target, const char *why,
 out:
 	cm_plan_free(&plan);
 	free(set);
+	return fits;
+}
+
+/* The root now fits the cloud it is in: the stay records for what, so
+ * that a later change of either is seen (once). */
+static void note_adapted(const char *root, const struct requirements *rq,
+			 const struct cm_stay_adapted *adapted)
+{
+	char facts[CM_FACTS_MAX];
+
+	if (!rq->version[0])
+		return;
+	cm_facts_merge(adapted->facts, rq->facts, facts, sizeof(facts));
+	if (!strcmp(adapted->profile, rq->version) && !strcmp(adapted->facts, facts))
+		return;
+	if (cm_record_note_adapted(root, rq->version, facts) < 0)
+		say("record: what the root was adapted to is not recorded; the next "
+		    "boot may adapt again");
 }
 
 static void export_record(const struct cm_boot_opts *bo, const char *root)
@@ -211,7 +283,7 @@ static void export_record(const struct cm_boot_opts *bo, const char *root)
  * anything else uses the root; on the image's first boot, dropped.
  * 1 when a move of this machine was undone. */
 static int settle_move(const char *root, const char *detect_root,
-		       const struct cm_verdict *v)
+		       const struct cm_verdict *v, struct cm_move_marker *m)
 {
 	char said[256];
 	int r;
@@ -219,12 +291,12 @@ static int settle_move(const char *root, const char *detect_root,
 	if (!root)
 		return 0;
 	r = cm_move_settle(root, detect_root, v->cloud, v->instance_id, said,
-			   sizeof(said));
+			   sizeof(said), m);
 	if (r > 0)
 		say("%s", said);
 	else if (r < 0)
 		say("a move marker could not be settled (%s); booting as is", cm_strerror(-r));
-	return r == CM_MOVE_UNDONE;
+	return r;
 }
 
 static const char *const after_names[] = {
@@ -413,12 +485,16 @@ int cm_cmd_boot(int argc, char **argv)
 		{ 0 }
 	};
 	const char *cmdline = "/proc/cmdline", *root, *target, *detect_root = NULL;
-	char prev[32], why[160];
+	char prev[32], why[320];
+	struct cm_stay_adapted adapted;
+	struct requirements rq;
+	struct cm_move_marker m = { .before = 0 };
+	struct cm_record_arrival arrival;
 	struct cm_detect_opts d;
 	struct cm_boot_opts bo;
 	struct cm_verdict v;
 	size_t i;
-	int c, recovered;
+	int c, recovered, settled;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	cm_detect_opts_init(&d);
@@ -476,11 +552,16 @@ int cm_cmd_boot(int argc, char **argv)
 		    "as is", cm_strerror(-recovered));
 	else if (recovered > 0)
 		say("an interrupted adaptation was undone");
-	detect_and_record(&bo, &d, root, detect_root, &v, prev, sizeof(prev));
+	detect(&bo, &d, detect_root, &v);
 	/* an adaptation interrupted by a cut move was the move's: undone, it
 	 * is not a first-boot adaptation to do again */
-	if (settle_move(root, detect_root, &v))
+	settled = settle_move(root, detect_root, &v, &m);
+	if (settled == CM_MOVE_UNDONE)
 		recovered = 0;
+	arrival = (struct cm_record_arrival){ .move_id = m.move_id, .cloud = m.cloud,
+		.instance_id = m.instance_id, .profile = m.profile, .facts = m.facts };
+	record(root, &v, settled == CM_MOVE_DROPPED ? &arrival : NULL, prev,
+	       sizeof(prev), &adapted);
 	if (bo.dest[0]) {
 		move_from_cmdline(&bo, root, detect_root, &v, d.endpoint);
 		export_record(&bo, root);
@@ -489,10 +570,12 @@ int cm_cmd_boot(int argc, char **argv)
 	}
 	cm_hooks_run(root, &(struct cm_hook_env){ .event = "detected",
 		.cloud = v.cloud, .previous = prev });
-	target = decide(&bo, &v, prev, recovered > 0, why, sizeof(why));
-	if (target[0] && root)
-		adapt_for(root, target, why, &v, prev);
-	else
+	requirements_now(root, &v, &adapted, &rq);
+	target = decide(&bo, &v, prev, recovered > 0, &rq, why, sizeof(why));
+	if (target[0] && root) {
+		if (adapt_for(root, target, why, &v, prev) && !strcmp(target, v.cloud))
+			note_adapted(root, &rq, &adapted);
+	} else
 		say("detected %s (%s), %s", v.cloud, v.confidence, why);
 	export_record(&bo, root);
 	say_done(&t0);

@@ -225,15 +225,7 @@ void cm_launch_close(struct cm_launch *l)
 	cm_creds_wipe(&l->creds);
 }
 
-int cm_move_id_valid(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < CM_MOVE_ID_LEN; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return s[i] == '\0';
-}
+/* cm_move_id_valid: record/move.c, beside cm_move_id_new */
 
 /* A cloud id: [a-z0-9], 1..31 characters, copied into out; the cursor
  * moves past it.  0, or -EINVAL. */

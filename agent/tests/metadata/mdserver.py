@@ -788,6 +788,36 @@ class Azure(Cloud):
                     del comp[k]
         return doc
 
+    # The managed identity's token (--azure-mi-token; --azure-no-identity:
+    # a VM without one), as in "How to use managed identities for Azure
+    # resources on an Azure VM to acquire an access token"
+    # (learn.microsoft.com/entra/identity/managed-identities-azure-resources/
+    # how-to-use-vm-token): GET ...?api-version=2018-02-01&resource=URI with
+    # Metadata: true; expires_in/expires_on are strings there.
+    mi_token = None
+    mi_identity = True
+
+    def identity_token(self, req):
+        def refuse(desc):
+            return self.aerr(400, OD([("error", "invalid_request"),
+                                      ("error_description", desc)]))
+        if req.q.get("api-version") not in self.supported:
+            return refuse("Required query variable 'api-version' is missing or invalid")
+        resource = req.q.get("resource")
+        if not resource:
+            return refuse("Required query variable 'resource' is missing")
+        if not self.mi_identity:
+            return refuse("Identity not found")
+        now = int(time.time())
+        tok = self.mi_token or self.tokens.issue(86400)
+        return self.ok(jdump(OD([
+            ("access_token", tok),
+            ("client_id", "9c4d4f8e-2b1a-4e8e-9f0a-5d6c7b8a9e01"),
+            ("expires_in", "86399"), ("expires_on", str(now + 86399)),
+            ("ext_expires_in", "86399"), ("not_before", str(now)),
+            ("resource", resource), ("token_type", "Bearer")])),
+            self.json_type, kind="token")
+
     def route(self, req):
         p = req.path.rstrip("/") or "/"
         if not (p == "/metadata" or p.startswith("/metadata/")):
@@ -805,6 +835,8 @@ class Azure(Cloud):
         if p == "/metadata/versions":
             return self.ok(jdump(OD([("apiVersions", sorted(self.supported))])),
                            self.json_type)
+        if p == "/metadata/identity/oauth2/token":
+            return self.identity_token(req)
         if not (p == "/metadata/instance" or p.startswith("/metadata/instance/")):
             return self.not_found(req)
         version = req.q.get("api-version")
@@ -1835,7 +1867,14 @@ def main(argv=None):
                     help="seconds per byte for --fault slow (default 0.2)")
     ap.add_argument("--hang-max", type=float, default=900.0,
                     help="longest a hung connection is held, seconds (default 900)")
+    ap.add_argument("--azure-mi-token",
+                    help="azure: the managed identity's access token to hand out "
+                    "(default: a random one per request)")
+    ap.add_argument("--azure-no-identity", action="store_true",
+                    help="azure: the VM has no managed identity (400 Identity not found)")
     a = ap.parse_args(argv)
+    Azure.mi_token = a.azure_mi_token
+    Azure.mi_identity = not a.azure_no_identity
 
     if a.fault in ("aws-v1", "aws-v1-405", "aws-v1-hop") and a.cloud not in ("aws", "alibaba"):
         ap.error("--fault %s applies to aws and alibaba only" % a.fault)
