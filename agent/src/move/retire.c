@@ -8,6 +8,7 @@
 
 #include "../log.h"
 #include "../net/netup.h"
+#include "../record/move.h"
 #include "retire.h"
 
 int cm_move_retire_needs_launch(int after_retire, const char *launch,
@@ -66,13 +67,24 @@ static void network_for(const struct cm_move_retire *o, struct cm_netup *net)
 }
 
 /* The outcome in the hosting record and the move's CloudEvents
- * (io.cloudmove.move.retired / .failed).  The call site of h-move's
- * record/move.h (cm_record_note_move_retired, cm_record_note_move_failed)
- * once it is on main. */
+ * (io.cloudmove.move.retired with the mode; io.cloudmove.move.failed with
+ * step "retire" and the reason, the command to finish included), after
+ * the call: the record says what happened, not what was asked.  A note
+ * that fails never changes the outcome (record/move.h). */
 static void note_in_record(const struct cm_move_retire *o, const struct cm_retire_result *res)
 {
-	(void)o;
-	(void)res;
+	char reason[CM_RETIRE_LINE_MAX];
+	int r;
+
+	if (res->retired) {
+		r = cm_record_note_move_retired(o->root, cm_retire_mode_name(o->delete));
+	} else {
+		snprintf(reason, sizeof(reason), "%s: %s%s%s", res->step, res->reason,
+			 res->finish[0] ? "; to finish: " : "", res->finish);
+		r = cm_record_note_move_failed(o->root, "retire", reason);
+	}
+	if (r < 0 && r != -ENOENT)
+		cm_warn("retire: the outcome is not in the hosting record (%s)", cm_strerror(-r));
 }
 
 enum cm_move_end cm_move_retire(const struct cm_cloud_api *ops,

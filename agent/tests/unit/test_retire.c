@@ -1,12 +1,17 @@
 /* Retire's generic flow (control/retire.c) against a double of struct
  * cm_cloud_api: what it calls, in which order, with which mode, and the
  * one line either way. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "control/retire.h"
+#include "detect/detect.h"
 #include "move/retire.h"
+#include "record/move.h"
+#include "record/record.h"
+#include "record/store.h"
 #include "test.h"
 
 /* What the double saw and what it answers (test state, reset per test). */
@@ -191,8 +196,10 @@ TEST(retire_stub_or_no_api_asks_nothing)
  * nothing is asked of the source's cloud, whatever the mode. */
 static struct cm_move_retire move_opts(const char *cloud, int delete)
 {
-	return (struct cm_move_retire){ .cloud = cloud, .in_cloud = 1, .instance_id = "",
-					 .region = "", .delete = delete };
+	/* the record is the scratch directory's: never this machine's */
+	return (struct cm_move_retire){ .root = cm_test_tmpdir(), .cloud = cloud,
+					 .in_cloud = 1, .instance_id = "", .region = "",
+					 .delete = delete };
 }
 
 TEST(move_retire_never_without_arrival)
@@ -258,4 +265,110 @@ TEST(move_retire_needs_a_launch)
 					      sizeof(why)), -EINVAL);
 	CHECK(strstr(why, "--after retire needs --launch"));
 	CHECK_INT(cm_move_retire_needs_launch(1, NULL, "x", "y", why, sizeof(why)), -EINVAL);
+}
+
+/* The outcome in the source's hosting record and its events, written
+ * after the call (the record says what happened): retired with the mode,
+ * or failed at "retire" with the reason and the command to finish.  Not
+ * arrived: the record is not touched by this step. */
+#define MOVE_ID "0123456789abcdef0123456789abcdef"
+
+static int record_with_move(const char *root, int arrived)
+{
+	static struct cm_record r;
+	struct cm_verdict v = { .cloud = "aws", .is_public = true };
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.machine_id, sizeof(r.machine_id), "m1");
+	snprintf(v.instance_id, sizeof(v.instance_id), "i-0src");
+	cm_record_note_boot(&r, &v, 1000);
+	if (cm_record_save(root, &r) < 0 ||
+	    cm_record_note_move_started(root, MOVE_ID, "gcp", "gs://b/disk.tar.gz") < 0 ||
+	    cm_record_note_move_launched(root, "img-1", "vm-1", "europe-west1-b") < 0)
+		return -1;
+	return arrived ? cm_record_note_move_arrived(root) : 0;
+}
+
+/* the spooled events' types, in one string */
+static void spooled(const char *root, char *out, size_t size)
+{
+	char dir[512];
+	struct dirent *de;
+	DIR *d;
+
+	out[0] = '\0';
+	snprintf(dir, sizeof(dir), "%s/var/lib/cloudmove/spool", root);
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' && strlen(out) + strlen(de->d_name) + 2 < size) {
+			strcat(out, de->d_name);
+			strcat(out, " ");
+		}
+	closedir(d);
+}
+
+TEST(move_retire_outcome_in_the_record)
+{
+	const char *root = cm_test_tmpdir();
+	struct cm_move_retire o = move_opts("aws", 0);
+	char line[CM_RETIRE_LINE_MAX], spool[2048];
+	struct cm_stay_move m;
+
+	o.root = root;
+	CHECK_INT(record_with_move(root, 1), 0);
+	dbl_reset();
+	CHECK_INT(cm_move_retire(&dbl_aws, &o, 1, line, sizeof(line)), CM_MOVE_END_RETIRED);
+	CHECK_INT(cm_record_move_last(root, &m), 1);
+	CHECK(m.arrived);
+	CHECK_STR(m.retired, "stop");
+	CHECK_STR(m.failed_step, "");
+	spooled(root, spool, sizeof(spool));
+	CHECK(strstr(spool, "retired"));
+	CHECK(!strstr(spool, "failed"));
+}
+
+TEST(move_retire_refusal_in_the_record)
+{
+	const char *root = cm_test_tmpdir();
+	struct cm_move_retire o = move_opts("aws", 1);
+	char line[CM_RETIRE_LINE_MAX], spool[2048];
+	struct cm_stay_move m;
+
+	o.root = root;
+	CHECK_INT(record_with_move(root, 1), 0);
+	dbl_reset();
+	dbl.retire_r = -EACCES;
+	CHECK_INT(cm_move_retire(&dbl_aws, &o, 1, line, sizeof(line)), CM_MOVE_END_POWEROFF);
+	CHECK_INT(cm_record_move_last(root, &m), 1);
+	CHECK_STR(m.retired, "");
+	CHECK_STR(m.failed_step, "retire");
+	CHECK(strstr(m.failed_reason, "delete: the cloud refused"));
+	CHECK(strstr(m.failed_reason, "to finish: aws ec2 terminate-instances --region eu-west-1 "
+				      "--instance-ids i-0123456789abcdef0"));
+	spooled(root, spool, sizeof(spool));
+	CHECK(strstr(spool, "failed"));
+	CHECK(!strstr(spool, "retired"));
+}
+
+TEST(move_retire_not_arrived_leaves_the_record)
+{
+	const char *root = cm_test_tmpdir();
+	struct cm_move_retire o = move_opts("aws", 0);
+	char line[CM_RETIRE_LINE_MAX], spool[2048];
+	struct cm_stay_move m;
+
+	o.root = root;
+	CHECK_INT(record_with_move(root, 0), 0);
+	dbl_reset();
+	CHECK_INT(cm_move_retire(&dbl_aws, &o, 0, line, sizeof(line)), CM_MOVE_END_BOOT);
+	CHECK_STR(dbl.calls, "");
+	CHECK_INT(cm_record_move_last(root, &m), 1);
+	CHECK(!m.arrived);
+	CHECK_STR(m.retired, "");
+	CHECK_STR(m.failed_step, "");
+	spooled(root, spool, sizeof(spool));
+	CHECK(!strstr(spool, "retired"));
+	CHECK(!strstr(spool, "failed"));
 }
