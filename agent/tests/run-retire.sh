@@ -165,6 +165,97 @@ grep -q "^cloudmove: warning: cloudmove.retire=Delete: expected stop or delete; 
 	! grep -q "unknown key" "$tmp/out" && ok "cloudmove.retire=Delete: a warning, and stop" ||
 	fail "cloudmove.retire= warnings" "$(cat "$tmp/out" "$tmp/err")"
 
+# --- against the clouds' control-plane emulators (lib/*_server.py) and the
+# test metadata server's identities: stop by default (never a delete),
+# delete only by name, refusals (no identity, 403) as one line naming
+# what stays billed and the cloud's own command; the emulator's log names
+# the op, the identity that signed it and the machine's own instance.
+pids=()
+stop_servers() { local p; for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
+suite_on_exit stop_servers
+wait_file() { local _; for _ in $(seq 1 300); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
+mdserve() {	# mdserve NAME CLOUD [args]: a metadata server, HOST:PORT in $md
+	python3 "$here/metadata/mdserver.py" --cloud "$2" --port 0 --port-file "$tmp/$1.mdport" \
+		"${@:3}" 2>"$tmp/$1.mderr" &
+	pids+=($!)
+	wait_file "$tmp/$1.mdport" || suite_abort "mdserver $1 did not start: $(cat "$tmp/$1.mderr")"
+	md=127.0.0.1:$(cat "$tmp/$1.mdport")
+}
+emulate() {	# emulate NAME SERVER [args]: a control plane, its URL in $api, log $tmp/NAME/log
+	mkdir -p "$tmp/$1"
+	python3 "$here/lib/$2" --state "$tmp/$1/state" --port-file "$tmp/$1/port" \
+		--log "$tmp/$1/log" "${@:3}" 2>"$tmp/$1/err" &
+	pids+=($!)
+	wait_file "$tmp/$1/port" || suite_abort "$2 $1 did not start: $(cat "$tmp/$1/err")"
+	api=http://127.0.0.1:$(cat "$tmp/$1/port")
+}
+calls() {	# calls LOG: "op principal instance status" per line
+	python3 -c 'import json, sys
+for l in open(sys.argv[1]):
+    j = json.loads(l)
+    print(j["op"], j["principal"], j["instance"], j["status"])' "$1" 2>/dev/null
+}
+eretire() {	# eretire FIXTURE MD API ARGS... -> $rc, $tmp/out, $tmp/err
+	local fx=$1 m=$2 a=$3
+	shift 3
+	"$bin" retire --metadata-endpoint "$m" --api-endpoint "$a" \
+		--detect-root "$here/detect/$fx/root" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+secret_free() { ! grep -qF -e "$1" "$tmp/out" "$tmp/err"; }
+
+# azure: IMDS's managed identity -> deallocate (stop: compute billing ends) / DELETE
+if [ -f "$here/lib/arm_server.py" ]; then
+	AZ_SUB=xxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxx AZ_RG=macikgo-test-may-23 AZ_VM=examplevmname
+	az_scope=$AZ_SUB/$AZ_RG/$AZ_VM
+	az_tok=mi.$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	mdserve az azure --azure-mi-token "$az_tok"
+	az_md=$md
+	mdserve az-noid azure --azure-no-identity
+	az_noid=$md
+	emulate az arm_server.py --existing-vm "$az_scope" --mi-token "$az_tok=$az_scope" \
+		--existing-vm "$AZ_SUB/$AZ_RG/other-vm"
+	eretire azure-chassis-wott "$az_md" "$api"
+	if [ $rc -eq 0 ] && [ "$(calls "$tmp/az/log")" = "Deallocate mi:$AZ_VM $AZ_VM 202" ] &&
+		grep -q "^cloudmove: retire: azure: VM $AZ_VM (.*) stopped through the azure API; its disks are kept" "$tmp/out" &&
+		secret_free "$az_tok"; then
+		ok "azure: no --mode: deallocate of its own VM with the managed identity, exit 0"
+	else
+		fail "azure stop" "rc $rc $(cat "$tmp/out" "$tmp/err") $(calls "$tmp/az/log")"
+	fi
+	: >"$tmp/az/log"
+	eretire azure-chassis-wott "$az_md" "$api" --mode delete --json
+	if [ $rc -eq 0 ] && [ "$(calls "$tmp/az/log")" = "DeleteVM mi:$AZ_VM $AZ_VM 202" ] &&
+		python3 -c 'import json, sys; j = json.load(open(sys.argv[1]))
+assert j["retired"] is True and j["mode"] == "delete" and j["instance"] == sys.argv[2], j' \
+			"$tmp/out" "$AZ_VM" 2>/dev/null; then
+		ok "azure: --mode delete: DELETE of its own VM, --json says so"
+	else
+		fail "azure delete" "rc $rc $(cat "$tmp/out" "$tmp/err") $(calls "$tmp/az/log")"
+	fi
+	emulate az-deny arm_server.py --existing-vm "$az_scope" --mi-token "$az_tok=$az_scope" --deny-retire
+	eretire azure-chassis-wott "$az_md" "$api"
+	last=$(tail -1 "$tmp/err")
+	if [ $rc -eq 1 ] && [ ! -s "$tmp/out" ] &&
+		[ "$last" = "cloudmove: retire: azure: not stopped (stop: the cloud refused this machine's identity or the permission); VM $AZ_VM (eastus) still runs: it and its disks are provisioned and billed; to finish: az vm deallocate --resource-group $AZ_RG --name $AZ_VM --subscription $AZ_SUB" ] &&
+		[ "$(wc -l <"$tmp/err")" -le 2 ] && secret_free "$az_tok"; then
+		ok "azure: 403 on deallocate: exit 1, what stays billed and the az command"
+	else
+		fail "azure 403" "rc $rc $(cat "$tmp/out" "$tmp/err")"
+	fi
+	: >"$tmp/az/log"
+	eretire azure-chassis-wott "$az_noid" "http://127.0.0.1:$(cat "$tmp/az/port")"
+	last=$(tail -1 "$tmp/err")
+	if [ $rc -eq 1 ] && [ ! -s "$tmp/az/log" ] &&
+		[[ $last == "cloudmove: retire: azure: not stopped (identity: "*"; to finish: az vm deallocate --resource-group $AZ_RG --name $AZ_VM --subscription $AZ_SUB" ]]; then
+		ok "azure: no managed identity: nothing asked of ARM, exit 1, the az command"
+	else
+		fail "azure no identity" "rc $rc $(cat "$tmp/out" "$tmp/err") $(calls "$tmp/az/log")"
+	fi
+else
+	skip "azure: no lib/arm_server.py"
+fi
+
 # --- no credential or token in any output
 if grep -rqiE "secret|token\"|AKIA|Bearer" "$tmp/out" "$tmp/err"; then
 	fail "no secrets in the output" "$(cat "$tmp/out" "$tmp/err")"
