@@ -31,6 +31,7 @@
 #include "detect/run.h"
 #include "limits.h"
 #include "log.h"
+#include "move/launch_step.h"
 #include "move/marker.h"
 #include "move/migrate.h"
 #include "move/net.h"
@@ -372,15 +373,6 @@ static void stop_machine(const char *what, const char *why)
 		cm_migrate_after(what);
 }
 
-/* The launch spec of the move (cloudmove.launch=, h-launch's key), or
- * NULL: the seam with the launch step, whose answer (arrived or not) is
- * what retire_step is given. */
-static const char *launch_spec(const struct cm_boot_opts *bo)
-{
-	(void)bo;
-	return NULL;
-}
-
 /* cloudmove.after=retire, once the launch step answered: the source asks
  * its own cloud to stop (or delete) it, only when the target arrived
  * (move/retire.h).  Not arrived: the source boots as itself; retired or
@@ -407,13 +399,40 @@ static void retire_step(const struct cm_boot_opts *bo, const char *root,
 		stop_machine("poweroff", "cloudmove.after=retire");
 }
 
+/* cloudmove.launch=: the spec on the root, asked before the stream.  0 the
+ * target takes the disk (or no launch asked), -errno: not moving (said). */
+static int launch_ask(const struct cm_boot_opts *bo, struct cm_move_launch *ml,
+		      char *spec, size_t size, struct cm_netup *api_net, int *api_up)
+{
+	int r;
+
+	if (!bo->launch[0])
+		return 0;
+	if (cm_path_join(spec, size, ml->root, bo->launch) < 0)
+		return cm_err(-ENAMETOOLONG, "launch: %s", bo->launch);
+	ml->spec = spec;
+	ml->spec_shown = bo->launch;
+	/* the target's API, when given by address, gets a route too */
+	if (ml->endpoint) {
+		r = cm_move_net_up(ml->endpoint, api_net, 30000);
+		if (r < 0)
+			return r;
+		*api_up = 1;
+	}
+	return cm_move_launch_ask(ml);
+}
+
 /* cloudmove.target= cloudmove.dest=: the move, before the pivot, while the
- * root is read-only; the boot goes on after it unless cloudmove.after=. */
+ * root is read-only; the boot goes on after it unless cloudmove.after=.
+ * With cloudmove.launch= the target is asked first (a refusal: the source
+ * boots as itself) and, after the stream, the image launched there and
+ * its arrival awaited (cloudmove.wait=); a launch that fails leaves the
+ * source booting as itself and says how to go on. */
 static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
 			      const char *detect_root, const struct cm_verdict *v,
 			      const char *md_endpoint)
 {
-	char creds[CM_PATH_MAX];
+	char creds[CM_PATH_MAX], spec[CM_PATH_MAX], move_id[CM_MOVE_ID_LEN + 1] = "";
 	/* cloudmove.creds= names a file of the installed system */
 	int have_creds = bo->creds[0] && root &&
 			 cm_path_join(creds, sizeof(creds), root, bo->creds) == 0;
@@ -423,17 +442,22 @@ static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
 		.creds = have_creds ? creds : NULL,
 		.progress = CM_PROGRESS_PLAIN, .cloud = v->cloud,
 		.instance_id = v->instance_id, .detect_root = detect_root,
+		.move_id = move_id,
 	};
-	struct cm_netup net;
+	struct cm_move_launch *ml = NULL;
+	struct cm_netup net, api_net;
 	char why[256];
-	int r, arrived = 0;
+	int r, api_up = 0, streamed = 0, moved = 0, arrived = 0;
 
 	if (!root || !bo->target[0]) {
 		move_failed(bo, NULL, "cloudmove.dest= needs cloudmove.target= (and a root): not moving");
 		return;
 	}
-	if (cm_move_retire_needs_launch(bo->after == CM_AFTER_RETIRE, launch_spec(bo),
-					"cloudmove.after=retire", "cloudmove.launch=",
+	/* a launch that is not awaited (cloudmove.wait=0) sees no arrival */
+	if (cm_move_retire_needs_launch(bo->after == CM_AFTER_RETIRE,
+					bo->wait_s > 0 ? bo->launch : NULL,
+					"cloudmove.after=retire",
+					"cloudmove.launch= (and a cloudmove.wait= above 0)",
 					why, sizeof(why)) < 0) {
 		move_failed(bo, NULL, why);
 		return;
@@ -444,18 +468,53 @@ static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
 		move_failed(bo, o.creds, "the move needs the network; not moving");
 		return;
 	}
+	if (bo->launch[0]) {
+		ml = calloc(1, sizeof(*ml));
+		if (!ml) {
+			move_failed(bo, o.creds, "out of memory; not moving");
+			goto out;
+		}
+		*ml = (struct cm_move_launch){
+			.target = bo->target, .creds = o.creds, .root = root,
+			.endpoint = bo->api_endpoint[0] ? bo->api_endpoint : NULL,
+			.wait = bo->wait_s,
+		};
+		if (launch_ask(bo, ml, spec, sizeof(spec), &api_net, &api_up) < 0) {
+			say("%s refused or could not be asked (cloudmove.launch=%s): not moving; "
+			    "the source boots as itself", bo->target, bo->launch);
+			goto out;
+		}
+		o.target_facts = ml->facts[0] ? ml->facts : NULL;
+	}
 	r = move_read_only(&o);
-	cm_netup_undo(&net);
 	if (r < 0) {
 		move_failed(bo, o.creds, "the move failed");
+		goto out;
+	}
+	streamed = 1;
+	if (ml && cm_move_launch_finish(ml, o.dest, move_id) < 0) {
+		say("the image is at the destination but not running in %s: the source "
+		    "boots as itself (the line above says how to go on)", bo->target);
+		goto out;
+	}
+	moved = 1;
+	/* the launch step's answer: its arrival line seen (not just started) */
+	arrived = ml && ml->l.arrival.target[0];
+out:
+	if (api_up)
+		cm_netup_undo(&api_net);
+	cm_netup_undo(&net);
+	if (ml) {
+		cm_move_launch_close(ml);
+		free(ml);
+	}
+	/* retire only once the target arrived: the step says so either way */
+	if (streamed && bo->after == CM_AFTER_RETIRE) {
+		retire_step(bo, root, v, md_endpoint, moved && arrived);
 		return;
 	}
-	/* the launch step (cloudmove.launch=) runs here and says whether the
-	 * target arrived; only then may the source retire */
-	if (bo->after == CM_AFTER_RETIRE) {
-		retire_step(bo, root, v, md_endpoint, arrived);
+	if (!moved)
 		return;
-	}
 	if (bo->after != CM_AFTER_CONTINUE) {
 		char key[48];
 

@@ -2,17 +2,26 @@
  *                   [--format raw|gce|vhd] [--creds PATH] [--resume]
  *                   [--progress=auto|plain|json|none]
  *                   [--after continue|reboot|poweroff|retire]
- *                   [--retire-mode stop|delete] [--metadata-endpoint HOST:PORT]
- *                   [--retire-api-endpoint URL] [--detect-root DIR]
+ *                   [--retire-mode stop|delete] [--detect-root DIR]
+ *                   [--launch SPEC [--wait SECONDS] [--api-endpoint URL]]
+ *                   [--metadata-endpoint HOST:PORT] [--retire-api-endpoint URL]
  *
  * The move, from the rescue shell (rd.break=pre-pivot: the root is at
  * /sysroot, read-only): check, adapt for CLOUD in a transaction, stream the
  * disk to URL in CLOUD's image format, undo the adaptation (move/migrate.h).
- * With --after retire (and a launch whose target arrived) the source then
- * asks its own cloud to stop or delete it (move/retire.h).
- * Exit 0 moved, 1 not (the source as it was either way), 2 bad usage. */
+ * With --launch (a launch spec, move/launch_step.h) the target is asked
+ * before anything else (a refusal: not moving), and after the stream the
+ * image is imported, started and watched until it arrives (--wait,
+ * default 1200 s).  With --after retire (which needs --launch) the source
+ * then asks its own cloud to stop or delete it, only once the target
+ * arrived (move/retire.h).
+ * Exit 0 moved (and arrived; and retired with --after retire), 1 not (the
+ * source as it was either way; a launch that failed after the stream
+ * names what exists and how to go on), 2 bad usage. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/reboot.h>
 #include <unistd.h>
@@ -23,6 +32,7 @@
 #include "detect/metadata.h"
 #include "detect/run.h"
 #include "log.h"
+#include "move/launch_step.h"
 #include "move/migrate.h"
 #include "move/net.h"
 #include "move/retire.h"
@@ -31,13 +41,15 @@
 #define MIGRATE_USAGE "cloudmove migrate --target CLOUD --dest URL [--source DEV] " \
 	"[--root SYSROOT]\n       [--format " CM_FORMATS_USAGE "] [--creds PATH] [--resume] " \
 	"[--progress=auto|plain|json|none]\n       [--after continue|reboot|poweroff|retire] " \
-	"[--retire-mode stop|delete]\n       [--metadata-endpoint HOST:PORT] " \
-	"[--retire-api-endpoint URL] [--detect-root DIR]"
+	"[--retire-mode stop|delete] [--detect-root DIR]\n" \
+	"       [--launch SPEC [--wait SECONDS] [--api-endpoint URL]]\n" \
+	"       [--metadata-endpoint HOST:PORT] [--retire-api-endpoint URL]"
 
 struct migrate_cli {
 	struct cm_migrate_opts o;
 	const char *after;
-	const char *launch;		/* the launch spec (--launch): h-launch's */
+	const char *launch, *endpoint;	/* --launch SPEC, --api-endpoint */
+	long wait;			/* -1: not given */
 	int retire_delete;		/* --retire-mode delete, asked by name */
 	int retire_mode_given;
 	const char *md_endpoint;	/* the source's metadata (retire), tests */
@@ -62,7 +74,7 @@ static int parse_one(int c, struct migrate_cli *m)
 			return 0;
 		return cm_usage_error("migrate", MIGRATE_USAGE,
 				      "--retire-mode: 'stop' or 'delete', not '%s'", optarg);
-	case 'e': {
+	case 'E': {
 		char host[256];
 		unsigned port;
 
@@ -80,6 +92,18 @@ static int parse_one(int c, struct migrate_cli *m)
 		}
 		return cm_usage_error("migrate", MIGRATE_USAGE,
 				      "--retire-api-endpoint: not an http(s) URL: '%s'", optarg);
+	case 'L': m->launch = optarg; return 0;
+	case 'e': m->endpoint = optarg; return 0;
+	case 'w': {
+		char *end;
+
+		errno = 0;
+		m->wait = strtol(optarg, &end, 10);
+		if (!errno && end != optarg && !*end && m->wait >= 0 && m->wait <= 7L * 86400)
+			return 0;
+		return cm_usage_error("migrate", MIGRATE_USAGE, "--wait: '%s' is not "
+				      "0..604800 seconds", optarg);
+	}
 	case 'd': cm_log_set_level(CM_LOG_DEBUG); return 0;
 	case 'X':
 		return cm_detect_root_option("migrate", MIGRATE_USAGE, optarg,
@@ -105,8 +129,10 @@ static int retire_usage(const struct migrate_cli *m)
 {
 	char why[256];
 
-	if (cm_move_retire_needs_launch(after_retire(m), m->launch, "--after retire",
-					"--launch", why, sizeof(why)) < 0)
+	/* a launch not awaited (--wait 0) sees no arrival */
+	if (cm_move_retire_needs_launch(after_retire(m), m->wait != 0 ? m->launch : NULL,
+					"--after retire", "--launch (and a --wait above 0)",
+					why, sizeof(why)) < 0)
 		return cm_usage_error("migrate", MIGRATE_USAGE, "%s", why);
 	if (!after_retire(m) && (m->retire_mode_given || m->retire_api))
 		return cm_usage_error("migrate", MIGRATE_USAGE,
@@ -128,10 +154,13 @@ static int parse(int argc, char **argv, struct migrate_cli *m)
 		{ "progress", required_argument, NULL, 'p' },
 		{ "after", required_argument, NULL, 'a' },
 		{ "retire-mode", required_argument, NULL, 'M' },
-		{ "metadata-endpoint", required_argument, NULL, 'e' },
+		{ "metadata-endpoint", required_argument, NULL, 'E' },
 		{ "retire-api-endpoint", required_argument, NULL, 'A' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "detect-root", required_argument, NULL, 'X' },
+		{ "launch", required_argument, NULL, 'L' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "api-endpoint", required_argument, NULL, 'e' },
 		{ 0 }
 	};
 	int c, r;
@@ -161,6 +190,12 @@ static int parse(int argc, char **argv, struct migrate_cli *m)
 		return cm_usage_error("migrate", MIGRATE_USAGE, "--format: '%s' is not %s",
 				      m->o.format, cm_encoder_names(names, sizeof(names), ", ", " or "));
 	}
+	if (!m->launch && (m->wait >= 0 || m->endpoint))
+		return cm_usage_error("migrate", MIGRATE_USAGE, "--wait and --api-endpoint go "
+				      "with --launch");
+	if (m->launch && !cm_cloud_api_find(m->o.target))
+		return cm_usage_error("migrate", MIGRATE_USAGE, "--launch: '%s' is not one of %s",
+				      m->o.target, cm_cloud_api_names());
 	if (m->after && strcmp(m->after, "continue") && strcmp(m->after, "reboot") &&
 	    strcmp(m->after, "poweroff") && strcmp(m->after, "retire"))
 		return cm_usage_error("migrate", MIGRATE_USAGE, "--after: '%s' is not continue, "
@@ -206,13 +241,64 @@ static int retire_after_move(const struct migrate_cli *m, const struct cm_verdic
 	return end == CM_MOVE_END_RETIRED ? CM_EXIT_OK : CM_EXIT_FAIL;
 }
 
+/* --launch: ask before (nothing streamed on a refusal), then the move,
+ * then the launch.  0 or -errno (said).  *streamed: the image is whole at
+ * the destination; *arrived: the launch saw this move's arrival line. */
+static int move_and_launch(struct migrate_cli *m, int *streamed, int *arrived)
+{
+	struct cm_move_launch *ml;
+	char move_id[CM_MOVE_ID_LEN + 1] = "";
+	struct cm_netup api_net;
+	int r, api_up = 0;
+
+	*streamed = *arrived = 0;
+	if (!m->launch) {
+		r = cm_migrate(&m->o);
+		*streamed = r == 0;
+		return r;
+	}
+	ml = calloc(1, sizeof(*ml));
+	if (!ml)
+		return cm_err(-ENOMEM, "migrate");
+	*ml = (struct cm_move_launch){
+		.target = m->o.target, .spec = m->launch, .creds = m->o.creds,
+		.endpoint = m->endpoint, .root = m->o.root, .source = m->o.source,
+		.wait = m->wait >= 0 ? m->wait : CM_LAUNCH_WAIT_DEFAULT,
+	};
+	/* the target's API, when given by address, gets a route as the
+	 * destination does (nothing is done where one exists) */
+	r = m->endpoint ? cm_move_net_up(m->endpoint, &api_net, 30000) : 0;
+	api_up = m->endpoint && r == 0;
+	if (r == 0)
+		r = cm_move_launch_ask(ml);
+	if (r < 0) {
+		fprintf(stderr, "cloudmove: migrate: not moving (the target was asked "
+			"first); the source is as it was\n");
+		goto out;
+	}
+	m->o.target_facts = ml->facts[0] ? ml->facts : NULL;
+	m->o.move_id = move_id;
+	r = cm_migrate(&m->o);
+	*streamed = r == 0;
+	if (r == 0)
+		r = cm_move_launch_finish(ml, m->o.dest, move_id);
+	/* arrived: its line seen, not just started (--wait 0) */
+	*arrived = r == 0 && ml->l.arrival.target[0];
+out:
+	if (api_up)
+		cm_netup_undo(&api_net);
+	cm_move_launch_close(ml);
+	free(ml);
+	return r;
+}
+
 int cm_cmd_migrate(int argc, char **argv)
 {
-	struct migrate_cli m = { .o = { .progress = CM_PROGRESS_AUTO } };
+	struct migrate_cli m = { .o = { .progress = CM_PROGRESS_AUTO }, .wait = -1 };
 	struct cm_detect_opts d;
 	struct cm_verdict v;
 	struct cm_netup net;
-	int arrived = 0, r = parse(argc, argv, &m);
+	int streamed, arrived, r = parse(argc, argv, &m);
 
 	if (r)
 		return r;
@@ -236,14 +322,13 @@ int cm_cmd_migrate(int argc, char **argv)
 	 * route exists), as on the kernel command line */
 	if (cm_move_net_up(m.o.dest, &net, 30000) < 0)
 		return CM_EXIT_FAIL;
-	r = cm_migrate(&m.o);
+	r = move_and_launch(&m, &streamed, &arrived);
 	cm_netup_undo(&net);
+	/* retire only once the target arrived: the step says so either way */
+	if (streamed && after_retire(&m))
+		return retire_after_move(&m, &v, r == 0 && arrived);
 	if (r < 0)
 		return CM_EXIT_FAIL;
-	/* the launch step (--launch) runs here and says whether the target
-	 * arrived; only then may the source retire */
-	if (after_retire(&m))
-		return retire_after_move(&m, &v, arrived);
 	cm_migrate_after(m.after);
 	return CM_EXIT_OK;
 }

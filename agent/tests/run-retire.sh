@@ -115,9 +115,14 @@ mig() {	# mig ARGS... -> $rc, $tmp/out, $tmp/err
 	rc=$?
 }
 mig --after retire
-[ $rc -eq 2 ] && grep -q "^cloudmove: migrate: --after retire needs --launch: without a launch nothing can have arrived" "$tmp/err" &&
+[ $rc -eq 2 ] && grep -q "^cloudmove: migrate: --after retire needs --launch (and a --wait above 0): without a launch nothing can have arrived" "$tmp/err" &&
 	[ ! -e "$tmp/never.tar.gz" ] && ok "migrate --after retire without --launch: exit 2, nothing moved" ||
 	fail "migrate --after retire without --launch" "rc $rc $(cat "$tmp/out" "$tmp/err")"
+printf 'name = x\n' >"$tmp/some.spec"
+mig --after retire --launch "$tmp/some.spec" --wait 0
+[ $rc -eq 2 ] && grep -q "^cloudmove: migrate: --after retire needs --launch (and a --wait above 0)" "$tmp/err" &&
+	[ ! -e "$tmp/never.tar.gz" ] && ok "migrate --after retire --launch --wait 0 (no arrival awaited): exit 2" ||
+	fail "migrate --after retire --wait 0" "rc $rc $(cat "$tmp/out" "$tmp/err")"
 mig --after poweroff --retire-mode delete
 [ $rc -eq 2 ] && grep -q "^cloudmove: migrate: --retire-mode and --retire-api-endpoint go with --after retire" "$tmp/err" &&
 	ok "migrate --retire-mode without --after retire: exit 2" ||
@@ -148,13 +153,18 @@ kboot() {	# kboot CMDLINE -> $rc, $tmp/out, $tmp/err, $tmp/run/after
 	rc=$?
 }
 kboot "ro cloudmove.target=gcp cloudmove.dest=file://$tmp/never.tar.gz cloudmove.after=retire"
-if [ $rc -eq 0 ] && grep -q "^cloudmove: cloudmove.after=retire needs cloudmove.launch=: without a launch nothing can have arrived.*; the source is as it was: rescue shell" "$tmp/out" &&
+if [ $rc -eq 0 ] && grep -q "^cloudmove: cloudmove.after=retire needs cloudmove.launch= (and a cloudmove.wait= above 0): without a launch nothing can have arrived.*; the source is as it was: rescue shell" "$tmp/out" &&
 	[ "$(cat "$tmp/run/after" 2>/dev/null)" = rescue ] && [ ! -e "$tmp/never.tar.gz" ] &&
 	[ "$(snap | grep -v var/lib/cloudmove)" = "$(echo "$before" | grep -v var/lib/cloudmove)" ]; then
 	ok "cloudmove.after=retire without cloudmove.launch=: not moving, one line, the rescue shell"
 else
 	fail "boot after=retire without launch" "rc $rc [$(cat "$tmp/run/after" 2>/dev/null)] $(cat "$tmp/out" "$tmp/err")"
 fi
+kboot "ro cloudmove.target=gcp cloudmove.dest=file://$tmp/never.tar.gz cloudmove.after=retire cloudmove.launch=/etc/cloudmove/gcp.spec cloudmove.wait=0"
+[ $rc -eq 0 ] && [ "$(cat "$tmp/run/after" 2>/dev/null)" = rescue ] && [ ! -e "$tmp/never.tar.gz" ] &&
+	grep -q "needs cloudmove.launch= (and a cloudmove.wait= above 0)" "$tmp/out" &&
+	ok "cloudmove.after=retire with cloudmove.wait=0 (no arrival awaited): not moving" ||
+	fail "boot after=retire wait=0" "rc $rc $(cat "$tmp/out" "$tmp/err")"
 kboot "ro cloudmove.target=gcp cloudmove.dest=file://$tmp/never.tar.gz cloudmove.after=retire cloudmove.onfail=boot"
 [ $rc -eq 0 ] && [ ! -e "$tmp/run/after" ] && grep -q "needs cloudmove.launch=.*booting it (cloudmove.onfail=boot)" "$tmp/out" &&
 	ok "... with cloudmove.onfail=boot: the source boots at once" ||

@@ -40,6 +40,7 @@ launch-azure	agent/tests/run-launch-azure.sh "$build/cloudmove"
 migrate		agent/tests/run-migrate.sh "$build/cloudmove"
 launch		agent/tests/run-launch.sh "$build/cloudmove"
 retire		agent/tests/run-retire.sh "$build/cloudmove"
+launch-gcp	agent/tests/run-launch-gcp.sh "$build/cloudmove"
 fuzz		agent/fuzz/run-corpus.sh ${FUZZERS:-}
 hooks		qemu-tests/hook-test.sh
 qemu		AGENT=$PWD/build/cloudmove qemu-tests/run.sh

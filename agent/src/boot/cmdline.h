@@ -33,6 +33,9 @@ struct cm_boot_opts {
 	enum cm_boot_retire retire;
 	enum cm_boot_onfail onfail;
 	char metering[1024];
+	char launch[512];		/* cloudmove.launch: a spec on the root */
+	long wait_s;			/* cloudmove.wait: seconds for the arrival */
+	char api_endpoint[1024];	/* rd.cloudmove.api_endpoint (tests) */
 	char retire_api[1024];		/* rd.cloudmove.retire_api_endpoint (tests):
 					 * the source cloud's API for retire */
 	long timeout_ms;		/* rd.cloudmove.timeout */

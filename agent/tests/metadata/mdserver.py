@@ -695,6 +695,9 @@ class GCP(Cloud):
             return self.not_found(req)        # v1beta1 and 0.1 are shut down
         rel = p[len("/computeMetadata/v1/"):]
         segs = [s for s in rel.split("/") if s]
+        identity = self.identity(req, segs)
+        if identity is not None:
+            return identity
         recursive = req.q.get("recursive", "").lower() == "true"
         alt = req.q.get("alt", "")
         if alt not in ("", "json", "text"):
@@ -725,6 +728,33 @@ class GCP(Cloud):
         if alt == "json" or isinstance(node, list):
             return self.ok(jdump(node), self.json_type if alt == "json" else None)
         return self.ok(scalar_text(node))
+
+    # The service account's identity ("Authenticate workloads using service
+    # accounts", cloud.google.com/compute/docs/access/authenticate-workloads):
+    # .../service-accounts/default/token -> {"access_token", "expires_in",
+    # "token_type": "Bearer"} (application/json), .../scopes one per line,
+    # .../email.  --gcp-no-service-account: an instance created without one
+    # has no service-accounts/ at all (404).
+    sa_token = None
+    no_service_account = False
+
+    def identity(self, req, segs):
+        if segs[:2] != ["instance", "service-accounts"]:
+            return None
+        if self.no_service_account:
+            return self.not_found(req)
+        if len(segs) == 4 and segs[3] in ("token", "scopes"):
+            hit = self.lookup(segs[:3])
+            if hit is MISSING or not isinstance(hit[0], dict):
+                return self.not_found(req)
+            if segs[3] == "scopes":
+                return self.ok("".join(s + "\n" for s in hit[0].get("scopes", [])))
+            if not self.sa_token:
+                self.sa_token = "ya29.md-%032x" % random.getrandbits(128)
+            return self.ok(jdump(OD([("access_token", self.sa_token),
+                                     ("expires_in", 3599),
+                                     ("token_type", "Bearer")])), self.json_type)
+        return None
 
     def keyname(self, parent):
         if parent in GCE_FREEFORM:
@@ -1867,6 +1897,10 @@ def main(argv=None):
                     help="seconds per byte for --fault slow (default 0.2)")
     ap.add_argument("--hang-max", type=float, default=900.0,
                     help="longest a hung connection is held, seconds (default 900)")
+    ap.add_argument("--gcp-token", help="gcp: the access token service-accounts/"
+                    "default/token hands out (default: a random one)")
+    ap.add_argument("--gcp-no-service-account", action="store_true",
+                    help="gcp: the instance has no service account (404)")
     ap.add_argument("--azure-mi-token",
                     help="azure: the managed identity's access token to hand out "
                     "(default: a random one per request)")
@@ -1900,6 +1934,9 @@ def main(argv=None):
     except OSError as e:
         print("mdserver: cannot open log %s: %s" % (a.log, e), file=sys.stderr)
         return 1
+    if a.cloud == "gcp":
+        cloud.sa_token = a.gcp_token
+        cloud.no_service_account = a.gcp_no_service_account
     faults = Faults(a.fault, a.fault_scope, 0, other, a.slow_delay)
     try:
         srv = make_server(a.bind, a.port, a.cloud, cloud, faults, log, a.hang_max)
