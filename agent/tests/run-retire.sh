@@ -266,6 +266,128 @@ else
 	skip "azure: no lib/arm_server.py"
 fi
 
+# --- the move, end to end, from the kernel command line (`cloudmove boot`
+# on a loop disk, the root read-only as the initramfs has it): a gcp
+# source moves to gcp (one GCE emulator holds both the source instance
+# and the target's project; the image goes through the GCS server), the
+# target's instance prints the arrival line, and only then the source
+# stops itself with the metadata server's token.  Arrival never seen:
+# nothing retired, the source boots.  A 403 on stop: it powers off as
+# before and says how to finish.  The emulator's log shows the order.
+move_e2e() {
+	local gcs=$here/lib/gcs_server.py gce=$here/lib/gce_server.py
+	local sa=launcher@test-project.iam.gserviceaccount.com
+	local sa_md=123456789012-compute@developer.gserviceaccount.com
+	local mdtok="ya29.md-retire-$$" disk=$tmp/src-disk.img mnt=$tmp/src-mnt
+	if [ "$(id -u)" != 0 ] || ! losetup -f >/dev/null 2>&1; then
+		skip "the move end to end" "needs root and loop devices"
+		return
+	fi
+	if [ ! -f "$gce" ] || [ ! -f "$gcs" ]; then
+		skip "the move end to end" "no lib/gce_server.py or lib/gcs_server.py"
+		return
+	fi
+	mkdir -p "$tmp/gcsdata" "$mnt"
+	python3 "$gcs" --data "$tmp/gcsdata" --token ya29.gcs --bucket bkt \
+		--port-file "$tmp/gcs.port" 2>"$tmp/gcs.err" &
+	pids+=($!)
+	wait_file "$tmp/gcs.port" || { fail "the move end to end" "gcs_server did not start"; return; }
+	mdserve mv gcp --gcp-token "$mdtok"
+	mv_md=$md
+	cat >"$tmp/instance.sh" <<'EOT'
+#!/bin/sh
+id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["labels"].get("cloudmove-move-id",""))' "$CM_INSTANCE_META")
+echo "SeaBIOS (version 1.16)" >>"$CM_INSTANCE_CONSOLE"
+sleep 0.5
+[ -e "$(dirname "$0")/silent" ] && exec sleep 600
+echo "cloudmove: arrived in gcp from gcp (move $id)" >>"$CM_INSTANCE_CONSOLE"
+exec sleep 600
+EOT
+	chmod +x "$tmp/instance.sh"
+	# the source disk: a partition with the root, its launch spec and creds
+	local rootdir=$tmp/src-root
+	cp -a "$here/adapt/aws-debian12/root" "$rootdir"
+	mkdir -p "$rootdir/etc/cloudmove"
+	printf 'project = test-project\nzone = us-central1-a\nmachine_type = e2-small\nname = moved-1\n' \
+		>"$rootdir/etc/cloudmove/gcp.spec"
+	printf 'gcp_access_token = ya29.gcs\n' >"$rootdir/etc/cloudmove/creds"
+	chmod 600 "$rootdir/etc/cloudmove/creds"
+	truncate -s 48M "$disk"
+	printf 'label: dos\nstart=2048, type=83\n' | sfdisk -q "$disk"
+	mkfs.ext4 -q -F -E offset=$((2048 * 512)) -L root -d "$rootdir" "$disk" 40M
+	mv_part=$(losetup -f --show -o $((2048 * 512)) --sizelimit $((40 << 20)) "$disk")
+	suite_on_exit 'mountpoint -q "$tmp/src-mnt" && umount "$tmp/src-mnt"; losetup -d "$mv_part"'
+	mount -o ro "$mv_part" "$mnt" || { fail "the move end to end" "cannot mount the source"; return; }
+
+	mv_boot() {	# mv_boot NAME [KEY=VALUE...]: one boot that moves; $rc, $tmp/NAME.out
+		local name=$1
+		shift
+		emulate "$name" gce_server.py --project example-project --project test-project \
+			--token "ya29.gcs=$sa" --token "$mdtok=$sa_md" --instance us-central1-a/instance-1 \
+			--gcs-data "$tmp/gcsdata" --instance-cmd "$tmp/instance.sh" --op-delay 0.1 "$@"
+		printf '%s\n' "ro cloudmove.target=gcp cloudmove.dest=gs://bkt/$name.tar.gz?endpoint=http://127.0.0.1:$(cat "$tmp/gcs.port") cloudmove.creds=/etc/cloudmove/creds cloudmove.launch=/etc/cloudmove/gcp.spec cloudmove.wait=${MV_WAIT:-60} rd.cloudmove.api_endpoint=$api rd.cloudmove.retire_api_endpoint=$api cloudmove.after=retire cloudmove.onfail=boot" >"$tmp/$name.cmdline"
+		mkdir -p "$tmp/run"
+		rm -f "$tmp/run/after"
+		CM_RUNDIR=$tmp/run "$bin" boot --root "$mnt" --cmdline "$tmp/$name.cmdline" \
+			--metadata-endpoint "$mv_md" --detect-root "$here/detect/gcp-gce-2017/root" \
+			>"$tmp/$name.out" 2>&1
+		rc=$?
+	}
+	move_of() { python3 -c 'import json, sys
+m = json.load(open(sys.argv[1]))["stays"][-1]["move"]
+print(m["arrived"], m["retired"], (m.get("failed") or {}).get("step"))' "$mnt/var/lib/cloudmove/record.json" 2>&1; }
+
+	# 1. arrived, then stopped: after the arrival in the emulator's log
+	mv_boot mv1
+	local order
+	order=$(python3 - "$tmp/mv1/log" "$sa_md" <<'EOT'
+import json, sys
+ls = [json.loads(l) for l in open(sys.argv[1])]
+serial = [l["t"] for l in ls if l["op"] == "instances.getSerialPortOutput"]
+stops = [l for l in ls if l["op"] == "instances.stop"]
+dels = [l for l in ls if l["op"] == "instances.delete"]
+assert serial and len(stops) == 1 and not dels, [l["op"] for l in ls]
+s = stops[0]
+assert s["principal"] == sys.argv[2] and s["instance"] == "instance-1" and s["status"] == 200, s
+assert max(serial) < s["t"], "stop before the arrival was read"
+print("ok")
+EOT
+)
+	if [ $rc -eq 0 ] && [ "$order" = ok ] && [ "$(cat "$tmp/run/after" 2>/dev/null)" = poweroff ] &&
+		grep -q "^cloudmove: retire: gcp: instance instance-1 (us-central1-a) stopped through the gcp API" "$tmp/mv1.out" &&
+		grep -q "^cloudmove: migrate: poweroff now (cloudmove.after=retire)$" "$tmp/mv1.out" &&
+		[ "$(move_of)" = "True stop None" ] &&
+		ls "$mnt/var/lib/cloudmove/spool/" | grep -q -- "-retired.json$"; then
+		ok "move gcp → gcp, after=retire: arrived, then instances.stop of instance-1 with the metadata token (log order), record and event say stop, power off"
+	else
+		fail "move with retire" "rc $rc [$order] [$(cat "$tmp/run/after" 2>/dev/null)] [$(move_of)] $(grep -v progress "$tmp/mv1.out" | tail -15)"
+	fi
+	! grep -qF "$mdtok" "$tmp/mv1.out" && ok "... no token in the console lines" || fail "token printed"
+
+	# 2. arrival never seen: nothing retired, the source boots
+	touch "$tmp/silent"
+	MV_WAIT=3 mv_boot mv2
+	rm -f "$tmp/silent"
+	if [ $rc -eq 0 ] && ! grep -q '"op": "instances.stop"' "$tmp/mv2/log" && [ ! -e "$tmp/run/after" ] &&
+		grep -q "^cloudmove: retire: nothing retired: the target's arrival was not seen; the source boots as itself$" "$tmp/mv2.out" &&
+		[ "$(move_of | cut -d' ' -f1-2)" = "False None" ]; then
+		ok "arrival never seen: nothing retired (no stop in the log), one line, the source boots"
+	else
+		fail "arrival never seen" "rc $rc [$(cat "$tmp/run/after" 2>/dev/null)] [$(move_of)] $(tail -8 "$tmp/mv2.out")"
+	fi
+
+	# 3. the cloud refuses (403): powers off as before, the line says how to finish
+	mv_boot mv3 --deny-retire
+	if [ $rc -eq 0 ] && [ "$(cat "$tmp/run/after" 2>/dev/null)" = poweroff ] &&
+		grep -q "^cloudmove: retire: gcp: not stopped (stop: the cloud refused .*); instance instance-1 (us-central1-a) stays provisioned, stopped from inside, its persistent disks are still billed; to finish: gcloud compute instances stop instance-1 " "$tmp/mv3.out" &&
+		[ "$(move_of)" = "True None retire" ]; then
+		ok "a 403 on stop: powers off as before, the line names what stays billed and the gcloud command; the record says failed at retire"
+	else
+		fail "403 on stop" "rc $rc [$(cat "$tmp/run/after" 2>/dev/null)] [$(move_of)] $(tail -6 "$tmp/mv3.out")"
+	fi
+}
+move_e2e
+
 # --- no credential or token in any output
 if grep -rqiE "secret|token\"|AKIA|Bearer" "$tmp/out" "$tmp/err"; then
 	fail "no secrets in the output" "$(cat "$tmp/out" "$tmp/err")"
