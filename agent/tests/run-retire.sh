@@ -357,7 +357,8 @@ EOT
 		grep -q "^cloudmove: retire: gcp: instance instance-1 (us-central1-a) stopped through the gcp API" "$tmp/mv1.out" &&
 		grep -q "^cloudmove: migrate: poweroff now (cloudmove.after=retire)$" "$tmp/mv1.out" &&
 		[ "$(move_of)" = "True stop None" ] &&
-		ls "$mnt/var/lib/cloudmove/spool/" | grep -q -- "-retired.json$"; then
+		compgen -G "$mnt/var/lib/cloudmove/spool/*-retired.json" >/dev/null &&
+		grep -q '"type":"io.cloudmove.move.retired"' "$mnt"/var/lib/cloudmove/spool/*-retired.json; then
 		ok "move gcp → gcp, after=retire: arrived, then instances.stop of instance-1 with the metadata token (log order), record and event say stop, power off"
 	else
 		fail "move with retire" "rc $rc [$order] [$(cat "$tmp/run/after" 2>/dev/null)] [$(move_of)] $(grep -v progress "$tmp/mv1.out" | tail -15)"
