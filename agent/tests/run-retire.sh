@@ -325,7 +325,7 @@ EOT
 		emulate "$name" gce_server.py --project example-project --project test-project \
 			--token "ya29.gcs=$sa" --token "$mdtok=$sa_md" --instance us-central1-a/instance-1 \
 			--gcs-data "$tmp/gcsdata" --instance-cmd "$tmp/instance.sh" --op-delay 0.1 "$@"
-		printf '%s\n' "ro cloudmove.target=gcp cloudmove.dest=gs://bkt/$name.tar.gz?endpoint=http://127.0.0.1:$(cat "$tmp/gcs.port") cloudmove.creds=/etc/cloudmove/creds cloudmove.launch=/etc/cloudmove/gcp.spec cloudmove.wait=${MV_WAIT:-60} rd.cloudmove.api_endpoint=$api rd.cloudmove.retire_api_endpoint=$api cloudmove.after=retire cloudmove.onfail=boot" >"$tmp/$name.cmdline"
+		printf '%s\n' "ro cloudmove.target=gcp cloudmove.dest=gs://bkt/$name.tar.gz?endpoint=http://127.0.0.1:$(cat "$tmp/gcs.port") cloudmove.creds=/etc/cloudmove/creds cloudmove.launch=/etc/cloudmove/gcp.spec cloudmove.wait=${MV_WAIT:-60} rd.cloudmove.api_endpoint=$api rd.cloudmove.retire_api_endpoint=$api cloudmove.after=retire cloudmove.onfail=boot ${MV_KEYS:-}" >"$tmp/$name.cmdline"
 		mkdir -p "$tmp/run"
 		rm -f "$tmp/run/after"
 		CM_RUNDIR=$tmp/run "$bin" boot --root "$mnt" --cmdline "$tmp/$name.cmdline" \
@@ -377,7 +377,19 @@ EOT
 		fail "arrival never seen" "rc $rc [$(cat "$tmp/run/after" 2>/dev/null)] [$(move_of)] $(tail -8 "$tmp/mv2.out")"
 	fi
 
-	# 3. the cloud refuses (403): powers off as before, the line says how to finish
+	# 3. delete, asked by name: instances.delete, the record says delete
+	MV_KEYS=cloudmove.retire=delete mv_boot mv4
+	if [ $rc -eq 0 ] && [ "$(cat "$tmp/run/after" 2>/dev/null)" = poweroff ] &&
+		grep -q '"op": "instances.delete", "principal": "'"$sa_md"'", "instance": "instance-1", "status": 200' "$tmp/mv4/log" &&
+		! grep -q '"op": "instances.stop"' "$tmp/mv4/log" &&
+		grep -q "^cloudmove: retire: gcp: instance instance-1 (us-central1-a) deleted through the gcp API$" "$tmp/mv4.out" &&
+		[ "$(move_of)" = "True delete None" ]; then
+		ok "cloudmove.retire=delete: instances.delete of instance-1 (no stop), the record says delete"
+	else
+		fail "retire=delete" "rc $rc [$(move_of)] $(tail -4 "$tmp/mv4.out") $(calls "$tmp/mv4/log" | tail -3)"
+	fi
+
+	# 4. the cloud refuses (403): powers off as before, the line says how to finish
 	mv_boot mv3 --deny-retire
 	if [ $rc -eq 0 ] && [ "$(cat "$tmp/run/after" 2>/dev/null)" = poweroff ] &&
 		grep -q "^cloudmove: retire: gcp: not stopped (stop: the cloud refused .*); instance instance-1 (us-central1-a) stays provisioned, stopped from inside, its persistent disks are still billed; to finish: gcloud compute instances stop instance-1 " "$tmp/mv3.out" &&
