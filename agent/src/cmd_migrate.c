@@ -37,6 +37,7 @@
 #include "move/net.h"
 #include "move/retire.h"
 #include "stream/encoders.h"
+#include "stream/url.h"
 
 #define MIGRATE_USAGE "cloudmove migrate --target CLOUD --dest URL [--source DEV] " \
 	"[--root SYSROOT]\n       [--format " CM_FORMATS_USAGE "] [--creds PATH] [--resume] " \
@@ -247,7 +248,7 @@ static int retire_after_move(const struct migrate_cli *m, const struct cm_verdic
 static int move_and_launch(struct migrate_cli *m, int *streamed, int *arrived)
 {
 	struct cm_move_launch *ml;
-	char move_id[CM_MOVE_ID_LEN + 1] = "";
+	char move_id[CM_MOVE_ID_LEN + 1] = "", made[CM_URL_MAX] = "";
 	struct cm_netup api_net;
 	int r, api_up = 0;
 
@@ -278,10 +279,11 @@ static int move_and_launch(struct migrate_cli *m, int *streamed, int *arrived)
 	}
 	m->o.target_facts = ml->facts[0] ? ml->facts : NULL;
 	m->o.move_id = move_id;
+	m->o.made = made;
 	r = cm_migrate(&m->o);
 	*streamed = r == 0;
-	if (r == 0)
-		r = cm_move_launch_finish(ml, m->o.dest, move_id);
+	if (r == 0)	/* what the stream made: an ebs:// dest names no snapshot */
+		r = cm_move_launch_finish(ml, made[0] ? made : m->o.dest, move_id);
 	/* arrived: its line seen, not just started (--wait 0) */
 	*arrived = r == 0 && ml->l.arrival.target[0];
 out:
