@@ -266,6 +266,54 @@ else
 	skip "azure: no lib/arm_server.py"
 fi
 
+# aws: IMDSv2's role credentials (session token included) -> StopInstances /
+# TerminateInstances of its own instance id
+if [ -f "$here/lib/ec2_server.py" ]; then
+	aws_id=i-1234567890abcdef0	# the metadata fixture's instance-id (us-west-2)
+	role_akid=ASIARETIRETEST01 role_secret=retire-secret-$$ role_token="IQoJb3JpZ2luX2Vj/retire+token/$$="
+	aws_role=$role_akid:$role_secret:$role_token
+	mdserve aws aws --aws-role-creds "$aws_role"
+	aws_md=$md
+	mdserve aws-norole aws --aws-no-role
+	aws_norole=$md
+	emulate aws ec2_server.py --key "$aws_role" --instance "$aws_id:m5.large"
+	eretire aws-nitro-c5-vendor "$aws_md" "$api"
+	if [ $rc -eq 0 ] && [ "$(calls "$tmp/aws/log")" = "StopInstances $role_akid $aws_id 200" ] &&
+		grep -q "^cloudmove: retire: aws: instance $aws_id (us-west-2) stopped through the aws API; its disks are kept" "$tmp/out" &&
+		secret_free "$role_secret" && secret_free "$role_token"; then
+		ok "aws: no --mode: StopInstances of its own instance with the IMDS role's key, exit 0"
+	else
+		fail "aws stop" "rc $rc $(cat "$tmp/out" "$tmp/err") $(calls "$tmp/aws/log")"
+	fi
+	: >"$tmp/aws/log"
+	eretire aws-nitro-c5-vendor "$aws_md" "$api" --mode delete
+	[ $rc -eq 0 ] && [ "$(calls "$tmp/aws/log")" = "TerminateInstances $role_akid $aws_id 200" ] &&
+		grep -q "^cloudmove: retire: aws: instance $aws_id (us-west-2) deleted through the aws API$" "$tmp/out" &&
+		ok "aws: --mode delete: TerminateInstances of its own instance" ||
+		fail "aws delete" "rc $rc $(cat "$tmp/out" "$tmp/err") $(calls "$tmp/aws/log")"
+	emulate aws-deny ec2_server.py --key "$aws_role" --instance "$aws_id:m5.large" --deny-retire
+	eretire aws-nitro-c5-vendor "$aws_md" "$api"
+	last=$(tail -1 "$tmp/err")
+	if [ $rc -eq 1 ] && [ ! -s "$tmp/out" ] && [ "$(wc -l <"$tmp/err")" -le 2 ] &&
+		[ "$last" = "cloudmove: retire: aws: not stopped (stop: the cloud refused this machine's identity or the permission); instance $aws_id (us-west-2) still runs: it and its disks are provisioned and billed; to finish: aws ec2 stop-instances --region us-west-2 --instance-ids $aws_id" ] &&
+		secret_free "$role_secret" && secret_free "$role_token"; then
+		ok "aws: 403 on StopInstances: exit 1, what stays billed and the aws command"
+	else
+		fail "aws 403" "rc $rc $(cat "$tmp/out" "$tmp/err")"
+	fi
+	: >"$tmp/aws/log"
+	eretire aws-nitro-c5-vendor "$aws_norole" "http://127.0.0.1:$(cat "$tmp/aws/port")"
+	last=$(tail -1 "$tmp/err")
+	if [ $rc -eq 1 ] && [ ! -s "$tmp/aws/log" ] &&
+		[[ $last == "cloudmove: retire: aws: not stopped (identity: "*"; to finish: aws ec2 stop-instances "*"--instance-ids $aws_id" ]]; then
+		ok "aws: no IAM role: nothing asked of EC2, exit 1, the aws command"
+	else
+		fail "aws no role" "rc $rc $(cat "$tmp/out" "$tmp/err") $(calls "$tmp/aws/log")"
+	fi
+else
+	skip "aws: no lib/ec2_server.py"
+fi
+
 # --- the move, end to end, from the kernel command line (`cloudmove boot`
 # on a loop disk, the root read-only as the initramfs has it): a gcp
 # source moves to gcp (one GCE emulator holds both the source instance
