@@ -377,7 +377,7 @@ EOT
 		mkdir -p "$tmp/run"
 		rm -f "$tmp/run/after"
 		CM_RUNDIR=$tmp/run "$bin" boot --root "$mnt" --cmdline "$tmp/$name.cmdline" \
-			--metadata-endpoint "$mv_md" --detect-root "$here/detect/gcp-gce-2017/root" \
+			--metadata-endpoint "$mv_md" --detect-root "$here/detect/${MV_SOURCE:-gcp-gce-2017}/root" \
 			>"$tmp/$name.out" 2>&1
 		rc=$?
 	}
@@ -437,7 +437,19 @@ EOT
 		fail "retire=delete" "rc $rc [$(move_of)] $(tail -4 "$tmp/mv4.out") $(calls "$tmp/mv4/log" | tail -3)"
 	fi
 
-	# 4. the cloud refuses (403): powers off as before, the line says how to finish
+	# 4. a source in a cloud whose API we do not speak: powers off as
+	# before, and says so (the target arrived all the same)
+	MV_SOURCE=digitalocean-droplet mv_boot mv5
+	if [ $rc -eq 0 ] && [ "$(cat "$tmp/run/after" 2>/dev/null)" = poweroff ] &&
+		! grep -q '"op": "instances.stop"\|"op": "instances.delete"' "$tmp/mv5/log" &&
+		grep -q "^cloudmove: retire: digitalocean: no API we speak; powering off as before: .*still billed.*; to finish: delete it in digitalocean's console or CLI$" "$tmp/mv5.out" &&
+		[ "$(move_of)" = "True None retire" ]; then
+		ok "a digitalocean source: arrived, no API we speak: powers off as before, says so; the record says failed at retire"
+	else
+		fail "no-API source" "rc $rc [$(cat "$tmp/run/after" 2>/dev/null)] [$(move_of)] $(tail -4 "$tmp/mv5.out")"
+	fi
+
+	# 5. the cloud refuses (403): powers off as before, the line says how to finish
 	mv_boot mv3 --deny-retire
 	if [ $rc -eq 0 ] && [ "$(cat "$tmp/run/after" 2>/dev/null)" = poweroff ] &&
 		grep -q "^cloudmove: retire: gcp: not stopped (stop: the cloud refused .*); instance instance-1 (us-central1-a) stays provisioned, stopped from inside, its persistent disks are still billed; to finish: gcloud compute instances stop instance-1 " "$tmp/mv3.out" &&
