@@ -24,7 +24,6 @@
 #include "adapt/apply.h"
 #include "boot/cmdline.h"
 #include "boot/hooks.h"
-#include "clouds/clouds.h"
 #include "cmd.h"
 #include "control/control.h"
 #include "detect/report.h"
@@ -383,18 +382,15 @@ static void retire_step(const struct cm_boot_opts *bo, const char *root,
 			int arrived)
 {
 	struct cm_move_retire mr = {
-		.root = root, .cloud = v->cloud, .instance_id = v->instance_id,
-		.in_cloud = v->desc && v->desc->kind == CM_KIND_CLOUD,
-		.region = v->zone[0] && v->cloud && !strcmp(v->cloud, "gcp") ? v->zone : v->region,
-		.metadata_endpoint = md_endpoint,
+		.root = root, .metadata_endpoint = md_endpoint,
 		.api_endpoint = bo->retire_api[0] ? bo->retire_api : NULL,
-		.md_host = v->desc && v->desc->md ? v->desc->md->host : NULL,
 		.bring_up_network = 1, .delete = bo->retire == CM_RETIRE_DELETE,
 	};
 	char line[CM_RETIRE_LINE_MAX];
-	enum cm_move_end end = cm_move_retire(cm_cloud_api_find(v->cloud), &mr, arrived,
-					      line, sizeof(line));
+	enum cm_move_end end;
 
+	cm_move_retire_from_verdict(&mr, v);
+	end = cm_move_retire(cm_cloud_api_find(v->cloud), &mr, arrived, line, sizeof(line));
 	say("%s", line);
 	if (end != CM_MOVE_END_BOOT)
 		stop_machine("poweroff", "cloudmove.after=retire");

@@ -223,17 +223,15 @@ static int retire_after_move(const struct migrate_cli *m, const struct cm_verdic
 			     int arrived)
 {
 	struct cm_move_retire mr = {
-		.root = m->o.root, .cloud = v->cloud, .instance_id = v->instance_id,
-		.in_cloud = v->desc && v->desc->kind == CM_KIND_CLOUD,
-		.region = v->zone[0] && v->cloud && !strcmp(v->cloud, "gcp") ? v->zone : v->region,
-		.api_endpoint = m->retire_api, .metadata_endpoint = m->md_endpoint,
-		.md_host = v->desc && v->desc->md ? v->desc->md->host : NULL,
-		.bring_up_network = 1, .delete = m->retire_delete,
+		.root = m->o.root, .api_endpoint = m->retire_api,
+		.metadata_endpoint = m->md_endpoint, .bring_up_network = 1,
+		.delete = m->retire_delete,
 	};
 	char line[CM_RETIRE_LINE_MAX];
-	enum cm_move_end end = cm_move_retire(cm_cloud_api_find(v->cloud), &mr, arrived,
-					      line, sizeof(line));
+	enum cm_move_end end;
 
+	cm_move_retire_from_verdict(&mr, v);
+	end = cm_move_retire(cm_cloud_api_find(v->cloud), &mr, arrived, line, sizeof(line));
 	printf("cloudmove: migrate: %s\n", line);
 	fflush(stdout);
 	if (end == CM_MOVE_END_BOOT)

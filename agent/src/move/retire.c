@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../clouds/clouds.h"
+#include "../detect/detect.h"
 #include "../log.h"
 #include "../net/netup.h"
 #include "../record/move.h"
@@ -21,6 +23,15 @@ int cm_move_retire_needs_launch(int after_retire, const char *launch,
 		 "and the source is retired only after the target's arrival",
 		 retire_key, launch_key);
 	return -EINVAL;
+}
+
+void cm_move_retire_from_verdict(struct cm_move_retire *o, const struct cm_verdict *v)
+{
+	o->cloud = v->cloud;
+	o->in_cloud = v->desc && v->desc->kind == CM_KIND_CLOUD;
+	o->instance_id = v->instance_id;
+	o->region = v->zone[0] && v->cloud && !strcmp(v->cloud, "gcp") ? v->zone : v->region;
+	o->md_host = v->desc && v->desc->md ? v->desc->md->host : NULL;
 }
 
 /* "a.b.c.d" of "a.b.c.d:port" or "http(s)://a.b.c.d[:port]/...", when it

@@ -55,6 +55,12 @@ enum cm_move_end {
 	CM_MOVE_END_POWEROFF,	/* not retired: power off as before */
 };
 
+struct cm_verdict;
+
+/* Who the source is, from detection's verdict: cloud, in_cloud,
+ * instance_id, region (gcp: the zone, which its API names), md_host. */
+void cm_move_retire_from_verdict(struct cm_move_retire *o, const struct cm_verdict *v);
+
 /* The step.  arrived: the launch step's answer (1 arrived; 0 not, or no
  * launch; < 0 it could not tell).  line gets the one line, without
  * "cloudmove: ".  ops: the source cloud's API, NULL when we speak none. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clouds/clouds.h"
 #include "control/retire.h"
 #include "detect/detect.h"
 #include "move/retire.h"
@@ -371,4 +372,39 @@ TEST(move_retire_not_arrived_leaves_the_record)
 	spooled(root, spool, sizeof(spool));
 	CHECK(!strstr(spool, "retired"));
 	CHECK(!strstr(spool, "failed"));
+}
+
+/* Who the source is, from detection: gcp's API names the zone, the others
+ * the region; a hypervisor is no cloud to ask. */
+TEST(move_retire_from_verdict)
+{
+	struct cm_verdict v;
+	struct cm_move_retire o;
+
+	memset(&v, 0, sizeof(v));
+	v.cloud = "gcp";
+	v.desc = cm_cloud_by_name("gcp");
+	snprintf(v.region, sizeof(v.region), "us-central1");
+	snprintf(v.zone, sizeof(v.zone), "us-central1-a");
+	snprintf(v.instance_id, sizeof(v.instance_id), "8736259342352342879");
+	memset(&o, 0, sizeof(o));
+	cm_move_retire_from_verdict(&o, &v);
+	CHECK_STR(o.cloud, "gcp");
+	CHECK_INT(o.in_cloud, 1);
+	CHECK_STR(o.region, "us-central1-a");
+	CHECK_STR(o.instance_id, "8736259342352342879");
+	CHECK_STR(o.md_host, "169.254.169.254");
+	v.cloud = "aws";
+	v.desc = cm_cloud_by_name("aws");
+	cm_move_retire_from_verdict(&o, &v);
+	CHECK_STR(o.region, "us-central1");
+	v.cloud = "kvm";
+	v.desc = cm_cloud_by_name("kvm");
+	cm_move_retire_from_verdict(&o, &v);
+	CHECK_INT(o.in_cloud, 0);
+	v.cloud = "unknown";
+	v.desc = NULL;
+	cm_move_retire_from_verdict(&o, &v);
+	CHECK_INT(o.in_cloud, 0);
+	CHECK(o.md_host == NULL);
 }
