@@ -630,6 +630,8 @@ qt_boot() {
 	mkdir -p "$work"
 	rm -f "$work/serial.log"
 	# QT_KEEP_DISK=1: boot the disk the previous boot left (a second boot)
+	[ "$SC_DISK_FROM" = instance ] &&
+		cm_die "DISK_FROM=instance: booted by qemu-tests/instance.sh as another scenario's INSTANCE="
 	if [ "$SC_DISK_FROM" = upload ]; then
 		# DISK_FROM=upload: boot what the previous boot's move uploaded
 		# (qt_dest_stop kept it): a gce archive's disk.raw, a VHD, or raw
