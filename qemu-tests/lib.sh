@@ -157,7 +157,7 @@ qt_metadata_start() {
 	# SELF_CONTROL=: the machine's identity, as the emulator accepts it
 	case $SC_SELF_CONTROL in
 	aws) identity=(--aws-role-creds "$QT_SELF_AWS_ROLE") ;;
-	gcp) identity=(--gcp-sa-token "$QT_SELF_GCP_TOKEN") ;;
+	gcp) identity=(--gcp-token "$QT_SELF_GCP_TOKEN") ;;
 	azure) identity=(--azure-mi-token "$QT_SELF_AZ_TOKEN") ;;
 	esac
 	python3 "$CM_TOP/agent/tests/metadata/mdserver.py" --cloud "$SC_METADATA" "${identity[@]}" \
@@ -292,7 +292,7 @@ qt_dest_stop() {
 QT_SELF_AWS_ID=i-1234567890abcdef0
 QT_SELF_AWS_ROLE='ASIAQEMUTESTROLE0001:qemu-role-secret:IQoJb3JpZ2luX2VjEXAMPLE//qemu+role/token='
 QT_SELF_GCP=example-project/us-central1-a/instance-1
-QT_SELF_GCP_SA=1234567890-compute@developer.gserviceaccount.com
+QT_SELF_GCP_SA=123456789012-compute@developer.gserviceaccount.com
 QT_SELF_GCP_TOKEN=ya29.qemu-test-metadata-token
 QT_SELF_AZ=xxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxx/macikgo-test-may-23/examplevmname
 QT_SELF_AZ_TOKEN=eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.qemu-test-managed-identity.sig
