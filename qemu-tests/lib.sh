@@ -495,7 +495,7 @@ qt_move_times() {
 		    steps.append("arrival seen +%.1fs (%d console reads)" % (console[-1]["t"] - t0, len(console)))
 		if s:
 		    steps.append("retire %s +%.1fs" % (s[-1]["op"], s[-1]["t"] - t0))
-		print("move (from the emulators' logs): " + ", ".join(["credentials +0.0s"] + steps))
+		print("move (from the emulators' logs): " + ", ".join(["%s +0.0s" % t[0]["op"]] + steps))
 	EOF
 }
 
