@@ -406,12 +406,12 @@ qt_control_stop() {
 	while read -r d; do
 		[ -f "$d/instance.rc" ] && continue
 		echo "instance ${d##*/}: still running after ${limit}s: stopped" >>"$work/times"
-		kill -TERM -- "-$(cat "$d/instance.pid")" 2>/dev/null
+		kill -TERM -- "-$(cat "$d/instance.pid")" 2>/dev/null || :
 	done < <(qt_instances "$work")
 	for d in "${QT_CONTROL_PID-}" "${QT_SELF_CONTROL_PID-}"; do
 		[ -n "$d" ] || continue
-		kill "$d" 2>/dev/null
-		wait "$d" 2>/dev/null
+		kill "$d" 2>/dev/null || :
+		wait "$d" 2>/dev/null || :
 	done
 	rm -f "$work/control.pid" "$work/self-control.pid"
 	QT_CONTROL_PID='' QT_SELF_CONTROL_PID=''
