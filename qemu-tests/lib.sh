@@ -483,14 +483,15 @@ qt_move_times() {
 		steps = []
 		def first(calls, words, name):
 		    for c in calls:
-		        if any(w in c["op"] for w in words):
+		        if any(w in c["op"].lower() for w in words):
 		            steps.append("%s +%.1fs" % (name, c["t"] - t0))
 		            return
-		first(t, ("DescribeInstanceTypes", "machineTypes", "skus"), "type")
-		first(t, ("StartSnapshot",), "ebs stream")
-		first(t, ("RegisterImage", "ImportSnapshot", "images.insert", "disks"), "import")
-		first(t, ("RunInstances", "instances.insert", "virtualMachines", "networkInterfaces"), "launch")
-		console = [c for c in t if any(w in c["op"] for w in ("Console", "serialPort", "BootDiagnostics", "serialconsole"))]
+		first(t, ("describeinstancetypes", "machinetypes", "listskus"), "type")
+		first(t, ("startsnapshot",), "ebs stream")
+		first(t, ("registerimage", "importsnapshot", "images.insert", "createdisk"), "import")
+		first(t, ("runinstances", "instances.insert", "createvm"), "launch")
+		console = [c for c in t if any(w in c["op"].lower() for w in
+		                                ("consoleoutput", "serialport", "bootdiagnostics"))]
 		if console:
 		    steps.append("arrival seen +%.1fs (%d console reads)" % (console[-1]["t"] - t0, len(console)))
 		if s:
