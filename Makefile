@@ -196,11 +196,17 @@ build/fuzz/obj/%.d: ;
 .PRECIOUS: build/musl/%.d build/glibc/%.d build/asan/%.d build/fuzz/obj/%.d
 -include $(shell find build -name '*.d' 2>/dev/null)
 
+# control-probe: the control-plane ops one by one, for the launch-CLOUD suites
+build/musl/control-probe: build/musl/agent/tests/control-probe.o $(LIB_SRCS:%.c=build/musl/%.o)
+	$(MUSL_CC) -o $@ $^ $(filter-out -s,$(MUSL_LDFLAGS))
+build/asan/control-probe: build/asan/agent/tests/control-probe.o $(LIB_SRCS:%.c=build/asan/%.o)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(HOST_LIBS)
+
 # --- tests -------------------------------------------------------------------
 # Each suite ends with "N passed, N failed"; agent/tests/run-suites.sh runs
 # them all and ends with the total line that CI reads.
 CHECK_BINS := $(TEST_BUILD)/cloudmove $(TEST_BUILD)/unit-tests \
-	$(TEST_BUILD)/netup-probe \
+	$(TEST_BUILD)/netup-probe $(TEST_BUILD)/control-probe \
 	$(if $(filter 1,$(SANITIZE)),,build/glibc/unit-tests) \
 	$(FUZZERS:%=build/fuzz/%) build/cloudmove
 

@@ -495,7 +495,9 @@ build_mbedtls() {
 	# or rare curves, no debug messages (their tables and strings would
 	# stay in the binary). ECDHE with RSA or ECDSA certificates, DHE-RSA
 	# and RSA key exchanges, AES-GCM/CBC, ChaCha20-Poly1305, SHA-1/2,
-	# MD5 and P-256/384/521 and X25519 stay.
+	# MD5 and P-256/384/521 and X25519 stay; so do RSA private keys from
+	# PEM (PKCS#8) and PKCS#1 v1.5 signing with base64: the JWT (RS256)
+	# that a GCE service-account key signs for its token (control/gcp.c).
 	local f
 	for f in SSL_SRV_C SSL_COOKIE_C SSL_TICKET_C SSL_CONTEXT_SERIALIZATION \
 		SSL_PROTO_DTLS SSL_DTLS_ANTI_REPLAY SSL_DTLS_HELLO_VERIFY \
@@ -518,7 +520,8 @@ build_mbedtls() {
 		KEY_EXCHANGE_RSA_ENABLED AES_C GCM_C CIPHER_MODE_CBC CHACHA20_C \
 		POLY1305_C CHACHAPOLY_C MD5_C SHA1_C SHA256_C SHA512_C \
 		ECP_DP_SECP256R1_ENABLED ECP_DP_SECP384R1_ENABLED \
-		ECP_DP_SECP521R1_ENABLED ECP_DP_CURVE25519_ENABLED; do
+		ECP_DP_SECP521R1_ENABLED ECP_DP_CURVE25519_ENABLED \
+		PK_C PK_PARSE_C RSA_C PKCS1_V15 BASE64_C PEM_PARSE_C; do
 		grep -q "^#define MBEDTLS_$f\$" include/mbedtls/config.h
 	done
 	# AES-GCM in 2.28 goes a block at a time (~110 MB/s with AES-NI): a

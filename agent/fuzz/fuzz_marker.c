@@ -25,7 +25,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r != 0 && r != -EBADMSG)
 		abort();
 	if (r == 0 && (!m.cloud[0] || !memchr(m.uuid, '\0', sizeof(m.uuid)) ||
-		       !memchr(m.target, '\0', sizeof(m.target))))
+		       !memchr(m.target, '\0', sizeof(m.target)) ||
+		       !memchr(m.facts, '\0', sizeof(m.facts)) ||
+		       (m.move_id[0] && strlen(m.move_id) != CM_MOVE_ID_LEN)))
 		abort();
 	if (r == 0)
 		(void)cm_move_marker_is_source(&m, "", "", "aws");

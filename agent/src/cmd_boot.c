@@ -29,6 +29,8 @@
 #include "detect/run.h"
 #include "limits.h"
 #include "log.h"
+#include "move/launch_step.h"
+#include "move/marker.h"
 #include "move/migrate.h"
 #include "move/net.h"
 #include "util/rootrw.h"
@@ -36,6 +38,7 @@
 #include "record/record.h"
 #include "record/store.h"
 #include "record/events.h"
+#include "record/requirements.h"
 #include "record/update.h"
 #include "util/file.h"
 
@@ -68,16 +71,11 @@ static long ms_since(const struct timespec *t0)
 }
 
 /* The machine is detected live (its /sys, /proc, CPUID), or from the
- * evidence under detect_root (tests); the record is the installed
- * system's, under root.  prev gets the cloud of the stay before this
- * boot. */
-static void detect_and_record(const struct cm_boot_opts *bo,
-			      struct cm_detect_opts *d, const char *root,
-			      const char *detect_root, struct cm_verdict *v,
-			      char *prev, size_t prev_size)
+ * evidence under detect_root (tests). */
+static void detect(const struct cm_boot_opts *bo, struct cm_detect_opts *d,
+		   const char *detect_root, struct cm_verdict *v)
 {
 	struct timespec t0;
-	char line[512];
 	int r;
 
 	d->timeout_ms = bo->timeout_ms;
@@ -90,20 +88,71 @@ static void detect_and_record(const struct cm_boot_opts *bo,
 	fputs("cloudmove: detected ", stdout);
 	cm_report_line(stdout, v);
 	fflush(stdout);
+}
+
+/* The boot in the installed system's record, under root.  prev gets the
+ * cloud of the stay before this boot, adapted what the root was adapted
+ * to for the last stay's cloud; arrival: the moved image's first boot. */
+static void record(const char *root, const struct cm_verdict *v,
+		   const struct cm_record_arrival *arrival, char *prev, size_t prev_size,
+		   struct cm_stay_adapted *adapted)
+{
+	char line[512];
+	int r;
+
 	/* detect-only mode still keeps the record: it is how a later boot
 	 * knows that the machine moved */
-	r = cm_record_update(root, v, line, sizeof(line), prev, prev_size);
+	r = cm_record_update(root, v, arrival, line, sizeof(line), prev, prev_size,
+			     adapted);
 	if (r < 0)
 		say("record: not updated (%s); boot goes on", cm_strerror(-r));
 	else
 		say("record: %s", line);
 }
 
+/* What the boot adapts for, and whether the requirements of the cloud it
+ * is in changed since the root was adapted for it (the record's
+ * "adapted"): a newer profile (built in or profiles.d), or an instance
+ * the cloud describes otherwise (its type, its architecture). */
+struct requirements {
+	char version[CM_PROFILE_VERSION_MAX];	/* the cloud's profile now */
+	char facts[CM_FACTS_MAX];		/* what this boot knows */
+	char changed[320];			/* why adapting again, "" not */
+};
+
+static void requirements_now(const char *root, const struct cm_verdict *v,
+			     const struct cm_stay_adapted *adapted,
+			     struct requirements *rq)
+{
+	struct cm_profiles *set = malloc(sizeof(*set));
+	const struct cm_profile_rt *p = NULL;
+	char what[128];
+
+	memset(rq, 0, sizeof(*rq));
+	cm_facts_from_boot(v, rq->facts, sizeof(rq->facts));
+	if (set && cm_profiles_init(set) == 0 && cm_profiles_load(root, set) >= 0)
+		p = cm_profiles_find(set, v->cloud);
+	if (p && cm_profile_version(p, rq->version, sizeof(rq->version)) < 0)
+		rq->version[0] = '\0';
+	free(set);
+	/* a stay that records nothing was never adapted here: nothing to
+	 * compare, nothing to do again */
+	if (adapted->profile[0] && rq->version[0] &&
+	    strcmp(adapted->profile, rq->version))
+		snprintf(rq->changed, sizeof(rq->changed),
+			 "the %s profile changed (%s → %s)", v->cloud,
+			 adapted->profile, rq->version);
+	else if (cm_facts_differ(adapted->facts, rq->facts, what, sizeof(what)))
+		snprintf(rq->changed, sizeof(rq->changed),
+			 "the instance changed (%s)", what);
+}
+
 /* What to adapt for: cloudmove.target, else the detected cloud when the
  * machine moved (its record's last stay was elsewhere) or when an
  * interrupted adaptation was just undone; "" for nothing, with why. */
 static const char *decide(const struct cm_boot_opts *bo, const struct cm_verdict *v,
-			  const char *prev, int recovered, char *why, size_t size)
+			  const char *prev, int recovered,
+			  const struct requirements *rq, char *why, size_t size)
 {
 	if (bo->target[0]) {
 		snprintf(why, size, "cloudmove.target=%s", bo->target);
@@ -126,6 +175,10 @@ static const char *decide(const struct cm_boot_opts *bo, const struct cm_verdict
 		snprintf(why, size, "last seen %s", prev);
 		return v->cloud;
 	}
+	if (rq->changed[0]) {	/* adapted here before, for other requirements */
+		snprintf(why, size, "%s", rq->changed);
+		return v->cloud;
+	}
 	snprintf(why, size, "last seen %s → nothing to adapt", prev);
 	return "";
 }
@@ -133,8 +186,8 @@ static const char *decide(const struct cm_boot_opts *bo, const struct cm_verdict
 /* The adaptation itself: one transaction, no initramfs rebuild (ours
  * carries every cloud's drivers; the root's own tools rebuild theirs on
  * the next kernel update with our dracut.conf.d snippet). */
-static void adapt_for(const char *root, const char *target, const char *why,
-		      const struct cm_verdict *v, const char *prev)
+static int adapt_for(const char *root, const char *target, const char *why,
+		     const struct cm_verdict *v, const char *prev)
 {
 	struct cm_profiles *set = malloc(sizeof(*set));
 	struct cm_adapt_outcome out;
@@ -142,7 +195,7 @@ static void adapt_for(const char *root, const char *target, const char *why,
 	const struct cm_profile_rt *p = NULL;
 	struct cm_plan plan;
 	char label[96];
-	int r;
+	int r, fits = 0;
 
 	cm_plan_init(&plan);
 	/* the journal lives under /var: never under a mount point to come */
@@ -170,6 +223,7 @@ static void adapt_for(const char *root, const char *target, const char *why,
 		    "is as it was, booting as is", v->cloud, v->confidence, why,
 		    target, cm_strerror(-r));
 	} else if (out.txn[0]) {
+		fits = 1;
 		say("detected %s (%s), %s → adapting%s%s: %zu change%s, txn %s",
 		    v->cloud, v->confidence, why, strcmp(target, v->cloud) ? " for " : "",
 		    strcmp(target, v->cloud) ? target : "", plan.n,
@@ -178,6 +232,7 @@ static void adapt_for(const char *root, const char *target, const char *why,
 			.cloud = v->cloud, .previous = prev, .target = target,
 			.txn = out.txn, .changes = (unsigned)plan.n });
 	} else {
+		fits = 1;
 		say("detected %s (%s), %s → already fits %s: nothing to change",
 		    v->cloud, v->confidence, why, target);
 	}
@@ -186,6 +241,24 @@ static void adapt_for(const char *root, const char *target, const char *why,
 out:
 	cm_plan_free(&plan);
 	free(set);
+	return fits;
+}
+
+/* The root now fits the cloud it is in: the stay records for what, so
+ * that a later change of either is seen (once). */
+static void note_adapted(const char *root, const struct requirements *rq,
+			 const struct cm_stay_adapted *adapted)
+{
+	char facts[CM_FACTS_MAX];
+
+	if (!rq->version[0])
+		return;
+	cm_facts_merge(adapted->facts, rq->facts, facts, sizeof(facts));
+	if (!strcmp(adapted->profile, rq->version) && !strcmp(adapted->facts, facts))
+		return;
+	if (cm_record_note_adapted(root, rq->version, facts) < 0)
+		say("record: what the root was adapted to is not recorded; the next "
+		    "boot may adapt again");
 }
 
 static void export_record(const struct cm_boot_opts *bo, const char *root)
@@ -208,7 +281,7 @@ static void export_record(const struct cm_boot_opts *bo, const char *root)
  * anything else uses the root; on the image's first boot, dropped.
  * 1 when a move of this machine was undone. */
 static int settle_move(const char *root, const char *detect_root,
-		       const struct cm_verdict *v)
+		       const struct cm_verdict *v, struct cm_move_marker *m)
 {
 	char said[256];
 	int r;
@@ -216,12 +289,12 @@ static int settle_move(const char *root, const char *detect_root,
 	if (!root)
 		return 0;
 	r = cm_move_settle(root, detect_root, v->cloud, v->instance_id, said,
-			   sizeof(said));
+			   sizeof(said), m);
 	if (r > 0)
 		say("%s", said);
 	else if (r < 0)
 		say("a move marker could not be settled (%s); booting as is", cm_strerror(-r));
-	return r == CM_MOVE_UNDONE;
+	return r;
 }
 
 static const char *const after_names[] = {
@@ -287,12 +360,39 @@ static int move_read_only(const struct cm_migrate_opts *o)
 	return r;
 }
 
+/* cloudmove.launch=: the spec on the root, asked before the stream.  0 the
+ * target takes the disk (or no launch asked), -errno: not moving (said). */
+static int launch_ask(const struct cm_boot_opts *bo, struct cm_move_launch *ml,
+		      char *spec, size_t size, struct cm_netup *api_net, int *api_up)
+{
+	int r;
+
+	if (!bo->launch[0])
+		return 0;
+	if (cm_path_join(spec, size, ml->root, bo->launch) < 0)
+		return cm_err(-ENAMETOOLONG, "launch: %s", bo->launch);
+	ml->spec = spec;
+	ml->spec_shown = bo->launch;
+	/* the target's API, when given by address, gets a route too */
+	if (ml->endpoint) {
+		r = cm_move_net_up(ml->endpoint, api_net, 30000);
+		if (r < 0)
+			return r;
+		*api_up = 1;
+	}
+	return cm_move_launch_ask(ml);
+}
+
 /* cloudmove.target= cloudmove.dest=: the move, before the pivot, while the
- * root is read-only; the boot goes on after it unless cloudmove.after=. */
+ * root is read-only; the boot goes on after it unless cloudmove.after=.
+ * With cloudmove.launch= the target is asked first (a refusal: the source
+ * boots as itself) and, after the stream, the image launched there and
+ * its arrival awaited (cloudmove.wait=); a launch that fails leaves the
+ * source booting as itself and says how to go on. */
 static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
 			      const char *detect_root, const struct cm_verdict *v)
 {
-	char creds[CM_PATH_MAX];
+	char creds[CM_PATH_MAX], spec[CM_PATH_MAX], move_id[CM_MOVE_ID_LEN + 1] = "";
 	/* cloudmove.creds= names a file of the installed system */
 	int have_creds = bo->creds[0] && root &&
 			 cm_path_join(creds, sizeof(creds), root, bo->creds) == 0;
@@ -302,9 +402,11 @@ static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
 		.creds = have_creds ? creds : NULL,
 		.progress = CM_PROGRESS_PLAIN, .cloud = v->cloud,
 		.instance_id = v->instance_id, .detect_root = detect_root,
+		.move_id = move_id,
 	};
-	struct cm_netup net;
-	int r;
+	struct cm_move_launch *ml = NULL;
+	struct cm_netup net, api_net;
+	int r, api_up = 0, moved = 0;
 
 	if (!root || !bo->target[0]) {
 		move_failed(bo, NULL, "cloudmove.dest= needs cloudmove.target= (and a root): not moving");
@@ -316,12 +418,45 @@ static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
 		move_failed(bo, o.creds, "the move needs the network; not moving");
 		return;
 	}
+	if (bo->launch[0]) {
+		ml = calloc(1, sizeof(*ml));
+		if (!ml) {
+			move_failed(bo, o.creds, "out of memory; not moving");
+			goto out;
+		}
+		*ml = (struct cm_move_launch){
+			.target = bo->target, .creds = o.creds, .root = root,
+			.endpoint = bo->api_endpoint[0] ? bo->api_endpoint : NULL,
+			.wait = bo->wait_s,
+		};
+		if (launch_ask(bo, ml, spec, sizeof(spec), &api_net, &api_up) < 0) {
+			say("%s refused or could not be asked (cloudmove.launch=%s): not moving; "
+			    "the source boots as itself", bo->target, bo->launch);
+			goto out;
+		}
+		o.target_facts = ml->facts[0] ? ml->facts : NULL;
+	}
 	r = move_read_only(&o);
-	cm_netup_undo(&net);
 	if (r < 0) {
 		move_failed(bo, o.creds, "the move failed");
-		return;
+		goto out;
 	}
+	if (ml && cm_move_launch_finish(ml, o.dest, move_id) < 0) {
+		say("the image is at the destination but not running in %s: the source "
+		    "boots as itself (the line above says how to go on)", bo->target);
+		goto out;
+	}
+	moved = 1;
+out:
+	if (api_up)
+		cm_netup_undo(&api_net);
+	cm_netup_undo(&net);
+	if (ml) {
+		cm_move_launch_close(ml);
+		free(ml);
+	}
+	if (!moved)
+		return;
 	/* the hook script stops the machine once it has shown these lines */
 	if (bo->after != CM_AFTER_CONTINUE && write_after(after_names[bo->after]) == 0)
 		say("migrate: %s now (cloudmove.after=%s)", after_names[bo->after],
@@ -351,12 +486,16 @@ int cm_cmd_boot(int argc, char **argv)
 		{ 0 }
 	};
 	const char *cmdline = "/proc/cmdline", *root, *target, *detect_root = NULL;
-	char prev[32], why[160];
+	char prev[32], why[320];
+	struct cm_stay_adapted adapted;
+	struct requirements rq;
+	struct cm_move_marker m = { .before = 0 };
+	struct cm_record_arrival arrival;
 	struct cm_detect_opts d;
 	struct cm_boot_opts bo;
 	struct cm_verdict v;
 	size_t i;
-	int c, recovered;
+	int c, recovered, settled;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	cm_detect_opts_init(&d);
@@ -414,11 +553,16 @@ int cm_cmd_boot(int argc, char **argv)
 		    "as is", cm_strerror(-recovered));
 	else if (recovered > 0)
 		say("an interrupted adaptation was undone");
-	detect_and_record(&bo, &d, root, detect_root, &v, prev, sizeof(prev));
+	detect(&bo, &d, detect_root, &v);
 	/* an adaptation interrupted by a cut move was the move's: undone, it
 	 * is not a first-boot adaptation to do again */
-	if (settle_move(root, detect_root, &v))
+	settled = settle_move(root, detect_root, &v, &m);
+	if (settled == CM_MOVE_UNDONE)
 		recovered = 0;
+	arrival = (struct cm_record_arrival){ .move_id = m.move_id, .cloud = m.cloud,
+		.instance_id = m.instance_id, .profile = m.profile, .facts = m.facts };
+	record(root, &v, settled == CM_MOVE_DROPPED ? &arrival : NULL, prev,
+	       sizeof(prev), &adapted);
 	if (bo.dest[0]) {
 		move_from_cmdline(&bo, root, detect_root, &v);
 		export_record(&bo, root);
@@ -427,10 +571,12 @@ int cm_cmd_boot(int argc, char **argv)
 	}
 	cm_hooks_run(root, &(struct cm_hook_env){ .event = "detected",
 		.cloud = v.cloud, .previous = prev });
-	target = decide(&bo, &v, prev, recovered > 0, why, sizeof(why));
-	if (target[0] && root)
-		adapt_for(root, target, why, &v, prev);
-	else
+	requirements_now(root, &v, &adapted, &rq);
+	target = decide(&bo, &v, prev, recovered > 0, &rq, why, sizeof(why));
+	if (target[0] && root) {
+		if (adapt_for(root, target, why, &v, prev) && !strcmp(target, v.cloud))
+			note_adapted(root, &rq, &adapted);
+	} else
 		say("detected %s (%s), %s", v.cloud, v.confidence, why);
 	export_record(&bo, root);
 	say_done(&t0);

@@ -80,6 +80,41 @@ static void format_duration(long s, char *out, size_t size)
 		snprintf(out, size, "%ldm %lds", s / 60, s % 60);
 }
 
+/* Under a stay's row: where it came from, what it was adapted to, the
+ * move that ended it. */
+static void show_stay_details(const struct cm_stay *s)
+{
+	const struct cm_stay_move *m = &s->move;
+	char dur[32];
+
+	if (s->moved_from.id[0])
+		printf("     moved from %s%s%s (move %s)\n", s->moved_from.cloud,
+		       s->moved_from.instance_id[0] ? " " : "", s->moved_from.instance_id,
+		       s->moved_from.id);
+	if (s->adapted.profile[0] || s->adapted.facts[0])
+		printf("     adapted to profile %s%s%s\n",
+		       s->adapted.profile[0] ? s->adapted.profile : "-",
+		       s->adapted.facts[0] ? ", " : "", s->adapted.facts);
+	if (!m->id[0])
+		return;
+	format_duration((long)m->seconds, dur, sizeof(dur));
+	printf("     moved to %s%s%s (move %s) through %s", m->target,
+	       m->region[0] ? " " : "", m->region, m->id, m->dest[0] ? m->dest : "-");
+	/* the image's copy of this stay was taken as the stream began */
+	if (m->bytes)
+		printf(": %llu bytes, %s", m->bytes, dur);
+	putchar('\n');
+	if (m->image_id[0] || m->instance_id[0])
+		printf("       image %s, instance %s\n", m->image_id[0] ? m->image_id : "-",
+		       m->instance_id[0] ? m->instance_id : "-");
+	printf("       %s", m->arrived ? "arrived" : "not arrived");
+	if (m->retired[0])
+		printf(", retired (%s)", m->retired);
+	if (m->failed_step[0])
+		printf(", failed at %s: %s", m->failed_step, m->failed_reason);
+	putchar('\n');
+}
+
 static void show_text(const struct cm_record *r)
 {
 	char first[32], last[32], dur[32];
@@ -104,6 +139,7 @@ static void show_text(const struct cm_record *r)
 		       s->region[0] ? s->region : "-",
 		       s->instance_type[0] ? s->instance_type : "-",
 		       first, last, dur, s->boots);
+		show_stay_details(s);
 	}
 	printf("\ntime per cloud:\n");
 	for (i = 0; i < r->n; i++) {
@@ -158,7 +194,7 @@ static int record_update(const struct record_opts *o)
 	if (rc < 0)
 		cm_warn("record: metadata: %s (verdict from DMI alone)",
 			cm_strerror(-rc));
-	rc = cm_record_update(o->detect.root, &v, line, sizeof(line), NULL, 0);
+	rc = cm_record_update(o->detect.root, &v, NULL, line, sizeof(line), NULL, 0, NULL);
 	if (rc == -EXDEV)
 		fprintf(stderr, "cloudmove: record: update: /var of %s is not "
 			"mounted yet; the record is left to a later run\n",

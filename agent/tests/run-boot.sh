@@ -200,7 +200,80 @@ boot "$root" "quiet"
 	grep -q "^cloudmove: done in" "$tmp/out" &&
 	ok "a corrupt move marker: one line, boot goes on" ||
 	fail "corrupt marker" "rc=$rc $(cat "$tmp/out" "$tmp/err")"
+[ -z "$uuid" ] && [ "$cloud" = unknown ] || arrival_and_requirements
 }	# run_under
+
+# The moved image's first boot: a record whose last stay is the source's
+# (aws) with its move, and the move's marker (another machine's).
+arrival_and_requirements() {
+local id=0123456789abcdef0123456789abcdef r=$tmp/r7 rec
+mkroot "$r"
+rec=$r/var/lib/cloudmove/record.json
+mkdir -p "$r/var/lib/cloudmove"
+cat >"$rec" <<EOT
+{ "format": "cloudmove-hosting-record", "version": 1, "machine_id": null,
+  "stays": [ { "seq": 4, "cloud": "aws", "public": true, "instance_id": "i-0source",
+    "region": "eu-west-1", "zone": null, "instance_type": "t3.micro",
+    "first_seen": "2026-11-01T00:00:00Z", "last_seen": "2026-11-02T00:00:00Z", "boots": 3,
+    "move": { "id": "$id", "target": "$cloud", "region": null, "dest": "gs://b/o.tar.gz",
+      "image_id": null, "instance_id": null, "bytes": 0, "started": "2026-11-02T00:00:00Z",
+      "seconds": 0, "arrived": false, "retired": null, "failed": null } } ] }
+EOT
+printf 'before 0\nuuid 00000000-1111-2222-3333-444444444444\ninstance_id i-0source\ncloud aws\ntarget %s\ntime 1764230000\nmove_id %s\ndest gs://b/o.tar.gz\nprofile sha256:0000000000000000\nfacts type=t9.test arch=x86_64\n' \
+	"$cloud" "$id" >"$r/var/lib/cloudmove/move.pending"
+boot "$r" "quiet"
+python3 - "$rec" "$id" "$cloud" <<'EOT' &&
+import json, sys
+st = json.load(open(sys.argv[1]))["stays"]
+assert [s["seq"] for s in st] == [4, 5], st
+assert st[1]["cloud"] == sys.argv[3] and st[1]["moved_from"] == {
+    "id": sys.argv[2], "cloud": "aws", "instance_id": "i-0source"}, st[1]
+assert st[0]["move"]["arrived"] is True, st[0]
+EOT
+	grep -qx "cloudmove: arrived in $cloud from aws (move $id)" "$tmp/out" &&
+	[ "$(grep -c "arrived in" "$tmp/out")" = 1 ] &&
+	[ ! -e "$r/var/lib/cloudmove/move.pending" ] &&
+	ok "the moved image's first boot: 'arrived in $cloud from aws (move ID)' on the console, the stay moved_from the source" ||
+	fail "arrival" "$(cat "$tmp/out" "$rec")"
+grep -q "^cloudmove: detected $cloud ($conf), last seen aws → " "$tmp/out" &&
+	ok "it adapts for $cloud on that boot (last seen aws)" || fail "arrival adapt" "$(cat "$tmp/out")"
+boot "$r" "quiet"
+! grep -q "arrived in" "$tmp/out" &&
+	grep -q "^cloudmove: detected $cloud ($conf), last seen $cloud → nothing to adapt$" "$tmp/out" &&
+	ok "the next boot: no arrival line (once per move), nothing to adapt" ||
+	fail "arrival once" "$(cat "$tmp/out")"
+v1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["stays"][-1]["adapted"]["profile"])' "$rec")
+[[ $v1 =~ ^sha256:[0-9a-f]{16}$ ]] && [ "$v1" != sha256:0000000000000000 ] &&
+	ok "the stay records the $cloud profile's version it adapted to ($v1)" ||
+	fail "adapted version" "$(cat "$rec")"
+# requirements change: a newer profile for this cloud (profiles.d)
+mkdir -p "$r/etc/cloudmove/profiles.d"
+printf '[%s]\nmtu = 1400\n' "$cloud" >"$r/etc/cloudmove/profiles.d/50-newer.conf"
+boot "$r" "quiet"
+v2=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["stays"][-1]["adapted"]["profile"])' "$rec")
+grep -q "^cloudmove: detected $cloud ($conf), the $cloud profile changed ($v1 → $v2) → \(adapting\|already fits\)" "$tmp/out" &&
+	[ "$v2" != "$v1" ] &&
+	ok "a changed $cloud profile (profiles.d): adapts again, says why, records the new version" ||
+	fail "profile changed" "v2=$v2 $(cat "$tmp/out")"
+boot "$r" "quiet"
+grep -q "^cloudmove: detected $cloud ($conf), last seen $cloud → nothing to adapt$" "$tmp/out" &&
+	ok "once: the boot after that has nothing to adapt" || fail "profile once" "$(cat "$tmp/out")"
+# requirements change: the instance is not what the stay adapted to
+python3 - "$rec" <<'EOT'
+import json, sys
+j = json.load(open(sys.argv[1]))
+j["stays"][-1]["adapted"]["facts"] = "type=t9.test arch=sparc64"
+json.dump(j, open(sys.argv[1], "w"))
+EOT
+boot "$r" "quiet"
+grep -q "^cloudmove: detected $cloud ($conf), the instance changed (arch sparc64 → $(uname -m | sed 's/aarch64/arm64/')) → " "$tmp/out" &&
+	grep -q '"facts": "type=t9.test arch=' "$rec" && ! grep -q sparc64 "$rec" &&
+	ok "a changed instance (the recorded facts differ): adapts again, records the facts" ||
+	fail "facts changed" "$(cat "$tmp/out") $(grep facts "$rec")"
+boot "$r" "quiet"
+grep -q "nothing to adapt$" "$tmp/out" && ok "once: then nothing to adapt" ||
+	fail "facts once" "$(cat "$tmp/out")"
+}
 
 # shellcheck disable=SC2206
 fixtures=(${BOOT_FIXTURES:-kvm-qemu-q35-fedora gcp-gce-2017 malformed-no-dmi-dir})

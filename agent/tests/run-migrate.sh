@@ -74,7 +74,9 @@ migrate() {	# DEST [OPTIONS...] -> $rc, $tmp/m.out
 	rc=$?
 }
 
-# 1. the move
+# 1. the move (the source's boot first: its hosting record has a stay for
+# the move to close)
+boot_source
 migrate "file://$tmp/out/disk.tar.gz"
 if [ $rc -eq 0 ] && grep -q "^cloudmove: migrate: ${loop} (root $mnt) → gcp as gce" "$tmp/m.out" &&
    grep -q "^cloudmove: migrate: done: .* the source is as it was" "$tmp/m.out"; then
@@ -86,6 +88,25 @@ n=$(sed -n 's/^cloudmove: migrate: the image is adapted for gcp: \([0-9]*\) chan
 [ "${n:-0}" -gt 0 ] && ok "the image was adapted: $n changes listed" ||
 	fail "changes" "$(cat "$tmp/m.out")"
 same_source "the source's files are byte-identical, no marker, still read-only"
+move_id=$(sed -n 's/^cloudmove: migrate: .* → gcp as gce, to .* (move \([0-9a-f]\{32\}\))$/\1/p' "$tmp/m.out")
+[ -n "$move_id" ] && ok "the move has an id, 32 lowercase hex chars, said with its start ($move_id)" ||
+	fail "move id" "$(cat "$tmp/m.out")"
+# the source's record: its stay closed by the move, streamed, not arrived
+python3 - "$mnt/var/lib/cloudmove/record.json" "$move_id" "file://$tmp/out/disk.tar.gz" <<'EOT' &&
+import json, sys
+s = json.load(open(sys.argv[1]))["stays"][-1]
+m = s["move"]
+assert s["cloud"] == "kvm" and m["id"] == sys.argv[2] and m["target"] == "gcp", s
+assert m["dest"] == sys.argv[3] and m["bytes"] > 0 and m["arrived"] is False, m
+assert m["retired"] is None and m["failed"] is None and m["image_id"] is None, m
+EOT
+	"$bin" record show --root "$mnt" | grep -q "^     moved to gcp (move $move_id) through file://.*: [1-9][0-9]* bytes, " &&
+	ok "the source's record: its stay has the move (id, target, dest, bytes), not arrived; record show says so" ||
+	fail "source record move" "$(cat "$mnt/var/lib/cloudmove/record.json")"
+ls "$mnt/var/lib/cloudmove/spool/" | grep -q -- "-2-[0-9]*-0-$move_id-started.json$" &&
+	grep -q '"type":"io.cloudmove.move.started"' "$mnt"/var/lib/cloudmove/spool/*"$move_id-started.json" &&
+	ok "io.cloudmove.move.started spooled on the source" ||
+	fail "move.started" "$(ls "$mnt/var/lib/cloudmove/spool/")"
 grep -q " gcp gce file://$tmp/out/disk.tar.gz " "$mnt/var/lib/cloudmove/moves.log" 2>/dev/null &&
 	ok "the move is noted in the source's moves.log" || fail "moves.log" "$(cat "$mnt/var/lib/cloudmove/moves.log" 2>&1)"
 
@@ -107,7 +128,9 @@ if mount -o ro,noload "$img_loop" "$tmp/img-mnt" 2>"$tmp/mnt.err"; then
 		fail "image adapted" "$(head -20 "$tmp/plan.out")"
 	fi
 	[ -e "$tmp/img-mnt/var/lib/cloudmove/move.pending" ] &&
-		ok "the image carries the move marker (its first boot elsewhere drops it)" ||
+		grep -qx "move_id $move_id" "$tmp/img-mnt/var/lib/cloudmove/move.pending" &&
+		grep -q "^profile sha256:[0-9a-f]\{16\}$" "$tmp/img-mnt/var/lib/cloudmove/move.pending" &&
+		ok "the image carries the move marker with the move id and the profile version (its first boot elsewhere drops it)" ||
 		fail "marker in image" "missing"
 	"$bin" plan --root "$mnt" --target gcp >"$tmp/plan-src.out" 2>&1
 	grep -qi "nothing to change\|already fits\|no changes" "$tmp/plan-src.out" &&
@@ -126,13 +149,36 @@ if mount "$img_loop" "$tmp/img-mnt" 2>"$tmp/mnt.err"; then
 	"$bin" boot --root "$tmp/img-mnt" --cmdline "$tmp/cmdline" --metadata-endpoint 127.0.0.1:9 \
 		"${image_machine[@]}" >"$tmp/img-boot.out" 2>&1
 	"$bin" plan --root "$tmp/img-mnt" --target gcp >"$tmp/plan.out" 2>&1
-	if grep -q "^cloudmove: first boot of an image moved from kvm (4e2343f6-8dc9-4be5-8431-c20d2e7edcfd)$" \
+	if grep -qx "cloudmove: arrived in gcp from kvm (move $move_id)" \
 		"$tmp/img-boot.out" && [ ! -e "$tmp/img-mnt/var/lib/cloudmove/move.pending" ] &&
 	   grep -qi "nothing to change\|already fits\|no changes" "$tmp/plan.out"; then
-		ok "the image's first boot on another machine (gcp) drops the marker, stays adapted for gcp"
+		ok "the image's first boot on another machine (gcp): the arrival line, the marker dropped, stays adapted for gcp"
 	else
 		fail "image first boot" "$(cat "$tmp/img-boot.out") / $(head -5 "$tmp/plan.out")"
 	fi
+	python3 - "$tmp/img-mnt/var/lib/cloudmove/record.json" "$move_id" <<'EOT' &&
+import json, sys
+st = json.load(open(sys.argv[1]))["stays"]
+src, new = st[-2], st[-1]
+assert new["cloud"] == "gcp" and new["moved_from"]["id"] == sys.argv[2], new
+assert new["moved_from"]["cloud"] == "kvm", new
+assert new["adapted"]["profile"].startswith("sha256:"), new
+assert src["cloud"] == "kvm" and src["move"]["id"] == sys.argv[2], src
+assert src["move"]["arrived"] is True, src
+EOT
+		ok "the image's record: the new stay moved_from the source (move id, cloud), the source's move arrived" ||
+		fail "image record" "$(cat "$tmp/img-mnt/var/lib/cloudmove/record.json")"
+	"$bin" record show --root "$tmp/img-mnt" >"$tmp/show.out" 2>&1
+	grep -q "moved from kvm.*move $move_id" "$tmp/show.out" &&
+		grep -A2 "moved to gcp.*(move $move_id) through file://" "$tmp/show.out" |
+		grep -qx " *arrived" &&
+		ok "record show on the image tells both sides of the move" ||
+		fail "record show" "$(cat "$tmp/show.out")"
+	"$bin" boot --root "$tmp/img-mnt" --cmdline "$tmp/cmdline" --metadata-endpoint 127.0.0.1:9 \
+		"${image_machine[@]}" >"$tmp/img-boot2.out" 2>&1
+	! grep -q "arrived in" "$tmp/img-boot2.out" &&
+		ok "the arrival line is printed once: not on the image's second boot" ||
+		fail "arrival once" "$(cat "$tmp/img-boot2.out")"
 	umount "$tmp/img-mnt"
 else
 	fail "mount image read-write" "$(cat "$tmp/mnt.err")"

@@ -177,4 +177,107 @@ n=$(ls -d "$root"/var/lib/cloudmove/record.json.bad-* | wc -l)
 [ "$n" -eq 2 ] && ok "records set aside within the same second are all kept ($n)" ||
 	fail "aside names" "$n: $(ls "$root/var/lib/cloudmove/")"
 
+# The move, metered: the source's record closes its stay with the move,
+# the image's first boot opens the next one moved_from it; the move's
+# CloudEvents (started, failed, arrived) reach the receiver valid, with
+# ids from the move id (the same event from both sides has the same id),
+# and no credential, signature or token in any of them.
+r4=$tmp/src
+mkdir -p "$r4"
+if mount -t tmpfs -o size=32m cmmove "$r4" 2>/dev/null; then
+	cp -a "$here/adapt/aws-debian12/root/." "$r4/"
+	dress "$r4" aws-nitro-c5-vendor
+	echo 0123456789abcdef0123456789abcdef >"$r4/etc/machine-id"
+	"$bin" record update --root "$r4" --no-metadata >/dev/null 2>&1
+	mount -o remount,ro "$r4"
+	head -c 1M /dev/urandom >"$tmp/src.img"
+	printf 'aws_access_key_id = AKIAMOVESECRETID\naws_secret_access_key = moveSecretValue42\n' >"$tmp/creds"
+	chmod 600 "$tmp/creds"
+	mv_() { "$bin" migrate --root "$r4" --source "$tmp/src.img" --target gcp --format raw \
+		--creds "$tmp/creds" --progress=none --detect-root "$r4" --dest "$1" >"$tmp/mv.out" 2>&1; }
+	mv_ "http://127.0.0.1:9/disk.raw?X-Amz-Signature=sigSecret77"
+	failed_id=$(sed -n 's/.*(move \([0-9a-f]\{32\}\))$/\1/p' "$tmp/mv.out")
+	mv_ "file://$tmp/out.raw"
+	id=$(sed -n 's/.*(move \([0-9a-f]\{32\}\))$/\1/p' "$tmp/mv.out")
+	ls "$r4/var/lib/cloudmove/spool" >"$tmp/spool.ls"
+	[ -n "$failed_id" ] && [ -n "$id" ] && [ "$failed_id" != "$id" ] &&
+		grep -q -- "-$failed_id-started.json$" "$tmp/spool.ls" &&
+		grep -q -- "-$failed_id-failed-stream.json$" "$tmp/spool.ls" &&
+		grep -q -- "-$id-started.json$" "$tmp/spool.ls" &&
+		ok "two moves, two ids: the failed one spooled started and failed (step stream), the other started" ||
+		fail "move events spooled" "$failed_id $id $(cat "$tmp/spool.ls" "$tmp/mv.out")"
+	python3 - "$r4/var/lib/cloudmove/record.json" "$id" <<'EOT' &&
+import json, sys
+m = json.load(open(sys.argv[1]))["stays"][-1]["move"]
+assert m["id"] == sys.argv[2] and m["target"] == "gcp" and m["bytes"] > 0, m
+assert m["dest"] == m["dest"].split("?")[0] and m["dest"].startswith("file://"), m
+assert m["arrived"] is False and m["failed"] is None, m
+EOT
+		ok "the source's stay keeps its last move: id, target, dest without its query, bytes" ||
+		fail "source move" "$(cat "$r4/var/lib/cloudmove/record.json")"
+	# the image's first boot in gcp: the root as streamed (record, spool,
+	# the move's marker, another machine's)
+	r5=$tmp/img
+	cp -a "$r4/." "$r5/"
+	dress "$r5" gcp-gce-2017
+	printf 'before 0\nuuid 00000000-1111-2222-3333-444444444444\ncloud aws\ntarget gcp\nmove_id %s\n' \
+		"$id" >"$r5/var/lib/cloudmove/move.pending"
+	printf 'quiet\n' >"$tmp/cmdline"
+	"$bin" boot --root "$r5" --cmdline "$tmp/cmdline" --metadata-endpoint 127.0.0.1:9 \
+		--detect-root "$r5" >"$tmp/out" 2>"$tmp/err"
+	grep -qx "cloudmove: arrived in gcp from aws (move $id)" "$tmp/out" &&
+		ls "$r5/var/lib/cloudmove/spool" | grep -q -- "-$id-arrived.json$" &&
+		ok "the image's first boot: the arrival line, io.cloudmove.move.arrived spooled" ||
+		fail "image arrival" "$(cat "$tmp/out" "$tmp/err")"
+	start_receiver moves --bodies "$tmp/moves.bodies"
+	"$bin" record export --root "$r5" --url "http://127.0.0.1:$port/events" >"$tmp/out" 2>&1
+	"$bin" record export --root "$r4" --url "http://127.0.0.1:$port/events" >>"$tmp/out" 2>&1
+	python3 - "$tmp/moves.log" "$id" "$failed_id" <<'EOT' &&
+import json, sys
+evs = [json.loads(l) for l in open(sys.argv[1])]
+ids = {e["id"]: e for e in evs}
+mid, fid = sys.argv[2], sys.argv[3]
+assert all(e["valid"] for e in evs), evs
+assert ids[mid + "-started"]["type"] == "io.cloudmove.move.started", ids
+assert ids[mid + "-arrived"]["type"] == "io.cloudmove.move.arrived", ids
+assert ids[fid + "-failed-stream"]["type"] == "io.cloudmove.move.failed", ids
+types = {e["type"] for e in evs}
+assert {"io.cloudmove.stay.started", "io.cloudmove.stay.ended"} <= types, types
+# the image carried the source's spool: the source's own export of the
+# same events comes with the same ids, which the receiver sees as such
+dups = [e["id"] for e in evs if e["duplicate"]]
+assert dups and all(d.startswith(("0123", mid, fid)) for d in dups), dups
+EOT
+		ok "the move's events reach the receiver valid; the same event from both sides has the same id" ||
+		fail "move events received" "$(cat "$tmp/out" "$tmp/moves.log")"
+	python3 - "$tmp/moves.bodies" "$id" <<'EOT' &&
+import json, sys
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if e["id"] == sys.argv[2] + "-arrived":
+        d = e["data"]
+        assert d["arrived"] is True and d["target"] == "gcp" and d["from"]["cloud"] == "aws", d
+        break
+else:
+    raise SystemExit("no arrived event")
+EOT
+		ok "move.arrived carries the move (target, arrived) and where from" ||
+		fail "arrived data" "$(cat "$tmp/moves.bodies")"
+	if grep -rqE "AKIAMOVESECRETID|moveSecretValue42|sigSecret77" \
+		"$tmp/moves.bodies" "$r4/var/lib/cloudmove" "$r5/var/lib/cloudmove"; then
+		fail "no secrets" "$(grep -rlE "AKIAMOVESECRETID|moveSecretValue42|sigSecret77" \
+			"$tmp/moves.bodies" "$r4/var/lib/cloudmove" "$r5/var/lib/cloudmove")"
+	else
+		ok "no creds value, signature or token in any event, record or marker"
+	fi
+	"$bin" record show --root "$r5" >"$tmp/show" 2>&1
+	grep -q "^     moved from aws (move $id)$" "$tmp/show" &&
+		grep -A2 "moved to gcp .*(move $id)" "$tmp/show" | grep -q "^ *arrived$" &&
+		ok "record show on the image: moved to gcp, arrived; moved from aws" ||
+		fail "record show, moved" "$(cat "$tmp/show")"
+	umount "$r4"
+else
+	echo "     (the move's metering skipped: cannot mount tmpfs)"
+fi
+
 suite_end

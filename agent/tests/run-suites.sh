@@ -36,9 +36,11 @@ stream-s3	agent/tests/run-stream-s3.sh "$build/cloudmove"
 stream-azure	agent/tests/run-stream-azure.sh "$build/cloudmove"
 stream-put	agent/tests/run-stream-put.sh "$build/cloudmove"
 stream-tls	agent/tests/run-stream-tls.sh "$build/cloudmove"
+launch-azure	agent/tests/run-launch-azure.sh "$build/cloudmove"
 migrate		agent/tests/run-migrate.sh "$build/cloudmove"
 launch		agent/tests/run-launch.sh "$build/cloudmove"
 retire		agent/tests/run-retire.sh "$build/cloudmove"
+launch-gcp	agent/tests/run-launch-gcp.sh "$build/cloudmove"
 fuzz		agent/fuzz/run-corpus.sh ${FUZZERS:-}
 hooks		qemu-tests/hook-test.sh
 qemu		AGENT=$PWD/build/cloudmove qemu-tests/run.sh

@@ -14,6 +14,8 @@
 #include "cmdline.h"
 
 #define TIMEOUT_DEFAULT_MS 2000
+#define WAIT_DEFAULT_S 1200		/* CM_LAUNCH_WAIT_DEFAULT */
+#define WAIT_MAX_S 604800
 #define TIMEOUT_MAX_MS 20000	/* the boot hook's own bound is 30 s */
 
 static void warn(struct cm_boot_opts *o, const char *fmt, ...)
@@ -184,6 +186,17 @@ static const struct key keys[] = {
 	  .bad = "expected shell or boot; shell" },
 	{ .name = "cloudmove.metering", .kind = KEY_URL, TEXT(metering),
 	  .set = http_schemes, .min = 0,
+	  .bad = "not an http(s):// URL, ignored" },
+	{ .name = "cloudmove.launch", .kind = KEY_PATH, TEXT(launch),
+	  .bad = "not an absolute path, ignored" },
+	{ .name = "cloudmove.wait", .kind = KEY_NUMBER, OPT(wait_s),
+	  .min = 0, .max = WAIT_MAX_S, .show_value = 1,
+	  .bad = "expected 0.." STR(WAIT_MAX_S) " seconds; " STR(WAIT_DEFAULT_S) },
+	/* Test key: the target's control plane at another address (an
+	 * emulator), as launch --api-endpoint; its requests keep their real
+	 * Host header. */
+	{ .name = "rd.cloudmove.api_endpoint", .kind = KEY_URL, TEXT(api_endpoint),
+	  .set = http_schemes, .min = 1,
 	  .bad = "not an http(s):// URL, ignored" },
 	{ .name = "rd.cloudmove.timeout", .kind = KEY_NUMBER, OPT(timeout_ms),
 	  .min = 1, .max = TIMEOUT_MAX_MS, .show_value = 1,
@@ -406,6 +419,7 @@ static void opts_init(struct cm_boot_opts *o, struct word_scan *w)
 {
 	memset(o, 0, sizeof(*o));
 	o->timeout_ms = TIMEOUT_DEFAULT_MS;
+	o->wait_s = WAIT_DEFAULT_S;
 	memset(w, 0, sizeof(*w));
 }
 

@@ -27,6 +27,9 @@ struct cm_boot_opts {
 	enum cm_boot_after after;
 	enum cm_boot_onfail onfail;
 	char metering[1024];
+	char launch[512];		/* cloudmove.launch: a spec on the root */
+	long wait_s;			/* cloudmove.wait: seconds for the arrival */
+	char api_endpoint[1024];	/* rd.cloudmove.api_endpoint (tests) */
 	long timeout_ms;		/* rd.cloudmove.timeout */
 	int debug;			/* rd.cloudmove.debug */
 	long crash_at;			/* rd.cloudmove.crash_at (tests) */

@@ -39,6 +39,8 @@ int cm_api_init(struct cm_api *a, const struct cm_cloud_api *ops,
 
 void cm_api_cleanup(struct cm_api *a)
 {
+	if (a->ops && a->ops->cleanup)
+		a->ops->cleanup(a);
 	cm_http_cleanup(&a->http);
 	explicit_bzero(a->token, sizeof(a->token));
 	cm_creds_wipe(&a->self_creds);

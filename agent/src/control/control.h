@@ -115,6 +115,8 @@ struct cm_cloud_api {
 	 * this machine (self_id etc. as far as known). */
 	void (*retire_hint)(const struct cm_api *a, int delete, char *out,
 			    size_t size);
+	/* Frees a->priv (optional; called by cm_api_cleanup). */
+	void (*cleanup)(struct cm_api *a);
 };
 
 /* The API for cloud id, or NULL when we speak none. */

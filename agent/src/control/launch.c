@@ -6,6 +6,8 @@
 #include <time.h>
 
 #include "../log.h"
+#include "../move/disk.h"
+#include "../move/firmware.h"
 #include "launch.h"
 
 #define CONSOLE_MAX		(4 * 1024 * 1024)
@@ -98,12 +100,63 @@ int cm_launch_connect(struct cm_launch *l, const char *endpoint)
 
 static const char *boot_modes_text(unsigned modes)
 {
-	switch (modes & (CM_BOOT_BIOS | CM_BOOT_UEFI)) {
-	case CM_BOOT_BIOS: return "bios";
-	case CM_BOOT_UEFI: return "uefi";
-	case CM_BOOT_BIOS | CM_BOOT_UEFI: return "bios+uefi";
-	default: return "no boot mode named";
+	return modes ? cm_boot_modes_name(modes) : "no boot mode named";
+}
+
+int cm_launch_image(struct cm_launch *l, const char *source, const char *root)
+{
+	struct cm_image_facts *img = &l->image;
+	int given = source != NULL, r;
+	char disk[64];
+
+	memset(img, 0, sizeof(*img));
+	if (!given && cm_root_disk(root ? root : "/", disk, sizeof(disk)) == 0)
+		source = disk;
+	r = source ? cm_firmware_of(source, img, l->image_evidence,
+				    sizeof(l->image_evidence)) : -ENODEV;
+	if (r < 0 && given)
+		return cm_err(r, "launch: %s: the disk %s", l->ops->cloud, source);
+	if (r < 0) {
+		/* the default is a best effort: the launch goes on, unchecked */
+		memset(img, 0, sizeof(*img));
+		cm_warn("launch: %s: the image's firmware is not known (%s%s%s; "
+			"pass --source)", l->ops->cloud, source ? source : "no disk under ",
+			source ? ": " : (root ? root : "/"), source ? cm_strerror(-r) : "");
+		return 0;
 	}
+	if (!img->arch[0] && root)
+		cm_root_arch(root, img->arch, sizeof(img->arch));
+	cm_launch_say(l->ops->cloud, "disk %s: %s, %s (%s)", source,
+		      img->firmware ? cm_boot_modes_name(img->firmware) : "not bootable",
+		      img->arch[0] ? img->arch : "architecture not known",
+		      l->image_evidence);
+	return 0;
+}
+
+static const char *verdict(enum cm_fit_verdict v)
+{
+	return v == CM_FIT_YES ? "ok" : v == CM_FIT_NO ? "NO" : "not known";
+}
+
+int cm_launch_fit(struct cm_launch *l, const char *root)
+{
+	char have[256], missing[256], why[1536];
+	const char *miss = NULL;
+
+	if (root && cm_root_drivers(root, l->target.drivers, have, sizeof(have),
+				    missing, sizeof(missing)) == 0) {
+		miss = missing;
+		snprintf(l->image.drivers, sizeof(l->image.drivers), "%s", have);
+	}
+	cm_fit_eval(&l->target, &l->image, miss, &l->fit);
+	cm_launch_say(l->ops->cloud, "fit: boot %s (%s); architecture %s (%s); drivers %s (%s)",
+		      verdict(l->fit.boot), l->fit.boot_why, verdict(l->fit.arch),
+		      l->fit.arch_why, verdict(l->fit.drivers), l->fit.drivers_why);
+	if (cm_fit_refusal(&l->fit, why, sizeof(why)) == 0)
+		return 0;
+	cm_log(CM_LOG_ERR, "launch: %s: refused, the image would not boot there: %s",
+	       l->ops->cloud, why);
+	return -ENOTSUP;
 }
 
 int cm_launch_ask(struct cm_launch *l)
@@ -225,15 +278,7 @@ void cm_launch_close(struct cm_launch *l)
 	cm_creds_wipe(&l->creds);
 }
 
-int cm_move_id_valid(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < CM_MOVE_ID_LEN; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return s[i] == '\0';
-}
+/* cm_move_id_valid: record/move.c, beside cm_move_id_new */
 
 /* A cloud id: [a-z0-9], 1..31 characters, copied into out; the cursor
  * moves past it.  0, or -EINVAL. */
@@ -304,4 +349,46 @@ int cm_arrival_find(const char *text, size_t len, const char *target,
 		p = nl ? nl + 1 : end;
 	}
 	return found;
+}
+
+int cm_launch_run(struct cm_launch *l, const struct cm_launch_args *a,
+		  const char **failed)
+{
+	int r;
+
+	*failed = "spec";
+	r = cm_launch_load(l, a->spec, a->creds);
+	if (r < 0)
+		return r;
+	*failed = "source";
+	r = cm_launch_image(l, a->source, a->root);
+	if (r < 0)
+		return r;
+	*failed = "unsupported";
+	r = cm_launch_supported(l);
+	if (r < 0)
+		return r;
+	*failed = "connect";
+	r = cm_launch_connect(l, a->endpoint);
+	if (r < 0)
+		return r;
+	*failed = "ask";
+	r = cm_launch_ask(l);
+	if (r < 0)
+		return r;
+	*failed = "fit";
+	r = cm_launch_fit(l, a->root);
+	if (r < 0)
+		return r;
+	*failed = "launch";
+	r = cm_launch_start(l, a->image_url, &l->image, a->move_id);
+	if (r < 0)
+		return r;
+	*failed = NULL;
+	if (a->wait == 0)
+		return 0;
+	r = cm_launch_wait(l, a->move_id, a->wait);
+	if (r <= 0)
+		*failed = "arrival";
+	return r;
 }

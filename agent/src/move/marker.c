@@ -9,6 +9,7 @@
 
 #include "../limits.h"
 #include "../log.h"
+#include "../record/move.h"
 #include "../util/atomic.h"
 #include "../util/buf.h"
 #include "../util/file.h"
@@ -38,6 +39,14 @@ static int number(const char *v, unsigned long long max, unsigned long long *out
 	return errno || *end || *out > max ? -EBADMSG : 0;
 }
 
+/* a move id, or nothing (written by a move that had none) */
+static int move_id(struct cm_move_marker *m, const char *v)
+{
+	if (*v && !cm_move_id_valid(v))
+		return -EBADMSG;
+	return copy(m->move_id, sizeof(m->move_id), v);
+}
+
 static int set(struct cm_move_marker *m, const char *k, const char *v)
 {
 	unsigned long long n;
@@ -61,6 +70,14 @@ static int set(struct cm_move_marker *m, const char *k, const char *v)
 		return copy(m->cloud, sizeof(m->cloud), v);
 	if (!strcmp(k, "target"))
 		return copy(m->target, sizeof(m->target), v);
+	if (!strcmp(k, "move_id"))
+		return move_id(m, v);
+	if (!strcmp(k, "dest"))
+		return copy(m->dest, sizeof(m->dest), v);
+	if (!strcmp(k, "profile"))
+		return copy(m->profile, sizeof(m->profile), v);
+	if (!strcmp(k, "facts"))
+		return copy(m->facts, sizeof(m->facts), v);
 	return 0;
 }
 
@@ -103,8 +120,9 @@ int cm_move_marker_write(const char *root, const struct cm_move_marker *m)
 		return cm_err(r, "move marker under %s", root);
 	cm_buf_init(&b, MARKER_MAX);
 	r = cm_buf_printf(&b, "before %u\nuuid %s\ninstance_id %s\ncloud %s\ntarget %s\n"
-			  "time %lld\n", m->before, m->uuid, m->instance_id, m->cloud,
-			  m->target, m->time);
+			  "time %lld\nmove_id %s\ndest %s\nprofile %s\nfacts %s\n",
+			  m->before, m->uuid, m->instance_id, m->cloud, m->target,
+			  m->time, m->move_id, m->dest, m->profile, m->facts);
 	if (r == 0)
 		r = cm_mkdir_parents(path);
 	if (r == 0)

@@ -22,6 +22,8 @@
 
 #include <stddef.h>
 
+#include "../record/record.h"
+
 #define CM_MOVE_MARKER_PATH	"/var/lib/cloudmove/move.pending"
 
 struct cm_move_marker {
@@ -31,6 +33,13 @@ struct cm_move_marker {
 	char cloud[32];			/* the source's cloud */
 	char target[32];
 	long long time;			/* when the move started */
+	/* Later additions, each optional (a marker an older agent wrote has
+	 * none of them): */
+	char move_id[CM_MOVE_ID_LEN + 1];	/* "" unknown */
+	char dest[512];			/* the stream's destination, no query */
+	char profile[80];		/* the target profile's version the
+					   image was adapted to */
+	char facts[256];		/* the target's facts it was adapted to */
 };
 
 /* Pure: 0 or -EBADMSG. */

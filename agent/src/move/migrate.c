@@ -13,6 +13,8 @@
 #include "../limits.h"
 #include "../log.h"
 #include "../profiles/profile.h"
+#include "../record/move.h"
+#include "../record/requirements.h"
 #include "../stream/run.h"
 #include "../util/file.h"
 #include "../util/rootrw.h"
@@ -102,7 +104,10 @@ static int settle_marker(const char *root, const struct cm_move_marker *m,
 		return r < 0 ? r : CM_MOVE_UNDONE;
 	}
 	r = cm_move_marker_remove(root);
-	if (r >= 0)
+	if (r >= 0 && m->move_id[0])
+		snprintf(said, said_size, "arrived in %s from %s (move %s)",
+			 cloud[0] ? cloud : "unknown", m->cloud, m->move_id);
+	else if (r >= 0)
 		snprintf(said, said_size, "first boot of an image moved from %s (%s)",
 			 m->cloud, m->uuid[0] ? m->uuid : m->instance_id[0] ? m->instance_id : "?");
 	return r < 0 ? r : CM_MOVE_DROPPED;
@@ -116,7 +121,8 @@ static int end_rw(struct cm_rootrw *rw, int r)
 }
 
 int cm_move_settle(const char *root, const char *detect_root, const char *cloud,
-		   const char *instance_id, char *said, size_t said_size)
+		   const char *instance_id, char *said, size_t said_size,
+		   struct cm_move_marker *found)
 {
 	struct cm_move_marker m;
 	struct cm_rootrw rw;
@@ -124,6 +130,8 @@ int cm_move_settle(const char *root, const char *detect_root, const char *cloud,
 
 	if (r <= 0)
 		return r;
+	if (found)
+		*found = m;
 	r = cm_rootrw_begin(&rw, root);
 	if (r < 0)
 		return r;
@@ -180,23 +188,46 @@ static int preflight(const struct cm_migrate_opts *o, char *disk, size_t disk_si
 	return cm_root_disk(o->root, disk, disk_size);
 }
 
-static void fill_marker(const struct cm_migrate_opts *o, struct cm_move_marker *m)
+static int fill_marker(const struct cm_migrate_opts *o, const struct cm_profile_rt *p,
+		       struct cm_move_marker *m)
 {
+	int r;
+
 	memset(m, 0, sizeof(*m));
+	r = cm_move_id_new(m->move_id, sizeof(m->move_id));
+	if (r < 0)
+		return cm_err(r, "migrate: a move id");
+	public_dest(o->dest, m->dest, sizeof(m->dest));
+	if (cm_profile_version(p, m->profile, sizeof(m->profile)) < 0)
+		m->profile[0] = '\0';
+	snprintf(m->facts, sizeof(m->facts), "%s", o->target_facts ? o->target_facts : "");
 	m->before = last_txn(o->root);
 	cm_machine_uuid(o->detect_root, m->uuid, sizeof(m->uuid));
 	snprintf(m->instance_id, sizeof(m->instance_id), "%s", o->instance_id ? o->instance_id : "");
 	snprintf(m->cloud, sizeof(m->cloud), "%s", o->cloud && *o->cloud ? o->cloud : "unknown");
 	snprintf(m->target, sizeof(m->target), "%s", o->target);
 	m->time = (long long)time(NULL);
+	return 0;
+}
+
+/* The move opened in the source's record (the image carries it). */
+static void note_started(const struct cm_migrate_opts *o, const struct cm_move_marker *m)
+{
+	int r = cm_record_note_move_started(o->root, m->move_id, o->target, o->dest);
+
+	if (r < 0 && r != -ENOENT)
+		cm_warn("migrate: the move is not in the hosting record (%s)", strerror(-r));
+	if (o->move_id)
+		snprintf(o->move_id, CM_MOVE_ID_LEN + 1, "%s", m->move_id);
 }
 
 /* Step 1, the root writable once: an earlier move cut short on this
  * machine finished undoing (other interrupted transactions:
  * cm_adapt_apply undoes them), the move announced and its marker
  * written.  0 or -errno; nothing to undo when it fails. */
-static int mark(const struct cm_migrate_opts *o, const char *disk, const char *format,
-		const char *dest, struct cm_move_marker *m)
+static int mark(const struct cm_migrate_opts *o, const struct cm_profile_rt *p,
+		const char *disk, const char *format, const char *dest,
+		struct cm_move_marker *m)
 {
 	struct cm_rootrw rw;
 	char said[256] = "";
@@ -211,12 +242,16 @@ static int mark(const struct cm_migrate_opts *o, const char *disk, const char *f
 	if (said[0])
 		printf("cloudmove: migrate: %s\n", said);
 	if (r >= 0) {
-		printf("cloudmove: migrate: %s (root %s) → %s as %s, to %s\n", disk,
-		       o->root, o->target, format, dest);
+		r = fill_marker(o, p, m);
+	}
+	if (r >= 0) {
+		printf("cloudmove: migrate: %s (root %s) → %s as %s, to %s (move %s)\n",
+		       disk, o->root, o->target, format, dest, m->move_id);
 		fflush(stdout);
-		fill_marker(o, m);
 		r = cm_move_marker_write(o->root, m);
 	}
+	if (r >= 0)
+		note_started(o, m);
 	return end_rw(&rw, r);
 }
 
@@ -261,16 +296,23 @@ static int stream(const struct cm_migrate_opts *o, const char *disk, const char 
  * dropped and, when the stream succeeded, the move noted.  The number
  * undone, or -errno (the marker stays: the next boot undoes the move). */
 static int restore(const struct cm_migrate_opts *o, const struct cm_move_marker *m,
-		   const char *format, const struct cm_stream_result *res, int streamed)
+		   const char *format, const struct cm_stream_result *res, int rc,
+		   const char *step, double seconds)
 {
 	struct cm_rootrw rw;
+	char reason[160];
 	int r = cm_rootrw_begin(&rw, o->root);
 
 	if (r < 0)
 		return r;
 	r = undo_move(o->root, m);
-	if (r >= 0 && streamed)
+	if (r >= 0 && rc == 0) {
 		note_move(o->root, o, format, res);
+		cm_record_note_move_streamed(o->root, res->written, seconds);
+	} else if (r >= 0) {
+		snprintf(reason, sizeof(reason), "%s", strerror(-rc));
+		cm_record_note_move_failed(o->root, step, reason);
+	}
 	return end_rw(&rw, r);
 }
 
@@ -291,6 +333,7 @@ int cm_migrate(const struct cm_migrate_opts *o)
 	struct cm_move_marker m;
 	struct timespec t0;
 	char disk[CM_PATH_MAX], dest[1024];
+	const char *step = "adapt";
 	int r, u;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -299,17 +342,18 @@ int cm_migrate(const struct cm_migrate_opts *o)
 	if (r == 0 && !format)
 		format = cm_migrate_default_format(p);
 	if (r == 0)
-		r = mark(o, disk, format, dest, &m);
+		r = mark(o, p, disk, format, dest, &m);
 	if (r < 0)
 		goto out;		/* the root untouched */
 	crash_point("marker");
 	r = adapt(o, p);
 	if (r == 0) {
 		crash_point("adapted");
+		step = "stream";
 		r = stream(o, disk, format, &res);
 	}
 	crash_point("streamed");
-	u = restore(o, &m, format, &res, r == 0);
+	u = restore(o, &m, format, &res, r, step, seconds_since(&t0));
 	if (u < 0) {
 		fprintf(stderr, "cloudmove: migrate: undoing the adaptation failed (%s); the "
 			"next boot undoes it (the move marker stays)\n", strerror(-u));

@@ -62,7 +62,13 @@ int cm_migrate(const struct cm_migrate_opts *o);
  * or CM_MOVE_DROPPED (said holds the line to print), 0 no marker, -errno. */
 #define CM_MOVE_DROPPED	1
 #define CM_MOVE_UNDONE	2
+struct cm_move_marker;
+/* found (may be NULL) gets the marker when there was one.  The line of
+ * CM_MOVE_DROPPED is the arrival line, "arrived in CLOUD from CLOUD (move
+ * ID)" (an older marker, without a move id: "first boot of an image moved
+ * from CLOUD (...)"): printed once per move, as the marker goes with it. */
 int cm_move_settle(const char *root, const char *detect_root, const char *cloud,
-		   const char *instance_id, char *said, size_t said_size);
+		   const char *instance_id, char *said, size_t said_size,
+		   struct cm_move_marker *found);
 
 #endif

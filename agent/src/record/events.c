@@ -91,6 +91,118 @@ static int spool_one(const char *dir, const struct cm_record *r,
 	return rc;
 }
 
+static void spool_trim(const char *dir);
+
+static const char *const move_kind_names[] = {
+	[CM_MOVE_STARTED] = "started", [CM_MOVE_ARRIVED] = "arrived",
+	[CM_MOVE_RETIRED] = "retired", [CM_MOVE_FAILED] = "failed",
+};
+
+static void move_event_id(const struct cm_stay_move *m, enum cm_move_event kind,
+			  char *out, size_t size)
+{
+	if (kind == CM_MOVE_FAILED)
+		snprintf(out, size, "%s-failed-%s", m->id, m->failed_step);
+	else
+		snprintf(out, size, "%s-%s", m->id, move_kind_names[kind]);
+}
+
+/* The move, and the stay it ends (where the machine was). */
+static struct json_object *move_data(const struct cm_stay *s)
+{
+	struct json_object *d = cm_stay_move_to_json(&s->move), *from;
+
+	if (!d)
+		return NULL;
+	from = json_object_new_object();
+	if (from) {
+		json_object_object_add(from, "cloud", json_object_new_string(s->cloud));
+		json_object_object_add(from, "instance_id", s->instance_id[0] ?
+				       json_object_new_string(s->instance_id) : NULL);
+		json_object_object_add(from, "region", s->region[0] ?
+				       json_object_new_string(s->region) : NULL);
+		json_object_object_add(from, "stay", json_object_new_int64((int64_t)s->seq));
+	}
+	json_object_object_add(d, "from", from);
+	return d;
+}
+
+int cm_move_event_format(const struct cm_record *r, const struct cm_stay *s,
+			 enum cm_move_event kind, time_t when, struct cm_buf *out)
+{
+	struct json_object *e = json_object_new_object();
+	char id[96], type[64], source[96], subject[192], t[32];
+	const char *text;
+	int rc;
+
+	if (!e)
+		return -ENOMEM;
+	move_event_id(&s->move, kind, id, sizeof(id));
+	snprintf(type, sizeof(type), "io.cloudmove.move.%s", move_kind_names[kind]);
+	snprintf(source, sizeof(source), "urn:cloudmove:machine:%s",
+		 r->machine_id[0] ? r->machine_id : "unknown");
+	snprintf(subject, sizeof(subject), "move/%s", s->move.id);
+	cm_time_format(when, t, sizeof(t));
+	json_object_object_add(e, "specversion", json_object_new_string("1.0"));
+	json_object_object_add(e, "id", json_object_new_string(id));
+	json_object_object_add(e, "source", json_object_new_string(source));
+	json_object_object_add(e, "type", json_object_new_string(type));
+	json_object_object_add(e, "subject", json_object_new_string(subject));
+	json_object_object_add(e, "time", json_object_new_string(t));
+	json_object_object_add(e, "datacontenttype",
+			       json_object_new_string("application/json"));
+	json_object_object_add(e, "data", move_data(s));
+	text = json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN |
+					      JSON_C_TO_STRING_NOSLASHESCAPE);
+	cm_buf_reset(out);
+	rc = text ? cm_buf_addstr(out, text) : -ENOMEM;
+	json_object_put(e);
+	return rc;
+}
+
+static int spool_dir(const char *root, char *dir, size_t size)
+{
+	char probe[CM_PATH_MAX];
+	int rc = cm_path_join(dir, size, root, CM_SPOOL_DIR);
+
+	if (rc < 0)
+		return cm_err(rc, "record: spool");
+	rc = cm_path_cat(probe, sizeof(probe), dir, "x");
+	if (rc == 0)
+		rc = cm_mkdir_parents(probe);
+	return rc < 0 ? cm_err(rc, "record: create %s", dir) : 0;
+}
+
+int cm_events_spool_move(const char *root, const struct cm_record *r,
+			 const struct cm_stay *s, enum cm_move_event kind)
+{
+	char dir[CM_PATH_MAX], path[CM_PATH_MAX], id[96];
+	struct cm_buf b;
+	int rc;
+
+	if (!s || !s->move.id[0])
+		return 0;
+	rc = spool_dir(root, dir, sizeof(dir));
+	if (rc < 0)
+		return rc;
+	/* After the stay's own start (kind 0), in the move's order; named by
+	 * the event id, so the same step noted again replaces its file. */
+	move_event_id(&s->move, kind, id, sizeof(id));
+	if (snprintf(path, sizeof(path), "%s/%010lu-2-%ld-%d-%s.json", dir, s->seq,
+		     (long)s->move.started, (int)kind, id) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	cm_buf_init(&b, CM_EVENT_MAX);
+	rc = cm_move_event_format(r, s, kind, kind == CM_MOVE_STARTED ?
+				  s->move.started : time(NULL), &b);
+	if (rc == 0)
+		rc = cm_atomic_write(path, b.data, b.len, 0644);
+	cm_buf_free(&b);
+	if (rc < 0)
+		return cm_err(rc, "record: spool an event in %s", dir);
+	spool_trim(dir);
+	return 0;
+}
+
 static int name_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

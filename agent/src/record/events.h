@@ -23,6 +23,24 @@ int cm_event_format(const struct cm_record *r, const struct cm_stay *s,
  * 1 (a new stay): the new stay's start and the previous one's end. */
 int cm_events_spool_new_stay(const char *root, const struct cm_record *r);
 
+/* The move's events (record/move.h), from a stay's move: ids
+ * "<move id>-<kind>" ("-failed-<step>" for a failure), so noting a step
+ * twice or exporting twice makes no second event.  io.cloudmove.move.arrived
+ * is spooled on both sides: by the source when it sees the arrival line,
+ * and by the image's first boot in the target (whose copy of the source's
+ * stay carries the move): the same id, and the same source (the machine
+ * id travels with the disk), so a receiver keeps whichever comes first —
+ * the source may be retired before it can export. */
+enum cm_move_event {
+	CM_MOVE_STARTED, CM_MOVE_ARRIVED, CM_MOVE_RETIRED, CM_MOVE_FAILED,
+};
+
+int cm_move_event_format(const struct cm_record *r, const struct cm_stay *s,
+			 enum cm_move_event kind, time_t when, struct cm_buf *out);
+/* The event of the move of stay s (one of r's). */
+int cm_events_spool_move(const char *root, const struct cm_record *r,
+			 const struct cm_stay *s, enum cm_move_event kind);
+
 struct cm_export_result {
 	unsigned sent, failed, left, rejected;
 };

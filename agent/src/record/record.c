@@ -6,6 +6,7 @@
 
 #include "../detect/detect.h"
 #include "../json.h"
+#include "move.h"
 #include "record.h"
 
 int cm_time_format(time_t t, char *out, size_t size)
@@ -77,6 +78,92 @@ static int get_time(struct json_object *o, const char *key, time_t *out)
 	return cm_time_parse(text, out) < 0 ? -EBADMSG : 0;
 }
 
+static int get_bool(struct json_object *o, const char *key, bool *out)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_boolean))
+		return -EBADMSG;
+	*out = json_object_get_boolean(v);
+	return 0;
+}
+
+/* key absent or null: 0 and *out NULL (the field is not there) */
+static int get_object(struct json_object *o, const char *key,
+		      struct json_object **out)
+{
+	*out = NULL;
+	if (!json_object_object_get_ex(o, key, out) ||
+	    json_object_is_type(*out, json_type_null)) {
+		*out = NULL;
+		return 0;
+	}
+	return json_object_is_type(*out, json_type_object) ? 0 : -EBADMSG;
+}
+
+static int parse_move(struct json_object *o, struct cm_stay_move *m)
+{
+	unsigned long bytes;
+
+	if (get_text(o, "id", m->id, sizeof(m->id), 1) < 0 || !cm_move_id_valid(m->id) ||
+	    get_text(o, "target", m->target, sizeof(m->target), 1) < 0 ||
+	    !m->target[0] ||
+	    get_text(o, "region", m->region, sizeof(m->region), 0) < 0 ||
+	    get_text(o, "dest", m->dest, sizeof(m->dest), 0) < 0 ||
+	    get_text(o, "image_id", m->image_id, sizeof(m->image_id), 0) < 0 ||
+	    get_text(o, "instance_id", m->instance_id, sizeof(m->instance_id), 0) < 0 ||
+	    get_ulong(o, "bytes", &bytes) < 0 ||
+	    get_time(o, "started", &m->started) < 0)
+		return -EBADMSG;
+	m->bytes = bytes;
+	if (get_ulong(o, "seconds", &m->seconds) < 0 ||
+	    get_bool(o, "arrived", &m->arrived) < 0 ||
+	    get_text(o, "retired", m->retired, sizeof(m->retired), 0) < 0 ||
+	    (m->retired[0] && strcmp(m->retired, "stop") && strcmp(m->retired, "delete")))
+		return -EBADMSG;
+	/* "failed": null or {step, reason} */
+	if (get_object(o, "failed", &o) < 0)
+		return -EBADMSG;
+	if (o && (get_text(o, "step", m->failed_step, sizeof(m->failed_step), 1) < 0 ||
+		  !m->failed_step[0] ||
+		  get_text(o, "reason", m->failed_reason, sizeof(m->failed_reason), 0) < 0))
+		return -EBADMSG;
+	return 0;
+}
+
+static int parse_moved_from(struct json_object *o, struct cm_stay_moved_from *m)
+{
+	if (get_text(o, "id", m->id, sizeof(m->id), 1) < 0 || !cm_move_id_valid(m->id) ||
+	    get_text(o, "cloud", m->cloud, sizeof(m->cloud), 1) < 0 || !m->cloud[0] ||
+	    get_text(o, "instance_id", m->instance_id, sizeof(m->instance_id), 0) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+static int parse_adapted(struct json_object *o, struct cm_stay_adapted *a)
+{
+	if (get_text(o, "profile", a->profile, sizeof(a->profile), 0) < 0 ||
+	    get_text(o, "facts", a->facts, sizeof(a->facts), 0) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+/* The fields later versions of the agent added to a stay: each optional
+ * (an older record has none), each whole when there. */
+static int parse_stay_extras(struct json_object *o, struct cm_stay *s)
+{
+	struct json_object *x;
+
+	if (get_object(o, "move", &x) < 0 || (x && parse_move(x, &s->move) < 0) ||
+	    get_object(o, "moved_from", &x) < 0 ||
+	    (x && parse_moved_from(x, &s->moved_from) < 0) ||
+	    get_object(o, "adapted", &x) < 0 ||
+	    (x && parse_adapted(x, &s->adapted) < 0))
+		return -EBADMSG;
+	return 0;
+}
+
 static int parse_stay(struct json_object *o, struct cm_stay *s)
 {
 	struct json_object *pub;
@@ -101,7 +188,7 @@ static int parse_stay(struct json_object *o, struct cm_stay *s)
 	s->is_public = json_object_get_boolean(pub);
 	if (s->last_seen < s->first_seen)
 		return -EBADMSG;
-	return 0;
+	return parse_stay_extras(o, s);
 }
 
 int cm_record_parse(const char *buf, size_t len, struct cm_record *out)
@@ -150,6 +237,57 @@ static struct json_object *text_or_null(const char *s)
 	return *s ? json_object_new_string(s) : NULL;
 }
 
+struct json_object *cm_stay_move_to_json(const struct cm_stay_move *m)
+{
+	struct json_object *o = json_object_new_object(), *f;
+	char t[32];
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "id", json_object_new_string(m->id));
+	json_object_object_add(o, "target", json_object_new_string(m->target));
+	json_object_object_add(o, "region", text_or_null(m->region));
+	json_object_object_add(o, "dest", text_or_null(m->dest));
+	json_object_object_add(o, "image_id", text_or_null(m->image_id));
+	json_object_object_add(o, "instance_id", text_or_null(m->instance_id));
+	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)m->bytes));
+	cm_time_format(m->started, t, sizeof(t));
+	json_object_object_add(o, "started", json_object_new_string(t));
+	json_object_object_add(o, "seconds", json_object_new_int64((int64_t)m->seconds));
+	json_object_object_add(o, "arrived", json_object_new_boolean(m->arrived));
+	json_object_object_add(o, "retired", text_or_null(m->retired));
+	f = NULL;
+	if (m->failed_step[0] && (f = json_object_new_object())) {
+		json_object_object_add(f, "step", json_object_new_string(m->failed_step));
+		json_object_object_add(f, "reason", json_object_new_string(m->failed_reason));
+	}
+	json_object_object_add(o, "failed", f);
+	return o;
+}
+
+static struct json_object *moved_from_to_json(const struct cm_stay_moved_from *m)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "id", json_object_new_string(m->id));
+	json_object_object_add(o, "cloud", json_object_new_string(m->cloud));
+	json_object_object_add(o, "instance_id", text_or_null(m->instance_id));
+	return o;
+}
+
+static struct json_object *adapted_to_json(const struct cm_stay_adapted *a)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "profile", text_or_null(a->profile));
+	json_object_object_add(o, "facts", text_or_null(a->facts));
+	return o;
+}
+
 struct json_object *cm_stay_to_json(const struct cm_stay *s)
 {
 	struct json_object *o = json_object_new_object();
@@ -169,6 +307,14 @@ struct json_object *cm_stay_to_json(const struct cm_stay *s)
 	cm_time_format(s->last_seen, t, sizeof(t));
 	json_object_object_add(o, "last_seen", json_object_new_string(t));
 	json_object_object_add(o, "boots", json_object_new_int64((int64_t)s->boots));
+	/* absent rather than null when unknown: a record without them is
+	 * what an older agent wrote and reads */
+	if (s->moved_from.id[0])
+		json_object_object_add(o, "moved_from", moved_from_to_json(&s->moved_from));
+	if (s->adapted.profile[0] || s->adapted.facts[0])
+		json_object_object_add(o, "adapted", adapted_to_json(&s->adapted));
+	if (s->move.id[0])
+		json_object_object_add(o, "move", cm_stay_move_to_json(&s->move));
 	return o;
 }
 
@@ -210,10 +356,16 @@ static void copy(char *dst, size_t size, const char *src)
 int cm_record_note_boot(struct cm_record *r, const struct cm_verdict *v,
 			time_t now)
 {
+	return cm_record_note_boot_as(r, v, now, 0);
+}
+
+int cm_record_note_boot_as(struct cm_record *r, const struct cm_verdict *v,
+			   time_t now, int moved)
+{
 	struct cm_stay *last = r->n ? &r->stays[r->n - 1] : NULL;
 	unsigned long seq = last ? last->seq + 1 : 1;
 
-	if (last && !strcmp(last->cloud, v->cloud) &&
+	if (!moved && last && !strcmp(last->cloud, v->cloud) &&
 	    !strcmp(last->instance_id, v->instance_id)) {
 		/* A clock that went back must not make the stay negative. */
 		if (now > last->last_seen)

@@ -86,11 +86,18 @@ int cm_record_format(const struct cm_record *r, struct cm_buf *out);
 /* One stay as a JSON object (the record's and the events' shape). */
 struct json_object;
 struct json_object *cm_stay_to_json(const struct cm_stay *s);
+struct json_object *cm_stay_move_to_json(const struct cm_stay_move *m);
 
 /* Notes one boot seen as v at now: extends the last stay or starts a new
  * one.  Returns 1 when a new stay started, 0 otherwise. */
 int cm_record_note_boot(struct cm_record *r, const struct cm_verdict *v,
 			time_t now);
+/* The same; moved: this boot is a moved image's first (a move marker not
+ * this machine's), which always opens a new stay — a move within one
+ * cloud, or to a machine whose instance id is unknown, is another stay
+ * too. */
+int cm_record_note_boot_as(struct cm_record *r, const struct cm_verdict *v,
+			   time_t now, int moved);
 
 /* RFC 3339 UTC, "2026-11-27T01:33:13Z": 0 or -EINVAL. */
 int cm_time_format(time_t t, char *out, size_t size);

@@ -695,6 +695,9 @@ class GCP(Cloud):
             return self.not_found(req)        # v1beta1 and 0.1 are shut down
         rel = p[len("/computeMetadata/v1/"):]
         segs = [s for s in rel.split("/") if s]
+        identity = self.identity(req, segs)
+        if identity is not None:
+            return identity
         recursive = req.q.get("recursive", "").lower() == "true"
         alt = req.q.get("alt", "")
         if alt not in ("", "json", "text"):
@@ -725,6 +728,33 @@ class GCP(Cloud):
         if alt == "json" or isinstance(node, list):
             return self.ok(jdump(node), self.json_type if alt == "json" else None)
         return self.ok(scalar_text(node))
+
+    # The service account's identity ("Authenticate workloads using service
+    # accounts", cloud.google.com/compute/docs/access/authenticate-workloads):
+    # .../service-accounts/default/token -> {"access_token", "expires_in",
+    # "token_type": "Bearer"} (application/json), .../scopes one per line,
+    # .../email.  --gcp-no-service-account: an instance created without one
+    # has no service-accounts/ at all (404).
+    sa_token = None
+    no_service_account = False
+
+    def identity(self, req, segs):
+        if segs[:2] != ["instance", "service-accounts"]:
+            return None
+        if self.no_service_account:
+            return self.not_found(req)
+        if len(segs) == 4 and segs[3] in ("token", "scopes"):
+            hit = self.lookup(segs[:3])
+            if hit is MISSING or not isinstance(hit[0], dict):
+                return self.not_found(req)
+            if segs[3] == "scopes":
+                return self.ok("".join(s + "\n" for s in hit[0].get("scopes", [])))
+            if not self.sa_token:
+                self.sa_token = "ya29.md-%032x" % random.getrandbits(128)
+            return self.ok(jdump(OD([("access_token", self.sa_token),
+                                     ("expires_in", 3599),
+                                     ("token_type", "Bearer")])), self.json_type)
+        return None
 
     def keyname(self, parent):
         if parent in GCE_FREEFORM:
@@ -788,6 +818,36 @@ class Azure(Cloud):
                     del comp[k]
         return doc
 
+    # The managed identity's token (--azure-mi-token; --azure-no-identity:
+    # a VM without one), as in "How to use managed identities for Azure
+    # resources on an Azure VM to acquire an access token"
+    # (learn.microsoft.com/entra/identity/managed-identities-azure-resources/
+    # how-to-use-vm-token): GET ...?api-version=2018-02-01&resource=URI with
+    # Metadata: true; expires_in/expires_on are strings there.
+    mi_token = None
+    mi_identity = True
+
+    def identity_token(self, req):
+        def refuse(desc):
+            return self.aerr(400, OD([("error", "invalid_request"),
+                                      ("error_description", desc)]))
+        if req.q.get("api-version") not in self.supported:
+            return refuse("Required query variable 'api-version' is missing or invalid")
+        resource = req.q.get("resource")
+        if not resource:
+            return refuse("Required query variable 'resource' is missing")
+        if not self.mi_identity:
+            return refuse("Identity not found")
+        now = int(time.time())
+        tok = self.mi_token or self.tokens.issue(86400)
+        return self.ok(jdump(OD([
+            ("access_token", tok),
+            ("client_id", "9c4d4f8e-2b1a-4e8e-9f0a-5d6c7b8a9e01"),
+            ("expires_in", "86399"), ("expires_on", str(now + 86399)),
+            ("ext_expires_in", "86399"), ("not_before", str(now)),
+            ("resource", resource), ("token_type", "Bearer")])),
+            self.json_type, kind="token")
+
     def route(self, req):
         p = req.path.rstrip("/") or "/"
         if not (p == "/metadata" or p.startswith("/metadata/")):
@@ -805,6 +865,8 @@ class Azure(Cloud):
         if p == "/metadata/versions":
             return self.ok(jdump(OD([("apiVersions", sorted(self.supported))])),
                            self.json_type)
+        if p == "/metadata/identity/oauth2/token":
+            return self.identity_token(req)
         if not (p == "/metadata/instance" or p.startswith("/metadata/instance/")):
             return self.not_found(req)
         version = req.q.get("api-version")
@@ -1835,7 +1897,18 @@ def main(argv=None):
                     help="seconds per byte for --fault slow (default 0.2)")
     ap.add_argument("--hang-max", type=float, default=900.0,
                     help="longest a hung connection is held, seconds (default 900)")
+    ap.add_argument("--gcp-token", help="gcp: the access token service-accounts/"
+                    "default/token hands out (default: a random one)")
+    ap.add_argument("--gcp-no-service-account", action="store_true",
+                    help="gcp: the instance has no service account (404)")
+    ap.add_argument("--azure-mi-token",
+                    help="azure: the managed identity's access token to hand out "
+                    "(default: a random one per request)")
+    ap.add_argument("--azure-no-identity", action="store_true",
+                    help="azure: the VM has no managed identity (400 Identity not found)")
     a = ap.parse_args(argv)
+    Azure.mi_token = a.azure_mi_token
+    Azure.mi_identity = not a.azure_no_identity
 
     if a.fault in ("aws-v1", "aws-v1-405", "aws-v1-hop") and a.cloud not in ("aws", "alibaba"):
         ap.error("--fault %s applies to aws and alibaba only" % a.fault)
@@ -1861,6 +1934,9 @@ def main(argv=None):
     except OSError as e:
         print("mdserver: cannot open log %s: %s" % (a.log, e), file=sys.stderr)
         return 1
+    if a.cloud == "gcp":
+        cloud.sa_token = a.gcp_token
+        cloud.no_service_account = a.gcp_no_service_account
     faults = Faults(a.fault, a.fault_scope, 0, other, a.slow_delay)
     try:
         srv = make_server(a.bind, a.port, a.cloud, cloud, faults, log, a.hang_max)

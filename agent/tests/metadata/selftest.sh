@@ -99,6 +99,7 @@ start aws-v1 aws --fault aws-v1
 start oracle-v2 oracle --fault oracle-v2-only
 start f-500 gcp --fault 500
 start f-404 azure --fault 404
+start azure-noid azure --azure-no-identity
 start f-garbage digitalocean --fault garbage
 start f-trunc gcp --fault truncated-json
 start f-slow upcloud --fault slow
@@ -159,6 +160,11 @@ check azure "X-Forwarded-For -> 400" 400 "" '/metadata/instance?api-version=2021
 check azure "instance document" 200 '"vmId":"02aab8a4-74ef-476e-8182-f6d2ba4166a7"' '/metadata/instance?api-version=2021-02-01' -H "$A"
 check azure "leaf with format=text" 200 '^Standard_A3$' '/metadata/instance/compute/vmSize?api-version=2021-02-01&format=text' -H "$A"
 check azure "POST -> 405" 405 "" '/metadata/instance?api-version=2021-02-01' -H "$A" -X POST
+MI='/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fmanagement.azure.com%2F'
+check azure "managed identity token" 200 '"resource":"https://management.azure.com/","token_type":"Bearer"' "$MI" -H "$A"
+check azure "managed identity: no Metadata header -> 400" 400 "Required metadata header" "$MI"
+check azure "managed identity: no resource -> 400" 400 "'resource' is missing" '/metadata/identity/oauth2/token?api-version=2018-02-01' -H "$A"
+check azure-noid "no managed identity -> 400 Identity not found" 400 '"error":"invalid_request","error_description":"Identity not found"' "$MI" -H "$A"
 
 # ---- oracle
 O='Authorization: Bearer Oracle'

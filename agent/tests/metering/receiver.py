@@ -3,13 +3,15 @@
 mode (POST, Content-Type application/cloudevents+json), checks each one,
 and keeps what it got in a JSON-lines file.
 
-  receiver.py --port-file F --log FILE [--fail-first N] [--status CODE]
+  receiver.py --port-file F --log FILE [--bodies FILE] [--fail-first N] [--status CODE]
 
 --fail-first N answers 503 to the first N requests (a receiver with passing
 trouble); --status CODE answers CODE to every request (e.g. 400: refused);
 --hang reads each request and never answers (a black hole).
 Every received event is one line in --log: {"id":..., "type":..., "valid":
-bool, "problem": str, "duplicate": bool}.  Loopback only."""
+bool, "problem": str, "duplicate": bool}; with --bodies, each request's
+body as it came, one a line (to check what an event carries).  Loopback
+only."""
 import argparse
 import json
 import sys
@@ -62,6 +64,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
+        if srv.bodies:
+            with srv.lock, open(srv.bodies, "ab") as f:
+                f.write(body.replace(b"\n", b" ") + b"\n")
         ev, problem = check_event(self.headers, body)
         eid = ev.get("id") if isinstance(ev, dict) else None
         with srv.lock:
@@ -84,6 +89,7 @@ def main():
     ap.add_argument("--fail-first", type=int, default=0)
     ap.add_argument("--status", type=int, default=0)
     ap.add_argument("--hang", action="store_true")
+    ap.add_argument("--bodies")
     a = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
     srv.daemon_threads = True
@@ -94,6 +100,7 @@ def main():
     srv.fail_first = a.fail_first
     srv.status = a.status
     srv.hang = a.hang
+    srv.bodies = a.bodies
     if a.port_file:
         with open(a.port_file + ".tmp", "w") as f:
             f.write(str(srv.server_address[1]))

@@ -178,3 +178,26 @@ TEST(cmdline_unreadable_does_nothing)
 	CHECK_INT(o.disabled, 0);
 	CHECK_STR(o.target, "gcp");
 }
+
+TEST(cmdline_launch_keys)
+{
+	CHECK_INT(parse("root=/dev/vda1"), 0);
+	CHECK_STR(o.launch, "");
+	CHECK_INT(o.wait_s, 1200);
+	CHECK_STR(o.api_endpoint, "");
+	CHECK_INT(parse("cloudmove.target=aws cloudmove.dest=file:///x "
+			"cloudmove.launch=/etc/cloudmove/launch-aws.spec cloudmove.wait=30 "
+			"rd.cloudmove.api_endpoint=http://10.0.2.2:8773"), 0);
+	CHECK_STR(o.launch, "/etc/cloudmove/launch-aws.spec");
+	CHECK_INT(o.wait_s, 30);
+	CHECK_STR(o.api_endpoint, "http://10.0.2.2:8773");
+	CHECK_INT(parse("cloudmove.wait=0"), 0);	/* launch, do not wait */
+	CHECK_INT(o.wait_s, 0);
+	CHECK_INT(parse("cloudmove.launch=launch.spec cloudmove.wait=-1 "
+			"cloudmove.wait=10m rd.cloudmove.api_endpoint=ftp://h"), 4);
+	CHECK_STR(o.launch, "");
+	CHECK_INT(o.wait_s, 1200);
+	CHECK_STR(o.api_endpoint, "");
+	CHECK(strstr(o.warnings[0], "cloudmove.launch"));
+	CHECK_STR(o.warnings[1], "cloudmove.wait=-1: expected 0..604800 seconds; 1200");
+}

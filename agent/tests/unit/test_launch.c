@@ -5,9 +5,14 @@
  * the launch-CLOUD suites.) */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "control/fit.h"
 #include "control/launch.h"
+#include "move/firmware.h"
+#include "move/launch_step.h"
+#include "profiles/profile.h"
 #include "test.h"
 
 #define ID_A "0123456789abcdef0123456789abcdef"
@@ -71,12 +76,14 @@ static int d_login(struct cm_api *a)
 	return d.fail_login;
 }
 
+static const char *describe_arch = "x86_64";
+
 static int d_describe(struct cm_api *a, struct cm_target_facts *f)
 {
 	(void)a;
 	d.describe++;
 	snprintf(f->instance_type, sizeof(f->instance_type), "t.small");
-	snprintf(f->arch, sizeof(f->arch), "x86_64");
+	snprintf(f->arch, sizeof(f->arch), "%s", describe_arch);
 	f->boot_modes = CM_BOOT_UEFI;
 	return 0;
 }
@@ -293,4 +300,274 @@ TEST(launch_spec_through_the_cloud_keys)
 	CHECK_INT(cm_launch_load(&l, p, NULL), -EINVAL);
 	snprintf(p, sizeof(p), "%s/unknown.spec", cm_test_tmpdir());
 	CHECK_INT(cm_launch_load(&l, p, NULL), -EINVAL);
+}
+
+TEST(launch_elf_arch)
+{
+	uint8_t h[64] = { 0x7f, 'E', 'L', 'F', 2, 1 };
+
+	h[18] = 62;
+	CHECK_STR(cm_elf_arch(h, sizeof(h)), "x86_64");
+	h[18] = 183;
+	CHECK_STR(cm_elf_arch(h, sizeof(h)), "arm64");
+	h[18] = 3;
+	h[4] = 1;
+	CHECK_STR(cm_elf_arch(h, sizeof(h)), "i386");
+	h[18] = 40;			/* arm (32-bit): not one we launch */
+	CHECK(cm_elf_arch(h, sizeof(h)) == NULL);
+	h[5] = 2;			/* big-endian: the machine is h[18..19] */
+	h[18] = 0;
+	h[19] = 62;
+	CHECK_STR(cm_elf_arch(h, sizeof(h)), "x86_64");
+	CHECK(cm_elf_arch(h, 19) == NULL);
+	h[0] = 'M';
+	CHECK(cm_elf_arch(h, sizeof(h)) == NULL);
+}
+
+static struct cm_target_facts target(const char *arch, unsigned modes, const char *drivers)
+{
+	struct cm_target_facts t;
+
+	memset(&t, 0, sizeof(t));
+	snprintf(t.instance_type, sizeof(t.instance_type), "t4g.micro");
+	snprintf(t.arch, sizeof(t.arch), "%s", arch);
+	t.boot_modes = modes;
+	snprintf(t.drivers, sizeof(t.drivers), "%s", drivers);
+	return t;
+}
+
+TEST(launch_fit)
+{
+	struct cm_target_facts t = target("arm64", CM_BOOT_UEFI, "ena nvme");
+	struct cm_image_facts img = { .firmware = CM_BOOT_BIOS, .arch = "x86_64" };
+	struct cm_fit fit;
+	char why[2048];
+
+	/* everything wrong: every mismatch in the one line */
+	cm_fit_eval(&t, &img, "ena", &fit);
+	CHECK_INT(cm_fit_refusal(&fit, why, sizeof(why)), -ENOTSUP);
+	CHECK_STR(why, "the disk boots with bios only, t4g.micro with uefi only; "
+		  "the disk is x86_64, t4g.micro arm64; "
+		  "t4g.micro needs ena nvme; the root lacks ena");
+	/* a hybrid disk fits either; aarch64 is arm64 */
+	img.firmware = CM_BOOT_BIOS | CM_BOOT_UEFI;
+	snprintf(img.arch, sizeof(img.arch), "aarch64");
+	cm_fit_eval(&t, &img, "", &fit);
+	CHECK_INT(cm_fit_refusal(&fit, why, sizeof(why)), 0);
+	CHECK_STR(why, "");
+	CHECK_INT(fit.boot, CM_FIT_YES);
+	CHECK_INT(fit.arch, CM_FIT_YES);
+	CHECK_INT(fit.drivers, CM_FIT_YES);
+	/* what one side does not know is no refusal */
+	memset(&img, 0, sizeof(img));
+	cm_fit_eval(&t, &img, NULL, &fit);
+	CHECK_INT(cm_fit_refusal(&fit, why, sizeof(why)), 0);
+	CHECK_INT(fit.boot, CM_FIT_UNKNOWN);
+	CHECK_INT(fit.arch, CM_FIT_UNKNOWN);
+	CHECK_INT(fit.drivers, CM_FIT_UNKNOWN);
+	/* a UEFI-only disk on a BIOS-only type */
+	t = target("x86_64", CM_BOOT_BIOS, "");
+	img.firmware = CM_BOOT_UEFI;
+	cm_fit_eval(&t, &img, "", &fit);
+	CHECK_INT(cm_fit_refusal(&fit, why, sizeof(why)), -ENOTSUP);
+	CHECK_STR(why, "the disk boots with uefi only, t4g.micro with bios only");
+}
+
+TEST(launch_root_drivers)
+{
+	char root[512], have[256], missing[256];
+
+	cm_test_write_str("root/usr/lib/modules/6.1.0-9-amd64/modules.dep",
+			  "kernel/drivers/net/ethernet/amazon/ena/ena.ko.xz:\n"
+			  "kernel/drivers/nvme/host/nvme.ko.xz: kernel/drivers/nvme/host/nvme-core.ko.xz\n");
+	cm_test_write_str("root/usr/lib/modules/6.1.0-9-amd64/modules.builtin",
+			  "kernel/drivers/block/virtio_blk.ko\n");
+	/* an older kernel that has gve: only the newest counts */
+	cm_test_write_str("root/usr/lib/modules/5.10.0-1-amd64/modules.dep",
+			  "kernel/drivers/net/ethernet/google/gve/gve.ko:\n");
+	snprintf(root, sizeof(root), "%s/root", cm_test_tmpdir());
+	CHECK_INT(cm_root_drivers(root, "ena nvme virtio_blk gve mlx5_core", have,
+				  sizeof(have), missing, sizeof(missing)), 0);
+	CHECK_STR(have, "ena nvme virtio_blk");
+	CHECK_STR(missing, "gve mlx5_core");
+	CHECK_INT(cm_root_drivers(root, "", have, sizeof(have), missing, sizeof(missing)), 0);
+	CHECK_STR(missing, "");
+	snprintf(root, sizeof(root), "%s/none", cm_test_tmpdir());
+	CHECK_INT(cm_root_drivers(root, "ena", have, sizeof(have), missing,
+				  sizeof(missing)), -ENOENT);
+}
+
+TEST(launch_run_refuses_before_import)
+{
+	static struct cm_launch l;
+	uint8_t elf[64] = { 0x7f, 'E', 'L', 'F', 2, 1 };
+	const char *failed;
+	char spec[512], disk[512], root[512];
+
+	start(&l);
+	elf[18] = 183;			/* the root is arm64, the type x86_64 */
+	cm_test_write("root/bin/sh", elf, sizeof(elf));
+	cm_test_write_str("s.spec", "zone = z\n");
+	cm_test_write("blank.img", (char[4096]){ 0 }, 4096);
+	snprintf(spec, sizeof(spec), "%s/s.spec", cm_test_tmpdir());
+	snprintf(disk, sizeof(disk), "%s/blank.img", cm_test_tmpdir());
+	snprintf(root, sizeof(root), "%s/root", cm_test_tmpdir());
+	CHECK_INT(cm_launch_run(&l, &(struct cm_launch_args){
+		.image_url = "x", .spec = spec, .source = disk, .root = root,
+		.wait = 60 }, &failed), -ENOTSUP);
+	CHECK_STR(failed, "fit");
+	CHECK_INT(d.login, 1);
+	CHECK_INT(d.describe, 1);
+	CHECK_INT(d.import, 0);
+	CHECK_INT(l.fit.arch, CM_FIT_NO);
+	cm_launch_close(&l);
+
+	/* the same root on an arm64 type: imported, started, arrived */
+	start(&l);
+	d.arrive_at = 2;
+	d.arrival = "cloudmove: arrived in aws from gcp (move " ID_A ")\n";
+	describe_arch = "arm64";
+	CHECK_INT(cm_launch_run(&l, &(struct cm_launch_args){
+		.image_url = "x", .spec = spec, .source = disk, .root = root,
+		.move_id = ID_A, .wait = 60 }, &failed), 1);
+	CHECK(failed == NULL);
+	CHECK_INT(d.import, 1);
+	CHECK_INT(d.run, 1);
+	CHECK_INT(d.console, 2);
+	describe_arch = "x86_64";
+	cm_launch_close(&l);
+
+	/* --wait 0: started, not waited for */
+	start(&l);
+	describe_arch = "arm64";
+	CHECK_INT(cm_launch_run(&l, &(struct cm_launch_args){
+		.image_url = "x", .spec = spec, .source = disk, .root = root,
+		.wait = 0 }, &failed), 0);
+	CHECK(failed == NULL);
+	CHECK_INT(d.console, 0);
+	describe_arch = "x86_64";
+	cm_launch_close(&l);
+}
+
+TEST(launch_fit_folds_into_the_profile)
+{
+	static struct cm_profile_rt p;
+	struct cm_target_facts t = target("x86_64", CM_BOOT_UEFI, "ena nvme mlx5_core");
+
+	memset(&p, 0, sizeof(p));
+	CHECK_INT(cm_plist_add(&p.storage_drivers, "nvme", 4), 0);
+	CHECK_INT(cm_fit_fold(&p, &t), 0);
+	CHECK_INT(p.storage_drivers.n, 1);	/* nvme once */
+	CHECK_INT(p.net_drivers.n, 2);
+	CHECK_STR(p.net_drivers.v[0], "ena");
+	CHECK_STR(p.net_drivers.v[1], "mlx5_core");
+}
+
+TEST(launch_move_step_finish_and_hint)
+{
+	static struct cm_move_launch m;
+	char hint[1024];
+
+	memset(&m, 0, sizeof(m));
+	m.target = "aws";
+	m.spec = "/sysroot/etc/cloudmove/launch.spec";
+	m.spec_shown = "/etc/cloudmove/launch.spec";
+	m.creds = "/sysroot/etc/cloudmove/creds";
+	m.endpoint = "http://10.0.2.2:8773";
+	m.root = cm_test_tmpdir();
+	m.wait = 30;
+	cm_move_launch_hint(&m, "ebs://us-east-1/snap-1", ID_A, hint, sizeof(hint));
+	CHECK_STR(hint, "cloudmove launch --target aws --image ebs://us-east-1/snap-1 "
+		  "--spec /etc/cloudmove/launch.spec --creds /sysroot/etc/cloudmove/creds "
+		  "--api-endpoint http://10.0.2.2:8773 --move-id " ID_A);
+	/* a URL with a query (a SAS signature) is never printed */
+	cm_move_launch_hint(&m, "https://a.blob.core.windows.net/c/d.vhd?sig=SECRET", NULL,
+			    hint, sizeof(hint));
+	CHECK(!strstr(hint, "SECRET"));
+	CHECK(strstr(hint, "--image URL --spec"));
+
+	/* the instance never says it arrived: -ETIMEDOUT, the image kept */
+	start(&m.l);
+	CHECK_INT(cm_launch_connect(&m.l, NULL), 0);
+	CHECK_INT(cm_move_launch_finish(&m, "ebs://us-east-1/snap-1", ID_A), -ETIMEDOUT);
+	CHECK_INT(d.run, 1);
+	CHECK_INT(d.slept_total, 30000);
+	cm_launch_close(&m.l);
+	/* a quota refusal at launch */
+	start(&m.l);
+	d.fail_run = -EDQUOT;
+	CHECK_INT(cm_launch_connect(&m.l, NULL), 0);
+	CHECK_INT(cm_move_launch_finish(&m, "ebs://us-east-1/snap-1", ID_A), -EDQUOT);
+	CHECK_STR(m.l.result.image_id, "img-1");
+	cm_launch_close(&m.l);
+	/* arrival */
+	start(&m.l);
+	d.arrive_at = 1;
+	d.arrival = "cloudmove: arrived in aws from kvm (move " ID_A ")\n";
+	CHECK_INT(cm_launch_connect(&m.l, NULL), 0);
+	CHECK_INT(cm_move_launch_finish(&m, "ebs://us-east-1/snap-1", ID_A), 0);
+	CHECK_STR(m.l.arrival.from, "kvm");
+	cm_launch_close(&m.l);
+}
+
+/* One newc entry (as test_cpio.c makes them). */
+static void newc(struct cm_buf *b, const char *name)
+{
+	static const char zeros[4];
+	size_t nl = strlen(name) + 1;
+	int r;
+
+	r = cm_buf_printf(b, "070701%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08zx%08x",
+			  1u, 0100644u, 0u, 0u, 1u, 0u, 0u, 0u, 0u, 0u, 0u, nl, 0u);
+	r |= cm_buf_add(b, name, nl);
+	r |= cm_buf_add(b, zeros, (4 - b->len % 4) % 4);
+	if (r)
+		abort();
+}
+
+static void initramfs_with(const char *rel, const char *const *modules)
+{
+	struct cm_buf b;
+
+	cm_buf_init(&b, 1 << 16);
+	for (; *modules; modules++)
+		newc(&b, *modules);
+	newc(&b, "TRAILER!!!");
+	cm_test_write(rel, b.data, b.len);
+	cm_buf_free(&b);
+}
+
+TEST(launch_root_drivers_in_the_initramfs)
+{
+	static const char *const without_nvme[] = {
+		"usr/lib/modules/6.1.0-9-amd64/kernel/drivers/net/ethernet/amazon/ena/ena.ko.xz",
+		NULL,
+	};
+	static const char *const with_nvme[] = {
+		"usr/lib/modules/6.1.0-9-amd64/kernel/drivers/nvme/host/nvme-core.ko.xz",
+		"usr/lib/modules/6.1.0-9-amd64/kernel/drivers/nvme/host/nvme.ko.xz",
+		NULL,
+	};
+	char root[512], have[256], missing[256];
+
+	cm_test_write_str("root/boot/vmlinuz-6.1.0-9-amd64", "");
+	cm_test_write_str("root/usr/lib/modules/6.1.0-9-amd64/modules.dep",
+			  "kernel/drivers/net/ethernet/amazon/ena/ena.ko.xz:\n"
+			  "kernel/drivers/nvme/host/nvme-core.ko.xz:\n"
+			  "kernel/drivers/nvme/host/nvme.ko.xz: kernel/drivers/nvme/host/nvme-core.ko.xz\n");
+	cm_test_write_str("root/usr/lib/modules/6.1.0-9-amd64/kernel/drivers/net/ethernet/amazon/ena/ena.ko.xz", "");
+	cm_test_write_str("root/usr/lib/modules/6.1.0-9-amd64/kernel/drivers/nvme/host/nvme-core.ko.xz", "");
+	cm_test_write_str("root/usr/lib/modules/6.1.0-9-amd64/kernel/drivers/nvme/host/nvme.ko.xz", "");
+	initramfs_with("root/boot/initrd.img-6.1.0-9-amd64", without_nvme);
+	snprintf(root, sizeof(root), "%s/root", cm_test_tmpdir());
+	/* nvme is a module of the kernel but not in its initramfs: the root
+	 * disk behind it would not be found; ena loads after the pivot */
+	CHECK_INT(cm_root_drivers(root, "ena nvme", have, sizeof(have), missing,
+				  sizeof(missing)), 0);
+	CHECK_STR(have, "ena nvme");
+	CHECK_STR(missing, "nvme (not in the initramfs)");
+	initramfs_with("root/boot/initrd.img-6.1.0-9-amd64", with_nvme);
+	CHECK_INT(cm_root_drivers(root, "ena nvme", have, sizeof(have), missing,
+				  sizeof(missing)), 0);
+	CHECK_STR(missing, "");
 }
