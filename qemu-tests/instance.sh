@@ -48,6 +48,7 @@ qt_load "$QT_INSTANCE_SCENARIO"
 # The source's boot exported its servers' ports: this boot has its own.
 QT_MD_PORT='' QT_HTTP_PORT='' QT_DEST_PORT='' QT_CONTROL_PORT='' QT_SELF_CONTROL_PORT=''
 qemu='' rc=0
+# shellcheck disable=SC2317  # the EXIT trap (images/lib.sh) calls it
 cm_on_exit() {
 	# TERM: timeout(1) runs in a process group of its own (out of the
 	# emulator's reach) and passes the TERM on to QEMU

@@ -289,7 +289,7 @@ qt_dest_stop() {
 # The source machines the SELF_CONTROL= emulators know: the test metadata
 # server's fixtures (agent/tests/metadata/fixtures/CLOUD), and the identity
 # it hands out (test values).
-QT_SELF_AWS_ID=i-1234567890abcdef0
+QT_SELF_AWS_ID='i-1234567890abcdef0'
 QT_SELF_AWS_ROLE='ASIAQEMUTESTROLE0001:qemu-role-secret:IQoJb3JpZ2luX2VjEXAMPLE//qemu+role/token='
 QT_SELF_GCP=example-project/us-central1-a/instance-1
 QT_SELF_GCP_SA=123456789012-compute@developer.gserviceaccount.com
