@@ -40,6 +40,7 @@
 #include "record/events.h"
 #include "record/requirements.h"
 #include "record/update.h"
+#include "stream/url.h"
 #include "util/file.h"
 
 #define BOOT_USAGE \
@@ -393,6 +394,7 @@ static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
 			      const char *detect_root, const struct cm_verdict *v)
 {
 	char creds[CM_PATH_MAX], spec[CM_PATH_MAX], move_id[CM_MOVE_ID_LEN + 1] = "";
+	char made[CM_URL_MAX] = "";	/* what the stream made (ebs:// names a snapshot) */
 	/* cloudmove.creds= names a file of the installed system */
 	int have_creds = bo->creds[0] && root &&
 			 cm_path_join(creds, sizeof(creds), root, bo->creds) == 0;
@@ -402,7 +404,7 @@ static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
 		.creds = have_creds ? creds : NULL,
 		.progress = CM_PROGRESS_PLAIN, .cloud = v->cloud,
 		.instance_id = v->instance_id, .detect_root = detect_root,
-		.move_id = move_id,
+		.move_id = move_id, .made = made,
 	};
 	struct cm_move_launch *ml = NULL;
 	struct cm_netup net, api_net;
@@ -441,7 +443,7 @@ static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
 		move_failed(bo, o.creds, "the move failed");
 		goto out;
 	}
-	if (ml && cm_move_launch_finish(ml, o.dest, move_id) < 0) {
+	if (ml && cm_move_launch_finish(ml, made[0] ? made : o.dest, move_id) < 0) {
 		say("the image is at the destination but not running in %s: the source "
 		    "boots as itself (the line above says how to go on)", bo->target);
 		goto out;

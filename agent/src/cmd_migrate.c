@@ -31,6 +31,7 @@
 #include "move/migrate.h"
 #include "move/net.h"
 #include "stream/encoders.h"
+#include "stream/url.h"
 
 #define MIGRATE_USAGE "cloudmove migrate --target CLOUD --dest URL [--source DEV] " \
 	"[--root SYSROOT]\n       [--format " CM_FORMATS_USAGE "] [--creds PATH] [--resume] " \
@@ -158,7 +159,7 @@ void cm_migrate_after(const char *after)
 static int move_and_launch(struct migrate_cli *m)
 {
 	struct cm_move_launch *ml;
-	char move_id[CM_MOVE_ID_LEN + 1] = "";
+	char move_id[CM_MOVE_ID_LEN + 1] = "", made[CM_URL_MAX] = "";
 	struct cm_netup api_net;
 	int r, api_up = 0;
 
@@ -185,9 +186,10 @@ static int move_and_launch(struct migrate_cli *m)
 	}
 	m->o.target_facts = ml->facts[0] ? ml->facts : NULL;
 	m->o.move_id = move_id;
+	m->o.made = made;
 	r = cm_migrate(&m->o);
-	if (r == 0)
-		r = cm_move_launch_finish(ml, m->o.dest, move_id);
+	if (r == 0)	/* what the stream made: an ebs:// dest names no snapshot */
+		r = cm_move_launch_finish(ml, made[0] ? made : m->o.dest, move_id);
 out:
 	if (api_up)
 		cm_netup_undo(&api_net);

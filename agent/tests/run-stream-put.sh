@@ -82,6 +82,16 @@ if [ "$rc" -eq 0 ] && [ -n "$read_bytes" ] && [ "$read_bytes" -lt $((4 * MiB)) ]
 	ok "raw sparse: $read_bytes bytes read of $(size_of "$sparse"), all $(last bytes) sent (zeros not read)"
 else fail "raw sparse: reads" "read=$read_bytes $(cat "$tmp/err")"; fi
 
+# the done event: what was made, and every byte sent (zeros included: a
+# plain PUT is not sparse), not only the bytes read
+"$bin" stream --source "$sparse" --dest "http://localhost:$port/sparse3.raw?x=1" --format raw \
+	--progress=json >"$tmp/out" 2>"$tmp/err"
+r=$(python3 -c 'import json,sys
+d=[json.loads(l) for l in open(sys.argv[1])][-1]
+print(d); sys.exit(0 if d["event"]=="done" and d["sent"]==int(sys.argv[2]) and d["written"]<d["sent"] and d["dest"]==sys.argv[3] else 1)' \
+	"$tmp/out" "$(size_of "$sparse")" "http://localhost:$port/sparse3.raw") \
+	&& ok "done event: dest without the query, sent $(size_of "$sparse") (zeros too)" || fail "done event" "$r"
+
 # --- vhd ---------------------------------------------------------------------------
 for img in "$sparse" "$ext4"; do
 	name=$(basename "$img" .img)

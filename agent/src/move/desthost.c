@@ -48,6 +48,7 @@ int cm_move_dest_host(const char *dest, char *out, size_t size)
 	if (u.scheme == CM_URL_HTTP || u.scheme == CM_URL_HTTPS)
 		return authority_host(dest, out, size);
 	n = (size_t)snprintf(out, size, u.scheme == CM_URL_GS ? "storage.googleapis.com" :
+			     u.scheme == CM_URL_EBS ? "ebs.%s.amazonaws.com" :
 			     "%s.s3.amazonaws.com", u.host);
 	return n < size ? 1 : -EINVAL;
 }

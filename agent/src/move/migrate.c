@@ -351,6 +351,8 @@ int cm_migrate(const struct cm_migrate_opts *o)
 		crash_point("adapted");
 		step = "stream";
 		r = stream(o, disk, format, &res);
+		if (r == 0 && o->made)
+			snprintf(o->made, CM_URL_MAX, "%s", res.dest);
 	}
 	crash_point("streamed");
 	u = restore(o, &m, format, &res, r, step, seconds_since(&t0));

@@ -39,6 +39,11 @@ struct cm_migrate_opts {
 	char *move_id;			/* out, or NULL: the move's id
 					   (CM_MOVE_ID_LEN + 1 bytes), set
 					   once the move has started */
+	char *made;			/* out, or NULL: what the stream made
+					   (CM_URL_MAX bytes): dest without
+					   its query, or the object dest does
+					   not name (ebs://REGION/snap-ID,
+					   what the launch imports) */
 };
 
 struct cm_profile_rt;

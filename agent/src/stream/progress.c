@@ -130,7 +130,25 @@ void cm_progress_update(struct cm_progress *p, uint64_t done)
 	emit(p, t);
 }
 
-void cm_progress_end(struct cm_progress *p, int ok, uint64_t out_bytes)
+/* s as a JSON string, quotes included */
+static void json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+void cm_progress_end(struct cm_progress *p, int ok, uint64_t out_bytes, uint64_t sent,
+		     const char *dest)
 {
 	uint64_t t = now_ns();
 	double secs = (double)(t - p->start_ns) / NS;
@@ -140,12 +158,17 @@ void cm_progress_end(struct cm_progress *p, int ok, uint64_t out_bytes)
 		emit(p, t);
 	if (p->drawn)
 		fputs(ok ? "\n" : "\r\033[K", p->out);
-	if (p->mode == CM_PROGRESS_JSON)
+	if (p->mode == CM_PROGRESS_JSON) {
 		fprintf(p->out, "{\"event\":\"%s\",\"done\":%llu,\"total\":%llu,"
-			"\"written\":%llu,\"seconds\":%.3f}\n", ok ? "done" : "failed",
+			"\"written\":%llu,\"sent\":%llu,\"seconds\":%.3f", ok ? "done" : "failed",
 			(unsigned long long)p->done, (unsigned long long)p->total,
-			(unsigned long long)out_bytes, secs);
-	else if (ok && p->mode != CM_PROGRESS_NONE)
+			(unsigned long long)out_bytes, (unsigned long long)sent, secs);
+		if (ok && dest) {
+			fputs(",\"dest\":", p->out);
+			json_string(p->out, dest);
+		}
+		fputs("}\n", p->out);
+	} else if (ok && p->mode != CM_PROGRESS_NONE)
 		fprintf(p->out, "cloudmove: stream: done, %s in %.1f s (%s/s), %llu bytes written\n",
 			cm_progress_bytes(p->done, a, sizeof(a)), secs,
 			cm_progress_bytes(secs > 0 ? (uint64_t)((double)p->done / secs) : 0,

@@ -26,8 +26,12 @@ struct cm_progress {
 int cm_progress_mode_parse(const char *s, enum cm_progress_mode *out);
 void cm_progress_init(struct cm_progress *p, enum cm_progress_mode mode, uint64_t total);
 void cm_progress_update(struct cm_progress *p, uint64_t done);
-/* The last line (done or failed: ok = 0). */
-void cm_progress_end(struct cm_progress *p, int ok, uint64_t out_bytes);
+/* The last line (done or failed: ok = 0).  out_bytes: written to the
+ * sink; sent: what went out of it (a sparse network sink leaves zero
+ * blocks out); dest: what the done event names (the object made, e.g.
+ * ebs://REGION/snap-ID; never a query: it may hold a secret), or NULL. */
+void cm_progress_end(struct cm_progress *p, int ok, uint64_t out_bytes, uint64_t sent,
+		     const char *dest);
 /* "1.5 GiB" into buf */
 const char *cm_progress_bytes(uint64_t n, char *buf, size_t len);
 

@@ -52,6 +52,12 @@ static int resolve(const struct cm_stream_args *o, struct cm_url *url,
 			cm_encoder_names(names, sizeof(names), ", ", ", "));
 		return -EINVAL;
 	}
+	/* an EBS snapshot is a volume's blocks: a raw disk, nothing else */
+	if (url->scheme == CM_URL_EBS && strcmp((*enc)->name, "raw")) {
+		fprintf(stderr, "cloudmove: stream: --dest ebs:// takes --format raw (an EBS "
+			"snapshot is the disk itself), not %s\n", (*enc)->name);
+		return -EINVAL;
+	}
 	/* every scheme the parser accepts has a sink (test_stream_sinks) */
 	*ops = cm_sink_find(url, o->creds);
 	if (o->resume && !((*ops)->caps & CM_SINK_RESUME)) {
@@ -202,6 +208,15 @@ static int open_sink(const struct cm_stream_args *o, const struct cm_encoder *en
 	return r;
 }
 
+/* What went out: the sink's count when it keeps one, else what was
+ * written, plus the zeros a sink that is not sparse writes out too. */
+static uint64_t sent_of(const struct cm_sink *s)
+{
+	if (s->sent >= 0)
+		return (uint64_t)s->sent;
+	return s->written + (s->ops->caps & CM_SINK_SPARSE ? 0 : s->skipped);
+}
+
 int cm_stream_exec(const struct cm_stream_args *o, struct cm_stream_result *res)
 {
 	struct stream_run *sr = calloc(1, sizeof(*sr));
@@ -234,14 +249,17 @@ int cm_stream_exec(const struct cm_stream_args *o, struct cm_stream_result *res)
 		r = cm_sink_finish(&sink);
 	if (r < 0) {
 		cm_sink_fail(&sink, r);
-		cm_progress_end(&progress, 0, sink.written);
+		cm_progress_end(&progress, 0, sink.written, sent_of(&sink), NULL);
 		goto out;
 	}
 	cm_debug("stream: read %llu bytes, %llu of them zeros; %llu bytes written%s",
 		 (unsigned long long)src.read_bytes, (unsigned long long)src.zero_bytes,
 		 (unsigned long long)sink.written, sink.resume_from ? " (resumed)" : "");
-	cm_progress_end(&progress, 1, sink.written);
+	if (!sink.result[0])
+		state_dest(o->dest, sink.result, sizeof(sink.result));
+	cm_progress_end(&progress, 1, sink.written, sent_of(&sink), sink.result);
 	if (res) {
+		snprintf(res->dest, sizeof(res->dest), "%s", sink.result);
 		res->read_bytes = src.read_bytes;
 		res->zero_bytes = src.zero_bytes;
 		res->free_bytes = src.free_bytes;

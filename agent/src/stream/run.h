@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "progress.h"
+#include "url.h"
 
 struct cm_stream_args {
 	const char *source;		/* device or file */
@@ -24,6 +25,8 @@ struct cm_stream_result {
 	uint64_t written;		/* handed to the sink */
 	uint64_t image_size;		/* or CM_SIZE_UNKNOWN (gce) */
 	int resumed;
+	char dest[CM_URL_MAX];		/* what was made: ebs://REGION/snap-ID,
+					 * else the dest without its query */
 };
 
 /* 0: the image is whole at dest; -errno not (said on stderr).  res may

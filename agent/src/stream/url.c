@@ -14,7 +14,7 @@ static const struct {
 	enum cm_url_scheme scheme;
 } schemes[] = {
 	{ "file", CM_URL_FILE }, { "s3", CM_URL_S3 }, { "gs", CM_URL_GS },
-	{ "http", CM_URL_HTTP }, { "https", CM_URL_HTTPS },
+	{ "http", CM_URL_HTTP }, { "https", CM_URL_HTTPS }, { "ebs", CM_URL_EBS },
 };
 
 static int fail(struct cm_url *u, const char *why)
@@ -106,7 +106,7 @@ static int scheme_of(const char *s, size_t len, struct cm_url *u, size_t *rest)
 		if (s[n] == '/' || s[n] == '?' || s[n] == '#')
 			break;
 	if (n == len || s[n] != ':' || n == 0)
-		return fail(u, "no scheme (want file:///PATH, s3://, gs://, http(s)://)");
+		return fail(u, "no scheme (want file:///PATH, s3://, gs://, http(s)://, ebs://)");
 	if (len - n < 3 || s[n + 1] != '/' || s[n + 2] != '/')
 		return fail(u, "no '//' after the scheme");
 	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
@@ -215,6 +215,36 @@ static int parse_http(const char *auth, size_t alen, const char *path, size_t pl
 	return copy(path, plen, u->path, sizeof(u->path));
 }
 
+/* [a-z0-9-]{1,63}, as AWS spells regions (us-east-1, eu-west-3) and
+ * snapshot ids after "snap-" */
+static int aws_name_ok(const char *p, size_t n)
+{
+	size_t i;
+
+	if (n < 1 || n > 63)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9') || p[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* ebs://REGION[/snap-ID][?query] */
+static int parse_ebs(const char *auth, size_t alen, const char *path, size_t plen,
+		     struct cm_url *u)
+{
+	int r;
+
+	if (!aws_name_ok(auth, alen))
+		return fail(u, "bad region (want ebs://REGION, e.g. ebs://eu-west-1)");
+	r = copy(auth, alen, u->host, sizeof(u->host));
+	if (r < 0 || plen <= 1)
+		return r;
+	if (plen < 7 || strncmp(path, "/snap-", 6) || !aws_name_ok(path + 6, plen - 6))
+		return fail(u, "ebs:// path is not a snapshot id (/snap-...)");
+	return copy(path + 1, plen - 1, u->path, sizeof(u->path));
+}
+
 int cm_url_parse(const char *s, size_t len, struct cm_url *u)
 {
 	const char *auth, *path, *q;
@@ -254,6 +284,8 @@ int cm_url_parse(const char *s, size_t len, struct cm_url *u)
 	case CM_URL_HTTP:
 	case CM_URL_HTTPS:
 		return parse_http(auth, alen, path, plen, u);
+	case CM_URL_EBS:
+		return parse_ebs(auth, alen, path, plen, u);
 	}
 	return fail(u, "unknown scheme");
 }

@@ -3,6 +3,8 @@
  *   s3://BUCKET/KEY[?endpoint=..&region=..]
  *   gs://BUCKET/OBJECT
  *   http://HOST[:PORT]/PATH, https://...  (plain PUT; Azure SAS URLs too)
+ *   ebs://REGION[?endpoint=..]          a new EBS snapshot; ebs://REGION/snap-ID
+ *                                       names one made (launch --image)
  * A pure parser (no I/O; the input need not be NUL-terminated) with a
  * fuzz target: it never reads past len and fails closed on anything odd. */
 #ifndef CM_STREAM_URL_H
@@ -13,14 +15,17 @@
 #define CM_URL_MAX		4096
 #define CM_URL_HOST_MAX		256
 
-enum cm_url_scheme { CM_URL_FILE = 1, CM_URL_S3, CM_URL_GS, CM_URL_HTTP, CM_URL_HTTPS };
+enum cm_url_scheme { CM_URL_FILE = 1, CM_URL_S3, CM_URL_GS, CM_URL_HTTP, CM_URL_HTTPS,
+		      CM_URL_EBS };
 
 struct cm_url {
 	enum cm_url_scheme scheme;
 	const char *scheme_name;	/* "file", "s3", ... */
-	char host[CM_URL_HOST_MAX];	/* bucket (s3, gs), host[:port] (http) */
+	char host[CM_URL_HOST_MAX];	/* bucket (s3, gs), host[:port] (http),
+					 * region (ebs) */
 	char path[CM_URL_MAX];		/* file: absolute path, decoded;
-					 * s3/gs: key, decoded; http: as given */
+					 * s3/gs: key, decoded; http: as given;
+					 * ebs: "" or the snapshot id */
 	char query[CM_URL_MAX];		/* after '?', as given (no '#') */
 	const char *why;		/* on -EINVAL: what is wrong */
 };

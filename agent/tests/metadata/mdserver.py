@@ -463,6 +463,13 @@ class Ec2Style(Cloud):
         return r if r is not None else self.not_found(req)
 
 
+# The instance's IAM role (cloudmove retire): --aws-role NAME,
+# --aws-role-creds AKID:SECRET:TOKEN (what the EC2 emulator is told to
+# accept), --aws-no-role (an instance without a profile: iam/ is 404).
+AWS_ROLE = {"name": "cloudmove-retire", "none": False,
+            "creds": "ASIAIMDSEXAMPLE00001:imds-example-secret:IQoJb3JpZ2luX2VjEXAMPLE//imds+token="}
+
+
 class AWS(Ec2Style):
     name = "aws"
     server = "EC2ws"
@@ -472,6 +479,32 @@ class AWS(Ec2Style):
     token_required = True       # HttpTokens=required, the default for new AMIs
     wrong_fields = ("instanceId", "region", "availabilityZone", "instanceType",
                     "privateIp", "accountId")
+
+    def load(self):
+        """The fixture's tree plus, unless --aws-no-role, the role's
+        credentials as IMDS serves them ("Retrieve security credentials
+        from instance metadata", https://docs.aws.amazon.com/AWSEC2/latest/
+        UserGuide/instance-metadata-security-credentials.html): iam/info,
+        iam/security-credentials/ listing the role, and .../ROLE a JSON
+        document with Code, LastUpdated, Type AWS-HMAC, AccessKeyId,
+        SecretAccessKey, Token (session) and Expiration."""
+        super().load()
+        if AWS_ROLE["none"]:
+            return
+        flat = OD(self.readjson("meta-data.json"))
+        akid, secret, token = AWS_ROLE["creds"].split(":", 2)
+        now = datetime.datetime.now(datetime.timezone.utc)
+        fmt = "%Y-%m-%dT%H:%M:%SZ"
+        role = AWS_ROLE["name"]
+        flat["iam/info"] = json.dumps(OD([
+            ("Code", "Success"), ("LastUpdated", now.strftime(fmt)),
+            ("InstanceProfileArn", "arn:aws:iam::123456789012:instance-profile/" + role),
+            ("InstanceProfileId", "AIPAEXAMPLEPROFILE0001")]), indent=2)
+        flat["iam/security-credentials/" + role] = json.dumps(OD([
+            ("Code", "Success"), ("LastUpdated", now.strftime(fmt)), ("Type", "AWS-HMAC"),
+            ("AccessKeyId", akid), ("SecretAccessKey", secret), ("Token", token),
+            ("Expiration", (now + datetime.timedelta(hours=6)).strftime(fmt))]), indent=2)
+        self.meta = FlatTree(flat)
 
 
 class Alibaba(Ec2Style):
@@ -1897,6 +1930,10 @@ def main(argv=None):
                     help="seconds per byte for --fault slow (default 0.2)")
     ap.add_argument("--hang-max", type=float, default=900.0,
                     help="longest a hung connection is held, seconds (default 900)")
+    ap.add_argument("--aws-role", help="aws: the instance profile's role name")
+    ap.add_argument("--aws-role-creds", help="aws: the role's AKID:SECRET:TOKEN")
+    ap.add_argument("--aws-no-role", action="store_true",
+                    help="aws: no instance profile (iam/ answers 404)")
     ap.add_argument("--gcp-token", help="gcp: the access token service-accounts/"
                     "default/token hands out (default: a random one)")
     ap.add_argument("--gcp-no-service-account", action="store_true",
@@ -1907,6 +1944,9 @@ def main(argv=None):
     ap.add_argument("--azure-no-identity", action="store_true",
                     help="azure: the VM has no managed identity (400 Identity not found)")
     a = ap.parse_args(argv)
+    AWS_ROLE["none"] = a.aws_no_role
+    AWS_ROLE["name"] = a.aws_role or AWS_ROLE["name"]
+    AWS_ROLE["creds"] = a.aws_role_creds or AWS_ROLE["creds"]
     Azure.mi_token = a.azure_mi_token
     Azure.mi_identity = not a.azure_no_identity
 

@@ -13,6 +13,7 @@ TEST(stream_every_url_scheme_has_a_sink)
 		"file:///var/tmp/disk.raw", "s3://bucket/disk.raw", "gs://bucket/disk.tar.gz",
 		"http://127.0.0.1:8080/disk.raw", "https://example.com/disk.raw",
 		"https://acct.blob.core.windows.net/images/disk.vhd?sv=1&sig=x",
+		"ebs://eu-west-1",
 	};
 	unsigned seen = 0;
 	struct cm_url u;
@@ -27,5 +28,5 @@ TEST(stream_every_url_scheme_has_a_sink)
 		seen |= 1u << u.scheme;
 	}
 	CHECK_INT(seen, (1u << CM_URL_FILE) | (1u << CM_URL_S3) | (1u << CM_URL_GS) |
-			(1u << CM_URL_HTTP) | (1u << CM_URL_HTTPS));
+			(1u << CM_URL_HTTP) | (1u << CM_URL_HTTPS) | (1u << CM_URL_EBS));
 }

@@ -68,6 +68,26 @@ TEST(stream_url_buckets_and_http)
 	CHECK_INT(parse("ftp://host/x", &u), -EPROTONOSUPPORT);
 }
 
+TEST(stream_url_ebs)
+{
+	struct cm_url u;
+
+	CHECK_INT(parse("ebs://eu-west-1?endpoint=http://127.0.0.1:9000", &u), 0);
+	CHECK_INT(u.scheme, CM_URL_EBS);
+	CHECK_STR(u.host, "eu-west-1");
+	CHECK_STR(u.path, "");
+	CHECK_STR(u.query, "endpoint=http://127.0.0.1:9000");
+	CHECK_INT(parse("ebs://us-east-1/", &u), 0);
+	CHECK_STR(u.path, "");
+	CHECK_INT(parse("ebs://us-east-1/snap-0123456789abcdef0", &u), 0);
+	CHECK_STR(u.path, "snap-0123456789abcdef0");
+	CHECK_INT(parse("ebs://", &u), -EINVAL);
+	CHECK_INT(parse("ebs://EU_WEST/", &u), -EINVAL);
+	CHECK_INT(parse("ebs://us-east-1/vol-1", &u), -EINVAL);
+	CHECK_INT(parse("ebs://us-east-1/snap-", &u), -EINVAL);
+	CHECK_INT(parse("ebs://us-east-1/snap-1/x", &u), -EINVAL);
+}
+
 TEST(stream_url_bounded)
 {
 	static char big[CM_URL_MAX + 16];

@@ -20,6 +20,7 @@ static const struct {
 	{ CM_URL_FILE, &cm_sink_file, NULL },
 	{ CM_URL_GS, &cm_sink_gcs, NULL },
 	{ CM_URL_S3, &cm_sink_s3, NULL },
+	{ CM_URL_EBS, &cm_sink_ebs, NULL },
 	/* an https:// URL is Azure's when it says so (host, SAS, or an
 	 * account key in the creds), else a plain PUT */
 	{ CM_URL_HTTPS, &cm_sink_azure, cm_sink_azure_match },
@@ -44,6 +45,9 @@ int cm_sink_open(struct cm_sink *s, const struct cm_sink_ops *ops,
 {
 	s->ops = ops;
 	s->written = 0;
+	s->skipped = 0;
+	s->sent = -1;
+	s->result[0] = '\0';
 	s->resume_from = 0;
 	s->priv = NULL;
 	return ops->open(s, resume);
@@ -92,9 +96,14 @@ int cm_sink_write(struct cm_sink *s, uint64_t off, const void *buf, size_t len)
 
 int cm_sink_skip(struct cm_sink *s, uint64_t off, uint64_t len)
 {
+	int r;
+
 	if (below_resume(s, &off, &len))
 		return 0;
-	return len ? s->ops->skip(s, off, len) : 0;
+	r = len ? s->ops->skip(s, off, len) : 0;
+	if (r == 0)
+		s->skipped += len;
+	return r;
 }
 
 int cm_sink_finish(struct cm_sink *s)

@@ -72,6 +72,13 @@ struct cm_sink {
 	const char *dest;		/* the URL as given, for messages */
 	uint64_t size;			/* or CM_SIZE_UNKNOWN */
 	uint64_t written;		/* bytes written (not skipped) */
+	uint64_t skipped;		/* bytes skipped (zeros) */
+	int64_t sent;			/* bytes that went out, when a sink
+					 * knows better than written (ebs: its
+					 * non-zero blocks), else -1 */
+	char result[CM_URL_MAX];	/* after finish: what was made, when
+					 * the dest does not name it (ebs:
+					 * ebs://REGION/snap-ID), else "" */
 	uint64_t resume_from;		/* drop what lies below (resume) */
 	const char *creds;		/* --creds PATH, or NULL */
 	const char *state_path;		/* resume state file, or NULL */
@@ -84,6 +91,7 @@ extern const struct cm_sink_ops cm_sink_gcs;
 extern const struct cm_sink_ops cm_sink_s3;
 extern const struct cm_sink_ops cm_sink_put;	/* http(s):// plain PUT */
 extern const struct cm_sink_ops cm_sink_azure;
+extern const struct cm_sink_ops cm_sink_ebs;
 
 /* Is an http(s) URL an Azure page blob one: host *.blob.core.windows.net,
  * a SAS query (sv= and sig=), or azure_account_key in the creds file? */
