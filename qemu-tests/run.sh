@@ -32,6 +32,9 @@ else
 		f=${f##*/}
 		qt_load "${f%.conf}"
 		[ -n "$SC_SLOW" ] && [ "${QT_SLOW-}" != 1 ] && continue
+		# a second boot's or an instance's disk (DISK_FROM=) comes from
+		# the scenario naming it (THEN=, INSTANCE=): never booted alone
+		[ -n "$SC_DISK_FROM" ] && continue
 		scenarios+=("${f%.conf}")
 	done
 fi
