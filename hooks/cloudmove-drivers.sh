@@ -1,4 +1,4 @@
-# shellcheck shell=sh
+# shellcheck shell=sh disable=SC2034 # the variables are for the files sourcing this one
 # cloudmove-drivers.sh — sourced (never run) by both initramfs integrations:
 # the dracut module (dracut-module/90cloudmove/module-setup.sh, from its
 # module directory) and the initramfs-tools hook (initramfs-tools/hooks/
