@@ -1,10 +1,10 @@
 #!/bin/bash
 # run-itools.sh — the initramfs-tools integration with the real
-# initramfs-tools (Debian's initramfs-tools-core: mkinitramfs, lsinitramfs,
-# unmkinitramfs): `make install` staged, then the initramfs built the way
-# update-initramfs -u builds it (mkinitramfs -o IMG KVER, the host's own
-# /etc/initramfs-tools: Debian's defaults, MODULES=most) with the staged
-# files seen at their installed paths, for the kernel of images/kernel.sh:
+# initramfs-tools (Debian's initramfs-tools and -core: update-initramfs,
+# mkinitramfs, lsinitramfs, unmkinitramfs): `make install` staged, then
+# update-initramfs -u with the host's own /etc/initramfs-tools (Debian's
+# defaults, MODULES=most) and the staged files seen at their installed
+# paths, for the kernel of images/kernel.sh:
 #   * the hook and the boot script in the image (scripts/local-bottom/ORDER
 #     runs it), the agent and the run script byte for byte, the CA bundle
 #     by content, every cloud's storage and network drivers the kernel has
@@ -16,7 +16,7 @@
 # Nothing of the host's changes: in a private mount namespace, read-only
 # overlays put the staged /usr/sbin and /usr/share over the host's, a
 # writable one gives /usr/lib a modules/<kver> (the kernel's, bound), a
-# tmpfs /boot holds its config.  Needs root.  Ends with "N passed, N failed".
+# tmpfs /boot holds its config, /etc/initramfs-tools is a copy.  Needs root.  Ends with "N passed, N failed".
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=agent/tests/lib/suite.sh
@@ -51,6 +51,7 @@ in_itools_ns() {
 		mount --bind "$kmods" "/usr/lib/modules/$kver"
 		mount -t tmpfs cm-itools /boot
 		cp "$config" "/boot/config-$kver"
+		mount --bind "$ns/../conf-default" /etc/initramfs-tools
 		exec "$@"' sh "$tmp/ns" "$stage" "$kver" "$kmods" "$kdir/config" "$@"
 }
 
@@ -103,18 +104,21 @@ check_image() {
 		fail "$label: drivers" "missing:$missing (of $n)"
 }
 
-# 1. As update-initramfs -u builds it: the host's /etc/initramfs-tools
-# (MODULES=most), but zstd -3 for Debian's -19 (a minute less here).
-mkdir -p "$tmp/conf-default"
+# 1. update-initramfs -u: the host's /etc/initramfs-tools (Debian's:
+# MODULES=most), but zstd -3 for Debian's -19 (a minute less here); the
+# image into $tmp/boot (-b).
+mkdir -p "$tmp/conf-default" "$tmp/boot"
 cp -a /etc/initramfs-tools/. "$tmp/conf-default/"
 echo COMPRESSLEVEL=3 >>"$tmp/conf-default/initramfs.conf"
-img=$tmp/initrd.img-$kver
+img=$tmp/boot/initrd.img-$kver
 t=$SECONDS
-if in_itools_ns mkinitramfs -d "$tmp/conf-default" -o "$img" "$kver" >"$tmp/mk.log" 2>&1; then
-	ok "mkinitramfs -o IMG $kver (update-initramfs' call, Debian's configuration, MODULES=most): $((SECONDS - t)) s, $(($(stat -c %s "$img") / 1048576)) MiB"
+if ! command -v update-initramfs >/dev/null; then
+	fail "update-initramfs" "not installed (initramfs-tools, .ci/packages)"
+elif in_itools_ns update-initramfs -u -k "$kver" -b "$tmp/boot" >"$tmp/mk.log" 2>&1 && [ -s "$img" ]; then
+	ok "update-initramfs -u -k $kver (Debian's configuration, MODULES=most): $((SECONDS - t)) s, $(($(stat -c %s "$img") / 1048576)) MiB"
 	check_image default "$img"
 else
-	fail "mkinitramfs" "$(tail -5 "$tmp/mk.log")"
+	fail "update-initramfs -u" "$(tail -5 "$tmp/mk.log")"
 fi
 
 # 2. MODULES=list, nothing listed: the drivers are the hook's own doing.
