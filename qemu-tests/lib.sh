@@ -4,7 +4,10 @@
 # A scenario is qemu-tests/scenarios/NAME.conf, sourced by bash, setting:
 #   SMBIOS=(-smbios ...)   QEMU -smbios arguments (empty: QEMU's defaults)
 #   DISK=virtio-blk|virtio-scsi|nvme|ahci|ide      bus of the root disk
-#   FLAVOUR=dracut|systemd                         initramfs flavour
+#   FLAVOUR=dracut|systemd|itools                  initramfs flavour (itools:
+#                          initramfs-tools' mkinitramfs with our hook and
+#                          local-bottom script; no panic=1 on its command
+#                          line: initramfs-tools reads panic= as "no shell")
 #   EXPECT=<cloud>|none|fail   "cloudmove: detected <cloud> (" expected;
 #                              none: no cloudmove line at all; fail: the
 #                              "cloudmove: detect failed (exit N)" line
@@ -96,7 +99,7 @@ qt_load() {
 	# shellcheck disable=SC1090
 	. "$f"
 	case $DISK in virtio-blk | virtio-scsi | nvme | ahci | ide) ;; *) cm_die "$1: bad DISK=$DISK" ;; esac
-	case $FLAVOUR in dracut | systemd) ;; *) cm_die "$1: bad FLAVOUR=$FLAVOUR" ;; esac
+	case $FLAVOUR in dracut | systemd | itools) ;; *) cm_die "$1: bad FLAVOUR=$FLAVOUR" ;; esac
 	case $ROOT in fast | full) ;; *) cm_die "$1: bad ROOT=$ROOT" ;; esac
 	[ -n "$EXPECT" ] || cm_die "$1: EXPECT not set"
 	case $DRESS in '' | aws | gcp | azure | openstack | kvm) ;; *) cm_die "$1: bad DRESS=$DRESS" ;; esac
@@ -550,7 +553,10 @@ qt_prepare() {
 	# dracut is mostly one bash process: build two at a time.
 	for img in "${!want_agent[@]}"; do
 		args=("${want_agent[$img]}" "$img")
-		[ "${want_flavour[$img]}" = systemd ] && args+=(--systemd)
+		case ${want_flavour[$img]} in
+		systemd) args+=(--systemd) ;;
+		itools) args+=(--itools) ;;
+		esac
 		"$CM_TOP/images/initramfs.sh" "${args[@]}" >/dev/null &
 		pids+=($!)
 		n=$((n + 1))
@@ -576,6 +582,10 @@ qt_initrd_path() {
 qt_qemu_args() {
 	local out=$1 disk=$2 append
 	append="root=UUID=$ROOT_UUID console=ttyS0 panic=1 rd.shell=0 rd.emergency=poweroff"
+	# initramfs-tools takes panic= for itself: no shell, ever (its panic
+	# shell is the failed move's rescue shell); a kernel panic then waits
+	# for the scenario's TIMEOUT instead of ending the boot at once
+	[ "$SC_FLAVOUR" = itools ] && append=${append/ panic=1/}
 	[ "$SC_ROOT" = fast ] && append+=" init=/usr/local/sbin/cm-test-init"
 	[ -n "$SC_APPEND" ] && append+=" $SC_APPEND"
 	# The uncompressed vmlinux (PVH entry) boots ~5 s faster under TCG than
