@@ -474,6 +474,8 @@ static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
 		}
 		*ml = (struct cm_move_launch){
 			.target = bo->target, .creds = o.creds, .root = root,
+			.creds_shown = have_creds ? bo->creds : NULL,
+			.creds_on_root = 1,
 			.endpoint = bo->api_endpoint[0] ? bo->api_endpoint : NULL,
 			.wait = bo->wait_s,
 		};
@@ -490,6 +492,8 @@ static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
 		goto out;
 	}
 	streamed = 1;
+	/* the stream's last lines went to stdout: before the launch's (stderr) */
+	fflush(stdout);
 	if (ml && cm_move_launch_finish(ml, made[0] ? made : o.dest, move_id) < 0) {
 		say("the image is at the destination but not running in %s: the source "
 		    "boots as itself (the line above says how to go on)", bo->target);

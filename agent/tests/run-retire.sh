@@ -227,7 +227,7 @@ if [ -f "$here/lib/arm_server.py" ]; then
 		--existing-vm "$AZ_SUB/$AZ_RG/other-vm"
 	eretire azure-chassis-wott "$az_md" "$api"
 	if [ $rc -eq 0 ] && [ "$(calls "$tmp/az/log")" = "Deallocate mi:$AZ_VM $AZ_VM 202" ] &&
-		grep -q "^cloudmove: retire: azure: VM $AZ_VM (.*) stopped through the azure API; its disks are kept" "$tmp/out" &&
+		grep -q "^cloudmove: retire: azure: VM $AZ_VM (.*) deallocated through the azure API; its disks are kept" "$tmp/out" &&
 		secret_free "$az_tok"; then
 		ok "azure: no --mode: deallocate of its own VM with the managed identity, exit 0"
 	else
@@ -247,7 +247,7 @@ assert j["retired"] is True and j["mode"] == "delete" and j["instance"] == sys.a
 	eretire azure-chassis-wott "$az_md" "$api"
 	last=$(tail -1 "$tmp/err")
 	if [ $rc -eq 1 ] && [ ! -s "$tmp/out" ] &&
-		[ "$last" = "cloudmove: retire: azure: not stopped (stop: the cloud refused this machine's identity or the permission); VM $AZ_VM (eastus) still runs: it and its disks are provisioned and billed; to finish: az vm deallocate --resource-group $AZ_RG --name $AZ_VM --subscription $AZ_SUB" ] &&
+		[ "$last" = "cloudmove: retire: azure: not deallocated (stop: the cloud refused this machine's identity or the permission); VM $AZ_VM (eastus) still runs: it and its disks are provisioned and billed; to finish: az vm deallocate --resource-group $AZ_RG --name $AZ_VM --subscription $AZ_SUB" ] &&
 		[ "$(wc -l <"$tmp/err")" -le 2 ] && secret_free "$az_tok"; then
 		ok "azure: 403 on deallocate: exit 1, what stays billed and the az command"
 	else
@@ -257,7 +257,7 @@ assert j["retired"] is True and j["mode"] == "delete" and j["instance"] == sys.a
 	eretire azure-chassis-wott "$az_noid" "http://127.0.0.1:$(cat "$tmp/az/port")"
 	last=$(tail -1 "$tmp/err")
 	if [ $rc -eq 1 ] && [ ! -s "$tmp/az/log" ] &&
-		[[ $last == "cloudmove: retire: azure: not stopped (identity: "*"; to finish: az vm deallocate --resource-group $AZ_RG --name $AZ_VM --subscription $AZ_SUB" ]]; then
+		[[ $last == "cloudmove: retire: azure: not deallocated (identity: "*"; to finish: az vm deallocate --resource-group $AZ_RG --name $AZ_VM --subscription $AZ_SUB" ]]; then
 		ok "azure: no managed identity: nothing asked of ARM, exit 1, the az command"
 	else
 		fail "azure no identity" "rc $rc $(cat "$tmp/out" "$tmp/err") $(calls "$tmp/az/log")"
@@ -326,6 +326,7 @@ move_e2e() {
 	local gcs=$here/lib/gcs_server.py gce=$here/lib/gce_server.py
 	local sa=launcher@test-project.iam.gserviceaccount.com
 	local sa_md=123456789012-compute@developer.gserviceaccount.com
+	local sa_key=key-launcher@test-project.iam.gserviceaccount.com
 	local mdtok="ya29.md-retire-$$" disk=$tmp/src-disk.img mnt=$tmp/src-mnt
 	if [ "$(id -u)" != 0 ] || ! losetup -f >/dev/null 2>&1; then
 		skip "the move end to end" "needs root and loop devices"
@@ -358,7 +359,23 @@ EOT
 	mkdir -p "$rootdir/etc/cloudmove"
 	printf 'project = test-project\nzone = us-central1-a\nmachine_type = e2-small\nname = moved-1\n' \
 		>"$rootdir/etc/cloudmove/gcp.spec"
-	printf 'gcp_access_token = ya29.gcs\n' >"$rootdir/etc/cloudmove/creds"
+	# the stream's token, and the control plane's key file: a path of the
+	# installed root (read under it, as the creds file is)
+	python3 - "$sa_key" "$rootdir/etc/cloudmove/launcher.json" <<'EOT'
+import json, os, sys
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+k = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+pem = k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                      serialization.NoEncryption()).decode()
+with open(sys.argv[2], "w") as f:
+    json.dump({"type": "service_account", "project_id": "test-project",
+               "private_key": pem, "client_email": sys.argv[1],
+               "token_uri": "https://oauth2.googleapis.com/token"}, f)
+EOT
+	chmod 600 "$rootdir/etc/cloudmove/launcher.json"
+	printf 'gcp_access_token = ya29.gcs\ngcp_service_account = /etc/cloudmove/launcher.json\n' \
+		>"$rootdir/etc/cloudmove/creds"
 	chmod 600 "$rootdir/etc/cloudmove/creds"
 	truncate -s 48M "$disk"
 	printf 'label: dos\nstart=2048, type=83\n' | sfdisk -q "$disk"
@@ -372,7 +389,8 @@ EOT
 		shift
 		emulate "$name" gce_server.py --project example-project --project test-project \
 			--token "ya29.gcs=$sa" --token "$mdtok=$sa_md" --instance us-central1-a/instance-1 \
-			--gcs-data "$tmp/gcsdata" --instance-cmd "$tmp/instance.sh" --op-delay 0.1 "$@"
+			--gcs-data "$tmp/gcsdata" --instance-cmd "$tmp/instance.sh" --op-delay 0.1 \
+			--service-account "$tmp/src-root/etc/cloudmove/launcher.json" "$@"
 		printf '%s\n' "ro cloudmove.target=gcp cloudmove.dest=gs://bkt/$name.tar.gz?endpoint=http://127.0.0.1:$(cat "$tmp/gcs.port") cloudmove.creds=/etc/cloudmove/creds cloudmove.launch=/etc/cloudmove/gcp.spec cloudmove.wait=${MV_WAIT:-60} rd.cloudmove.api_endpoint=$api rd.cloudmove.retire_api_endpoint=$api cloudmove.after=retire cloudmove.onfail=boot ${MV_KEYS:-}" >"$tmp/$name.cmdline"
 		mkdir -p "$tmp/run"
 		rm -f "$tmp/run/after"
@@ -388,9 +406,12 @@ print(m["arrived"], m["retired"], (m.get("failed") or {}).get("step"))' "$mnt/va
 	# 1. arrived, then stopped: after the arrival in the emulator's log
 	mv_boot mv1
 	local order
-	order=$(python3 - "$tmp/mv1/log" "$sa_md" <<'EOT'
+	order=$(python3 - "$tmp/mv1/log" "$sa_md" "$sa_key" <<'EOT'
 import json, sys
 ls = [json.loads(l) for l in open(sys.argv[1])]
+# the launch signed in with the key file on the root, not the stream's token
+made = [l for l in ls if l["op"] in ("images.insert", "instances.insert")]
+assert len(made) == 2 and all(l["principal"] == sys.argv[3] for l in made), made
 serial = [l["t"] for l in ls if l["op"] == "instances.getSerialPortOutput"]
 stops = [l for l in ls if l["op"] == "instances.stop"]
 dels = [l for l in ls if l["op"] == "instances.delete"]
