@@ -186,6 +186,21 @@ void cm_deltamap_close(struct cm_deltamap_reader *r)
 	r->f = NULL;
 }
 
+/* PATH.part, new and ours: one left by a run that was killed is unlinked
+ * first (the name, never what a link there points to), as the file sink
+ * does with its part file. */
+static int create_part(const char *tmp)
+{
+	int tries, fd = -1;
+
+	for (tries = 0; tries < 2 && fd < 0; tries++) {
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 && (errno != EEXIST || (unlink(tmp) < 0 && errno != ENOENT)))
+			break;
+	}
+	return fd < 0 ? -errno : fd;
+}
+
 int cm_deltamap_begin(struct cm_deltamap_writer *w, const char *path)
 {
 	static const char zeros[CM_DELTAMAP_HDR];
@@ -195,11 +210,11 @@ int cm_deltamap_begin(struct cm_deltamap_writer *w, const char *path)
 	n = snprintf(w->path, sizeof(w->path), "%s", path);
 	if (n < 0 || (size_t)n >= sizeof(w->path))
 		return -ENAMETOOLONG;
-	snprintf(w->tmp, sizeof(w->tmp), "%s.XXXXXX", path);
-	fd = mkostemp(w->tmp, O_CLOEXEC);
+	snprintf(w->tmp, sizeof(w->tmp), "%s.part", path);
+	fd = create_part(w->tmp);
 	if (fd < 0) {
 		w->tmp[0] = '\0';
-		return -errno;
+		return fd;
 	}
 	w->f = fdopen(fd, "w");
 	if (!w->f) {

@@ -20,8 +20,9 @@
  *
  * It is read and written sequentially through a small buffer, never whole
  * in memory (a 2 TiB disk at 512 KiB blocks is 4 M entries, 128 MiB), and
- * written as PATH.XXXXXX, fsync'ed, renamed over PATH: a crash leaves the
- * old map or the new, never a mix. */
+ * written as PATH.part (created exclusively, never through a link; one a
+ * killed run left is removed first), fsync'ed, renamed over PATH: a crash
+ * leaves the old map or the new, never a mix. */
 #ifndef CM_STREAM_DELTAMAP_H
 #define CM_STREAM_DELTAMAP_H
 
@@ -68,7 +69,7 @@ int cm_deltamap_open(struct cm_deltamap_reader *r, const char *path, const char 
 int cm_deltamap_next(struct cm_deltamap_reader *r, unsigned char hash[CM_DELTAMAP_HASH]);
 void cm_deltamap_close(struct cm_deltamap_reader *r);
 
-/* A map being written: begin() creates PATH.XXXXXX (0600) and leaves room
+/* A map being written: begin() creates PATH.part (0600) and leaves room
  * for the header, add() appends entries, commit() writes the header (the
  * identity known only once the destination is finished), fsyncs and
  * renames; discard() removes the temp file. */

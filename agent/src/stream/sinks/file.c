@@ -323,6 +323,13 @@ static int file_skip(struct cm_sink *s, uint64_t off, uint64_t len)
 	return 0;
 }
 
+/* Delta: a block the file already holds; the image still reaches past it. */
+static int file_keep(struct cm_sink *s, uint64_t off, uint64_t len)
+{
+	grow(s->priv, off + len);
+	return 0;
+}
+
 static void file_free(struct cm_sink *s)
 {
 	struct file_sink *f = s->priv;
@@ -382,5 +389,6 @@ const struct cm_sink_ops cm_sink_file = {
 	.skip   = file_skip,
 	.finish = file_finish,
 	.abort  = file_abort,
+	.keep   = file_keep,
 	.identity = file_identity,
 };
