@@ -9,6 +9,8 @@
 # that is not one: one line, a full stream, still equal.  A run killed
 # (kill -9) midway: the next run is still correct.
 #   file://   an image file (and a loop device when losetup works here)
+#   ebs://    lib/ec2_server.py: a child snapshot (ParentSnapshotId) with
+#             only the changed blocks put (counted in the server's log)
 #   azure     azurite 3.37.0 (npm, cached) on 127.0.0.1, Shared Key
 # Ends with "N passed, N failed".
 set -uo pipefail
@@ -196,6 +198,94 @@ if loop=$(losetup -f --show "$tmp/loop.img" 2>/dev/null); then
 	fi
 else
 	skip "file: a block device" "no loop device here"
+fi
+
+# --- ebs:// (lib/ec2_server.py: a child snapshot holds its parent's blocks) --
+akid=AKIDDELTATEST01 secret=delta-test-secret-$$
+printf 'aws_access_key_id = %s\naws_secret_access_key = %s\n' "$akid" "$secret" >"$tmp/ebs-creds"
+chmod 600 "$tmp/ebs-creds"
+python3 "$here/lib/ec2_server.py" --state "$tmp/ec2" --log "$tmp/ec2.log" --key "$akid:$secret" \
+	--port-file "$tmp/ec2.port" 2>"$tmp/ec2.err" &
+pids+=($!)
+for _ in $(seq 1 100); do [ -s "$tmp/ec2.port" ] && break; sleep 0.05; done
+edest="ebs://us-east-1?endpoint=http://127.0.0.1:$(cat "$tmp/ec2.port")"
+snap_made() { sed -n 's|.*"dest":"ebs://us-east-1/\(snap-[0-9a-f]*\)".*|\1|p' "$tmp/done"; }
+# same_snap SRC SNAP: the snapshot's blocks (missing ones zeros) are SRC,
+# then zeros to the end of its last block; its parent is what it says
+same_snap() {
+	python3 - "$1" "$tmp/ec2/snapshots/$2" <<'PY'
+import json, os, sys
+src, d = sys.argv[1], sys.argv[2]
+B = 512 * 1024
+meta = json.load(open(os.path.join(d, "meta.json")))
+data = open(src, "rb").read()
+n = -(-len(data) // B)
+for i in range(n):
+    p = os.path.join(d, "blocks", str(i))
+    got = open(p, "rb").read() if os.path.exists(p) else bytes(B)
+    if got != data[i * B:(i + 1) * B].ljust(B, b"\0"):
+        print("block %d differs" % i); sys.exit(1)
+extra = [int(x) for x in os.listdir(os.path.join(d, "blocks")) if x.isdigit() and int(x) >= n]
+for i in extra:
+    if open(os.path.join(d, "blocks", str(i)), "rb").read().count(0) != B:
+        print("block %d past the disk holds data" % i); sys.exit(1)
+sys.exit(0 if meta["Status"] == "completed" else 1)
+PY
+}
+puts_to() { python3 -c 'import json,sys
+e=[json.loads(l) for l in open(sys.argv[1])]
+print(sum(1 for x in e if x["op"]=="PutSnapshotBlock" and x.get("snapshot")==sys.argv[2] and x["status"]==201))' "$tmp/ec2.log" "$1"; }
+parent_of() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ParentSnapshotId"] or "")' \
+	"$tmp/ec2/snapshots/$1/meta.json"; }
+emap=$tmp/ebs.map
+make_src "$src"
+cp "$src" "$tmp/first.img"
+if stream "$src" "$edest" "$emap" --creds "$tmp/ebs-creds" && s1=$(snap_made) && [ -n "$s1" ] &&
+	same_snap "$src" "$s1" && [ "$(puts_to "$s1")" = 13 ]; then
+	ok "ebs: first run: a snapshot of the 13 blocks with data, equal"
+else
+	fail "ebs: first run" "$(cat "$tmp/err") $(cat "$tmp/ec2.err" | tail -3)"
+fi
+change_src "$src"
+if stream "$src" "$edest" "$emap" --creds "$tmp/ebs-creds" && s2=$(snap_made) && [ -n "$s2" ] &&
+	[ "$(parent_of "$s2")" = "$s1" ] && same_snap "$src" "$s2" && said "$changed_line"; then
+	ok "ebs: second run: a child of the first ($s2), equal"
+else
+	fail "ebs: second run" "$(cat "$tmp/err")"
+fi
+# 7 changed blocks and the 2 that became zero (put as zeros over the parent's)
+[ "$(puts_to "${s2:-none}")" = 9 ] && ok "ebs: only the changed blocks put (9: 7 data, 2 zeroed; the server's log)" \
+	|| fail "ebs: blocks put" "$(puts_to "${s2:-none}")"
+[ "$(sent)" = $((9 * BLK)) ] && ok "ebs: the done event's sent: 9 blocks" || fail "ebs: sent" "$(sent)"
+same_snap "$tmp/first.img" "$s1" && ok "ebs: the parent snapshot untouched (still the first disk)" \
+	|| fail "ebs: parent changed"
+# the snapshot the map names gone (deleted): a full stream
+rm -rf "$tmp/ec2/snapshots/${s2:-none}"
+if stream "$src" "$edest" "$emap" --creds "$tmp/ebs-creds" && s3=$(snap_made) &&
+	[ -z "$(parent_of "$s3")" ] && same_snap "$src" "$s3" &&
+	said "the destination is not there any more; a full stream"; then
+	ok "ebs: the map's snapshot gone: one line, a full stream, equal"
+else
+	fail "ebs: snapshot gone" "$(cat "$tmp/err")"
+fi
+# killed midway (a second server on the same state, 100 ms a block): the
+# parent and the map stay good, the next run equal
+python3 "$here/lib/ec2_server.py" --state "$tmp/ec2" --key "$akid:$secret" --block-delay-ms 100 \
+	--port-file "$tmp/ec2slow.port" 2>>"$tmp/ec2.err" &
+pids+=($!)
+for _ in $(seq 1 100); do [ -s "$tmp/ec2slow.port" ] && break; sleep 0.05; done
+rnd "$src" 0 $((8 * MiB))
+"$bin" stream --source "$src" --dest "ebs://us-east-1?endpoint=http://127.0.0.1:$(cat "$tmp/ec2slow.port")" \
+	--delta-map "$emap" --creds "$tmp/ebs-creds" --progress=none 2>/dev/null &
+p=$!
+sleep 0.25
+kill -9 "$p" 2>/dev/null && k=killed || k="ended before the kill"
+wait "$p" 2>/dev/null
+if stream "$src" "$edest" "$emap" --creds "$tmp/ebs-creds" && s4=$(snap_made) &&
+	same_snap "$src" "$s4"; then
+	ok "ebs: a run $k, the next: equal"
+else
+	fail "ebs: after a kill" "$(cat "$tmp/err")"
 fi
 
 # --- azure page blob (azurite) ---------------------------------------------

@@ -220,13 +220,11 @@ static int open_sink(const struct cm_stream_args *o, const struct cm_encoder *en
 /* Does the old map describe what the destination holds?  1 yes, 0 no (one
  * line says why: a full stream follows), -errno. */
 static int map_matches(const struct cm_stream_args *o, struct stream_run *sr,
-		       struct cm_sink *sink, uint64_t size)
+		       struct cm_sink *sink)
 {
 	const char *why = NULL, *path = o->delta_map;
-	char dest[CM_URL_MAX];
 	int r = cm_deltamap_open(&sr->old, path, &why);
 
-	(void)size;
 	if (r == -ENOENT) {
 		fprintf(stderr, "cloudmove: stream: --delta-map %s: no map yet; a full stream, "
 			"the map written\n", path);
@@ -239,7 +237,8 @@ static int map_matches(const struct cm_stream_args *o, struct stream_run *sr,
 	}
 	if (r < 0)
 		return cm_err(r, "stream: --delta-map %s", path);
-	state_dest(o->dest, dest, sizeof(dest));
+	/* what the map names (ebs: the snapshot), for identity() to look at */
+	sink->prev_id = sr->old.hdr.id;
 	if (!same_dest(sr->old.hdr.dest, &sr->url))
 		why = "made for another destination";
 	else if (sr->old.hdr.block != CM_DELTAMAP_BLOCK)
@@ -253,6 +252,7 @@ static int map_matches(const struct cm_stream_args *o, struct stream_run *sr,
 	if (why) {
 		fprintf(stderr, "cloudmove: stream: --delta-map %s: %s; a full stream\n", path,
 			why);
+		sink->prev_id = NULL;
 		cm_deltamap_close(&sr->old);
 		return 0;
 	}
@@ -263,7 +263,7 @@ static int map_matches(const struct cm_stream_args *o, struct stream_run *sr,
  * what it updates.  0 or -errno (said). */
 static int delta_begin(const struct cm_stream_args *o, const struct cm_encoder *enc,
 		       const struct cm_sink_ops *ops, struct stream_run *sr,
-		       struct cm_source *src, struct cm_sink *sink)
+		       struct cm_sink *sink)
 {
 	int r;
 
@@ -277,7 +277,7 @@ static int delta_begin(const struct cm_stream_args *o, const struct cm_encoder *
 	sink->dest = o->dest;
 	sink->creds = o->creds;
 	sink->ops = ops;
-	r = map_matches(o, sr, sink, src->size);
+	r = map_matches(o, sr, sink);
 	if (r < 0)
 		return r;
 	sr->delta = 1;
@@ -356,7 +356,7 @@ int cm_stream_exec(const struct cm_stream_args *o, struct cm_stream_result *res)
 	if (r == 0 && o->skip_free)
 		r = skip_free(o, &sr->freemap, &src);
 	if (r == 0 && o->delta_map)
-		r = delta_begin(o, enc, ops, sr, &src, &sink);
+		r = delta_begin(o, enc, ops, sr, &sink);
 	if (r == 0)
 		r = open_sink(o, enc, ops, sr, &src, &sink);
 	if (r < 0)
