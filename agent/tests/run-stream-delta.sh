@@ -200,6 +200,82 @@ else
 	skip "file: a block device" "no loop device here"
 fi
 
+# --- migrate --precopy, then the cut-over (needs root, loop devices) ---------
+# A partitioned disk with an ext4 root (the aws-debian12 fixture) mounted
+# read-write as a running system: pre-copied twice (files written between
+# and after), then mounted read-only as the initramfs has it and moved: the
+# move finds the map and sends only what differs (the adaptation's changes
+# included); the image holds every file written after the pre-copies and
+# the move's marker, and its file system is clean.
+precopy_suite() {
+	local disk=$tmp/pc.img mnt=$tmp/pc-mnt out=$tmp/pc-out imnt=$tmp/pc-img
+	local ploop pc_part img_part rc s1 s2
+	truncate -s 48M "$disk"
+	printf 'label: dos\nstart=2048, type=83\n' | sfdisk -q "$disk"
+	mkfs.ext4 -q -F -E offset=$((2048 * 512)) -L root -d "$here/adapt/aws-debian12/root" \
+		"$disk" 40M
+	ploop=$(losetup -f --show "$disk") && suite_on_exit "losetup -d $ploop"
+	pc_part=$(losetup -f --show -o $((2048 * 512)) --sizelimit $((40 << 20)) "$disk") &&
+		suite_on_exit "losetup -d $pc_part"
+	mkdir -p "$mnt" "$out" "$imnt"
+	mount "$pc_part" "$mnt" && suite_on_exit "mountpoint -q $mnt && umount $mnt"
+	local dest=file://$out/disk.raw
+	pc() { "$bin" migrate --precopy --root "$mnt" --source "$ploop" --target gcp --format raw \
+		--dest "$dest" --progress=none "$@" >"$tmp/pc.out" 2>&1; }
+	if pc --max-rate 200000000 && grep -q "^cloudmove: migrate: --precopy: .* (the whole disk)" "$tmp/pc.out" &&
+		ls "$mnt"/var/lib/cloudmove/precopy/*.map >/dev/null 2>&1; then
+		ok "precopy: the live disk copied whole, the map on the root ($(cd "$mnt" && ls var/lib/cloudmove/precopy/*.map))"
+	else
+		fail "precopy: first" "$(cat "$tmp/pc.out")"
+	fi
+	s1=$(sed -n 's/.*--precopy: \([0-9]*\) bytes sent.*/\1/p' "$tmp/pc.out")
+	head -c $((3 * MiB)) /dev/urandom >"$mnt/after1.bin"
+	sync
+	if pc && grep -q "(only what changed)" "$tmp/pc.out"; then
+		s2=$(sed -n 's/.*--precopy: \([0-9]*\) bytes sent.*/\1/p' "$tmp/pc.out")
+		# a whole copy now: the first one's bytes and the 3 MiB file
+		[ "$s2" -lt $((s1 + 3 * MiB)) ] && ok "precopy: run again: only what changed ($s2 bytes; whole: $((s1 + 3 * MiB)))" \
+			|| fail "precopy: second" "$s2 of $s1"
+	else
+		fail "precopy: second" "$(cat "$tmp/pc.out")"
+	fi
+	head -c $((1 * MiB)) /dev/urandom >"$mnt/etc/after2.bin"
+	local sums
+	sums=$(cd "$mnt" && sha256sum after1.bin etc/after2.bin)
+	umount "$mnt" && mount -o ro "$pc_part" "$mnt"
+	"$bin" migrate --root "$mnt" --source "$ploop" --target gcp --format raw --dest "$dest" \
+		--progress=none --detect-root "$here/detect/kvm-qemu-q35-fedora/root" >"$tmp/mv.out" 2>&1
+	rc=$?
+	local line
+	line=$(grep -o "[0-9]* of [0-9]* blocks sent, [0-9]* cleared, [0-9]* unchanged" "$tmp/mv.out")
+	if [ $rc = 0 ] && grep -q "pre-copy's map .* found" "$tmp/mv.out" && [ -n "$line" ] &&
+		[ "${line%% *}" -lt 40 ]; then
+		ok "cut-over: the map found, only what differs sent ($line)"
+	else
+		fail "cut-over" "rc=$rc $(cat "$tmp/mv.out")"
+	fi
+	img_part=$(losetup -f --show -r -o $((2048 * 512)) --sizelimit $((40 << 20)) "$out/disk.raw") &&
+		suite_on_exit "losetup -d $img_part"
+	if e2fsck -fn "$img_part" >"$tmp/fsck.out" 2>&1 && mount -o ro "$img_part" "$imnt"; then
+		if [ "$(cd "$imnt" && sha256sum after1.bin etc/after2.bin)" = "$sums" ] &&
+			[ -e "$imnt/var/lib/cloudmove/move.pending" ]; then
+			ok "cut-over: the image's file system clean, every file written after the pre-copy there, the move's marker too"
+		else
+			fail "cut-over: image content" "$(ls -la "$imnt/root" "$imnt/var/lib/cloudmove")"
+		fi
+		umount "$imnt"
+	else
+		fail "cut-over: image file system" "$(tail -5 "$tmp/fsck.out")"
+	fi
+	[ ! -e "$mnt/var/lib/cloudmove/move.pending" ] && ok "cut-over: the source as it was (no marker)" \
+		|| fail "cut-over: source" "marker left"
+}
+if [ "$(id -u)" = 0 ] && losetup -f >/dev/null 2>&1 && command -v sfdisk >/dev/null; then
+	precopy_suite
+else
+	skip "migrate --precopy" "needs root and loop devices"
+fi
+
 # --- ebs:// (lib/ec2_server.py: a child snapshot holds its parent's blocks) --
 akid=AKIDDELTATEST01 secret=delta-test-secret-$$
 printf 'aws_access_key_id = %s\naws_secret_access_key = %s\n' "$akid" "$secret" >"$tmp/ebs-creds"

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../log.h"
 #include "delta.h"
@@ -94,9 +95,35 @@ static int take(struct cm_stream *st, struct block *b, const struct cm_extent *e
 	return 0;
 }
 
-int cm_delta_copy(struct cm_stream *st, struct cm_deltamap_reader *old,
-		  struct cm_deltamap_writer *w, struct cm_delta_stats *stats)
+static double now_s(void)
 {
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* --max-rate: sleeps while what was read is ahead of rate * elapsed. */
+static void throttle(const struct cm_source *src, uint64_t rate, double t0)
+{
+	double ahead;
+	struct timespec ts;
+
+	if (!rate)
+		return;
+	ahead = (double)src->read_bytes / (double)rate - (now_s() - t0);
+	if (ahead <= 0)
+		return;
+	ts.tv_sec = (time_t)ahead;
+	ts.tv_nsec = (long)((ahead - (double)ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
+}
+
+int cm_delta_copy(struct cm_stream *st, struct cm_deltamap_reader *old,
+		  struct cm_deltamap_writer *w, uint64_t max_rate,
+		  struct cm_delta_stats *stats)
+{
+	double t0 = now_s();
 	unsigned char *chunk = cm_stream_buf_alloc(CM_STREAM_CHUNK);
 	struct block b = { .buf = cm_stream_buf_alloc(CM_DELTAMAP_BLOCK) };
 	struct cm_extent e;
@@ -111,6 +138,7 @@ int cm_delta_copy(struct cm_stream *st, struct cm_deltamap_reader *old,
 		r = take(st, &b, &e, chunk, old, w, stats);
 		if (r < 0)
 			break;
+		throttle(st->src, max_rate, t0);
 	}
 out:
 	free(chunk);

@@ -20,9 +20,11 @@ struct cm_delta_stats {
 	uint64_t kept;			/* the same as the map says */
 };
 
-/* old: the matching map (or NULL: every block is sent); w: the new map.
- * 0 or -errno (logged). */
+/* old: the matching map (or NULL: every block is sent); w: the new map;
+ * max_rate: bytes/s read at most (0: no limit; migrate --precopy on a
+ * live system).  0 or -errno (logged). */
 int cm_delta_copy(struct cm_stream *st, struct cm_deltamap_reader *old,
-		  struct cm_deltamap_writer *w, struct cm_delta_stats *stats);
+		  struct cm_deltamap_writer *w, uint64_t max_rate,
+		  struct cm_delta_stats *stats);
 
 #endif

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../log.h"
+#include "../util/atomic.h"
 #include "delta.h"
 #include "deltamap.h"
 #include "encoders.h"
@@ -217,6 +218,11 @@ static int open_sink(const struct cm_stream_args *o, const struct cm_encoder *en
 	return r;
 }
 
+static const char *map_out(const struct cm_stream_args *o)
+{
+	return o->delta_map_out ? o->delta_map_out : o->delta_map;
+}
+
 /* Does the old map describe what the destination holds?  1 yes, 0 no (one
  * line says why: a full stream follows), -errno. */
 static int map_matches(const struct cm_stream_args *o, struct stream_run *sr,
@@ -288,12 +294,17 @@ static int delta_begin(const struct cm_stream_args *o, const struct cm_encoder *
 		sink->prev_id = sr->id;
 		/* changed in place from here on: a run killed midway must not
 		 * leave a map that claims what the destination no longer holds
-		 * (the open reader keeps the old entries) */
-		if ((ops->caps & CM_SINK_IN_PLACE) && unlink(o->delta_map) < 0)
+		 * (the open reader keeps the old entries).  A map read from
+		 * elsewhere (a read-only root) stays: the destination's
+		 * identity changes as it is written, so it no longer matches */
+		if ((ops->caps & CM_SINK_IN_PLACE) && !o->delta_map_out &&
+		    unlink(o->delta_map) < 0)
 			return cm_err(-errno, "stream: --delta-map %s: remove", o->delta_map);
 	}
-	r = cm_deltamap_begin(&sr->map, o->delta_map);
-	return r < 0 ? cm_err(r, "stream: --delta-map %s: create", o->delta_map) : 0;
+	r = cm_mkdir_parents(map_out(o));
+	if (r == 0)
+		r = cm_deltamap_begin(&sr->map, map_out(o));
+	return r < 0 ? cm_err(r, "stream: --delta-map %s: create", map_out(o)) : 0;
 }
 
 /* The finished destination's identity and the blocks' entries: the new
@@ -316,7 +327,7 @@ static void delta_commit(const struct cm_stream_args *o, struct stream_run *sr,
 	if (r < 0) {
 		cm_deltamap_discard(&sr->map);
 		fprintf(stderr, "cloudmove: stream: --delta-map %s: not kept (%s); the next "
-			"stream will be a full one\n", o->delta_map, strerror(-r));
+			"stream will be a full one\n", map_out(o), strerror(-r));
 	}
 	free(h);
 }
@@ -366,7 +377,7 @@ int cm_stream_exec(const struct cm_stream_args *o, struct cm_stream_result *res)
 	st.out_bytes = 0;
 	cm_progress_init(&progress, o->progress, enc->work_size(src.size));
 	r = sr->delta ? cm_delta_copy(&st, sr->have_old ? &sr->old : NULL, &sr->map,
-				      &sr->stats) : enc->run(&st);
+				      o->max_rate, &sr->stats) : enc->run(&st);
 	if (r == 0)
 		r = cm_sink_finish(&sink);
 	if (r == 0 && sr->delta) {

@@ -17,6 +17,10 @@ struct cm_stream_args {
 	int threads;			/* 0: one per CPU */
 	int skip_free;			/* ext2/3/4, XFS free blocks not read */
 	const char *delta_map;		/* block map: send only what changed */
+	const char *delta_map_out;	/* where the new map goes: NULL the
+					 * same path (migrate's cut-over: the
+					 * root's map read, /run's written) */
+	uint64_t max_rate;		/* bytes/s read, 0: no limit */
 };
 
 struct cm_stream_result {
