@@ -389,7 +389,12 @@ int cm_stream_exec(const struct cm_stream_args *o, struct cm_stream_result *res)
 			sr->have_old ? "" : " (a full stream)");
 	}
 	if (r < 0) {
-		cm_sink_fail(&sink, r);
+		/* a delta stream is not resumed (--resume is refused with it):
+		 * given up on, the next run starts from the map, or whole */
+		if (sr->delta)
+			cm_sink_abort(&sink);
+		else
+			cm_sink_fail(&sink, r);
 		cm_progress_end(&progress, 0, sink.written, sent_of(&sink), NULL);
 		goto out;
 	}

@@ -378,6 +378,10 @@ static void file_abort(struct cm_sink *s)
 		return;
 	if (f->part_made)
 		unlinkat(f->dirfd, f->part, 0);
+	/* a file updated in place and given up on is part old, part new:
+	 * no image (a device is left: it is not ours to remove) */
+	if (f->in_place && !f->blkdev)
+		unlinkat(f->dirfd, f->name, 0);
 	file_free(s);
 }
 
