@@ -25,6 +25,7 @@ adapt		agent/tests/run-adapt.sh "$build/cloudmove"
 network		agent/tests/run-network.sh "$build/cloudmove"
 initramfs	agent/tests/run-initramfs.sh "$build/cloudmove"
 install		agent/tests/run-install.sh
+itools		agent/tests/run-itools.sh
 check		agent/tests/run-check.sh "$build/cloudmove"
 boot		agent/tests/run-boot.sh "$build/cloudmove"
 record		agent/tests/run-record.sh "$build/cloudmove"

@@ -155,7 +155,7 @@ static const char *const modes[] = { "adapt", "detect", NULL };	/* enum cm_boot_
 static const char *const afters[] = { "continue", "reboot", "poweroff", NULL };
 static const char *const onfails[] = { "shell", "boot", NULL };
 static const char *const dest_schemes[] = {
-	"s3://", "gs://", "https://", "http://", "file://", NULL,
+	"s3://", "gs://", "ebs://", "https://", "http://", "file://", NULL,
 };
 static const char *const http_schemes[] = { "http://", "https://", NULL };
 
@@ -172,7 +172,7 @@ static const struct key keys[] = {
 	  .show_value = 1, .bad = "no such cloud, ignored" },
 	{ .name = "cloudmove.dest", .kind = KEY_URL, TEXT(dest),
 	  .set = dest_schemes, .min = 1,
-	  .bad = "not an s3://, gs://, http(s):// or file:// URL, ignored" },
+	  .bad = "not an s3://, gs://, ebs://, http(s):// or file:// URL, ignored" },
 	/* .bad is made from the encoder registry: see key_value */
 	{ .name = "cloudmove.format", .kind = KEY_FORMAT, TEXT(format),
 	  .show_value = 1, .bad = "the target's default" },

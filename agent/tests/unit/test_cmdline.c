@@ -50,6 +50,9 @@ TEST(cmdline_disable_and_quotes)
 	CHECK_INT(o.disabled, 1);
 	CHECK_INT(parse("cloudmove.dest=\"s3://b/k?endpoint=http://127.0.0.1:9\" x"), 0);
 	CHECK_STR(o.dest, "s3://b/k?endpoint=http://127.0.0.1:9");
+	/* the ebs:// sink (EBS direct APIs): a move to aws without S3 */
+	CHECK_INT(parse("cloudmove.dest=ebs://us-east-1?endpoint=http://169.254.0.10"), 0);
+	CHECK_STR(o.dest, "ebs://us-east-1?endpoint=http://169.254.0.10");
 	CHECK_INT(parse("\"cloudmove.metering=http://a b\""), 0);
 	CHECK_STR(o.metering, "http://a b");
 	CHECK_INT(parse("cloudmovex=1 mycloudmove.mode=x"), 0);	/* not ours */
