@@ -8,10 +8,15 @@
 # A destination replaced since, a map made for another destination, a map
 # that is not one: one line, a full stream, still equal.  A run killed
 # (kill -9) midway: the next run is still correct.
-#   file://   an image file (and a loop device when losetup works here)
+#   file://   an image file (and a loop device when losetup works here);
+#             --format vhd too (the disk's blocks, then padding and footer)
 #   ebs://    lib/ec2_server.py: a child snapshot (ParentSnapshotId) with
 #             only the changed blocks put (counted in the server's log)
-#   azure     azurite 3.37.0 (npm, cached) on 127.0.0.1, Shared Key
+#   azure     azurite 3.37.0 (npm, cached) on 127.0.0.1, Shared Key; raw
+#             and vhd
+#   migrate --precopy, then the move (root, loop devices): the cut-over
+#             sends only what differs; the image holds what was written
+#             after the pre-copies
 # Ends with "N passed, N failed".
 set -uo pipefail
 bin=$(realpath "${1:?usage: run-stream-delta.sh CLOUDMOVE}")
@@ -150,12 +155,39 @@ if ! "$bin" stream --source "$src" --dest "file://$dst" --delta-map "$map" --res
 else
 	fail "file: --resume" "$(cat "$tmp/err")"
 fi
-if stream "$src" "file://$tmp/d.vhd" "$tmp/vhd.map" --format vhd &&
-	said "format vhd is rewritten whole; a full stream, no map kept" && [ ! -e "$tmp/vhd.map" ]; then
-	ok "file: --format vhd: a full stream, no map"
+if stream "$src" "file://$tmp/d.tar.gz" "$tmp/gce.map" --format gce &&
+	said "format gce is rewritten whole; a full stream, no map kept" && [ ! -e "$tmp/gce.map" ]; then
+	ok "file: --format gce: a full stream, no map"
 else
-	fail "file: vhd" "$(cat "$tmp/err")"
+	fail "file: gce" "$(cat "$tmp/err")"
 fi
+# a fixed VHD is the raw disk, zeros to a whole MiB and a 512-byte footer:
+# its blocks are the disk's, the padding and the footer written each time
+same_vhd() {	# same_vhd VHD SRC: SRC, zeros to a MiB, a footer (conectix)
+	local len pad
+	len=$(stat -c %s "$2")
+	pad=$(( (len + MiB - 1) / MiB * MiB ))
+	[ "$(stat -c %s "$1")" = $((pad + 512)) ] && cmp -s -n "$len" "$1" "$2" &&
+		[ "$(head -c "$pad" "$1" | tail -c +$((len + 1)) | tr -d '\0' | wc -c)" = 0 ] &&
+		[ "$(tail -c 512 "$1" | head -c 8)" = conectix ]
+}
+make_src "$src"
+vhd=$tmp/d.vhd
+if stream "$src" "file://$vhd" "$tmp/vhd.map" --format vhd && same_vhd "$vhd" "$src" &&
+	change_src "$src" && stream "$src" "file://$vhd" "$tmp/vhd.map" --format vhd &&
+	same_vhd "$vhd" "$src" && said "$changed_line"; then
+	ok "file: --format vhd: only the changed blocks, padding and footer rewritten; a whole VHD"
+else
+	fail "file: vhd delta" "$(cat "$tmp/err")"
+fi
+if command -v qemu-img >/dev/null; then
+	vsize=$(qemu-img info -f vpc --output=json "$vhd" | python3 -c 'import json,sys; print(json.load(sys.stdin)["virtual-size"])')
+	[ "$vsize" = $(( ($(stat -c %s "$src") + MiB - 1) / MiB * MiB )) ] &&
+		ok "file: qemu-img reads the delta VHD: $vsize bytes" || fail "file: qemu-img" "$vsize"
+else
+	skip "file: qemu-img on the VHD" "no qemu-img"
+fi
+
 
 # killed midway (kill -9), then run again: equal.  A bigger disk, all of
 # it changed, so that the kill lands while blocks are being written.
@@ -473,6 +505,17 @@ if stream "$src" "$blob" "$amap" --creds "$tmp/creds" && same_blob "$base/images
 	ok "azure: blob replaced: one line, a full stream, equal"
 else
 	fail "azure: replaced" "$(cat "$tmp/err")"
+fi
+# vhd (Azure's import format): the blob is the disk, the padding, the footer
+vmap=$tmp/vblob.map vblob=$pbase/images/disk.vhd
+make_src "$src"
+stream "$src" "$vblob" "$vmap" --creds "$tmp/creds" --format vhd
+change_src "$src"
+if stream "$src" "$vblob" "$vmap" --creds "$tmp/creds" --format vhd && said "$changed_line" &&
+	az get "$base/images/disk.vhd" "$tmp/got.vhd" && same_vhd "$tmp/got.vhd" "$src"; then
+	ok "azure: --format vhd: only the changed blocks, the blob a whole VHD of the disk"
+else
+	fail "azure: vhd" "$(cat "$tmp/err")"
 fi
 # killed midway
 head -c $((48 * MiB)) /dev/urandom >"$tmp/abig.img"

@@ -348,10 +348,10 @@ int cm_precopy(const struct cm_migrate_opts *o)
 	if (r == 0 && !(p = cm_profiles_find(set, o->target)))
 		r = cm_err(-ENOENT, "migrate: no profile for target '%s'", o->target);
 	a.format = o->format ? o->format : cm_migrate_default_format(p);
-	if (r == 0 && strcmp(a.format, "raw"))
-		r = cm_err(-EINVAL, "migrate: --precopy: only for raw images (%s's is %s: a "
-			   "whole image each time; --format raw if the target imports it)",
-			   o->target, a.format);
+	if (r == 0 && strcmp(a.format, "raw") && strcmp(a.format, "vhd"))
+		r = cm_err(-EINVAL, "migrate: --precopy: only for raw and vhd images (%s's "
+			   "is %s: a whole image each time; --format raw if the target "
+			   "imports it)", o->target, a.format);
 	if (r == 0 && o->source)
 		snprintf(disk, sizeof(disk), "%s", o->source);
 	else if (r == 0)

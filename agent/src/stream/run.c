@@ -22,6 +22,7 @@
 #include "state.h"
 #include "stream.h"
 #include "url.h"
+#include "vhd.h"
 
 /* Streaming a disk onto itself would destroy it. */
 static int same_file(const char *a, const char *b)
@@ -271,12 +272,13 @@ static int delta_begin(const struct cm_stream_args *o, const struct cm_encoder *
 		       const struct cm_sink_ops *ops, struct stream_run *sr,
 		       struct cm_sink *sink)
 {
-	int r;
+	/* a vhd is the raw disk and a footer: its blocks are the disk's */
+	int blocks = !strcmp(enc->name, "raw") || !strcmp(enc->name, "vhd"), r;
 
-	if (strcmp(enc->name, "raw") || !(ops->caps & CM_SINK_DELTA)) {
+	if (!blocks || !(ops->caps & CM_SINK_DELTA)) {
 		fprintf(stderr, "cloudmove: stream: --delta-map: %s%s is rewritten whole; a "
-			"full stream, no map kept\n", strcmp(enc->name, "raw") ? "--format " :
-			sr->url.scheme_name, strcmp(enc->name, "raw") ? enc->name : "://");
+			"full stream, no map kept\n", !blocks ? "--format " :
+			sr->url.scheme_name, !blocks ? enc->name : "://");
 		return 0;
 	}
 	sink->url = &sr->url;
@@ -378,6 +380,8 @@ int cm_stream_exec(const struct cm_stream_args *o, struct cm_stream_result *res)
 	cm_progress_init(&progress, o->progress, enc->work_size(src.size));
 	r = sr->delta ? cm_delta_copy(&st, sr->have_old ? &sr->old : NULL, &sr->map,
 				      o->max_rate, &sr->stats) : enc->run(&st);
+	if (r == 0 && sr->delta && enc == &cm_encoder_vhd)
+		r = cm_vhd_trailer(&st);
 	if (r == 0)
 		r = cm_sink_finish(&sink);
 	if (r == 0 && sr->delta) {

@@ -348,17 +348,20 @@ static int az_write(struct cm_sink *s, uint64_t off, const void *buf, size_t len
 /* Zero ranges are left out: a new page blob reads as zeros.  (write()
  * sees the gap they leave.)  Delta: a block that became zero is cleared
  * (blocks are page-aligned; the disk's last one ends where the blob
- * does, rounded up to a page). */
+ * does, rounded up to a page), and so is a vhd's padding. */
 static int az_skip(struct cm_sink *s, uint64_t off, uint64_t len)
 {
 	struct az *a = s->priv;
 	int r;
 
+	uint64_t start = page_up(off), end = page_up(off + len);
+
 	if (!a->delta)
 		return 0;
 	if (a->fill && (r = flush(s)) < 0)
 		return r;
-	return clear(s, off, page_up(off + len) - off);
+	/* a page that began before off is in what write() sent, padded */
+	return start < end ? clear(s, start, end - start) : 0;
 }
 
 static void az_free(struct cm_sink *s)
