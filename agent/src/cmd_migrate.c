@@ -5,6 +5,7 @@
  *                   [--retire-mode stop|delete] [--detect-root DIR]
  *                   [--launch SPEC [--wait SECONDS] [--api-endpoint URL]]
  *                   [--metadata-endpoint HOST:PORT] [--retire-api-endpoint URL]
+ *                   [--precopy [--max-rate BYTES/s]]
  *
  * The move, from the rescue shell (rd.break=pre-pivot: the root is at
  * /sysroot, read-only): check, adapt for CLOUD in a transaction, stream the
@@ -44,7 +45,8 @@
 	"[--progress=auto|plain|json|none]\n       [--after continue|reboot|poweroff|retire] " \
 	"[--retire-mode stop|delete] [--detect-root DIR]\n" \
 	"       [--launch SPEC [--wait SECONDS] [--api-endpoint URL]]\n" \
-	"       [--metadata-endpoint HOST:PORT] [--retire-api-endpoint URL]"
+	"       [--metadata-endpoint HOST:PORT] [--retire-api-endpoint URL]\n" \
+	"       [--precopy [--max-rate BYTES/s]]"
 
 struct migrate_cli {
 	struct cm_migrate_opts o;
@@ -94,6 +96,17 @@ static int parse_one(int c, struct migrate_cli *m)
 		return cm_usage_error("migrate", MIGRATE_USAGE,
 				      "--retire-api-endpoint: not an http(s) URL: '%s'", optarg);
 	case 'L': m->launch = optarg; return 0;
+	case 'P': m->o.precopy = 1; return 0;
+	case 'Q': {
+		char *end;
+
+		errno = 0;
+		m->o.max_rate = strtoull(optarg, &end, 10);
+		if (!errno && end != optarg && !*end && optarg[0] != '-' && m->o.max_rate)
+			return 0;
+		return cm_usage_error("migrate", MIGRATE_USAGE, "--max-rate: '%s' is not a "
+				      "number of bytes per second", optarg);
+	}
 	case 'e': m->endpoint = optarg; return 0;
 	case 'w': {
 		char *end;
@@ -162,6 +175,8 @@ static int parse(int argc, char **argv, struct migrate_cli *m)
 		{ "launch", required_argument, NULL, 'L' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "api-endpoint", required_argument, NULL, 'e' },
+		{ "precopy", no_argument, NULL, 'P' },
+		{ "max-rate", required_argument, NULL, 'Q' },
 		{ 0 }
 	};
 	int c, r;
@@ -197,6 +212,11 @@ static int parse(int argc, char **argv, struct migrate_cli *m)
 	if (m->launch && !cm_cloud_api_find(m->o.target))
 		return cm_usage_error("migrate", MIGRATE_USAGE, "--launch: '%s' is not one of %s",
 				      m->o.target, cm_cloud_api_names());
+	if (m->o.max_rate && !m->o.precopy)
+		return cm_usage_error("migrate", MIGRATE_USAGE, "--max-rate goes with --precopy");
+	if (m->o.precopy && (m->launch || m->o.resume || m->after))
+		return cm_usage_error("migrate", MIGRATE_USAGE, "--precopy: not with --launch, "
+				      "--resume or --after (it is not the move: the move follows)");
 	if (m->after && strcmp(m->after, "continue") && strcmp(m->after, "reboot") &&
 	    strcmp(m->after, "poweroff") && strcmp(m->after, "retire"))
 		return cm_usage_error("migrate", MIGRATE_USAGE, "--after: '%s' is not continue, "
@@ -306,6 +326,8 @@ int cm_cmd_migrate(int argc, char **argv)
 		m.o.root = cm_installed_root();
 	if (cm_check_root("migrate", m.o.root) < 0)
 		return CM_EXIT_FAIL;
+	if (m.o.precopy)	/* the running system: its network is up */
+		return cm_precopy(&m.o) < 0 ? CM_EXIT_FAIL : CM_EXIT_OK;
 	/* who we are, for the move marker: DMI only, no network; with
 	 * retire to come, the metadata too (the instance the line names) */
 	cm_detect_opts_init(&d);
