@@ -248,20 +248,25 @@ size: build/cloudmove
 
 # --- install -----------------------------------------------------------------
 # What a distribution package ships.  DESTDIR stages it (a package build or
-# a root under construction); dracut picks the module up at its next run.
+# a root under construction); dracut picks the module up at its next run,
+# mkinitramfs (update-initramfs) the initramfs-tools hook at its next.
 # Paths follow SBINDIR (the module's default agent, the unit's ExecStart).
 # The unit is not enabled here: "systemctl enable cloudmove-export" (or the
 # package's preset) does it.
 PREFIX ?= /usr
 SBINDIR ?= $(PREFIX)/sbin
-# dracut reads modules from its own basedir only, whatever PREFIX is.
+# dracut reads modules from its own basedir only, whatever PREFIX is; so
+# does initramfs-tools (/usr/share/initramfs-tools: initramfs-tools/install.sh).
 DRACUT_MODULES ?= /usr/lib/dracut/modules.d
+# what the initramfs-tools hook reads: the shared driver list, the run script
+CLOUDMOVE_SHARE ?= $(PREFIX)/share/cloudmove
 SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
 MANDIR ?= $(PREFIX)/share/man
 INSTALLED_UNITS := cloudmove-export.service
 install: build/cloudmove
 	install -D -m 0755 build/cloudmove $(DESTDIR)$(SBINDIR)/cloudmove
 	dracut-module/install.sh $(DESTDIR)$(DRACUT_MODULES) $(SBINDIR)/cloudmove
+	initramfs-tools/install.sh "$(DESTDIR)" $(SBINDIR)/cloudmove $(CLOUDMOVE_SHARE)
 	install -d -m 0755 $(DESTDIR)$(SYSTEMD_UNITDIR)
 	for u in $(INSTALLED_UNITS); do \
 		sed 's|/usr/sbin/cloudmove|$(SBINDIR)/cloudmove|g' hooks/$$u >$(DESTDIR)$(SYSTEMD_UNITDIR)/$$u.tmp && \
@@ -273,7 +278,9 @@ install: build/cloudmove
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/cloudmove $(DESTDIR)$(MANDIR)/man8/cloudmove.8 \
 		$(INSTALLED_UNITS:%=$(DESTDIR)$(SYSTEMD_UNITDIR)/%)
-	rm -rf $(DESTDIR)$(DRACUT_MODULES)/90cloudmove
+	rm -rf $(DESTDIR)$(DRACUT_MODULES)/90cloudmove $(DESTDIR)$(CLOUDMOVE_SHARE)
+	rm -f $(DESTDIR)/usr/share/initramfs-tools/hooks/cloudmove \
+		$(DESTDIR)/usr/share/initramfs-tools/scripts/local-bottom/cloudmove
 
 clean:
 	rm -rf build

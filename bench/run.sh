@@ -26,3 +26,6 @@ echo "=== stream to s3:// (s3rver): vs dd | curl -T - and a botocore multipart c
 bench/stream-s3.sh
 echo "=== stream to an Azure page blob (azurite): vs curl Put Blob / Put Page, peak RSS"
 bench/stream-azure.sh
+echo
+echo "=== stream --delta-map: pre-copy + cut-over vs a full move, the re-read vs dd, peak RSS"
+bench/stream-delta.sh

@@ -24,4 +24,5 @@ if [ "$agent" != /usr/sbin/cloudmove ]; then
 		{ echo "$0: could not set the agent path in module-setup.sh" >&2; exit 1; }
 fi
 install -m 0755 "$src/hooks/cloudmove-run.sh" "$src/hooks/cloudmove-pre-pivot.sh" "$dest/"
+install -m 0644 "$src/hooks/cloudmove-drivers.sh" "$dest/"
 install -m 0644 "$src/hooks/cloudmove.service" "$src/hooks/cloudmove-move.service" "$dest/"

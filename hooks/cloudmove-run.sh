@@ -21,6 +21,10 @@
 # nothing done.
 # CM_CONSOLE=/dev/console (set by cloudmove.service, whose stdout is the
 # journal) also writes the verdict line, unprefixed, to that console.
+# CM_ROOT: the installed root when it is not the agent's default /sysroot
+# (initramfs-tools mounts it at ${rootmnt}, /root: its local-bottom script
+# initramfs-tools/scripts/local-bottom/cloudmove sets it, and CM_RESCUE_SHELL
+# to its panic shell).
 # The agent's line is kept in /run/cloudmove/detect for later stages
 # (/run survives switch-root).
 
@@ -156,7 +160,7 @@ cm_console_tty() {
 # DESIGN.md's rescue shell.  Leaving it boots the source.  Under systemd
 # dracut's own emergency unit owns the console; without systemd a shell on
 # the console as dracut's emergency_shell opens one.  CM_RESCUE_SHELL
-# (tests) replaces both.  rd.shell=0 forbids it: the source boots at once.
+# (tests, initramfs-tools' panic shell) replaces both.  rd.shell=0 forbids it: the source boots at once.
 cm_rescue() {
 	if ! cm_shell_allowed; then
 		cm_say "rd.shell=0: no rescue shell; booting the source"
@@ -204,14 +208,14 @@ cm_main() {
 	mkdir -p "$CM_RUNDIR" 2>/dev/null
 	if cm_moving; then
 		rm -f "$CM_RUNDIR/after"
-		CM_RUNDIR=$CM_RUNDIR "$CM_AGENT" boot </dev/null 2>&1 | while IFS= read -r cm_line; do
+		CM_RUNDIR=$CM_RUNDIR "$CM_AGENT" boot ${CM_ROOT:+--root "$CM_ROOT"} </dev/null 2>&1 | while IFS= read -r cm_line; do
 			cm_echo "$cm_line"
 		done
 		cm_after
 		return 0
 	fi
 	cm_rc=0
-	cm_bounded "$CM_AGENT" boot || cm_rc=$?
+	cm_bounded "$CM_AGENT" boot ${CM_ROOT:+--root "$CM_ROOT"} || cm_rc=$?
 	cm_said=0
 	while IFS= read -r cm_line; do
 		cm_said=1

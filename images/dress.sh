@@ -9,7 +9,9 @@
 #                backing path): only the dressing's blocks, ~1-2 MB
 #   (disk.raw    instead, a sparse copy, where FUSE is not available)
 #   dress.env    DRESS_CLOUD, DISK_FILE (a name in this directory),
-#                DISK_FORMAT, plus root.env's variables
+#                DISK_FORMAT, plus root.env's variables and CTL_*: what the
+#                control-plane emulators accept (qemu-tests CONTROL=)
+#   gce-sa.json  the GCE service-account key file of /etc/cloudmove/test-creds
 #
 # What CLOUD's dressing holds (the shapes of agent/tests/adapt/*-debian12):
 #   /etc/fstab            the root by CLOUD's device name (aws /dev/nvme0n1p1,
@@ -34,7 +36,13 @@
 #   cloud-init            /etc/cloud/cloud.cfg + 90_dpkg.cfg naming CLOUD's
 #                         datasource (cloud-init itself is not installed)
 #   /var/lib/cloudmove/record.json   a hosting record whose last stay is CLOUD
-#   /etc/cloudmove/test-creds        the test storage servers' token
+#   /etc/cloudmove/test-creds        the test storage servers' token, the
+#                         control-plane emulators' keys (aws_*, azure_tenant_id/
+#                         client_id/client_secret, gcp_service_account naming
+#                         /etc/cloudmove/gce-sa.json, a key made at dress time,
+#                         also kept as gce-sa.json in the dress directory)
+#   /etc/cloudmove/launch-{aws,gcp,azure}.spec   cloudmove.launch= specs for
+#                         the emulators at http://169.254.0.10 (qemu-tests)
 #   the test scripts of images/root-overlay-firstboot/, and the list of /etc
 #   as dressed (/var/lib/cloudmove-test/etc.sums) for the first boot to
 #   compare with.
@@ -122,6 +130,45 @@ kvm)
 *) cm_die "unknown cloud '$cloud' (aws gcp azure openstack kvm)" ;;
 esac
 all_agents="amazon-ssm-agent google-guest-agent google-osconfig-agent walinuxagent qemu-guest-agent"
+
+# What the control-plane emulators of qemu-tests (CONTROL=, SELF_CONTROL=)
+# accept, as the dressed root's creds and specs name it; also in dress.env
+# for the harness.  Test values, nothing secret.
+CTL_AWS_AKID=S3RVER CTL_AWS_SECRET=S3RVER CTL_AWS_REGION=us-east-1
+CTL_GCP_TOKEN=cloudmove-test-token CTL_GCP_PROJECT=cloudmove-test CTL_GCP_ZONE=europe-west1-b
+CTL_GCP_SA=cloudmove-mover@cloudmove-test.iam.gserviceaccount.com
+CTL_AZ_TENANT=72f988bf-86f1-41af-91ab-2d7cd011db47
+CTL_AZ_CLIENT=0f9c0f66-6b5a-4bd0-9a36-2b4c6a1b0c01
+CTL_AZ_SECRET='cm~test~secret~0123456789abcdef'
+CTL_AZ_SUB=0b1f6471-1bf0-4dda-aec3-3c1d2e3f4a5b CTL_AZ_RG=rg-cloudmove
+
+# gce_key FILE — a GCE service-account key file (the JSON "gcloud iam
+# service-accounts keys create" writes) with a new RSA key, made at dress
+# time (never committed); the dress directory keeps a copy for the GCE
+# emulator (gce_server.py --service-account).
+gce_key() {
+	local pem
+	pem=$(openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 2>/dev/null) ||
+		cm_die "openssl genpkey failed"
+	PEM=$pem python3 - "$1" "$CTL_GCP_SA" "$CTL_GCP_PROJECT" <<-'EOF'
+		import json, os, secrets, sys
+		key = {"type": "service_account", "project_id": sys.argv[3],
+		       "private_key_id": secrets.token_hex(20),
+		       "private_key": os.environ["PEM"] + "\n",
+		       "client_email": sys.argv[2],
+		       "client_id": str(100000000000000000000 + secrets.randbelow(10 ** 20)),
+		       "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+		       "token_uri": "https://oauth2.googleapis.com/token",
+		       "auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",
+		       "client_x509_cert_url": "https://www.googleapis.com/robot/v1/metadata/x509/"
+		                               + sys.argv[2].replace("@", "%40"),
+		       "universe_domain": "googleapis.com"}
+		fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+		with os.fdopen(fd, "w") as f:
+		    json.dump(key, f, indent=2)
+		    f.write("\n")
+	EOF
+}
 
 # stage DIR — the files of the dressing, as a tree to copy into the root.
 stage() {
@@ -308,18 +355,58 @@ stage() {
 		}
 	EOF
 
-	# Credentials for the test storage servers (qemu-tests DEST_SERVER=), where
-	# an operator puts them before a move (cloudmove.creds=/etc/cloudmove/...)
+	# Credentials for the test storage servers (qemu-tests DEST_SERVER=) and
+	# the control-plane emulators (qemu-tests CONTROL=), where an operator
+	# puts them before a move (cloudmove.creds=/etc/cloudmove/...)
 	mkdir -p "$s/etc/cloudmove"
-	# (gcs_server.py's token, s3rver's anything, azurite's well-known key)
+	# (gcs_server.py's token, s3rver's anything and ec2_server.py's --key,
+	# azurite's well-known key, arm_server.py's service principal; the GCE
+	# service account's key file, made here: gce_server.py --service-account)
 	cat >"$s/etc/cloudmove/test-creds" <<-EOF
-		gcp_access_token = cloudmove-test-token
-		aws_access_key_id = S3RVER
-		aws_secret_access_key = S3RVER
+		gcp_access_token = $CTL_GCP_TOKEN
+		gcp_service_account = /etc/cloudmove/gce-sa.json
+		aws_access_key_id = $CTL_AWS_AKID
+		aws_secret_access_key = $CTL_AWS_SECRET
 		azure_account_name = devstoreaccount1
 		azure_account_key = Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==
+		azure_tenant_id = $CTL_AZ_TENANT
+		azure_client_id = $CTL_AZ_CLIENT
+		azure_client_secret = $CTL_AZ_SECRET
 	EOF
 	chmod 0600 "$s/etc/cloudmove/test-creds"
+	gce_key "$s/etc/cloudmove/gce-sa.json"
+
+	# Launch specs, one per target (cloudmove.launch=/etc/cloudmove/launch-
+	# TARGET.spec): the emulator of each cloud's API answers at
+	# 169.254.0.10 (qemu-tests CONTROL=), the names it knows.
+	cat >"$s/etc/cloudmove/launch-aws.spec" <<-EOF
+		# Where the moved system runs in aws (cloudmove launch --spec).
+		region = $CTL_AWS_REGION
+		instance_type = m5.large
+		subnet_id = subnet-0c1d2e3f4a5b6c7d8
+		security_group_ids = sg-0a1b2c3d4e5f60718
+		name = cloudmove-moved
+		api_endpoint = http://169.254.0.10
+	EOF
+	cat >"$s/etc/cloudmove/launch-gcp.spec" <<-EOF
+		# Where the moved system runs in gcp (cloudmove launch --spec).
+		project = $CTL_GCP_PROJECT
+		zone = $CTL_GCP_ZONE
+		machine_type = e2-small
+		network = default
+		name = cloudmove-moved
+		api_endpoint = http://169.254.0.10
+	EOF
+	cat >"$s/etc/cloudmove/launch-azure.spec" <<-EOF
+		# Where the moved system runs in azure (cloudmove launch --spec).
+		subscription_id = $CTL_AZ_SUB
+		resource_group = $CTL_AZ_RG
+		location = westeurope
+		vm_size = Standard_B1s
+		subnet_id = /subscriptions/$CTL_AZ_SUB/resourceGroups/$CTL_AZ_RG/providers/Microsoft.Network/virtualNetworks/vnet-cloudmove/subnets/default
+		name = cloudmove-moved
+		api_endpoint = http://169.254.0.10
+	EOF
 
 	# The test scripts; modes from the checkout's exec bit.
 	(cd "$overlay" && find . -type f) | while read -r a; do
@@ -405,6 +492,15 @@ build() {
 		DISK_FORMAT=$fmt
 	EOF
 	cat "$rdir/root.env" >>"$out/dress.env"
+	# what the control-plane emulators are told to accept (qemu-tests)
+	{
+		for v in CTL_AWS_AKID CTL_AWS_SECRET CTL_AWS_REGION CTL_GCP_TOKEN CTL_GCP_PROJECT \
+			CTL_GCP_ZONE CTL_GCP_SA CTL_AZ_TENANT CTL_AZ_CLIENT CTL_AZ_SECRET CTL_AZ_SUB CTL_AZ_RG; do
+			printf '%s=%q\n' "$v" "${!v}"
+		done
+		echo "CTL_GCP_KEYFILE=gce-sa.json"
+	} >>"$out/dress.env"
+	install -m 0600 "$w/stage/etc/cloudmove/gce-sa.json" "$out/gce-sa.json"
 	cp "$w/etc.sums" "$out/etc.sums"
 	rm -rf "$w"
 	cm_log "dressed: $(du -k "$out/disk.$fmt" | cut -f1) KB"

@@ -3,10 +3,13 @@
 # cloud account: by default mvk-aws-to-gcp, a Debian 12 root installed on
 # AWS that boots (QEMU, EC2's DMI and metadata) with
 #   cloudmove.target=gcp cloudmove.dest=gs://cloudmove-images/disk.tar.gz?endpoint=...
-# moves itself to "GCP" (the test GCS server on loopback) before the pivot
-# and powers off; the uploaded image then boots as a GCE VM.  Both consoles
-# are shown live, then what happened: detected cloud, changes made to the
-# image, bytes sent, time, the target's first boot.
+#   cloudmove.launch=/etc/cloudmove/launch-gcp.spec cloudmove.after=retire
+# moves itself to "GCP" (the test GCS server and the GCE emulator on
+# loopback) before the pivot, launches the image there (it boots as a GCE
+# VM in a second QEMU), waits for its arrival, retires itself (the EC2
+# emulator) and powers off.  The source's console is shown live, then the
+# instance's, then what happened: detected cloud, changes made to the
+# image, bytes sent, time, the target's first boot, the emulators' calls.
 # Used by "make demo".  Env as for qemu-tests/run.sh (AGENT, ...).
 set -euo pipefail
 # shellcheck source=qemu-tests/lib.sh
@@ -20,7 +23,8 @@ then=$SC_THEN
 
 out=$CM_CACHE/qemu-tests/demo
 mkdir -p "$out"
-qt_prepare "$out" "$name" ${then:+"$then"}
+inst=$SC_INSTANCE
+qt_prepare "$out" "$name" ${then:+"$then"} ${inst:+"$inst"}
 work=$out/$name
 rm -rf "$work"
 
@@ -46,7 +50,29 @@ if [ "$ok" = 1 ] && [ -n "$SC_SOURCE_UNCHANGED" ]; then
 	why=$(qt_source_unchanged "$work") && echo "=== the source disk: every file as before the move" ||
 		{ echo "=== $why"; ok=0; }
 fi
-if [ "$ok" = 1 ] && [ -n "$then" ]; then
+if [ "$ok" = 1 ] && [ -n "$SC_CONTROL$SC_SELF_CONTROL" ]; then
+	why=$(qt_control_check "$work") && echo "=== the emulators' logs: as expected" ||
+		{ echo "=== $why"; ok=0; }
+fi
+if [ "$ok" = 1 ] && [ -n "$inst" ]; then
+	# INSTANCE=: the target's instance booted beside the source; its console
+	n=0
+	while read -r d; do
+		n=$((n + 1))
+		cm_log "the instance ${d##*/} the target's emulator booted (scenario '$inst'); its console:"
+		qt_text "$d/serial.log"
+		cp "$d/serial.log" "$work/serial.2.log"
+		if why=$(qt_load "$inst" && qt_check "$d"); then
+			echo "=== the instance: PASS"
+		else
+			echo "=== the instance: FAIL: $why (serial log: $d/serial.log)"
+			ok=0
+		fi
+	done < <(qt_instances "$work")
+	[ "$n" -gt 0 ] || { echo "=== no instance was launched"; ok=0; }
+	then=$inst
+fi
+if [ "$ok" = 1 ] && [ -n "$SC_THEN" ]; then
 	qt_load "$then"
 	cm_log "boot 2: the moved image, scenario '$then'; console follows"
 	QT_KEEP_DISK=1 show 2 || ok=0
@@ -60,9 +86,11 @@ echo "boot 1 ($name): SMBIOS ${SC_SMBIOS[*]:-(QEMU defaults)}"
 echo " detected:";            text 1 '^cloudmove: detected '
 echo " changes in the image:"; text 1 '^cloudmove: (migrate: the image is adapted|  )'
 echo " the stream:";          text 1 '^cloudmove: (stream: done|migrate: done|migrate: (poweroff|reboot) now)'
+echo " launch and retire:";   text 1 '^cloudmove: (launch|retire|migrate: retire)'
+qt_move_times "$work" | sed 's/^/ /'
 if [ -n "$then" ] && [ -f "$work/serial.2.log" ]; then
 	qt_load "$then"
-	echo "boot 2 ($then): the moved image, SMBIOS ${SC_SMBIOS[*]}"
+	echo "${inst:+the instance, }boot 2 ($then): the moved image, SMBIOS ${SC_SMBIOS[*]}"
 	text 2 '^cloudmove: |^CLOUDMOVE-TEST: (10-record: stays|20-system: multi-user|40-net: http)'
 fi
 echo "logs: $work"

@@ -20,6 +20,7 @@ mkagent hangs 'exec sleep 1000'
 mkagent ignores-term 'trap "" TERM; while :; do sleep 1; done'
 mkagent move-fails 'echo "cloudmove: the move failed; the source is as it was: rescue shell"; echo rescue >"$CM_RUNDIR/after"'
 mkagent shell 'echo "SHELL RAN"'
+mkagent args 'echo "cloudmove: detected gcp (dmi): args:$(printf " [%s]" "$@")"'
 echo "BOOT_IMAGE=/vmlinuz root=UUID=x ro" >"$tmp/cmdline"
 echo "root=UUID=x cloudmove.target=aws cloudmove.dest=s3://b/k" >"$tmp/cmdline-move"
 echo "root=UUID=x rd.shell=0 cloudmove.target=aws cloudmove.dest=s3://b/k" >"$tmp/cmdline-move-noshell"
@@ -76,6 +77,15 @@ cloudmove: rd.shell=0: no rescue shell; booting the source' 2 CM_AGENT="$tmp/mov
 	CM_CMDLINE="$tmp/cmdline-move-noshell" CM_RESCUE_SHELL="$tmp/shell"
 check move-failed-rd.shell-last-wins "$rescue_out" 2 CM_AGENT="$tmp/move-fails" \
 	CM_CMDLINE="$tmp/cmdline-move-shell-again" CM_RESCUE_SHELL="$tmp/shell"
+# CM_ROOT (initramfs-tools' local-bottom script: the root at /root): passed
+# as --root, to a detection and to a move; without it, no --root at all
+check root-default 'cloudmove: detected gcp (dmi): args: [boot]' 2 CM_AGENT="$tmp/args"
+check root-itools 'cloudmove: detected gcp (dmi): args: [boot] [--root] [/root dir]' 2 \
+	CM_AGENT="$tmp/args" CM_ROOT="/root dir"
+check root-itools-move 'cloudmove: detected gcp (dmi): args: [boot] [--root] [/root]' 2 \
+	CM_AGENT="$tmp/args" CM_ROOT=/root CM_CMDLINE="$tmp/cmdline-move"
+check ok-again 'cloudmove: detected gcp (dmi): sys_vendor="Google"
+cloudmove: record: gcp, stay 1 (new, 1 boot)' 2 CM_AGENT="$tmp/ok"
 if [ "$(cat "$tmp/run/detect" 2>/dev/null)" = 'gcp (dmi): sys_vendor="Google"' ]; then
 	ok run-file
 else

@@ -4,7 +4,10 @@
 # A scenario is qemu-tests/scenarios/NAME.conf, sourced by bash, setting:
 #   SMBIOS=(-smbios ...)   QEMU -smbios arguments (empty: QEMU's defaults)
 #   DISK=virtio-blk|virtio-scsi|nvme|ahci|ide      bus of the root disk
-#   FLAVOUR=dracut|systemd                         initramfs flavour
+#   FLAVOUR=dracut|systemd|itools                  initramfs flavour (itools:
+#                          initramfs-tools' mkinitramfs with our hook and
+#                          local-bottom script; no panic=1 on its command
+#                          line: initramfs-tools reads panic= as "no shell")
 #   EXPECT=<cloud>|none|fail   "cloudmove: detected <cloud> (" expected;
 #                              none: no cloudmove line at all; fail: the
 #                              "cloudmove: detect failed (exit N)" line
@@ -35,6 +38,38 @@
 #   CONSOLE_INPUT=(ERE TEXT ...)  typed on the serial console: each TEXT
 #                          (printf %b escapes) once the log has a line
 #                          matching its ERE, pair after pair
+#   CONTROL=aws|gcp|azure  the target cloud's control-plane emulator
+#                          (agent/tests/lib/ec2_server.py, gce_server.py,
+#                          arm_server.py) on loopback, reached by the guest
+#                          at 169.254.0.10:80; it accepts the dressed root's
+#                          /etc/cloudmove/test-creds (images/dress.sh's
+#                          CTL_*), reads what the move uploaded (DEST_SERVER=
+#                          gcs: its objects; azurite: its blobs; aws: the
+#                          ebs:// sink writes into it) and starts each
+#                          instance it launches with qemu-tests/instance.sh
+#   INSTANCE=<scenario>    how CONTROL's instances boot (SMBIOS, DISK,
+#                          METADATA, ROOT, FLAVOUR, APPEND, TIMEOUT; its own
+#                          DISK_FROM=instance); after the source's boot the
+#                          harness waits (up to its TIMEOUT) for the
+#                          instance's QEMU to end and checks its console
+#                          against its EXPECT/EXPECT_LINES/ABSENT_LINES, as
+#                          THEN does with a second boot.  Empty: instances
+#                          start but never boot (a console without arrival)
+#   SELF_CONTROL=aws|gcp|azure  the source's own cloud's emulator, at
+#                          169.254.0.11:80, knowing the source machine (the
+#                          metadata fixture's instance) and accepting the
+#                          identity the test metadata server hands out (aws
+#                          role keys, GCE service-account token, Azure managed
+#                          identity): what a retire talks to
+#   CONTROL_LINES=(ERE...) SELF_CONTROL_LINES=(ERE...)
+#                          lines that must be in the emulators' --log files
+#                          (one JSON object per API call), e.g.
+#                          '"op": "StopInstances".*"instance": "i-1234567890abcdef0".*"status": 200';
+#                          and with both emulators, the source's own cloud
+#                          must have been asked nothing before the target's
+#                          last answer (the arrival seen, then the retire)
+#   CONTROL_ABSENT=(ERE...) SELF_CONTROL_ABSENT=(ERE...)  lines that must not
+#   CONTROL_FAULT="--flag ..."  fault switches for CONTROL's emulator
 #   BOOT2=fast|full        boot the same disk a second time, same dressing,
 #                          that root path; for it:
 #   APPEND2="..."          its extra kernel arguments (default: APPEND)
@@ -74,16 +109,24 @@ qt_load() {
 	local EXTRA_DISK='' DISK_FROM='' NO_ROOT='' SOURCE_UNCHANGED='' KILL_AT='' DEST_SERVER=''
 	local EXPECT_LINES2=() PENDING_LINES2=() ABSENT_LINES=() ABSENT_LINES2=() CONSOLE_INPUT=()
 	local FIRMWARE=bios LAYOUT=''
+	local CONTROL='' INSTANCE='' SELF_CONTROL='' CONTROL_LINES=() SELF_CONTROL_LINES=()
+	local CONTROL_ABSENT=() SELF_CONTROL_ABSENT=() CONTROL_FAULT=''
 	# shellcheck disable=SC1090
 	. "$f"
 	case $DISK in virtio-blk | virtio-scsi | nvme | ahci | ide) ;; *) cm_die "$1: bad DISK=$DISK" ;; esac
-	case $FLAVOUR in dracut | systemd) ;; *) cm_die "$1: bad FLAVOUR=$FLAVOUR" ;; esac
+	case $FLAVOUR in dracut | systemd | itools) ;; *) cm_die "$1: bad FLAVOUR=$FLAVOUR" ;; esac
 	case $ROOT in fast | full) ;; *) cm_die "$1: bad ROOT=$ROOT" ;; esac
 	[ -n "$EXPECT" ] || cm_die "$1: EXPECT not set"
 	case $DRESS in '' | aws | gcp | azure | openstack | kvm) ;; *) cm_die "$1: bad DRESS=$DRESS" ;; esac
 	case $BOOT2 in '' | fast | full) ;; *) cm_die "$1: bad BOOT2=$BOOT2" ;; esac
 	case $MOVED in '' | *:*) ;; *) cm_die "$1: bad MOVED=$MOVED (FROM:TO)" ;; esac
-	case $DISK_FROM in '' | extra | upload) ;; *) cm_die "$1: bad DISK_FROM=$DISK_FROM" ;; esac
+	case $DISK_FROM in '' | extra | upload | instance) ;; *) cm_die "$1: bad DISK_FROM=$DISK_FROM" ;; esac
+	case $CONTROL in '' | aws | gcp | azure) ;; *) cm_die "$1: bad CONTROL=$CONTROL" ;; esac
+	case $SELF_CONTROL in '' | aws | gcp | azure) ;; *) cm_die "$1: bad SELF_CONTROL=$SELF_CONTROL" ;; esac
+	if [ -n "$INSTANCE" ]; then
+		[ -n "$CONTROL" ] || cm_die "$1: INSTANCE= without CONTROL="
+		[ -f "$QT_DIR/scenarios/$INSTANCE.conf" ] || cm_die "$1: INSTANCE=$INSTANCE: no such scenario"
+	fi
 	case $DEST_SERVER in '' | gcs | s3 | azurite) ;; *) cm_die "$1: bad DEST_SERVER=$DEST_SERVER" ;; esac
 	case $FIRMWARE in bios | uefi) ;; *) cm_die "$1: bad FIRMWARE=$FIRMWARE" ;; esac
 	[ -n "$LAYOUT" ] || LAYOUT=$FIRMWARE
@@ -106,6 +149,10 @@ qt_load() {
 	SC_PENDING2=("${PENDING_LINES2[@]}")
 	SC_ABSENT=("${ABSENT_LINES[@]}") SC_ABSENT2=("${ABSENT_LINES2[@]}")
 	SC_FIRMWARE=$FIRMWARE SC_LAYOUT=$LAYOUT
+	SC_CONTROL=$CONTROL SC_INSTANCE=$INSTANCE SC_SELF_CONTROL=$SELF_CONTROL
+	SC_CONTROL_LINES=("${CONTROL_LINES[@]}") SC_SELF_CONTROL_LINES=("${SELF_CONTROL_LINES[@]}")
+	SC_CONTROL_ABSENT=("${CONTROL_ABSENT[@]}") SC_SELF_CONTROL_ABSENT=("${SELF_CONTROL_ABSENT[@]}")
+	SC_CONTROL_FAULT=$CONTROL_FAULT
 	if [ -n "$THEN" ]; then
 		[ -f "$QT_DIR/scenarios/$THEN.conf" ] || cm_die "$1: THEN=$THEN: no such scenario"
 	fi
@@ -115,6 +162,7 @@ qt_load() {
 qt_second_boot() {
 	SC_ROOT=$SC_BOOT2 SC_APPEND=$SC_APPEND2 SC_BOOT2=''
 	SC_NO_ROOT='' SC_KILL_AT='' SC_EXTRA_DISK='' SC_SOURCE_UNCHANGED='' SC_DEST_SERVER=''
+	SC_CONTROL='' SC_INSTANCE='' SC_SELF_CONTROL=''
 	SC_CONSOLE_INPUT=()
 	SC_EXPECT_LINES=("${SC_EXPECT_LINES2[@]}") SC_PENDING=("${SC_PENDING2[@]}")
 	SC_ABSENT=("${SC_ABSENT2[@]}")
@@ -128,7 +176,14 @@ qt_metadata_start() {
 	QT_MD_PORT='' QT_MD_PID=''
 	[ -n "$SC_METADATA" ] || return 0
 	rm -f "$work/md.port"
-	python3 "$CM_TOP/agent/tests/metadata/mdserver.py" --cloud "$SC_METADATA" \
+	local identity=()
+	# SELF_CONTROL=: the machine's identity, as the emulator accepts it
+	case $SC_SELF_CONTROL in
+	aws) identity=(--aws-role-creds "$QT_SELF_AWS_ROLE") ;;
+	gcp) identity=(--gcp-token "$QT_SELF_GCP_TOKEN") ;;
+	azure) identity=(--azure-mi-token "$QT_SELF_AZ_TOKEN") ;;
+	esac
+	python3 "$CM_TOP/agent/tests/metadata/mdserver.py" --cloud "$SC_METADATA" "${identity[@]}" \
 		${SC_MD_FAULT:+--fault "$SC_MD_FAULT"} --port 0 --port-file "$work/md.port" --log "$work/md.log" \
 		2>"$work/md.err" &
 	QT_MD_PID=$!
@@ -254,6 +309,220 @@ qt_dest_stop() {
 	rm -rf "$work/dest"
 }
 
+# The source machines the SELF_CONTROL= emulators know: the test metadata
+# server's fixtures (agent/tests/metadata/fixtures/CLOUD), and the identity
+# it hands out (test values).
+QT_SELF_AWS_ID='i-1234567890abcdef0'
+QT_SELF_AWS_ROLE='ASIAQEMUTESTROLE0001:qemu-role-secret:IQoJb3JpZ2luX2VjEXAMPLE//qemu+role/token='
+QT_SELF_GCP=example-project/us-central1-a/instance-1
+QT_SELF_GCP_SA=123456789012-compute@developer.gserviceaccount.com
+QT_SELF_GCP_TOKEN=ya29.qemu-test-metadata-token
+QT_SELF_AZ=xxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxx/macikgo-test-may-23/examplevmname
+QT_SELF_AZ_TOKEN=eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.qemu-test-managed-identity.sig
+
+# qt_emulator NAME CLOUD WORK ARGS... — start CLOUD's control-plane
+# emulator as WORK/NAME.{port,log,err}, state in WORK/NAME/; sets
+# QT_EMU_PORT and QT_EMU_PID.
+qt_emulator() {
+	local name=$1 cloud=$2 work=$3 i script
+	shift 3
+	case $cloud in
+	aws) script=ec2_server.py ;;
+	gcp) script=gce_server.py ;;
+	azure) script=arm_server.py ;;
+	esac
+	rm -rf "${work:?}/$name" "$work/$name.port" "$work/$name.log"
+	mkdir -p "$work/$name"
+	python3 "$CM_TOP/agent/tests/lib/$script" --state "$work/$name" --port 0 \
+		--port-file "$work/$name.port" --log "$work/$name.log" "$@" 2>"$work/$name.err" &
+	QT_EMU_PID=$!
+	for i in $(seq 100); do
+		[ -s "$work/$name.port" ] && break
+		kill -0 "$QT_EMU_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	QT_EMU_PORT=$(cat "$work/$name.port" 2>/dev/null) ||
+		cm_die "$script ($name) did not start: $(tail -3 "$work/$name.err")"
+}
+
+# qt_control_start OUT WORK — CONTROL= and SELF_CONTROL=: the emulators of
+# the target cloud (WORK/control*, guest 169.254.0.10) and of the source's
+# own (WORK/self-control*, guest 169.254.0.11).  After qt_dest_start (the
+# target reads the upload from the storage server).  Sets QT_CONTROL_PORT,
+# QT_SELF_CONTROL_PORT.
+qt_control_start() {
+	local out=$1 work=$2 args=() env ext
+	QT_CONTROL_PORT='' QT_CONTROL_PID='' QT_SELF_CONTROL_PORT='' QT_SELF_CONTROL_PID=''
+	if [ -n "$SC_CONTROL" ]; then
+		[ -n "$SC_DRESS" ] || cm_die "CONTROL= needs DRESS= (the creds the emulator accepts)"
+		env=${QT_DRESS_DIR[$SC_DRESS/$SC_LAYOUT]}/dress.env
+		# shellcheck disable=SC1090
+		ext=$(grep '^CTL_' "$env") && eval "$ext"
+		[ -n "${CTL_AWS_AKID-}" ] || cm_die "$env: no CTL_* (images/dress.sh too old)"
+		case $SC_CONTROL in
+		aws) args=(--key "$CTL_AWS_AKID:$CTL_AWS_SECRET") ;;
+		gcp) args=(--project "$CTL_GCP_PROJECT"
+			--service-account "${env%/*}/$CTL_GCP_KEYFILE"
+			--token "$CTL_GCP_TOKEN=$CTL_GCP_SA")
+			[ "$SC_DEST_SERVER" = gcs ] && args+=(--gcs-data "$work/dest") ;;
+		azure) args=(--tenant "$CTL_AZ_TENANT" --client-id "$CTL_AZ_CLIENT"
+			--client-secret "$CTL_AZ_SECRET" --subscription "$CTL_AZ_SUB"
+			--resource-group "$CTL_AZ_RG")
+			[ "$SC_DEST_SERVER" = azurite ] && args+=(--blob-endpoint "http://127.0.0.1:$QT_DEST_PORT") ;;
+		esac
+		if [ -n "$SC_INSTANCE" ]; then
+			# what qemu-tests/instance.sh needs, inherited through the emulator
+			args+=(--instance-cmd "$QT_DIR/instance.sh")
+			export QT_INSTANCE_SCENARIO=$SC_INSTANCE QT_OUT=$out QT_KERNEL_DIR ROOT_UUID
+			export CLOUDMOVE_CACHE=$CM_CACHE
+		fi
+		# shellcheck disable=SC2206
+		args+=($SC_CONTROL_FAULT)
+		qt_emulator control "$SC_CONTROL" "$work" "${args[@]}"
+		QT_CONTROL_PORT=$QT_EMU_PORT QT_CONTROL_PID=$QT_EMU_PID
+		echo "$QT_EMU_PID" >"$work/control.pid"
+	fi
+	if [ -n "$SC_SELF_CONTROL" ]; then
+		case $SC_SELF_CONTROL in
+		aws) args=(--key "$QT_SELF_AWS_ROLE" --instance "$QT_SELF_AWS_ID:m5.large") ;;
+		gcp) args=(--project "${QT_SELF_GCP%%/*}" --instance "${QT_SELF_GCP#*/}"
+			--token "$QT_SELF_GCP_TOKEN=$QT_SELF_GCP_SA") ;;
+		azure) args=(--subscription "${QT_SELF_AZ%%/*}" --existing-vm "$QT_SELF_AZ"
+			--mi-token "$QT_SELF_AZ_TOKEN=$QT_SELF_AZ") ;;
+		esac
+		qt_emulator self-control "$SC_SELF_CONTROL" "$work" "${args[@]}"
+		QT_SELF_CONTROL_PORT=$QT_EMU_PORT QT_SELF_CONTROL_PID=$QT_EMU_PID
+		echo "$QT_EMU_PID" >"$work/self-control.pid"
+	fi
+	return 0
+}
+
+# qt_instances WORK — the directories of the instances CONTROL's emulator
+# started (where qemu-tests/instance.sh left its cmd).
+qt_instances() {
+	local d
+	for d in "$1"/control/instances/*/; do
+		[ -f "$d/instance.pid" ] && printf '%s
+' "${d%/}"
+	done
+	return 0
+}
+
+# qt_control_stop WORK — after the source's boot: wait (up to the INSTANCE
+# scenario's TIMEOUT) for the instances' QEMU to end, stop what is left of
+# them (their process groups), then the emulators.
+qt_control_stop() {
+	local work=$1 limit=0 d pending
+	[ -n "${QT_CONTROL_PID-}${QT_SELF_CONTROL_PID-}" ] || return 0
+	if [ -n "$SC_INSTANCE" ]; then
+		limit=$(qt_load "$SC_INSTANCE" && echo "$SC_TIMEOUT")
+	fi
+	local end=$((SECONDS + limit + 10))
+	while [ "$SECONDS" -lt "$end" ]; do
+		pending=0
+		while read -r d; do
+			[ -f "$d/instance.rc" ] || pending=1
+		done < <(qt_instances "$work")
+		[ "$pending" = 0 ] && break
+		sleep 1
+	done
+	while read -r d; do
+		[ -f "$d/instance.rc" ] && continue
+		echo "instance ${d##*/}: still running after ${limit}s: stopped" >>"$work/times"
+		kill -TERM -- "-$(cat "$d/instance.pid")" 2>/dev/null || :
+	done < <(qt_instances "$work")
+	for d in "${QT_CONTROL_PID-}" "${QT_SELF_CONTROL_PID-}"; do
+		[ -n "$d" ] || continue
+		kill "$d" 2>/dev/null || :
+		wait "$d" 2>/dev/null || :
+	done
+	rm -f "$work/control.pid" "$work/self-control.pid"
+	QT_CONTROL_PID='' QT_SELF_CONTROL_PID=''
+}
+
+# qt_control_check WORK — CONTROL_LINES, SELF_CONTROL_LINES (and _ABSENT)
+# in the emulators' logs, and the order: nothing asked of the source's
+# cloud before the target's last answer.  Prints why on failure.
+qt_control_check() {
+	local work=$1 re
+	for re in "${SC_CONTROL_LINES[@]}"; do
+		grep -qE "$re" "$work/control.log" 2>/dev/null && continue
+		echo "no call matching '$re' in the target's emulator log: $(qt_ops "$work/control.log")"
+		return 1
+	done
+	for re in "${SC_SELF_CONTROL_LINES[@]}"; do
+		grep -qE "$re" "$work/self-control.log" 2>/dev/null && continue
+		echo "no call matching '$re' in the source cloud's emulator log: $(qt_ops "$work/self-control.log")"
+		return 1
+	done
+	for re in "${SC_CONTROL_ABSENT[@]}"; do
+		grep -qE "$re" "$work/control.log" 2>/dev/null || continue
+		echo "unexpected call in the target's emulator log: $(grep -m1 -E "$re" "$work/control.log")"
+		return 1
+	done
+	for re in "${SC_SELF_CONTROL_ABSENT[@]}"; do
+		grep -qE "$re" "$work/self-control.log" 2>/dev/null || continue
+		echo "unexpected call in the source cloud's emulator log: $(grep -m1 -E "$re" "$work/self-control.log")"
+		return 1
+	done
+	if [ -s "$work/control.log" ] && [ -s "$work/self-control.log" ]; then
+		python3 - "$work/control.log" "$work/self-control.log" <<-'EOF' || return 1
+			import json, sys
+			target = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+			source = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+			last = max(c["t"] for c in target)
+			early = [c for c in source if c["t"] <= last]
+			if early:
+			    print("the source's cloud was asked %s before the target's last answer (%s)"
+			          % (early[0]["op"], target[-1]["op"]))
+			    sys.exit(1)
+		EOF
+	fi
+	return 0
+}
+
+# qt_ops LOG — the ops of an emulator log, in one line.
+qt_ops() {
+	python3 -c 'import json, sys
+print(" ".join("%s:%s" % (c.get("op"), c.get("status")) for c in map(json.loads, filter(str.strip, open(sys.argv[1])))))' \
+		"$1" 2>/dev/null || echo "(no log)"
+}
+
+# qt_move_times WORK — the move's steps from the emulators' logs (seconds
+# after the target was first asked): credentials, the type, the import, the
+# launch, the last console read (the arrival seen), the retire.
+qt_move_times() {
+	local work=$1
+	[ -s "$work/control.log" ] || return 0
+	python3 - "$work/control.log" "$work/self-control.log" <<-'EOF'
+		import json, sys
+		def load(p):
+		    try:
+		        return [json.loads(l) for l in open(p) if l.strip()]
+		    except OSError:
+		        return []
+		t, s = load(sys.argv[1]), load(sys.argv[2])
+		t0 = t[0]["t"]
+		steps = []
+		def first(calls, words, name):
+		    for c in calls:
+		        if any(w in c["op"].lower() for w in words):
+		            steps.append("%s +%.1fs" % (name, c["t"] - t0))
+		            return
+		first(t, ("describeinstancetypes", "machinetypes", "listskus"), "type")
+		first(t, ("startsnapshot",), "ebs stream")
+		first(t, ("registerimage", "importsnapshot", "images.insert", "createdisk"), "import")
+		first(t, ("runinstances", "instances.insert", "createvm"), "launch")
+		console = [c for c in t if any(w in c["op"].lower() for w in
+		                                ("consoleoutput", "serialport", "bootdiagnostics"))]
+		if console:
+		    steps.append("arrival seen +%.1fs (%d console reads)" % (console[-1]["t"] - t0, len(console)))
+		if s:
+		    steps.append("retire %s +%.1fs" % (s[-1]["op"], s[-1]["t"] - t0))
+		print("move (from the emulators' logs): " + ", ".join(["%s +0.0s" % t[0]["op"]] + steps))
+	EOF
+}
+
 qt_http_stop() {
 	[ -n "${QT_HTTP_PID-}" ] && kill "$QT_HTTP_PID" 2>/dev/null
 	QT_HTTP_PID=''
@@ -309,7 +578,10 @@ qt_prepare() {
 	# dracut is mostly one bash process: build two at a time.
 	for img in "${!want_agent[@]}"; do
 		args=("${want_agent[$img]}" "$img")
-		[ "${want_flavour[$img]}" = systemd ] && args+=(--systemd)
+		case ${want_flavour[$img]} in
+		systemd) args+=(--systemd) ;;
+		itools) args+=(--itools) ;;
+		esac
 		"$CM_TOP/images/initramfs.sh" "${args[@]}" >/dev/null &
 		pids+=($!)
 		n=$((n + 1))
@@ -333,6 +605,10 @@ qt_initrd_path() {
 # qt_append — the kernel command line of the loaded scenario.
 qt_append() {
 	local append="root=UUID=$ROOT_UUID console=ttyS0 panic=1 rd.shell=0 rd.emergency=poweroff"
+	# initramfs-tools takes panic= for itself: no shell, ever (its panic
+	# shell is the failed move's rescue shell); a kernel panic then waits
+	# for the scenario's TIMEOUT instead of ending the boot at once
+	[ "$SC_FLAVOUR" = itools ] && append=${append/ panic=1/}
 	[ "$SC_ROOT" = fast ] && append+=" init=/usr/local/sbin/cm-test-init"
 	[ -n "$SC_APPEND" ] && append+=" $SC_APPEND"
 	printf '%s\n' "$append"
@@ -401,7 +677,8 @@ qt_qemu_args() {
 	# QEMU's user network, restricted (no way out), its DHCP handing out
 	# 169.254.0.15, the metadata address forwarded to the server on
 	# loopback, and so is the test HTTP server's.
-	if [ -n "${QT_MD_PORT-}" ] || [ -n "$SC_NET" ] || [ -n "${QT_DEST_PORT-}" ]; then
+	if [ -n "${QT_MD_PORT-}" ] || [ -n "$SC_NET" ] || [ -n "${QT_DEST_PORT-}" ] ||
+		[ -n "${QT_CONTROL_PORT-}${QT_SELF_CONTROL_PORT-}" ]; then
 		local netdev="user,id=n0,restrict=on,net=169.254.0.0/16,host=169.254.0.2,dns=169.254.0.3"
 		[ -n "${QT_MD_PORT-}" ] &&
 			netdev+=",guestfwd=tcp:169.254.169.254:80-cmd:socat - TCP:127.0.0.1:$QT_MD_PORT"
@@ -409,6 +686,10 @@ qt_qemu_args() {
 			netdev+=",guestfwd=tcp:169.254.0.8:8080-cmd:socat - TCP:127.0.0.1:$QT_HTTP_PORT"
 		[ -n "${QT_DEST_PORT-}" ] &&
 			netdev+=",guestfwd=tcp:169.254.0.9:80-cmd:socat - TCP:127.0.0.1:$QT_DEST_PORT"
+		[ -n "${QT_CONTROL_PORT-}" ] &&
+			netdev+=",guestfwd=tcp:169.254.0.10:80-cmd:socat - TCP:127.0.0.1:$QT_CONTROL_PORT"
+		[ -n "${QT_SELF_CONTROL_PORT-}" ] &&
+			netdev+=",guestfwd=tcp:169.254.0.11:80-cmd:socat - TCP:127.0.0.1:$QT_SELF_CONTROL_PORT"
 		QT_ARGS+=(-netdev "$netdev" -device "$SC_NIC,netdev=n0")
 	fi
 }
@@ -422,6 +703,8 @@ qt_boot() {
 	mkdir -p "$work"
 	rm -f "$work/serial.log"
 	# QT_KEEP_DISK=1: boot the disk the previous boot left (a second boot)
+	[ "$SC_DISK_FROM" = instance ] &&
+		cm_die "DISK_FROM=instance: booted by qemu-tests/instance.sh as another scenario's INSTANCE="
 	if [ "$SC_DISK_FROM" = upload ]; then
 		# DISK_FROM=upload: boot what the previous boot's move uploaded
 		# (qt_dest_stop kept it): a gce archive's disk.raw, a VHD, or raw
@@ -466,6 +749,7 @@ qt_boot() {
 	qt_metadata_start "$work"
 	qt_http_start "$work"
 	qt_dest_start "$work"
+	qt_control_start "$out" "$work"
 	qt_qemu_args "$out" "$work/disk.qcow2"
 	if [ "$live" = live ]; then
 		# --foreground: QEMU stays in the terminal's process group, ^C stops it.
@@ -506,6 +790,7 @@ qt_boot() {
 	fi
 	qt_metadata_stop
 	qt_http_stop
+	qt_control_stop "$work"
 	qt_dest_stop "$work"
 	return "$rc"
 }
@@ -544,11 +829,16 @@ qt_type() {
 }
 
 # qt_kill_boots DIR — stop the boots still running under DIR/*/ (their
-# timeout(1) passes the TERM on to QEMU).
+# timeout(1) passes the TERM on to QEMU), the control-plane emulators and
+# their instances.
 qt_kill_boots() {
 	local f
-	for f in "$1"/*/timeout.pid; do
+	for f in "$1"/*/timeout.pid "$1"/*/control.pid "$1"/*/self-control.pid; do
 		[ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null
+	done
+	# the instances the emulators started (instance.sh leads its group)
+	for f in "$1"/*/control/instances/*/instance.pid; do
+		[ -f "$f" ] && [ ! -f "${f%/*}/instance.rc" ] && kill -TERM -- "-$(cat "$f")" 2>/dev/null
 	done
 	return 0
 }

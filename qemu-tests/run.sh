@@ -32,6 +32,9 @@ else
 		f=${f##*/}
 		qt_load "${f%.conf}"
 		[ -n "$SC_SLOW" ] && [ "${QT_SLOW-}" != 1 ] && continue
+		# a second boot's or an instance's disk (DISK_FROM=) comes from
+		# the scenario naming it (THEN=, INSTANCE=): never booted alone
+		[ -n "$SC_DISK_FROM" ] && continue
 		scenarios+=("${f%.conf}")
 	done
 fi
@@ -49,7 +52,7 @@ longest_first() {
 		if [ -z "$est" ]; then
 			qt_load "$s"
 			est=60
-			[ -n "$SC_THEN$SC_BOOT2" ] && est=240
+			[ -n "$SC_THEN$SC_BOOT2$SC_INSTANCE" ] && est=240
 		fi
 		printf '%s %s\n' "$est" "$s"
 	done | sort -k1,1nr -k2,2 | awk '{ print $2 }'
@@ -61,6 +64,7 @@ for s in "${scenarios[@]}"; do	# fail early on a bad name
 	qt_load "$s"
 	prepare+=("$s")
 	[ -n "$SC_THEN" ] && prepare+=("$SC_THEN")
+	[ -n "$SC_INSTANCE" ] && prepare+=("$SC_INSTANCE")
 done
 
 mkdir -p "$CM_CACHE/qemu-tests"
@@ -100,6 +104,24 @@ boot_again() {
 	echo "boot 2: ${secs#*+}s wall, $(qt_times "$work")" >>"$work/times"
 }
 
+# check_instances WORK — each instance the target's emulator booted, as
+# its INSTANCE scenario expects (its serial log kept as WORK/instance-ID.log).
+check_instances() {
+	local work=$1 d n=0 why
+	local inst=$SC_INSTANCE
+	while read -r d; do
+		n=$((n + 1))
+		cp "$d/serial.log" "$work/instance-${d##*/}.log" 2>/dev/null || :
+		echo "instance ${d##*/} ($inst): QEMU exit $(cat "$d/instance.rc" 2>/dev/null || echo '?'), $(qt_times "$d")" >>"$work/times"
+		if ! why=$( qt_load "$inst" && qt_check "$d" ); then
+			echo "instance ${d##*/} ($inst): $why"
+			return 1
+		fi
+	done < <(qt_instances "$work")
+	[ "$n" -gt 0 ] || { echo "no instance was launched in the target's emulator"; return 1; }
+	return 0
+}
+
 # one_scenario NAME — boot and check; writes $run/NAME/report, returns 0/1.
 one_scenario() {
 	local name=$1 work=$run/$1 t0 t1 rc=0 why secs
@@ -112,6 +134,13 @@ one_scenario() {
 	echo "boot 1: ${secs}s wall, $(qt_times "$work")" >>"$work/times"
 	if why=$(qt_check "$work") && [ -n "$SC_SOURCE_UNCHANGED" ]; then
 		why=$(qt_source_unchanged "$work") || :
+	fi
+	if [ -z "$why" ] && [ -n "$SC_CONTROL$SC_SELF_CONTROL" ]; then
+		# CONTROL=/SELF_CONTROL=: the emulators' logs, then the
+		# instances' consoles (INSTANCE=), as a second boot's
+		qt_move_times "$work" >>"$work/times"
+		why=$(qt_control_check "$work") || :
+		[ -z "$why" ] && [ -n "$SC_INSTANCE" ] && why=$(check_instances "$work")
 	fi
 	if [ -z "$why" ]; then
 		if [ -n "$SC_BOOT2" ]; then

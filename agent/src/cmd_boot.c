@@ -25,6 +25,7 @@
 #include "boot/cmdline.h"
 #include "boot/hooks.h"
 #include "cmd.h"
+#include "control/control.h"
 #include "detect/report.h"
 #include "detect/run.h"
 #include "limits.h"
@@ -33,6 +34,7 @@
 #include "move/marker.h"
 #include "move/migrate.h"
 #include "move/net.h"
+#include "move/retire.h"
 #include "util/rootrw.h"
 #include "profiles/profile.h"
 #include "record/record.h"
@@ -300,7 +302,7 @@ static int settle_move(const char *root, const char *detect_root,
 
 static const char *const after_names[] = {
 	[CM_AFTER_CONTINUE] = "continue", [CM_AFTER_REBOOT] = "reboot",
-	[CM_AFTER_POWEROFF] = "poweroff",
+	[CM_AFTER_POWEROFF] = "poweroff", [CM_AFTER_RETIRE] = "retire",
 };
 
 /* /run/cloudmove/after: what cloudmove-run.sh does once the agent is done */
@@ -361,6 +363,39 @@ static int move_read_only(const struct cm_migrate_opts *o)
 	return r;
 }
 
+/* The machine stops once the agent is done: "reboot" or "poweroff" (the
+ * hook script does it once it has shown these lines; without it, now). */
+static void stop_machine(const char *what, const char *why)
+{
+	if (write_after(what) == 0)
+		say("migrate: %s now (%s)", what, why);
+	else
+		cm_migrate_after(what);
+}
+
+/* cloudmove.after=retire, once the launch step answered: the source asks
+ * its own cloud to stop (or delete) it, only when the target arrived
+ * (move/retire.h).  Not arrived: the source boots as itself; retired or
+ * refused: the machine powers off. */
+static void retire_step(const struct cm_boot_opts *bo, const char *root,
+			const struct cm_verdict *v, const char *md_endpoint,
+			int arrived)
+{
+	struct cm_move_retire mr = {
+		.root = root, .metadata_endpoint = md_endpoint,
+		.api_endpoint = bo->retire_api[0] ? bo->retire_api : NULL,
+		.bring_up_network = 1, .delete = bo->retire == CM_RETIRE_DELETE,
+	};
+	char line[CM_RETIRE_LINE_MAX];
+	enum cm_move_end end;
+
+	cm_move_retire_from_verdict(&mr, v);
+	end = cm_move_retire(cm_cloud_api_find(v->cloud), &mr, arrived, line, sizeof(line));
+	say("%s", line);
+	if (end != CM_MOVE_END_BOOT)
+		stop_machine("poweroff", "cloudmove.after=retire");
+}
+
 /* cloudmove.launch=: the spec on the root, asked before the stream.  0 the
  * target takes the disk (or no launch asked), -errno: not moving (said). */
 static int launch_ask(const struct cm_boot_opts *bo, struct cm_move_launch *ml,
@@ -391,7 +426,8 @@ static int launch_ask(const struct cm_boot_opts *bo, struct cm_move_launch *ml,
  * its arrival awaited (cloudmove.wait=); a launch that fails leaves the
  * source booting as itself and says how to go on. */
 static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
-			      const char *detect_root, const struct cm_verdict *v)
+			      const char *detect_root, const struct cm_verdict *v,
+			      const char *md_endpoint)
 {
 	char creds[CM_PATH_MAX], spec[CM_PATH_MAX], move_id[CM_MOVE_ID_LEN + 1] = "";
 	char made[CM_URL_MAX] = "";	/* what the stream made (ebs:// names a snapshot) */
@@ -408,10 +444,20 @@ static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
 	};
 	struct cm_move_launch *ml = NULL;
 	struct cm_netup net, api_net;
-	int r, api_up = 0, moved = 0;
+	char why[256];
+	int r, api_up = 0, streamed = 0, moved = 0, arrived = 0;
 
 	if (!root || !bo->target[0]) {
 		move_failed(bo, NULL, "cloudmove.dest= needs cloudmove.target= (and a root): not moving");
+		return;
+	}
+	/* a launch that is not awaited (cloudmove.wait=0) sees no arrival */
+	if (cm_move_retire_needs_launch(bo->after == CM_AFTER_RETIRE,
+					bo->wait_s > 0 ? bo->launch : NULL,
+					"cloudmove.after=retire",
+					"cloudmove.launch= (and a cloudmove.wait= above 0)",
+					why, sizeof(why)) < 0) {
+		move_failed(bo, NULL, why);
 		return;
 	}
 	say("detected %s (%s) → moving to %s (cloudmove.dest)", v->cloud, v->confidence,
@@ -428,6 +474,8 @@ static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
 		}
 		*ml = (struct cm_move_launch){
 			.target = bo->target, .creds = o.creds, .root = root,
+			.creds_shown = have_creds ? bo->creds : NULL,
+			.creds_on_root = 1,
 			.endpoint = bo->api_endpoint[0] ? bo->api_endpoint : NULL,
 			.wait = bo->wait_s,
 		};
@@ -443,12 +491,17 @@ static void move_from_cmdline(const struct cm_boot_opts *bo, const char *root,
 		move_failed(bo, o.creds, "the move failed");
 		goto out;
 	}
+	streamed = 1;
+	/* the stream's last lines went to stdout: before the launch's (stderr) */
+	fflush(stdout);
 	if (ml && cm_move_launch_finish(ml, made[0] ? made : o.dest, move_id) < 0) {
 		say("the image is at the destination but not running in %s: the source "
 		    "boots as itself (the line above says how to go on)", bo->target);
 		goto out;
 	}
 	moved = 1;
+	/* the launch step's answer: its arrival line seen (not just started) */
+	arrived = ml && ml->l.arrival.target[0];
 out:
 	if (api_up)
 		cm_netup_undo(&api_net);
@@ -457,14 +510,19 @@ out:
 		cm_move_launch_close(ml);
 		free(ml);
 	}
+	/* retire only once the target arrived: the step says so either way */
+	if (streamed && bo->after == CM_AFTER_RETIRE) {
+		retire_step(bo, root, v, md_endpoint, moved && arrived);
+		return;
+	}
 	if (!moved)
 		return;
-	/* the hook script stops the machine once it has shown these lines */
-	if (bo->after != CM_AFTER_CONTINUE && write_after(after_names[bo->after]) == 0)
-		say("migrate: %s now (cloudmove.after=%s)", after_names[bo->after],
-		    after_names[bo->after]);
-	else
-		cm_migrate_after(after_names[bo->after]);
+	if (bo->after != CM_AFTER_CONTINUE) {
+		char key[48];
+
+		snprintf(key, sizeof(key), "cloudmove.after=%s", after_names[bo->after]);
+		stop_machine(after_names[bo->after], key);
+	}
 }
 
 /* The agent's time in this boot, and how much of it went to detection
@@ -566,7 +624,7 @@ int cm_cmd_boot(int argc, char **argv)
 	record(root, &v, settled == CM_MOVE_DROPPED ? &arrival : NULL, prev,
 	       sizeof(prev), &adapted);
 	if (bo.dest[0]) {
-		move_from_cmdline(&bo, root, detect_root, &v);
+		move_from_cmdline(&bo, root, detect_root, &v, d.endpoint);
 		export_record(&bo, root);
 		say_done(&t0);
 		return CM_EXIT_OK;

@@ -24,7 +24,7 @@
 #define STREAM_USAGE "cloudmove stream --source DEV|FILE --dest URL [--format " \
 	CM_FORMATS_USAGE "]\n" \
 	"       [--progress=auto|plain|json|none] [--resume] [--creds PATH] [--threads N]\n" \
-	"       [--skip-free]"
+	"       [--skip-free] [--delta-map PATH]"
 
 
 static int parse(int argc, char **argv, struct cm_stream_args *o)
@@ -38,6 +38,7 @@ static int parse(int argc, char **argv, struct cm_stream_args *o)
 		{ "skip-free", no_argument, NULL, 'F' },
 		{ "creds", required_argument, NULL, 'c' },
 		{ "threads", required_argument, NULL, 'j' },
+		{ "delta-map", required_argument, NULL, 'M' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ 0 }
 	};
@@ -65,6 +66,8 @@ static int parse(int argc, char **argv, struct cm_stream_args *o)
 			o->skip_free = 1;
 		else if (c == 'c')
 			o->creds = optarg;
+		else if (c == 'M')
+			o->delta_map = optarg;
 		else if (c == 'j') {
 			errno = 0;
 			o->threads = (int)strtol(optarg, &end, 10);
@@ -85,6 +88,11 @@ static int parse(int argc, char **argv, struct cm_stream_args *o)
 		return cm_usage_error("stream", STREAM_USAGE, "--source is required");
 	if (!o->dest || !*o->dest)
 		return cm_usage_error("stream", STREAM_USAGE, "--dest is required");
+	if (o->delta_map && !*o->delta_map)
+		return cm_usage_error("stream", STREAM_USAGE, "--delta-map: a path is required");
+	if (o->delta_map && o->resume)
+		return cm_usage_error("stream", STREAM_USAGE, "--delta-map and --resume: one "
+				      "or the other (a delta stream is short: run it again)");
 	return 0;
 }
 

@@ -3,7 +3,9 @@
 # run-install.sh — `make install` as a distribution ships it, proven on a
 # real Debian 12 root (images/debootstrap.sh, with dracut, + the kernel of
 # images/kernel.sh):
-#   * the staged file list, modes, a self-contained dracut module; uninstall;
+#   * the staged file list, modes, a self-contained dracut module, the
+#     initramfs-tools hook and boot script (built into an image and booted:
+#     the itools suite and the itools-* QEMU scenarios); uninstall;
 #   * the man page renders without warnings and names every subcommand and
 #     option of the agent's usage texts and every kernel command line key;
 #   * the module's driver list covers every built-in profile's drivers;
@@ -57,22 +59,42 @@ else
 	fail "make install" "$(tail -5 "$tmp/make.log")"
 	suite_end
 fi
-expected="$mod/cloudmove-move.service
+itools=usr/share/initramfs-tools
+expected="$mod/cloudmove-drivers.sh
+$mod/cloudmove-move.service
 $mod/cloudmove-pre-pivot.sh
 $mod/cloudmove-run.sh
 $mod/cloudmove.service
 $mod/module-setup.sh
 usr/lib/systemd/system/cloudmove-export.service
 usr/sbin/cloudmove
+usr/share/cloudmove/cloudmove-drivers.sh
+usr/share/cloudmove/cloudmove-run.sh
+$itools/hooks/cloudmove
+$itools/scripts/local-bottom/cloudmove
 usr/share/man/man8/cloudmove.8"
 got=$(files_under "$stage")
-[ "$got" = "$expected" ] && ok "installs the agent, the module, the unit, the man page" ||
+[ "$got" = "$expected" ] && ok "installs the agent, the dracut module, the initramfs-tools hook and boot script, the unit, the man page" ||
 	fail "installed files" "$(diff <(echo "$expected") <(echo "$got") | tr '\n' ' ')"
 modes=$(cd "$stage" && stat -c '%a %n' usr/sbin/cloudmove "$mod/module-setup.sh" \
 	"$mod/cloudmove-run.sh" usr/lib/systemd/system/cloudmove-export.service \
 	usr/share/man/man8/cloudmove.8 | tr '\n' ' ')
 [ "$modes" = "755 usr/sbin/cloudmove 755 $mod/module-setup.sh 755 $mod/cloudmove-run.sh 644 usr/lib/systemd/system/cloudmove-export.service 644 usr/share/man/man8/cloudmove.8 " ] &&
 	ok "modes: programs 0755, data 0644" || fail "modes" "$modes"
+modes=$(cd "$stage" && stat -c '%a %n' "$itools/hooks/cloudmove" "$itools/scripts/local-bottom/cloudmove" \
+	usr/share/cloudmove/cloudmove-drivers.sh | tr '\n' ' ')
+[ "$modes" = "755 $itools/hooks/cloudmove 755 $itools/scripts/local-bottom/cloudmove 644 usr/share/cloudmove/cloudmove-drivers.sh " ] &&
+	ok "initramfs-tools: hook and boot script 0755 (mkinitramfs runs only executables), data 0644" ||
+	fail "initramfs-tools modes" "$modes"
+# One driver list for both: the same file in the dracut module and beside
+# the initramfs-tools hook, which reads it (and the agent) where make
+# install put them.
+cmp -s "$stage/$mod/cloudmove-drivers.sh" "$stage/usr/share/cloudmove/cloudmove-drivers.sh" &&
+	cmp -s "$stage/$mod/cloudmove-drivers.sh" "$top/hooks/cloudmove-drivers.sh" &&
+	grep -qF 'agent=${CLOUDMOVE_AGENT:-/usr/sbin/cloudmove}' "$stage/$itools/hooks/cloudmove" &&
+	grep -qF 'share=${CLOUDMOVE_SHARE:-/usr/share/cloudmove}' "$stage/$itools/hooks/cloudmove" &&
+	ok "initramfs-tools: the hook reads the agent and the shared driver list where make install put them" ||
+	fail "initramfs-tools paths" "driver list copies differ or the hook's defaults are not the installed paths"
 cmp -s "$stage/usr/sbin/cloudmove" "$top/build/cloudmove" &&
 	ok "the agent installed is build/cloudmove" || fail "agent" "differs from build/cloudmove"
 missing=
@@ -141,7 +163,7 @@ absent=
 for d in $required $profile_drivers; do [[ " $static " == *" $d "* ]] || absent+=" $d"; done
 [ -z "$absent" ] && [ -n "$profile_drivers" ] &&
 	ok "the module's list covers every built-in profile's storage and network drivers ($(echo $profile_drivers | wc -w))" ||
-	fail "driver list" "not in module-setup.sh's list:$absent"
+	fail "driver list" "not in hooks/cloudmove-drivers.sh's list:$absent"
 # (the staged tree as dracut's --sysroot: no profiles.d there)
 derived=$(dracutsysrootdir=$stage; . "$stage/$mod/module-setup.sh"; cloudmove_profile_drivers | tr '\n' ' ')
 [ "$derived" = "$(echo $profile_drivers | tr ' ' '\n' | sort -u | tr '\n' ' ')" ] &&

@@ -15,6 +15,7 @@
 #   cloudmove-pre-pivot.sh    non-systemd initramfs: pre-pivot hook, calls it
 #   cloudmove.service         systemd initramfs: unit, calls it
 #   cloudmove-move.service    the same when cloudmove.dest= asks for a move (no time bound)
+#   cloudmove-drivers.sh      the driver list, shared with initramfs-tools/hooks/cloudmove
 #
 # Env: CLOUDMOVE_AGENT = the agent binary to install as /usr/bin/cloudmove
 # (default /usr/sbin/cloudmove, where "make install" puts it).  Like every
@@ -41,35 +42,17 @@ depends() {
 	return 0
 }
 
-# Storage and network drivers of every cloud we move between: the floor,
-# what a distribution reviewer sees.  agent/tests/run-install.sh checks that
-# it covers every built-in profile's storage_drivers and net_drivers
-# (agent/src/clouds/*.c), so it holds even when the agent cannot run here
-# (another architecture).  Names missing from the kernel are skipped
-# (instmods is optional without -c).
-cloudmove_cloud_drivers="
-	nvme xen-blkfront hv_vmbus hv_storvsc sd_mod ahci
-	virtio_pci virtio_blk virtio_scsi vmw_pvscsi
-	ena ixgbevf gve virtio_net xen-netfront hv_netvsc mana
-	mlx4_en mlx5_core vmxnet3 e1000 e1000e
-"
+# What both initramfs integrations share (cloudmove_cloud_drivers,
+# cloudmove_agent_drivers, cloudmove_ca_sources): hooks/cloudmove-drivers.sh,
+# installed beside this file.  Sourced here, at the top, where dracut
+# sources this file (moddir is only set around the calls).
+# shellcheck source=hooks/cloudmove-drivers.sh
+. "$(dirname "${BASH_SOURCE[0]}")/cloudmove-drivers.sh"
 
-# The storage and network drivers the agent's own target profiles name: the
-# built-in ones and the host's /etc/cloudmove/profiles.d, so a user's profile
-# for another cloud brings its drivers along.  One name a line; nothing when
-# the agent cannot run.
+# The storage and network drivers the agent's own target profiles name
+# (under --sysroot when dracut has one).  One name a line.
 cloudmove_profile_drivers() {
-	local agent root=${dracutsysrootdir:-/} cloud
-	agent=${dracutsysrootdir-}$(cloudmove_agent)
-	[[ -x $agent ]] || return 0
-	# "profiles list": a header line, then "ID TITLE... SOURCE";
-	# "profiles show ID": "  storage drivers:     a b" ("-" when none).
-	# Bounded: an agent that hangs must not hang the initramfs build.
-	for cloud in $(timeout 10 "$agent" profiles list --root "$root" 2>/dev/null | awk 'NR > 1 { print $1 }'); do
-		timeout 10 "$agent" profiles show "$cloud" --root "$root" 2>/dev/null |
-			awk '/^  (storage|network) drivers:/ {
-				for (i = 3; i <= NF; i++) print $i }'
-	done | grep -E '^[A-Za-z0-9][A-Za-z0-9_-]*$' | sort -u
+	cloudmove_agent_drivers "${dracutsysrootdir-}$(cloudmove_agent)" "${dracutsysrootdir:-/}"
 }
 
 # called by dracut
@@ -86,20 +69,8 @@ installkernel() {
 	return 0	# a missing driver must never fail the initramfs build
 }
 
-# The TLS trust store for the agent's libcurl + mbedTLS: it reads the bundle
-# at the path it was built with (agent/deps/build-deps.sh:
-# --with-ca-bundle=/etc/ssl/certs/ca-certificates.crt, no CA path, no
-# fallback), so the host's bundle goes there whatever the host calls it.
-cloudmove_ca_bundle=/etc/ssl/certs/ca-certificates.crt
-cloudmove_ca_sources="
-	/etc/ssl/certs/ca-certificates.crt
-	/etc/pki/tls/certs/ca-bundle.crt
-	/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem
-	/etc/ssl/ca-bundle.pem
-	/etc/ssl/cert.pem
-"
-# (Debian/Ubuntu/Arch; RHEL/Fedora; RHEL's extracted file; SUSE; Alpine/BSDs.)
-
+# The CA bundle: cloudmove_ca_bundle from the first of cloudmove_ca_sources
+# (hooks/cloudmove-drivers.sh) the host has.
 cloudmove_install_ca() {
 	local src
 	for src in $cloudmove_ca_sources; do

@@ -140,6 +140,7 @@ struct key {
 /* KEY_ENUM writes the enum fields through an int */
 _Static_assert(sizeof(enum cm_boot_mode) == sizeof(int) &&
 	       sizeof(enum cm_boot_after) == sizeof(int) &&
+	       sizeof(enum cm_boot_retire) == sizeof(int) &&
 	       sizeof(enum cm_boot_onfail) == sizeof(int), "enums are ints");
 
 #define OPT(field) offsetof(struct cm_boot_opts, field), 0
@@ -152,10 +153,11 @@ _Static_assert(sizeof(enum cm_boot_mode) == sizeof(int) &&
 static const char *const switch_off[] = { "0", "off", "no", "false", NULL };
 static const char *const switch_on[] = { "1", "on", "yes", "true", NULL };
 static const char *const modes[] = { "adapt", "detect", NULL };	/* enum cm_boot_mode */
-static const char *const afters[] = { "continue", "reboot", "poweroff", NULL };
+static const char *const afters[] = { "continue", "reboot", "poweroff", "retire", NULL };
+static const char *const retires[] = { "stop", "delete", NULL };	/* enum cm_boot_retire */
 static const char *const onfails[] = { "shell", "boot", NULL };
 static const char *const dest_schemes[] = {
-	"s3://", "gs://", "https://", "http://", "file://", NULL,
+	"s3://", "gs://", "ebs://", "https://", "http://", "file://", NULL,
 };
 static const char *const http_schemes[] = { "http://", "https://", NULL };
 
@@ -172,7 +174,7 @@ static const struct key keys[] = {
 	  .show_value = 1, .bad = "no such cloud, ignored" },
 	{ .name = "cloudmove.dest", .kind = KEY_URL, TEXT(dest),
 	  .set = dest_schemes, .min = 1,
-	  .bad = "not an s3://, gs://, http(s):// or file:// URL, ignored" },
+	  .bad = "not an s3://, gs://, ebs://, http(s):// or file:// URL, ignored" },
 	/* .bad is made from the encoder registry: see key_value */
 	{ .name = "cloudmove.format", .kind = KEY_FORMAT, TEXT(format),
 	  .show_value = 1, .bad = "the target's default" },
@@ -180,7 +182,10 @@ static const struct key keys[] = {
 	  .bad = "not an absolute path, ignored" },
 	{ .name = "cloudmove.after", .kind = KEY_ENUM, OPT(after), .set = afters,
 	  .show_value = 1,
-	  .bad = "expected reboot, poweroff or continue; continue" },
+	  .bad = "expected reboot, poweroff, retire or continue; continue" },
+	/* a misspelt delete is a stop: deleting is never a default */
+	{ .name = "cloudmove.retire", .kind = KEY_ENUM, OPT(retire), .set = retires,
+	  .show_value = 1, .bad = "expected stop or delete; stop" },
 	{ .name = "cloudmove.onfail", .kind = KEY_ENUM, OPT(onfail),
 	  .set = onfails, .show_value = 1,
 	  .bad = "expected shell or boot; shell" },
@@ -196,6 +201,14 @@ static const struct key keys[] = {
 	 * emulator), as launch --api-endpoint; its requests keep their real
 	 * Host header. */
 	{ .name = "rd.cloudmove.api_endpoint", .kind = KEY_URL, TEXT(api_endpoint),
+	  .set = http_schemes, .min = 1,
+	  .bad = "not an http(s):// URL, ignored" },
+	/* Test switch: where retire sends the source cloud's API calls (the
+	 * emulators), each keeping its path and its real Host header
+	 * (control.h's cm_api_url).  Retire authenticates with the machine's
+	 * own identity, which goes wherever this says: whoever can set it can
+	 * set cloudmove=0 as well. */
+	{ .name = "rd.cloudmove.retire_api_endpoint", .kind = KEY_URL, TEXT(retire_api),
 	  .set = http_schemes, .min = 1,
 	  .bad = "not an http(s):// URL, ignored" },
 	{ .name = "rd.cloudmove.timeout", .kind = KEY_NUMBER, OPT(timeout_ms),

@@ -10,7 +10,12 @@
 #define CM_CMDLINE_WORD_MAX 2048	/* a longer word is cut, and ignored */
 
 enum cm_boot_mode { CM_MODE_ADAPT = 0, CM_MODE_DETECT };
-enum cm_boot_after { CM_AFTER_CONTINUE = 0, CM_AFTER_REBOOT, CM_AFTER_POWEROFF };
+/* retire: the source asks its own cloud to stop (or delete) it once the
+ * target has arrived (move/retire.h); needs a launch */
+enum cm_boot_after { CM_AFTER_CONTINUE = 0, CM_AFTER_REBOOT, CM_AFTER_POWEROFF,
+		     CM_AFTER_RETIRE };
+/* cloudmove.retire=: delete only when asked by name */
+enum cm_boot_retire { CM_RETIRE_STOP = 0, CM_RETIRE_DELETE };
 /* a move asked on the command line that fails: the rescue shell (DESIGN.md),
  * or straight on into the source (unattended machines) */
 enum cm_boot_onfail { CM_ONFAIL_SHELL = 0, CM_ONFAIL_BOOT };
@@ -25,11 +30,14 @@ struct cm_boot_opts {
 	char format[8];			/* raw, gce, vhd */
 	char creds[512];
 	enum cm_boot_after after;
+	enum cm_boot_retire retire;
 	enum cm_boot_onfail onfail;
 	char metering[1024];
 	char launch[512];		/* cloudmove.launch: a spec on the root */
 	long wait_s;			/* cloudmove.wait: seconds for the arrival */
 	char api_endpoint[1024];	/* rd.cloudmove.api_endpoint (tests) */
+	char retire_api[1024];		/* rd.cloudmove.retire_api_endpoint (tests):
+					 * the source cloud's API for retire */
 	long timeout_ms;		/* rd.cloudmove.timeout */
 	int debug;			/* rd.cloudmove.debug */
 	long crash_at;			/* rd.cloudmove.crash_at (tests) */

@@ -395,14 +395,17 @@ static int gcp_login(struct cm_api *a)
 			return cm_err(-EINVAL, "launch: gcp: the spec's %s \"%s\" is not a GCE "
 				      "name (lowercase letters, digits, - _ . :)", *n,
 				      cm_spec_get(a->spec, *n) ? cm_spec_get(a->spec, *n) : "");
-	if (a->creds && a->creds->gcp_access_token[0]) {
-		if (strpbrk(a->creds->gcp_access_token, "\r\n"))
-			return cm_err(-EINVAL, "launch: gcp: gcp_access_token is not one line");
-		snprintf(a->token, sizeof(a->token), "%s", a->creds->gcp_access_token);
-	} else if (a->creds && a->creds->gcp_service_account[0]) {
+	/* The key file first when both are given: its tokens are renewed (an
+	 * import and a wait outlast an access token's hour); the access token
+	 * may be there for the gs:// stream alone. */
+	if (a->creds && a->creds->gcp_service_account[0]) {
 		rc = token_from_key(a, a->creds->gcp_service_account);
 		if (rc < 0)
 			return rc;
+	} else if (a->creds && a->creds->gcp_access_token[0]) {
+		if (strpbrk(a->creds->gcp_access_token, "\r\n"))
+			return cm_err(-EINVAL, "launch: gcp: gcp_access_token is not one line");
+		snprintf(a->token, sizeof(a->token), "%s", a->creds->gcp_access_token);
 	} else {
 		return cm_err(-EACCES, "launch: gcp: the credentials have neither "
 			      "gcp_service_account (a key file) nor gcp_access_token");

@@ -33,20 +33,23 @@ struct billing {
 	const char *cloud;
 	const char *thing;		/* "instance", "VM" */
 	const char *powered_off;	/* what a guest poweroff leaves billed */
+	const char *stopped;		/* what its API's stop is called */
 };
 
 static const struct billing billings[] = {
-	{ "aws", "instance", "stopped from inside, its EBS volumes are still billed" },
-	{ "gcp", "instance", "stopped from inside, its persistent disks are still billed" },
+	{ "aws", "instance", "stopped from inside, its EBS volumes are still billed",
+	  "stopped" },
+	{ "gcp", "instance", "stopped from inside, its persistent disks are still billed",
+	  "stopped" },
 	{ "azure", "VM", "powered off from inside but not deallocated, its compute "
-	  "and its managed disks are still billed" },
+	  "and its managed disks are still billed", "deallocated" },
 };
 
 static const struct billing *billing_of(const char *cloud)
 {
 	static const struct billing other = {
 		NULL, "instance", "powered off from inside, it and its disks are "
-		"still billed on most clouds",
+		"still billed on most clouds", "stopped",
 	};
 	size_t i;
 
@@ -130,13 +133,15 @@ static void refused(const struct cm_api *a, const struct cm_retire_opts *o,
 	if (a->self_region[0])
 		snprintf(res->region, sizeof(res->region), "%s", a->self_region);
 	say_billed(o, res);
+	/* self_id is what the cloud file learned (an azure VM's name is not
+	 * detection's vmId): the hint says only that, or its placeholders */
 	if (a->ops->retire_hint)
 		a->ops->retire_hint(a, o->delete, res->finish, sizeof(res->finish));
 	if (!res->finish[0])
 		snprintf(res->finish, sizeof(res->finish), "%s it in %s's console",
 			 cm_retire_mode_name(o->delete), o->cloud);
 	snprintf(res->line, sizeof(res->line), "retire: %s: not %s (%s: %s); %s; to finish: %s",
-		 o->cloud, o->delete ? "deleted" : "stopped", step, res->reason,
+		 o->cloud, o->delete ? "deleted" : billing_of(o->cloud)->stopped, step, res->reason,
 		 res->billed, res->finish);
 }
 
@@ -152,7 +157,7 @@ static void retired(const struct cm_api *a, const struct cm_retire_opts *o,
 		 o->cloud, billing_of(o->cloud)->thing,
 		 res->instance[0] ? res->instance : "(this machine)",
 		 res->region[0] ? " (" : "", res->region, res->region[0] ? ")" : "",
-		 o->delete ? "deleted" : "stopped", o->cloud,
+		 o->delete ? "deleted" : billing_of(o->cloud)->stopped, o->cloud,
 		 o->delete ? "" : "; its disks are kept (a way back)");
 }
 
@@ -176,9 +181,6 @@ int cm_retire_run(const struct cm_cloud_api *ops, const struct cm_retire_opts *o
 	}
 	a.metadata_endpoint = o->metadata_endpoint && *o->metadata_endpoint ?
 			      o->metadata_endpoint : NULL;
-	/* what detection knew: the hint names it if self_login learns less */
-	snprintf(a.self_id, sizeof(a.self_id), "%s", res->instance);
-	snprintf(a.self_region, sizeof(a.self_region), "%s", res->region);
 	r = ops->self_login(&a);
 	if (r < 0) {
 		refused(&a, o, "identity", r, res);

@@ -5,6 +5,7 @@
 
 #include "../log.h"
 #include "../record/move.h"
+#include "../util/file.h"
 #include "../record/requirements.h"
 #include "launch_step.h"
 
@@ -12,6 +13,21 @@ static void note_failed(const struct cm_move_launch *m, const char *step, const 
 {
 	if (cm_record_note_move_failed(m->root, step, why) < 0)
 		cm_warn("launch: the record does not say the move failed at %s", step);
+}
+
+/* A key file the credentials name (gcp_service_account) is a path of the
+ * installed system, as the credentials file itself: under the root in the
+ * initramfs (/sysroot), not in the initramfs's own tree. */
+static int key_file_on_root(struct cm_launch *l, const char *root)
+{
+	char *key = l->creds.gcp_service_account, path[sizeof(l->creds.gcp_service_account)];
+
+	if (!key[0] || !root || !strcmp(root, "/"))
+		return 0;
+	if (cm_path_join(path, sizeof(path), root, key) < 0)
+		return cm_err(-ENAMETOOLONG, "launch: gcp_service_account %s under %s", key, root);
+	memcpy(key, path, sizeof(path));
+	return 0;
 }
 
 int cm_move_launch_ask(struct cm_move_launch *m)
@@ -28,6 +44,8 @@ int cm_move_launch_ask(struct cm_move_launch *m)
 	}
 	cm_launch_say(m->target, "asking %s before the stream (%s)", m->target, m->spec);
 	r = cm_launch_load(l, m->spec, m->creds);
+	if (r == 0 && m->creds_on_root)
+		r = key_file_on_root(l, m->root);
 	if (r == 0)
 		r = cm_launch_image(l, m->source, m->root);
 	if (r == 0)
@@ -57,7 +75,8 @@ void cm_move_launch_hint(const struct cm_move_launch *m, const char *image_url,
 	snprintf(out, size, "cloudmove launch --target %s --image %s --spec %s%s%s%s%s%s%s",
 		 m->target, url_secret(image_url) ? "URL" : image_url,
 		 m->spec_shown ? m->spec_shown : m->spec,
-		 m->creds ? " --creds " : "", m->creds ? m->creds : "",
+		 m->creds ? " --creds " : "",
+		 m->creds ? (m->creds_shown ? m->creds_shown : m->creds) : "",
 		 m->endpoint ? " --api-endpoint " : "", m->endpoint ? m->endpoint : "",
 		 move_id && *move_id ? " --move-id " : "", move_id ? move_id : "");
 }

@@ -17,7 +17,10 @@ struct cm_move_launch {
 	const char *target;		/* cloud id */
 	const char *spec;		/* the spec file (as the agent sees it) */
 	const char *spec_shown;		/* as the operator names it (hint), or NULL */
-	const char *creds;		/* or NULL */
+	const char *creds;		/* or NULL (as the agent sees it) */
+	const char *creds_shown;	/* as the operator names it (hint), or NULL */
+	int creds_on_root;		/* the paths inside creds are the root's
+					 * (cloudmove.creds=, read in the initramfs) */
 	const char *endpoint;		/* --api-endpoint / rd.cloudmove.api_endpoint */
 	const char *root;		/* the installed root */
 	const char *source;		/* the disk streamed, NULL: the root's */

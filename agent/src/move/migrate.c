@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +21,7 @@
 #include "../stream/run.h"
 #include "../util/file.h"
 #include "../util/rootrw.h"
+#include "../util/sha256.h"
 #include "disk.h"
 #include "marker.h"
 #include "migrate.h"
@@ -306,7 +309,23 @@ static int adapt(const struct cm_migrate_opts *o, const struct cm_profile_rt *p)
 	return r;
 }
 
-/* Step 3: the disk, read-only, to the destination.  0 or -errno. */
+int cm_precopy_map_path(const char *root, const char *dest, char *out, size_t size)
+{
+	unsigned char sum[32];
+	char rel[128];
+	int i, n;
+
+	cm_sha256(dest, strcspn(dest, "?"), sum);
+	n = snprintf(rel, sizeof(rel), "%s/", CM_PRECOPY_DIR);
+	for (i = 0; i < 8; i++)
+		n += snprintf(rel + n, sizeof(rel) - (size_t)n, "%02x", sum[i]);
+	snprintf(rel + n, sizeof(rel) - (size_t)n, ".map");
+	return cm_path_join(out, size, root, rel) < 0 ? -ENAMETOOLONG : 0;
+}
+
+/* Step 3: the disk, read-only, to the destination.  A pre-copy's map on
+ * the root (raw images): only the blocks that differ are sent, the new map
+ * written to /run (the root is read-only).  0 or -errno. */
 static int stream(const struct cm_migrate_opts *o, const char *disk, const char *format,
 		  struct cm_stream_result *res)
 {
@@ -314,8 +333,76 @@ static int stream(const struct cm_migrate_opts *o, const char *disk, const char 
 		.source = disk, .dest = o->dest, .format = format, .creds = o->creds,
 		.progress = o->progress, .resume = o->resume, .skip_free = o->skip_free,
 	};
+	char map[CM_PATH_MAX], out[CM_PATH_MAX];
 
+	if (!o->resume && cm_precopy_map_path(o->root, o->dest, map, sizeof(map)) == 0 &&
+	    access(map, R_OK) == 0 && cm_precopy_map_path("/run", o->dest, out, sizeof(out)) == 0) {
+		printf("cloudmove: migrate: the pre-copy's map %s found: only the blocks that "
+		       "differ are sent\n", map);
+		fflush(stdout);
+		a.delta_map = map;
+		a.delta_map_out = out;
+	}
 	return cm_stream_exec(&a, res);
+}
+
+/* A background job on a live system: the lowest CPU priority, the idle
+ * I/O class (the disk's other users first). */
+static void be_nice(void)
+{
+	if (setpriority(PRIO_PROCESS, 0, 19) < 0)
+		cm_debug("precopy: setpriority: %s", strerror(errno));
+	/* ioprio_set(IOPRIO_WHO_PROCESS = 1, self, IOPRIO_CLASS_IDLE = 3 << 13) */
+	if (syscall(SYS_ioprio_set, 1, 0, 3 << 13) < 0)
+		cm_debug("precopy: ioprio_set: %s", strerror(errno));
+}
+
+int cm_precopy(const struct cm_migrate_opts *o)
+{
+	struct cm_profiles *set = calloc(1, sizeof(*set));
+	const struct cm_profile_rt *p = NULL;
+	struct cm_stream_result res = { 0 };
+	struct cm_stream_args a = {
+		.dest = o->dest, .creds = o->creds, .progress = o->progress,
+		.skip_free = o->skip_free, .max_rate = o->max_rate,
+	};
+	char disk[CM_PATH_MAX], map[CM_PATH_MAX], dest[1024], rate[48] = "";
+	int r = set ? 0 : -ENOMEM;
+
+	if (r == 0 && (cm_profiles_init(set) < 0 || cm_profiles_load(o->root, set) < 0))
+		r = -EINVAL;
+	if (r == 0 && !(p = cm_profiles_find(set, o->target)))
+		r = cm_err(-ENOENT, "migrate: no profile for target '%s'", o->target);
+	a.format = o->format ? o->format : cm_migrate_default_format(p);
+	if (r == 0 && strcmp(a.format, "raw") && strcmp(a.format, "vhd"))
+		r = cm_err(-EINVAL, "migrate: --precopy: only for raw and vhd images (%s's "
+			   "is %s: a whole image each time; --format raw if the target "
+			   "imports it)", o->target, a.format);
+	if (r == 0 && o->source)
+		snprintf(disk, sizeof(disk), "%s", o->source);
+	else if (r == 0)
+		r = cm_root_disk(o->root, disk, sizeof(disk));
+	if (r == 0 && cm_precopy_map_path(o->root, o->dest, map, sizeof(map)) < 0)
+		r = cm_err(-ENAMETOOLONG, "migrate: --precopy: the map's path");
+	free(set);
+	if (r < 0)
+		return r;
+	a.source = disk;
+	a.delta_map = map;
+	public_dest(o->dest, dest, sizeof(dest));
+	if (o->max_rate)
+		snprintf(rate, sizeof(rate), ", at most %llu bytes/s", o->max_rate);
+	printf("cloudmove: migrate: --precopy: %s (live, niced%s) → %s, map %s\n", disk, rate,
+	       dest, map);
+	fflush(stdout);
+	be_nice();
+	r = cm_stream_exec(&a, &res);
+	if (r == 0)
+		printf("cloudmove: migrate: --precopy: %llu bytes sent%s; run it again to "
+		       "send what changed since, then the move to the same destination sends "
+		       "only what differs\n", (unsigned long long)res.sent,
+		       res.delta ? " (only what changed)" : " (the whole disk)");
+	return r;
 }
 
 /* Step 4, the root writable once: the adaptation undone, the marker

@@ -26,6 +26,8 @@ struct cm_migrate_opts {
 	enum cm_progress_mode progress;
 	int resume;
 	int skip_free;			/* stream --skip-free */
+	int precopy;			/* --precopy: the live disk, no move */
+	unsigned long long max_rate;	/* --precopy: bytes/s, 0 no limit */
 	const char *cloud;		/* where we are (for the marker), or "" */
 	const char *instance_id;	/* or "" */
 	const char *detect_root;	/* where the machine's SMBIOS UUID is
@@ -58,6 +60,19 @@ const char *cm_migrate_default_format(const struct cm_profile_rt *p);
  * written) → mark → adapt → stream (the root read-only) → restore; the
  * root is made writable once in each of mark, adapt and restore. */
 int cm_migrate(const struct cm_migrate_opts *o);
+
+/* The pre-copy's block map for dest (without its query): root +
+ * /var/lib/cloudmove/precopy/<the first 16 hex of its SHA-256>.map; with
+ * root "/run" as the cut-over writes it.  0 or -ENAMETOOLONG. */
+#define CM_PRECOPY_DIR	"/var/lib/cloudmove/precopy"
+int cm_precopy_map_path(const char *root, const char *dest, char *out, size_t size);
+
+/* migrate --precopy: the whole disk under the running root streamed live
+ * (inconsistent is fine: the cut-over compares every block again), niced
+ * (CPU 19, I/O idle class) and at most o->max_rate bytes/s, with the map
+ * kept on the root (cm_precopy_map_path): each run sends only what changed
+ * since the last.  No marker, no adaptation.  0 or -errno (said). */
+int cm_precopy(const struct cm_migrate_opts *o);
 
 /* A boot that finds a move marker: on the source machine, undoes the
  * move's transactions (an adaptation interrupted with it was the move's,

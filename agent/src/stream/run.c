@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include "../log.h"
+#include "../util/atomic.h"
+#include "delta.h"
+#include "deltamap.h"
 #include "encoders.h"
 #include "freemap.h"
 #include "gce.h"
@@ -19,6 +22,7 @@
 #include "state.h"
 #include "stream.h"
 #include "url.h"
+#include "vhd.h"
 
 /* Streaming a disk onto itself would destroy it. */
 static int same_file(const char *a, const char *b)
@@ -160,6 +164,13 @@ struct stream_run {
 	struct cm_url url;
 	char state_path[CM_URL_MAX];
 	struct cm_stream_state state, loaded;
+	/* --delta-map */
+	int delta;			/* the block loop, a map written */
+	int have_old;			/* a map that matches the destination */
+	struct cm_deltamap_reader old;
+	struct cm_deltamap_writer map;
+	struct cm_delta_stats stats;
+	char id[CM_DELTAMAP_ID_MAX];
 };
 
 /* --skip-free: the file systems' free space is not read (zeros in the
@@ -208,6 +219,127 @@ static int open_sink(const struct cm_stream_args *o, const struct cm_encoder *en
 	return r;
 }
 
+static const char *map_out(const struct cm_stream_args *o)
+{
+	return o->delta_map_out ? o->delta_map_out : o->delta_map;
+}
+
+/* Does the old map describe what the destination holds?  1 yes, 0 no (one
+ * line says why: a full stream follows), -errno. */
+static int map_matches(const struct cm_stream_args *o, struct stream_run *sr,
+		       struct cm_sink *sink)
+{
+	const char *why = NULL, *path = o->delta_map;
+	int r = cm_deltamap_open(&sr->old, path, &why);
+
+	if (r == -ENOENT) {
+		fprintf(stderr, "cloudmove: stream: --delta-map %s: no map yet; a full stream, "
+			"the map written\n", path);
+		return 0;
+	}
+	if (r == -EINVAL) {
+		fprintf(stderr, "cloudmove: stream: --delta-map %s: %s; a full stream, a new "
+			"map written\n", path, why);
+		return 0;
+	}
+	if (r < 0)
+		return cm_err(r, "stream: --delta-map %s", path);
+	/* what the map names (ebs: the snapshot), for identity() to look at */
+	sink->prev_id = sr->old.hdr.id;
+	if (!same_dest(sr->old.hdr.dest, &sr->url))
+		why = "made for another destination";
+	else if (sr->old.hdr.block != CM_DELTAMAP_BLOCK)
+		why = "of another block size";
+	else if ((r = sink->ops->identity(sink, sr->id, sizeof(sr->id))) == -ENOENT)
+		why = "the destination is not there any more";
+	else if (r < 0)
+		why = "the destination could not be looked at";
+	else if (strcmp(sr->id, sr->old.hdr.id))
+		why = "the destination was replaced or changed since";
+	if (why) {
+		fprintf(stderr, "cloudmove: stream: --delta-map %s: %s; a full stream\n", path,
+			why);
+		sink->prev_id = NULL;
+		cm_deltamap_close(&sr->old);
+		return 0;
+	}
+	return 1;
+}
+
+/* --delta-map: the old map looked at, the new one begun, the sink told
+ * what it updates.  0 or -errno (said). */
+static int delta_begin(const struct cm_stream_args *o, const struct cm_encoder *enc,
+		       const struct cm_sink_ops *ops, struct stream_run *sr,
+		       struct cm_sink *sink)
+{
+	/* a vhd is the raw disk and a footer: its blocks are the disk's */
+	int blocks = !strcmp(enc->name, "raw") || !strcmp(enc->name, "vhd"), r;
+
+	if (!blocks || !(ops->caps & CM_SINK_DELTA)) {
+		fprintf(stderr, "cloudmove: stream: --delta-map: %s%s is rewritten whole; a "
+			"full stream, no map kept\n", !blocks ? "--format " :
+			sr->url.scheme_name, !blocks ? enc->name : "://");
+		return 0;
+	}
+	sink->url = &sr->url;
+	sink->dest = o->dest;
+	sink->creds = o->creds;
+	sink->ops = ops;
+	r = map_matches(o, sr, sink);
+	if (r < 0)
+		return r;
+	sr->delta = 1;
+	sr->have_old = r;
+	if (r) {
+		sink->delta = 1;
+		snprintf(sr->id, sizeof(sr->id), "%s", sr->old.hdr.id);
+		sink->prev_id = sr->id;
+		/* changed in place from here on: a run killed midway must not
+		 * leave a map that claims what the destination no longer holds
+		 * (the open reader keeps the old entries).  A map read from
+		 * elsewhere (a read-only root) stays: the destination's
+		 * identity changes as it is written, so it no longer matches */
+		if ((ops->caps & CM_SINK_IN_PLACE) && !o->delta_map_out &&
+		    unlink(o->delta_map) < 0)
+			return cm_err(-errno, "stream: --delta-map %s: remove", o->delta_map);
+	}
+	r = cm_mkdir_parents(map_out(o));
+	if (r == 0)
+		r = cm_deltamap_begin(&sr->map, map_out(o));
+	return r < 0 ? cm_err(r, "stream: --delta-map %s: create", map_out(o)) : 0;
+}
+
+/* The finished destination's identity and the blocks' entries: the new
+ * map, renamed into place.  A map that cannot be kept is said (the image
+ * is whole all the same: the next run is a full one). */
+static void delta_commit(const struct cm_stream_args *o, struct stream_run *sr,
+			 struct cm_sink *sink, uint64_t size)
+{
+	struct cm_deltamap_hdr *h = calloc(1, sizeof(*h));
+	int r = h ? 0 : -ENOMEM;
+
+	if (r == 0) {
+		state_dest(o->dest, h->dest, sizeof(h->dest));
+		h->block = CM_DELTAMAP_BLOCK;
+		h->disk = size;
+		r = sink->ops->identity(sink, h->id, sizeof(h->id));
+	}
+	if (r == 0)
+		r = cm_deltamap_commit(&sr->map, h);
+	if (r < 0) {
+		cm_deltamap_discard(&sr->map);
+		fprintf(stderr, "cloudmove: stream: --delta-map %s: not kept (%s); the next "
+			"stream will be a full one\n", map_out(o), strerror(-r));
+	}
+	free(h);
+}
+
+static void delta_end(struct stream_run *sr)
+{
+	cm_deltamap_close(&sr->old);
+	cm_deltamap_discard(&sr->map);
+}
+
 /* What went out: the sink's count when it keeps one, else what was
  * written, plus the zeros a sink that is not sparse writes out too. */
 static uint64_t sent_of(const struct cm_sink *s)
@@ -236,6 +368,8 @@ int cm_stream_exec(const struct cm_stream_args *o, struct cm_stream_result *res)
 		r = cm_source_open(&src, o->source);
 	if (r == 0 && o->skip_free)
 		r = skip_free(o, &sr->freemap, &src);
+	if (r == 0 && o->delta_map)
+		r = delta_begin(o, enc, ops, sr, &sink);
 	if (r == 0)
 		r = open_sink(o, enc, ops, sr, &src, &sink);
 	if (r < 0)
@@ -244,11 +378,27 @@ int cm_stream_exec(const struct cm_stream_args *o, struct cm_stream_result *res)
 	st.mtime = sr->state.mtime;
 	st.out_bytes = 0;
 	cm_progress_init(&progress, o->progress, enc->work_size(src.size));
-	r = enc->run(&st);
+	r = sr->delta ? cm_delta_copy(&st, sr->have_old ? &sr->old : NULL, &sr->map,
+				      o->max_rate, &sr->stats) : enc->run(&st);
+	if (r == 0 && sr->delta && enc == &cm_encoder_vhd)
+		r = cm_vhd_trailer(&st);
 	if (r == 0)
 		r = cm_sink_finish(&sink);
+	if (r == 0 && sr->delta) {
+		delta_commit(o, sr, &sink, src.size);
+		fprintf(stderr, "cloudmove: stream: --delta-map: %llu of %llu blocks sent, "
+			"%llu cleared, %llu unchanged%s\n",
+			(unsigned long long)sr->stats.changed, (unsigned long long)sr->stats.blocks,
+			(unsigned long long)sr->stats.zeroed, (unsigned long long)sr->stats.kept,
+			sr->have_old ? "" : " (a full stream)");
+	}
 	if (r < 0) {
-		cm_sink_fail(&sink, r);
+		/* a delta stream is not resumed (--resume is refused with it):
+		 * given up on, the next run starts from the map, or whole */
+		if (sr->delta)
+			cm_sink_abort(&sink);
+		else
+			cm_sink_fail(&sink, r);
 		cm_progress_end(&progress, 0, sink.written, sent_of(&sink), NULL);
 		goto out;
 	}
@@ -266,10 +416,13 @@ int cm_stream_exec(const struct cm_stream_args *o, struct cm_stream_result *res)
 		res->written = sink.written;
 		res->image_size = sink.size;
 		res->resumed = sink.resume_from != 0;
+		res->delta = sr->have_old;
+		res->sent = sent_of(&sink);
 	}
 out:
 	cm_source_close(&src);
 	cm_freemap_free(&sr->freemap);
+	delta_end(sr);
 	free(sr);
 	return r;
 }

@@ -16,6 +16,11 @@ struct cm_stream_args {
 	int resume;			/* continue an interrupted upload */
 	int threads;			/* 0: one per CPU */
 	int skip_free;			/* ext2/3/4, XFS free blocks not read */
+	const char *delta_map;		/* block map: send only what changed */
+	const char *delta_map_out;	/* where the new map goes: NULL the
+					 * same path (migrate's cut-over: the
+					 * root's map read, /run's written) */
+	uint64_t max_rate;		/* bytes/s read, 0: no limit */
 };
 
 struct cm_stream_result {
@@ -25,6 +30,8 @@ struct cm_stream_result {
 	uint64_t written;		/* handed to the sink */
 	uint64_t image_size;		/* or CM_SIZE_UNKNOWN (gce) */
 	int resumed;
+	int delta;			/* only changed blocks were sent */
+	uint64_t sent;			/* bytes that went out */
 	char dest[CM_URL_MAX];		/* what was made: ebs://REGION/snap-ID,
 					 * else the dest without its query */
 };

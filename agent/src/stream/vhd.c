@@ -142,16 +142,13 @@ static int make_uuid(uint8_t u[16])
 	return 0;
 }
 
-static int vhd_run(struct cm_stream *st)
+int cm_vhd_trailer(struct cm_stream *st)
 {
 	uint64_t size = cm_vhd_size(st->src->size);
 	uint8_t footer[CM_VHD_FOOTER_LEN], uuid[16];
 	int r;
 
 	r = make_uuid(uuid);
-	if (r < 0)
-		return r;
-	r = cm_raw_copy(st);
 	if (r < 0)
 		return r;
 	r = cm_sink_skip(st->sink, st->src->size, size - st->src->size);
@@ -162,6 +159,13 @@ static int vhd_run(struct cm_stream *st)
 	if (r == 0)
 		cm_progress_update(st->progress, size);
 	return r;
+}
+
+static int vhd_run(struct cm_stream *st)
+{
+	int r = cm_raw_copy(st);
+
+	return r < 0 ? r : cm_vhd_trailer(st);
 }
 
 const struct cm_encoder cm_encoder_vhd = {

@@ -30,4 +30,10 @@ uint32_t cm_vhd_checksum(const uint8_t footer[CM_VHD_FOOTER_LEN]);
 void cm_vhd_footer(uint64_t size, int64_t now, const uint8_t uuid[16],
 		   uint8_t footer[CM_VHD_FOOTER_LEN]);
 
+struct cm_stream;
+/* After the raw disk: the zeros up to a whole MiB and the footer (with a
+ * new unique id and the time), as the vhd encoder ends; the delta stream
+ * (--delta-map) ends a vhd image the same way.  0 or -errno (logged). */
+int cm_vhd_trailer(struct cm_stream *st);
+
 #endif

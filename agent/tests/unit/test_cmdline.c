@@ -50,6 +50,9 @@ TEST(cmdline_disable_and_quotes)
 	CHECK_INT(o.disabled, 1);
 	CHECK_INT(parse("cloudmove.dest=\"s3://b/k?endpoint=http://127.0.0.1:9\" x"), 0);
 	CHECK_STR(o.dest, "s3://b/k?endpoint=http://127.0.0.1:9");
+	/* the ebs:// sink (EBS direct APIs): a move to aws without S3 */
+	CHECK_INT(parse("cloudmove.dest=ebs://us-east-1?endpoint=http://169.254.0.10"), 0);
+	CHECK_STR(o.dest, "ebs://us-east-1?endpoint=http://169.254.0.10");
 	CHECK_INT(parse("\"cloudmove.metering=http://a b\""), 0);
 	CHECK_STR(o.metering, "http://a b");
 	CHECK_INT(parse("cloudmovex=1 mycloudmove.mode=x"), 0);	/* not ours */
@@ -197,4 +200,33 @@ TEST(cmdline_launch_keys)
 	CHECK_STR(o.api_endpoint, "");
 	CHECK(strstr(o.warnings[0], "cloudmove.launch"));
 	CHECK_STR(o.warnings[1], "cloudmove.wait=-1: expected 0..604800 seconds; 1200");
+}
+
+/* issue 18: cloudmove.after=retire and cloudmove.retire=; delete is never
+ * a default, nor what a misspelt value falls back to */
+TEST(cmdline_after_retire)
+{
+	CHECK_INT(parse("cloudmove.after=retire"), 0);
+	CHECK_INT(o.after, CM_AFTER_RETIRE);
+	CHECK_INT(o.retire, CM_RETIRE_STOP);
+	CHECK_INT(parse("cloudmove.after=retire cloudmove.retire=delete"), 0);
+	CHECK_INT(o.retire, CM_RETIRE_DELETE);
+	CHECK_INT(parse("cloudmove.retire=stop"), 0);
+	CHECK_INT(o.retire, CM_RETIRE_STOP);
+	CHECK_INT(parse("cloudmove.retire=delete cloudmove.retire=Delete"), 1);
+	CHECK_INT(o.retire, CM_RETIRE_DELETE);	/* the bad word changes nothing */
+	CHECK_INT(parse("cloudmove.retire=DELETE"), 1);
+	CHECK_INT(o.retire, CM_RETIRE_STOP);
+	CHECK_STR(o.warnings[0], "cloudmove.retire=DELETE: expected stop or delete; stop");
+	CHECK_INT(parse("cloudmove.retire=terminate"), 1);
+	CHECK_INT(o.retire, CM_RETIRE_STOP);
+	CHECK_INT(parse("cloudmove.retire"), 1);
+	CHECK_INT(o.retire, CM_RETIRE_STOP);
+	CHECK_INT(parse("rd.cloudmove.retire_api_endpoint=http://127.0.0.1:8111"), 0);
+	CHECK_STR(o.retire_api, "http://127.0.0.1:8111");
+	CHECK_INT(parse("rd.cloudmove.retire_api_endpoint=ftp://x"), 1);
+	CHECK_STR(o.retire_api, "");
+	CHECK_INT(parse("cloudmove.after=retired"), 1);
+	CHECK_INT(o.after, CM_AFTER_CONTINUE);
+	CHECK(strstr(o.warnings[0], "expected reboot, poweroff, retire or continue"));
 }

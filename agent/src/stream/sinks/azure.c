@@ -23,6 +23,16 @@
  * continues from that offset, else starts over.  abort() deletes the blob.
  * A SAS needs r (resume), c and w (write), d (abort) permissions.
  *
+ * Delta (--delta-map, a map that matches): the blob is updated in place.
+ * Its identity is its ETag (Get Blob Properties), which every write
+ * changes: a blob replaced or written by another since the map was made
+ * does not match.  A blob of another size is resized (Set Blob
+ * Properties, x-ms-blob-content-length); changed blocks are Put Page'd,
+ * their all-zero parts and the blocks that became zero are cleared
+ * (x-ms-page-write: clear, adjacent ranges in one request); unchanged
+ * blocks are not touched.
+ *   https://learn.microsoft.com/rest/api/storageservices/set-blob-properties
+ *
  * Secrets: the SAS query is the signature; it lives only in the request
  * URL and is wiped with the sink.  Messages show the URL without its
  * query; the state file keeps it without its query too (cmd_stream.c). */
@@ -58,6 +68,8 @@ struct az {
 	uint64_t base;			/* a multiple of AZ_PAGE */
 	size_t fill;
 	char session[64];
+	int delta;			/* the blob updated in place */
+	uint64_t clear_off, clear_len;	/* delta: pages to clear, pending */
 	char url[AZ_URL_MAX];		/* the request's; holds the SAS */
 };
 
@@ -194,8 +206,49 @@ static int put_page(struct cm_sink *s, uint64_t off, const unsigned char *p, siz
 	return cm_sink_checkpoint(s, off + len, a->session);
 }
 
+/* Clear Pages of the pending range (delta). */
+static int clear_pending(struct cm_sink *s)
+{
+	struct az *a = s->priv;
+	char range[80], what[64];
+	const char *x_ms[] = { range, "x-ms-page-write: clear", NULL };
+	int r;
+
+	if (!a->clear_len)
+		return 0;
+	snprintf(range, sizeof(range), "x-ms-range: bytes=%llu-%llu",
+		 (unsigned long long)a->clear_off,
+		 (unsigned long long)(a->clear_off + a->clear_len - 1));
+	snprintf(what, sizeof(what), "Clear Pages at %llu", (unsigned long long)a->clear_off);
+	r = az_do(s, "PUT", "page", x_ms, NULL, 0, NULL, what);
+	if (r < 0)
+		return r;
+	if (a->resp.status != 201)
+		return az_status(s, what);
+	a->clear_len = 0;
+	return 0;
+}
+
+/* Delta: [off, off + len) (whole pages) must read as zeros: joined to the
+ * pending range when adjacent, else that one is cleared first. */
+static int clear(struct cm_sink *s, uint64_t off, uint64_t len)
+{
+	struct az *a = s->priv;
+	int r;
+
+	if (a->clear_len && a->clear_off + a->clear_len == off) {
+		a->clear_len += len;
+		return 0;
+	}
+	r = clear_pending(s);
+	a->clear_off = off;
+	a->clear_len = len;
+	return r;
+}
+
 /* Sends the buffer (padded with zeros to a page), its all-zero blocks
- * left out, one Put Page per run of blocks that hold data. */
+ * left out (delta: cleared), one Put Page per run of blocks that hold
+ * data. */
 static int flush(struct cm_sink *s)
 {
 	struct az *a = s->priv;
@@ -214,6 +267,8 @@ static int flush(struct cm_sink *s)
 				break;
 			start = end;
 		}
+		if (a->delta && start > pos && (r = clear(s, a->base + pos, start - pos)) < 0)
+			return r;
 		pos = start;
 		while (pos < len) {
 			end = (size_t)((a->base + pos) / AZ_ZERO_BLOCK + 1) * AZ_ZERO_BLOCK -
@@ -224,6 +279,8 @@ static int flush(struct cm_sink *s)
 			pos = end;
 		}
 		if (pos > start) {
+			if (a->delta && (r = clear_pending(s)) < 0)
+				return r;
 			r = put_page(s, a->base + start, a->buf + start, pos - start);
 			if (r < 0)
 				return r;
@@ -289,13 +346,22 @@ static int az_write(struct cm_sink *s, uint64_t off, const void *buf, size_t len
 }
 
 /* Zero ranges are left out: a new page blob reads as zeros.  (write()
- * sees the gap they leave.) */
+ * sees the gap they leave.)  Delta: a block that became zero is cleared
+ * (blocks are page-aligned; the disk's last one ends where the blob
+ * does, rounded up to a page), and so is a vhd's padding. */
 static int az_skip(struct cm_sink *s, uint64_t off, uint64_t len)
 {
-	(void)s;
-	(void)off;
-	(void)len;
-	return 0;
+	struct az *a = s->priv;
+	int r;
+
+	uint64_t start = page_up(off), end = page_up(off + len);
+
+	if (!a->delta)
+		return 0;
+	if (a->fill && (r = flush(s)) < 0)
+		return r;
+	/* a page that began before off is in what write() sent, padded */
+	return start < end ? clear(s, start, end - start) : 0;
 }
 
 static void az_free(struct cm_sink *s)
@@ -443,6 +509,89 @@ static void show_dest(struct cm_sink *s)
 	s->dest = shown_dest;
 }
 
+/* What identity() and open() share: the account, the key, the HTTP
+ * handle.  0 or -errno (logged). */
+static int az_setup(struct cm_sink *s, struct az *a)
+{
+	int r;
+
+	if (cm_azure_url_account(s->url, a->account, sizeof(a->account)) < 0)
+		return cm_err(-EINVAL, "dest %s: not an Azure blob URL (https://ACCOUNT.blob."
+			      "core.windows.net/CONTAINER/BLOB or http://HOST:PORT/ACCOUNT/"
+			      "CONTAINER/BLOB)", s->dest);
+	r = load_key(s, a);
+	if (r < 0)
+		return r;
+	cm_http_resp_init(&a->resp);
+	return cm_http_init(&a->http, s->dest);
+}
+
+/* Get Blob Properties: "azure:etag=ETAG,size=N" of the page blob there,
+ * -ENOENT when there is none. */
+static int blob_identity(struct cm_sink *s, char *out, size_t size)
+{
+	struct az *a = s->priv;
+	char etag[128] = "", type[32] = "", length[32] = "";
+	int r = az_do(s, "HEAD", NULL, NULL, NULL, 0, NULL, "Get Blob Properties");
+
+	if (r < 0)
+		return r;
+	if (a->resp.status == 404)
+		return -ENOENT;
+	if (a->resp.status != 200)
+		return az_status(s, "Get Blob Properties");
+	cm_http_header(a->resp.headers.data, a->resp.headers.len, "ETag", etag, sizeof(etag));
+	cm_http_header(a->resp.headers.data, a->resp.headers.len, "x-ms-blob-type",
+		       type, sizeof(type));
+	cm_http_header(a->resp.headers.data, a->resp.headers.len, "Content-Length",
+		       length, sizeof(length));
+	if (strcmp(type, "PageBlob") || !etag[0] || strpbrk(etag, " \t"))
+		return -ENOENT;
+	r = snprintf(out, size, "azure:etag=%s,size=%s", etag, length);
+	return r < 0 || (size_t)r >= size ? -ENAMETOOLONG : 0;
+}
+
+static int az_identity(const struct cm_sink *cs, char *out, size_t size)
+{
+	struct cm_sink s = *cs;
+	struct az *a = calloc(1, sizeof(*a));
+	int r;
+
+	if (!a)
+		return cm_err(-ENOMEM, "dest %s", cs->dest);
+	s.priv = a;
+	r = az_setup(&s, a);
+	if (r == 0)
+		r = blob_identity(&s, out, size);
+	az_free(&s);
+	return r;
+}
+
+/* Delta: the blob the map describes, of the image's size (resized when
+ * the disk grew or shrank). */
+static int open_in_place(struct cm_sink *s)
+{
+	struct az *a = s->priv;
+	char id[CM_URL_MAX], length[64];
+	const char *x_ms[] = { length, NULL };
+	int r = blob_identity(s, id, sizeof(id));
+
+	if (r < 0 || !s->prev_id || strcmp(id, s->prev_id))
+		return cm_err(r < 0 && r != -ENOENT ? r : -ESTALE, "dest %s: changed since "
+			      "the delta map was made", s->dest);
+	a->created = 1;
+	a->delta = 1;
+	snprintf(length, sizeof(length), "%llu", (unsigned long long)a->blob_size);
+	if (!strcmp(strstr(id, ",size=") + 6, length))
+		return 0;
+	snprintf(length, sizeof(length), "x-ms-blob-content-length: %llu",
+		 (unsigned long long)a->blob_size);
+	r = az_do(s, "PUT", "properties", x_ms, NULL, 0, NULL, "Set Blob Properties");
+	if (r < 0)
+		return r;
+	return a->resp.status == 200 ? 0 : az_status(s, "Set Blob Properties");
+}
+
 static int az_open(struct cm_sink *s, const struct cm_stream_state *resume)
 {
 	struct az *a;
@@ -462,20 +611,14 @@ static int az_open(struct cm_sink *s, const struct cm_stream_state *resume)
 	a->blob_size = page_up(s->size);
 	snprintf(a->session, sizeof(a->session), "pageblob %llu",
 		 (unsigned long long)a->blob_size);
-	if (cm_azure_url_account(s->url, a->account, sizeof(a->account)) < 0)
-		return cm_err(-EINVAL, "dest %s: not an Azure blob URL (https://ACCOUNT.blob."
-			      "core.windows.net/CONTAINER/BLOB or http://HOST:PORT/ACCOUNT/"
-			      "CONTAINER/BLOB)", s->dest);
-	r = load_key(s, a);
-	if (r < 0)
-		return r;
-	cm_http_resp_init(&a->resp);
-	r = cm_http_init(&a->http, s->dest);
+	r = az_setup(s, a);
 	if (r < 0)
 		return r;
 	a->buf = malloc(AZ_PUT_MAX);
 	if (!a->buf)
 		return cm_err(-ENOMEM, "dest %s", s->dest);
+	if (s->delta)
+		return open_in_place(s);
 	return resume ? resume_blob(s, resume) : create_blob(s);
 }
 
@@ -484,6 +627,8 @@ static int az_finish(struct cm_sink *s)
 	struct az *a = s->priv;
 	int r = a->fill ? flush(s) : 0;
 
+	if (r == 0)
+		r = clear_pending(s);
 	if (r == 0)
 		az_free(s);
 	return r;
@@ -530,11 +675,12 @@ int cm_sink_azure_match(const struct cm_url *url, const char *creds)
 
 const struct cm_sink_ops cm_sink_azure = {
 	.scheme  = "azure",
-	.caps    = CM_SINK_SPARSE | CM_SINK_RESUME,
+	.caps    = CM_SINK_SPARSE | CM_SINK_RESUME | CM_SINK_DELTA | CM_SINK_IN_PLACE,
 	.open    = az_open,
 	.write   = az_write,
 	.skip    = az_skip,
 	.finish  = az_finish,
 	.abort   = az_abort,
 	.release = az_release,
+	.identity = az_identity,
 };

@@ -31,7 +31,16 @@
  * is not an image: it is never completed, and EBS cancels it (status
  * "error") once the Timeout passes without it being completed — nothing
  * that claims to be the image is left.  The Timeout (24 h) is the window
- * for --resume, too. */
+ * for --resume, too.
+ *
+ * Delta (--delta-map, a map that matches): the new snapshot is a child of
+ * the one the map names (StartSnapshot's ParentSnapshotId): it holds the
+ * parent's blocks until overwritten, so only the changed blocks are put,
+ * and a block that became zero is put as zeros (left out, the parent's
+ * would show through).  CompleteSnapshot counts the blocks put in this
+ * snapshot.  The map's identity is the snapshot's id; it matches while
+ * ListSnapshotBlocks still answers for it (deleted: a full stream).  The
+ * parent is never changed: a delta run that fails leaves the map good. */
 #include <errno.h>
 #include <json-c/json.h>
 #include <mbedtls/base64.h>
@@ -83,6 +92,8 @@ struct ebs_sink {
 	unsigned char *block;			/* the block being filled */
 	size_t fill;
 	int dirty;				/* bytes came from the source */
+	int must;				/* delta: sent even if zero */
+	int delta;				/* a child of s->prev_id */
 	uint64_t block_no;			/* its index */
 	uint64_t nblocks;			/* in the volume */
 	uint64_t changed;			/* blocks in the snapshot */
@@ -293,7 +304,7 @@ static int load_creds(struct cm_sink *s, struct ebs_sink *f)
 static int start_snapshot(struct cm_sink *s, struct ebs_sink *f)
 {
 	uint64_t gib = (s->size + EBS_GiB - 1) / EBS_GiB;
-	char body[512], token[33];
+	char body[512 + EBS_SNAP_MAX], token[33], parent[EBS_SNAP_MAX + 32] = "";
 	const char *ctype = "Content-Type: application/json";
 	struct ebs_call c = { "StartSnapshot", "POST", "/snapshots", "", body, 0, 0,
 			      { ctype, NULL } };
@@ -309,9 +320,11 @@ static int start_snapshot(struct cm_sink *s, struct ebs_sink *f)
 	r = cm_move_id_new(token, sizeof(token));	/* 128 random bits, hex */
 	if (r < 0)
 		return cm_err(r, "dest %s: StartSnapshot: a client token", s->dest);
-	n = snprintf(body, sizeof(body), "{\"VolumeSize\":%llu,\"ClientToken\":\"%s\","
+	if (f->delta)
+		snprintf(parent, sizeof(parent), "\"ParentSnapshotId\":\"%s\",", s->prev_id + 4);
+	n = snprintf(body, sizeof(body), "{\"VolumeSize\":%llu,%s\"ClientToken\":\"%s\","
 		     "\"Timeout\":%d,\"Description\":\"cloudmove image (not the image until "
-		     "completed)\"}", (unsigned long long)gib, token, EBS_TIMEOUT_MIN);
+		     "completed)\"}", (unsigned long long)gib, parent, token, EBS_TIMEOUT_MIN);
 	c.len = (size_t)n;
 	cm_http_resp_init(&resp);
 	r = ebs_call(s, &f->http, &c, &resp);
@@ -613,12 +626,13 @@ static int end_block(struct cm_sink *s, struct ebs_sink *f)
 	if (i >= f->nblocks)
 		return cm_err(-EFBIG, "dest %s: more than the %llu bytes announced", s->dest,
 			      (unsigned long long)s->size);
-	if (f->dirty && !(f->listed && (f->listed[i / 8] & (1u << (i % 8)))) &&
-	    !all_zero(f->block, EBS_BLOCK))
+	if (f->must || (f->dirty && !(f->listed && (f->listed[i / 8] & (1u << (i % 8)))) &&
+			!all_zero(f->block, EBS_BLOCK)))
 		r = send_block(s, f);
 	f->block_no++;
 	f->fill = 0;
 	f->dirty = 0;
+	f->must = 0;
 	return r;
 }
 
@@ -640,7 +654,7 @@ static int put_bytes(struct cm_sink *s, uint64_t off, const unsigned char *src, 
 	while (len) {
 		size_t n;
 
-		if (!src && f->fill == 0 && !f->dirty && len >= EBS_BLOCK) {
+		if (!src && f->fill == 0 && !f->dirty && !f->must && len >= EBS_BLOCK) {
 			uint64_t whole = len / EBS_BLOCK;	/* zero blocks: nothing to do */
 
 			f->block_no += whole;
@@ -713,6 +727,9 @@ static int ebs_open(struct cm_sink *s, const struct cm_stream_state *resume)
 		r = cm_http_init(&f->http, s->dest);
 	if (r < 0)
 		return r;
+	f->delta = s->delta && s->prev_id && !strncmp(s->prev_id, "ebs:snap-", 9);
+	if (s->delta && !f->delta)
+		return cm_err(-EINVAL, "dest %s: the delta map names no snapshot", s->dest);
 	if (resume && resume->session[0])
 		r = resume_snapshot(s, f, resume);
 	else
@@ -725,9 +742,38 @@ static int ebs_write(struct cm_sink *s, uint64_t off, const void *buf, size_t le
 	return put_bytes(s, off, buf, len);
 }
 
+/* Delta: a block that became zero is put as zeros over the parent's. */
 static int ebs_skip(struct cm_sink *s, uint64_t off, uint64_t len)
 {
-	return put_bytes(s, off, NULL, len);
+	struct ebs_sink *f = s->priv;
+	uint64_t end = off + len;
+	int r;
+
+	if (!f->delta)
+		return put_bytes(s, off, NULL, len);
+	while (off < end) {
+		uint64_t n = EBS_BLOCK - off % EBS_BLOCK;
+
+		n = n < end - off ? n : end - off;
+		f->must = 1;
+		r = put_bytes(s, off, NULL, n);
+		if (r < 0)
+			return r;
+		off += n;
+	}
+	return 0;
+}
+
+/* Delta: the parent's block is this one's. */
+static int ebs_keep(struct cm_sink *s, uint64_t off, uint64_t len)
+{
+	struct ebs_sink *f = s->priv;
+
+	if (f->fill || off != f->block_no * EBS_BLOCK)
+		return cm_err(-EINVAL, "dest %s: keep at %llu, not a block's start", s->dest,
+			      (unsigned long long)off);
+	f->block_no += (len + EBS_BLOCK - 1) / EBS_BLOCK;
+	return 0;
 }
 
 static int complete_snapshot(struct cm_sink *s, struct ebs_sink *f)
@@ -789,13 +835,71 @@ static void ebs_abort(struct cm_sink *s)
 	ebs_free(s);
 }
 
+/* The snapshot the map names still there?  ListSnapshotBlocks answers for
+ * a completed snapshot only.  0, -ENOENT, -errno. */
+static int snapshot_there(struct cm_sink *s, struct ebs_sink *f, const char *snap)
+{
+	char uri[EBS_SNAP_MAX + 32];
+	struct ebs_call c = { "ListSnapshotBlocks", "GET", uri, "maxResults=100", NULL, 0, 0,
+			      { NULL } };
+	struct cm_http_resp resp;
+	int r;
+
+	snprintf(uri, sizeof(uri), "/snapshots/%s/blocks", snap);
+	cm_http_resp_init(&resp);
+	r = ebs_call(s, &f->http, &c, &resp);
+	if (r == 0 && (resp.status == 404 || resp.status == 400))
+		r = -ENOENT;
+	else if (r == 0 && resp.status != 200)
+		r = ebs_error(s, "ListSnapshotBlocks", &resp);
+	cm_http_resp_free(&resp);
+	return r;
+}
+
+/* "ebs:snap-ID": after finish the snapshot made, before open the map's
+ * (prev_id) if it is still there. */
+static int ebs_identity(const struct cm_sink *cs, char *out, size_t size)
+{
+	struct cm_sink s = *cs;
+	const char *snap = cs->result[0] ? strrchr(cs->result, '/') : NULL;
+	struct ebs_sink *f;
+	int r, n;
+
+	if (snap) {
+		n = snprintf(out, size, "ebs:%s", snap + 1);
+		return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+	}
+	if (!cs->prev_id || strncmp(cs->prev_id, "ebs:snap-", 9) ||
+	    strlen(cs->prev_id) >= EBS_SNAP_MAX)
+		return -ENOENT;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return cm_err(-ENOMEM, "dest %s", cs->dest);
+	s.priv = f;
+	pthread_mutex_init(&f->lock, NULL);
+	pthread_cond_init(&f->cond, NULL);
+	r = set_address(&s, f);
+	if (r == 0)
+		r = load_creds(&s, f);
+	if (r == 0)
+		r = cm_http_init(&f->http, s.dest);
+	if (r == 0)
+		r = snapshot_there(&s, f, cs->prev_id + 4);
+	if (r == 0 && snprintf(out, size, "%s", cs->prev_id) >= (int)size)
+		r = -ENAMETOOLONG;
+	ebs_free(&s);
+	return r;
+}
+
 const struct cm_sink_ops cm_sink_ebs = {
 	.scheme  = "ebs",
-	.caps    = CM_SINK_SPARSE | CM_SINK_RESUME,
+	.caps    = CM_SINK_SPARSE | CM_SINK_RESUME | CM_SINK_DELTA,
 	.open    = ebs_open,
 	.write   = ebs_write,
 	.skip    = ebs_skip,
 	.finish  = ebs_finish,
 	.abort   = ebs_abort,
 	.release = ebs_free,
+	.keep    = ebs_keep,
+	.identity = ebs_identity,
 };

@@ -14,7 +14,13 @@
  * and the rename replaces whatever is at PATH, a link included.  A link
  * at PATH is followed to a block device only when it is root's or ours
  * (udev's /dev/disk/by-id/... ones); the device is opened O_NOFOLLOW and
- * checked to be the one looked at. */
+ * checked to be the one looked at.
+ *
+ * Delta (--delta-map, a map that matches): the file or device at PATH is
+ * updated in place: changed blocks written, blocks that became zero
+ * punched out (a file) or overwritten with zeros (a device), the file
+ * truncated or extended to the disk's size.  Its identity is its device
+ * and inode, size and mtime (a regular file), or its device number. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -35,6 +41,7 @@ struct file_sink {
 	int dirfd;			/* PATH's directory */
 	int blkdev;
 	int part_made;			/* part is ours, to rename or remove */
+	int in_place;			/* delta: PATH itself is written */
 	uint64_t end;			/* highest offset written or skipped */
 	char name[CM_PATH_MAX];		/* PATH's last component */
 	char part[CM_PATH_MAX];		/* name.part (regular files) */
@@ -165,6 +172,71 @@ static int create_part(struct cm_sink *s, struct file_sink *f)
 	return cm_err(-errno, "dest %s: create %s", s->dest, f->part);
 }
 
+/* What proves a file or device is the one a delta map describes. */
+static int identity_of(const struct stat *st, char *out, size_t size)
+{
+	int n;
+
+	if (S_ISBLK(st->st_mode))
+		n = snprintf(out, size, "blkdev:rdev=%llx", (unsigned long long)st->st_rdev);
+	else if (S_ISREG(st->st_mode))
+		n = snprintf(out, size, "file:dev=%llx,ino=%llu,size=%llu,mtime=%lld.%09ld",
+			     (unsigned long long)st->st_dev, (unsigned long long)st->st_ino,
+			     (unsigned long long)st->st_size, (long long)st->st_mtim.tv_sec,
+			     st->st_mtim.tv_nsec);
+	else
+		return -EINVAL;
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+static int file_identity(const struct cm_sink *s, char *out, size_t size)
+{
+	struct stat st;
+	int r;
+
+	if (stat(s->url->path, &st) < 0)
+		return errno == ENOENT ? -ENOENT : cm_err(-errno, "dest %s", s->dest);
+	r = identity_of(&st, out, size);
+	return r == -EINVAL ? -ENOENT : r;
+}
+
+/* Delta: the image file at PATH, opened to be written in place, and still
+ * the one the map describes (prev_id). */
+static int open_in_place(struct cm_sink *s, struct file_sink *f)
+{
+	char id[CM_PATH_MAX];
+	struct stat st;
+
+	f->fd = openat(f->dirfd, f->name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (f->fd < 0)
+		return cm_err(-errno, "dest %s", s->dest);
+	if (fstat(f->fd, &st) < 0)
+		return cm_err(-errno, "dest %s", s->dest);
+	if (identity_of(&st, id, sizeof(id)) < 0 || !s->prev_id || strcmp(id, s->prev_id))
+		return cm_err(-ESTALE, "dest %s: changed since the delta map was made",
+			      s->dest);
+	f->zeros = calloc(1, CM_STREAM_CHUNK);
+	if (!f->zeros)
+		return cm_err(-ENOMEM, "dest %s", s->dest);
+	f->in_place = 1;
+	return 0;
+}
+
+/* Delta onto a device: the one the map describes. */
+static int same_device(struct cm_sink *s, struct file_sink *f)
+{
+	char id[CM_PATH_MAX];
+	struct stat st;
+
+	if (fstat(f->fd, &st) < 0)
+		return cm_err(-errno, "dest %s", s->dest);
+	if (identity_of(&st, id, sizeof(id)) < 0 || !s->prev_id || strcmp(id, s->prev_id))
+		return cm_err(-ESTALE, "dest %s: not the device the delta map was made for",
+			      s->dest);
+	f->in_place = 1;
+	return 0;
+}
+
 static int file_open(struct cm_sink *s, const struct cm_stream_state *resume)
 {
 	struct file_sink *f;
@@ -181,7 +253,9 @@ static int file_open(struct cm_sink *s, const struct cm_stream_state *resume)
 	r = open_dir(s, f);
 	if (r == 0)
 		r = open_if_device(s, f);
-	if (r == 0)
+	if (r >= 0 && s->delta)
+		r = r == 1 ? same_device(s, f) : open_in_place(s, f);
+	else if (r == 0)
 		r = create_part(s, f);
 	return r < 0 ? r : 0;
 }
@@ -227,7 +301,15 @@ static int file_skip(struct cm_sink *s, uint64_t off, uint64_t len)
 {
 	struct file_sink *f = s->priv;
 
-	if (f->blkdev)
+	/* in place, what was there must go: a hole where the file system
+	 * makes one, else zeros written */
+	if (f->in_place && !f->blkdev &&
+	    fallocate(f->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
+		      (off_t)len) == 0) {
+		grow(f, off + len);
+		return 0;
+	}
+	if (f->blkdev || f->in_place)
 		while (len) {
 			size_t n = len < CM_STREAM_CHUNK ? (size_t)len : CM_STREAM_CHUNK;
 			int r = pwrite_all(s, f->fd, f->zeros, n, off);
@@ -238,6 +320,13 @@ static int file_skip(struct cm_sink *s, uint64_t off, uint64_t len)
 			len -= n;
 		}
 	grow(f, off + len);
+	return 0;
+}
+
+/* Delta: a block the file already holds; the image still reaches past it. */
+static int file_keep(struct cm_sink *s, uint64_t off, uint64_t len)
+{
+	grow(s->priv, off + len);
 	return 0;
 }
 
@@ -268,7 +357,7 @@ static int file_finish(struct cm_sink *s)
 		return cm_err(-errno, "dest %s: close", s->dest);
 	}
 	f->fd = -1;
-	if (!f->blkdev) {
+	if (!f->blkdev && !f->in_place) {
 		/* replaces what is at PATH, a link too (never followed) */
 		if (renameat(f->dirfd, f->part, f->dirfd, f->name) < 0)
 			return cm_err(-errno, "dest %s: rename %s", s->dest, f->part);
@@ -289,15 +378,21 @@ static void file_abort(struct cm_sink *s)
 		return;
 	if (f->part_made)
 		unlinkat(f->dirfd, f->part, 0);
+	/* a file updated in place and given up on is part old, part new:
+	 * no image (a device is left: it is not ours to remove) */
+	if (f->in_place && !f->blkdev)
+		unlinkat(f->dirfd, f->name, 0);
 	file_free(s);
 }
 
 const struct cm_sink_ops cm_sink_file = {
 	.scheme = "file",
-	.caps   = CM_SINK_SPARSE,
+	.caps   = CM_SINK_SPARSE | CM_SINK_DELTA | CM_SINK_IN_PLACE,
 	.open   = file_open,
 	.write  = file_write,
 	.skip   = file_skip,
 	.finish = file_finish,
 	.abort  = file_abort,
+	.keep   = file_keep,
+	.identity = file_identity,
 };

@@ -49,6 +49,7 @@ int cm_sink_open(struct cm_sink *s, const struct cm_sink_ops *ops,
 	s->sent = -1;
 	s->result[0] = '\0';
 	s->resume_from = 0;
+	s->kept = 0;
 	s->priv = NULL;
 	return ops->open(s, resume);
 }
@@ -103,6 +104,15 @@ int cm_sink_skip(struct cm_sink *s, uint64_t off, uint64_t len)
 	r = len ? s->ops->skip(s, off, len) : 0;
 	if (r == 0)
 		s->skipped += len;
+	return r;
+}
+
+int cm_sink_keep(struct cm_sink *s, uint64_t off, uint64_t len)
+{
+	int r = s->ops->keep ? s->ops->keep(s, off, len) : 0;
+
+	if (r == 0)
+		s->kept += len;
 	return r;
 }
 

@@ -27,16 +27,33 @@
  * at or below it: the encoder runs again from the start, and everything
  * below resume_from is dropped in sink.c before it reaches the sink, so
  * nothing stored is sent again.  Offsets at or above resume_from come in
- * the same order as in the first run. */
+ * the same order as in the first run.
+ *
+ * Delta (CM_SINK_DELTA, cloudmove stream --delta-map): identity() names
+ * what the destination holds now (a file's dev/ino/size/mtime, a blob's
+ * ETag, the snapshot made), kept in the block map.  A stream whose map
+ * matches opens the sink with s->delta set and s->prev_id the map's
+ * identity: the sink updates that destination (in place: a file, a page
+ * blob; or as a new object built on it: an EBS child snapshot) instead of
+ * making a new one.  Blocks still come in growing order; write() is a
+ * changed block, skip() one that is (now) zero, which the sink must clear
+ * (it may hold data), and keep(off, len) one the destination already
+ * holds (nothing to send, or a server-side copy).  A CM_SINK_IN_PLACE
+ * sink changes the destination the map describes as it goes: the map is
+ * removed before, so that a run killed midway falls back to a full
+ * stream. */
 #ifndef CM_STREAM_SINK_H
 #define CM_STREAM_SINK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../url.h"
 
 #define CM_SINK_SPARSE	0x1	/* skip() costs nothing */
 #define CM_SINK_RESUME	0x2	/* can continue an interrupted upload */
+#define CM_SINK_DELTA	0x4	/* sends only changed blocks (--delta-map) */
+#define CM_SINK_IN_PLACE 0x8	/* ... by changing the destination itself */
 
 /* What a resumable sink records to continue after a kill or a network cut
  * (kept in a small state file next to the source; later issues fill it):
@@ -64,6 +81,12 @@ struct cm_sink_ops {
 	int (*finish)(struct cm_sink *s);
 	void (*abort)(struct cm_sink *s);
 	void (*release)(struct cm_sink *s);
+	/* CM_SINK_DELTA: */
+	int (*keep)(struct cm_sink *s, uint64_t off, uint64_t len);	/* or NULL */
+	/* what proves the destination is the one a map describes, one token
+	 * (no space), into out: 0, -ENOENT (there is none), -errno (said);
+	 * called before open() and after finish() (s->result set) */
+	int (*identity)(const struct cm_sink *s, char *out, size_t size);
 };
 
 struct cm_sink {
@@ -80,6 +103,9 @@ struct cm_sink {
 					 * the dest does not name it (ebs:
 					 * ebs://REGION/snap-ID), else "" */
 	uint64_t resume_from;		/* drop what lies below (resume) */
+	uint64_t kept;			/* bytes kept (delta: unchanged) */
+	int delta;			/* update the destination prev_id names */
+	const char *prev_id;		/* the map's identity (delta) */
 	const char *creds;		/* --creds PATH, or NULL */
 	const char *state_path;		/* resume state file, or NULL */
 	struct cm_stream_state *state;	/* what goes in it */
@@ -118,6 +144,8 @@ void cm_sink_fail(struct cm_sink *s, int r);
 int cm_sink_write(struct cm_sink *s, uint64_t off, const void *buf, size_t len);
 int cm_sink_skip(struct cm_sink *s, uint64_t off, uint64_t len);
 int cm_sink_finish(struct cm_sink *s);
+/* Delta: [off, off+len) is the same as what the destination holds. */
+int cm_sink_keep(struct cm_sink *s, uint64_t off, uint64_t len);
 void cm_sink_abort(struct cm_sink *s);
 
 #endif
