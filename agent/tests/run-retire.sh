@@ -479,6 +479,21 @@ EOT
 	else
 		fail "403 on stop" "rc $rc [$(cat "$tmp/run/after" 2>/dev/null)] [$(move_of)] $(tail -6 "$tmp/mv3.out")"
 	fi
+
+	# 6. a quota refusal at launch: the image is kept and named, nothing
+	# retired, the source boots; the line says how to continue, with the
+	# paths as the operator names them (not the initramfs's /sysroot)
+	mv_boot mv6 --quota-at-launch
+	if [ $rc -eq 0 ] && [ ! -e "$tmp/run/after" ] &&
+		! grep -q '"op": "instances.stop"\|"op": "instances.delete"' "$tmp/mv6/log" &&
+		grep -q '"op": "images.insert"' "$tmp/mv6/log" &&
+		grep -q "^cloudmove: launch: gcp: image .*; to continue: cloudmove launch --target gcp --image gs://bkt/mv6.tar.gz --spec /etc/cloudmove/gcp.spec --creds /etc/cloudmove/creds " "$tmp/mv6.out" &&
+		grep -q "^cloudmove: retire: nothing retired: the target's arrival was not seen; the source boots as itself$" "$tmp/mv6.out" &&
+		[ "$(move_of)" = "False None launch" ]; then
+		ok "a quota refusal at launch: the image kept and named, nothing retired, the source boots, the line to continue names the root's paths"
+	else
+		fail "quota at launch" "rc $rc [$(cat "$tmp/run/after" 2>/dev/null)] [$(move_of)] $(grep -v progress "$tmp/mv6.out" | tail -8)"
+	fi
 }
 move_e2e
 
