@@ -37,24 +37,24 @@ static struct json_object *stay_data(const struct cm_stay *s)
 	return d;
 }
 
-int cm_event_format(const struct cm_record *r, const struct cm_stay *s,
-		    enum cm_stay_event kind, struct cm_buf *out)
+/* The CloudEvents 1.0 envelope every event of ours has (JSON, structured
+ * mode), around data (taken), into out. */
+static int envelope(const struct cm_record *r, const char *id, const char *type,
+		    const char *subject, time_t when, struct json_object *data,
+		    struct cm_buf *out)
 {
 	struct json_object *e = json_object_new_object();
-	char id[160], type[64], source[96], subject[192], t[32];
+	char source[96], t[32];
 	const char *text;
 	int rc;
 
-	if (!e)
+	if (!e) {
+		json_object_put(data);
 		return -ENOMEM;
-	event_id(r, s, kind, id, sizeof(id));
-	snprintf(type, sizeof(type), "io.cloudmove.stay.%s", kind_names[kind]);
+	}
 	snprintf(source, sizeof(source), "urn:cloudmove:machine:%s",
 		 r->machine_id[0] ? r->machine_id : "unknown");
-	snprintf(subject, sizeof(subject), "%s%s%s", s->cloud,
-		 s->instance_id[0] ? "/" : "", s->instance_id);
-	cm_time_format(kind == CM_STAY_STARTED ? s->first_seen : s->last_seen,
-		       t, sizeof(t));
+	cm_time_format(when, t, sizeof(t));
 	json_object_object_add(e, "specversion", json_object_new_string("1.0"));
 	json_object_object_add(e, "id", json_object_new_string(id));
 	json_object_object_add(e, "source", json_object_new_string(source));
@@ -63,13 +63,27 @@ int cm_event_format(const struct cm_record *r, const struct cm_stay *s,
 	json_object_object_add(e, "time", json_object_new_string(t));
 	json_object_object_add(e, "datacontenttype",
 			       json_object_new_string("application/json"));
-	json_object_object_add(e, "data", stay_data(s));
+	json_object_object_add(e, "data", data);
 	text = json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN |
 					      JSON_C_TO_STRING_NOSLASHESCAPE);
 	cm_buf_reset(out);
 	rc = text ? cm_buf_addstr(out, text) : -ENOMEM;
 	json_object_put(e);
 	return rc;
+}
+
+int cm_event_format(const struct cm_record *r, const struct cm_stay *s,
+		    enum cm_stay_event kind, struct cm_buf *out)
+{
+	char id[160], type[64], subject[192];
+
+	event_id(r, s, kind, id, sizeof(id));
+	snprintf(type, sizeof(type), "io.cloudmove.stay.%s", kind_names[kind]);
+	snprintf(subject, sizeof(subject), "%s%s%s", s->cloud,
+		 s->instance_id[0] ? "/" : "", s->instance_id);
+	return envelope(r, id, type, subject,
+			kind == CM_STAY_STARTED ? s->first_seen : s->last_seen,
+			stay_data(s), out);
 }
 
 static int spool_one(const char *dir, const struct cm_record *r,
@@ -130,34 +144,12 @@ static struct json_object *move_data(const struct cm_stay *s)
 int cm_move_event_format(const struct cm_record *r, const struct cm_stay *s,
 			 enum cm_move_event kind, time_t when, struct cm_buf *out)
 {
-	struct json_object *e = json_object_new_object();
-	char id[96], type[64], source[96], subject[192], t[32];
-	const char *text;
-	int rc;
+	char id[96], type[64], subject[192];
 
-	if (!e)
-		return -ENOMEM;
 	move_event_id(&s->move, kind, id, sizeof(id));
 	snprintf(type, sizeof(type), "io.cloudmove.move.%s", move_kind_names[kind]);
-	snprintf(source, sizeof(source), "urn:cloudmove:machine:%s",
-		 r->machine_id[0] ? r->machine_id : "unknown");
 	snprintf(subject, sizeof(subject), "move/%s", s->move.id);
-	cm_time_format(when, t, sizeof(t));
-	json_object_object_add(e, "specversion", json_object_new_string("1.0"));
-	json_object_object_add(e, "id", json_object_new_string(id));
-	json_object_object_add(e, "source", json_object_new_string(source));
-	json_object_object_add(e, "type", json_object_new_string(type));
-	json_object_object_add(e, "subject", json_object_new_string(subject));
-	json_object_object_add(e, "time", json_object_new_string(t));
-	json_object_object_add(e, "datacontenttype",
-			       json_object_new_string("application/json"));
-	json_object_object_add(e, "data", move_data(s));
-	text = json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN |
-					      JSON_C_TO_STRING_NOSLASHESCAPE);
-	cm_buf_reset(out);
-	rc = text ? cm_buf_addstr(out, text) : -ENOMEM;
-	json_object_put(e);
-	return rc;
+	return envelope(r, id, type, subject, when, move_data(s), out);
 }
 
 static int spool_dir(const char *root, char *dir, size_t size)
