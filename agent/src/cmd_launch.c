@@ -28,23 +28,12 @@
 	"       [--creds PATH] [--api-endpoint URL] [--wait SECONDS] [--move-id ID] [--json]\n" \
 	"       [--source DEV|FILE] [--root SYSROOT]"
 
-#define WAIT_MAX	(7L * 24 * 3600)
-
 struct launch_cli {
 	const char *target, *image, *spec, *creds, *endpoint, *move_id;
 	const char *source, *root;
 	long wait;
 	int json;
 };
-
-static int parse_wait(const char *s, long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtol(s, &end, 10);
-	return errno || end == s || *end || *out < 0 || *out > WAIT_MAX ? -EINVAL : 0;
-}
 
 static int parse_one(int c, struct launch_cli *o)
 {
@@ -60,10 +49,11 @@ static int parse_one(int c, struct launch_cli *o)
 	case 'r': o->root = optarg; return 0;
 	case 'd': cm_log_set_level(CM_LOG_DEBUG); return 0;
 	case 'w':
-		if (parse_wait(optarg, &o->wait) == 0)
+		if (cm_launch_parse_wait(optarg, &o->wait) == 0)
 			return 0;
 		return cm_usage_error("launch", LAUNCH_USAGE,
-				      "--wait: '%s' is not 0..%ld seconds", optarg, WAIT_MAX);
+				      "--wait: '%s' is not 0..%d seconds", optarg,
+				      CM_LAUNCH_WAIT_MAX);
 	}
 	return cm_usage_error("launch", LAUNCH_USAGE, "unknown option or missing value");
 }

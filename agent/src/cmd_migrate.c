@@ -108,16 +108,11 @@ static int parse_one(int c, struct migrate_cli *m)
 				      "number of bytes per second", optarg);
 	}
 	case 'e': m->endpoint = optarg; return 0;
-	case 'w': {
-		char *end;
-
-		errno = 0;
-		m->wait = strtol(optarg, &end, 10);
-		if (!errno && end != optarg && !*end && m->wait >= 0 && m->wait <= 7L * 86400)
+	case 'w':
+		if (cm_launch_parse_wait(optarg, &m->wait) == 0)
 			return 0;
 		return cm_usage_error("migrate", MIGRATE_USAGE, "--wait: '%s' is not "
-				      "0..604800 seconds", optarg);
-	}
+				      "0..%d seconds", optarg, CM_LAUNCH_WAIT_MAX);
 	case 'd': cm_log_set_level(CM_LOG_DEBUG); return 0;
 	case 'X':
 		return cm_detect_root_option("migrate", MIGRATE_USAGE, optarg,

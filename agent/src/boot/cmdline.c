@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "../clouds/clouds.h"
+#include "../control/launch.h"
 #include "../limits.h"
 #include "../log.h"
 #include "../stream/encoders.h"
@@ -14,8 +15,6 @@
 #include "cmdline.h"
 
 #define TIMEOUT_DEFAULT_MS 2000
-#define WAIT_DEFAULT_S 1200		/* CM_LAUNCH_WAIT_DEFAULT */
-#define WAIT_MAX_S 604800
 #define TIMEOUT_MAX_MS 20000	/* the boot hook's own bound is 30 s */
 
 static void warn(struct cm_boot_opts *o, const char *fmt, ...)
@@ -195,8 +194,8 @@ static const struct key keys[] = {
 	{ .name = "cloudmove.launch", .kind = KEY_PATH, TEXT(launch),
 	  .bad = "not an absolute path, ignored" },
 	{ .name = "cloudmove.wait", .kind = KEY_NUMBER, OPT(wait_s),
-	  .min = 0, .max = WAIT_MAX_S, .show_value = 1,
-	  .bad = "expected 0.." STR(WAIT_MAX_S) " seconds; " STR(WAIT_DEFAULT_S) },
+	  .min = 0, .max = CM_LAUNCH_WAIT_MAX, .show_value = 1,
+	  .bad = "expected 0.." STR(CM_LAUNCH_WAIT_MAX) " seconds; " STR(CM_LAUNCH_WAIT_DEFAULT) },
 	/* Test key: the target's control plane at another address (an
 	 * emulator), as launch --api-endpoint; its requests keep their real
 	 * Host header. */
@@ -432,7 +431,7 @@ static void opts_init(struct cm_boot_opts *o, struct word_scan *w)
 {
 	memset(o, 0, sizeof(*o));
 	o->timeout_ms = TIMEOUT_DEFAULT_MS;
-	o->wait_s = WAIT_DEFAULT_S;
+	o->wait_s = CM_LAUNCH_WAIT_DEFAULT;
 	memset(w, 0, sizeof(*w));
 }
 

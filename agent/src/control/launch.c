@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -68,6 +69,19 @@ int cm_launch_supported(const struct cm_launch *l)
 		return 0;
 	cm_log(CM_LOG_ERR, "launch: %s: not supported yet", l->ops->cloud);
 	return -ENOTSUP;
+}
+
+int cm_launch_parse_wait(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > CM_LAUNCH_WAIT_MAX)
+		return -EINVAL;
+	*out = v;
+	return 0;
 }
 
 int cm_launch_load(struct cm_launch *l, const char *spec_path,

@@ -26,6 +26,12 @@
 #include "fit.h"
 
 #define CM_LAUNCH_WAIT_DEFAULT	1200	/* seconds */
+#define CM_LAUNCH_WAIT_MAX	604800	/* seconds: a week */
+
+/* A wait in seconds, 0..CM_LAUNCH_WAIT_MAX ("0": do not wait): 0 or
+ * -EINVAL.  (launch --wait, migrate --wait; cloudmove.wait= has the same
+ * bounds in the kernel command line's key table.) */
+int cm_launch_parse_wait(const char *s, long *out);
 
 /* Time, replaceable by the unit tests (NULL: CLOCK_MONOTONIC, nanosleep). */
 struct cm_launch_clock {
