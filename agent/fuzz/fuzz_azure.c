@@ -70,11 +70,11 @@ static void urls(const char *s)
 	char base[128], out[1024], acct[64];
 	const char *path;
 
-	if (cm_az_split_url(s, cm_az_host_is_arm, base, sizeof(base), &path) == 0 &&
+	if (cm_api_split_url(s, cm_az_host_is_arm, base, sizeof(base), &path) == 0 &&
 	    (strcasecmp(base, "https://management.azure.com") || path[0] != '/' ||
 	     strpbrk(path, " \r\n\x01\x7f")))
 		abort();
-	if (cm_az_split_url(s, cm_az_host_is_blob, base, sizeof(base), &path) == 0 &&
+	if (cm_api_split_url(s, cm_az_host_is_blob, base, sizeof(base), &path) == 0 &&
 	    (strlen(base) < 31 || strcasecmp(base + strlen(base) - 22, ".blob.core.windows.net") ||
 	     path[0] != '/'))
 		abort();

@@ -189,7 +189,7 @@ static int wait_lro(struct cm_api *a, struct cm_http_resp *resp, int max_s, cons
 	if (cm_http_header(resp->headers.data, resp->headers.len, "Azure-AsyncOperation",
 			   op, sizeof(op)) < 0)
 		return 0;
-	if (cm_az_split_url(op, cm_az_host_is_arm, base, sizeof(base), &path) < 0)
+	if (cm_api_split_url(op, cm_az_host_is_arm, base, sizeof(base), &path) < 0)
 		return fail(a, -EIO, what, "the operation URL is not on management.azure.com");
 	for (;;) {
 		unsigned s = 1;
@@ -349,7 +349,7 @@ static int az_describe_type(struct cm_api *a, struct cm_target_facts *f)
 				 spec(a, "vm_size"), spec(a, "location"), why);
 			r = fail(a, -EDQUOT, "Resource SKUs", line);
 		} else if (r == 1 && (!next[0] ||
-				      cm_az_split_url(next, cm_az_host_is_arm, base, sizeof(base),
+				      cm_api_split_url(next, cm_az_host_is_arm, base, sizeof(base),
 						      &path) < 0)) {
 			char line[300];
 
@@ -545,7 +545,7 @@ static int az_console(struct cm_api *a, const struct cm_launch_result *r, struct
 	if (rc == 0 && resp.status != 200)
 		rc = refused(a, "retrieveBootDiagnosticsData", &resp);
 	if (rc == 0 && (cm_az_bootdiag_parse(resp.body.data, resp.body.len, uri, sizeof(uri)) < 0 ||
-			cm_az_split_url(uri, cm_az_host_is_blob, base, sizeof(base), &bpath) < 0))
+			cm_api_split_url(uri, cm_az_host_is_blob, base, sizeof(base), &bpath) < 0))
 		rc = fail(a, -EIO, "retrieveBootDiagnosticsData",
 			  "no serial console blob URL on *.blob.core.windows.net in the answer");
 	if (rc < 0)

@@ -409,31 +409,6 @@ int cm_az_host_is_blob(const char *host, size_t len)
 	return 1;
 }
 
-int cm_az_split_url(const char *url, int (*host_ok)(const char *host, size_t len),
-		    char *base, size_t base_size, const char **path)
-{
-	const char *h, *end, *p;
-	size_t n;
-
-	if (strncmp(url, "https://", 8))
-		return -EINVAL;
-	h = url + 8;
-	end = h + strcspn(h, "/?#");
-	if (*end != '/' || !host_ok(h, (size_t)(end - h)))
-		return -EINVAL;
-	/* printable ASCII only: nothing that would end the request line or
-	 * a header, no fragment */
-	for (p = end; *p; p++)
-		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f || *p == '#')
-			return -EINVAL;
-	n = (size_t)(end - url);
-	if (n >= base_size)
-		return -EINVAL;
-	memcpy(base, url, n);
-	base[n] = '\0';
-	*path = end;
-	return 0;
-}
 
 int cm_az_source_uri(const char *image_url, char *out, size_t size,
 		     char *account, size_t account_size)

@@ -55,11 +55,7 @@ struct cm_az_self {
 };
 int cm_az_instance_parse(const char *buf, size_t len, struct cm_az_self *s);
 
-/* "https://HOST/PATH?Q": base "https://HOST" into base, *path points at
- * "/PATH?Q" in url.  Only https, and only hosts host_ok accepts.
- * 0 or -EINVAL. */
-int cm_az_split_url(const char *url, int (*host_ok)(const char *host, size_t len),
-		    char *base, size_t base_size, const char **path);
+/* The hosts cm_api_split_url (control.h) may send azure's requests to. */
 int cm_az_host_is_arm(const char *host, size_t len);
 int cm_az_host_is_blob(const char *host, size_t len);
 

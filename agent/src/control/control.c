@@ -90,3 +90,29 @@ int cm_api_url(const struct cm_api *a, const char *base, const char *path,
 	n = snprintf(out, size, "%s%s", base, path);
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
+
+int cm_api_split_url(const char *url, int (*host_ok)(const char *host, size_t len),
+		     char *base, size_t base_size, const char **path)
+{
+	const char *h, *end, *p;
+	size_t n;
+
+	if (strncmp(url, "https://", 8))
+		return -EINVAL;
+	h = url + 8;
+	end = h + strcspn(h, "/?#");
+	if (*end != '/' || !host_ok(h, (size_t)(end - h)))
+		return -EINVAL;
+	/* printable ASCII only: nothing that would end the request line or
+	 * a header, no fragment */
+	for (p = end; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f || *p == '#')
+			return -EINVAL;
+	n = (size_t)(end - url);
+	if (n >= base_size)
+		return -EINVAL;
+	memcpy(base, url, n);
+	base[n] = '\0';
+	*path = end;
+	return 0;
+}

@@ -137,4 +137,12 @@ void cm_api_cleanup(struct cm_api *a);
 int cm_api_url(const struct cm_api *a, const char *base, const char *path,
 	       char *out, size_t size, char *host_header, size_t host_size);
 
+/* "https://HOST/PATH?Q" (a URL a cloud's answer or a key file gave):
+ * base "https://HOST" into base, *path points at "/PATH?Q" in url.  Only
+ * https, only hosts host_ok accepts (where our token may go), and a path
+ * of printable ASCII without a fragment (nothing that ends a request line
+ * or a header).  0 or -EINVAL.  Pure; fuzzed (fuzz_azure). */
+int cm_api_split_url(const char *url, int (*host_ok)(const char *host, size_t len),
+		     char *base, size_t base_size, const char **path);
+
 #endif

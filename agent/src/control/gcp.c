@@ -273,26 +273,6 @@ static int op_wait(struct cm_api *a, const char *what, struct cm_http_resp *r,
 
 /* --- credentials ---------------------------------------------------------- */
 
-/* "https://host[:port]/path" → base and path. */
-static int split_uri(const char *uri, char *base, size_t base_size,
-		     const char **path)
-{
-	const char *p = strstr(uri, "://");
-	size_t n;
-
-	if (!p)
-		return -EINVAL;
-	p += 3;
-	p += strcspn(p, "/?#");
-	n = (size_t)(p - uri);
-	if (n >= base_size)
-		return -EMSGSIZE;
-	memcpy(base, uri, n);
-	base[n] = '\0';
-	*path = *p ? p : "/";
-	return 0;
-}
-
 /* A private key others can read is a key others may use (as the
  * credentials file, stream/creds.c: a warning, not a refusal). */
 static void warn_if_readable(const char *path)
@@ -343,14 +323,15 @@ static int token_from_key(struct cm_api *a, const char *key_path)
 		       why ? why : "the JWT does not fit");
 		goto out;
 	}
-	rc = split_uri(k->token_uri, base, sizeof(base), &path);
+	rc = cm_api_split_url(k->token_uri, cm_gcp_host_is_token, base, sizeof(base), &path);
 	/* the token endpoint gets the assertion, not the token it replaces */
 	explicit_bzero(a->token, sizeof(a->token));
 	if (rc == 0)
 		rc = request(a, TO_API, "token", "POST", base, path, form_header, body,
 			     0, &r);
 	else
-		cm_err(rc, "%s: gcp: key file %s: token_uri", verb(a), key_path);
+		cm_err(rc, "%s: gcp: key file %s: token_uri is not an https URL of "
+		       "Google's token endpoint", verb(a), key_path);
 	if (rc < 0)
 		goto out;
 	if (r.status == 200) {

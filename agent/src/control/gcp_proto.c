@@ -148,6 +148,22 @@ out:
 	return r;
 }
 
+int cm_gcp_host_is_token(const char *host, size_t len)
+{
+	static const char sfx[] = ".googleapis.com", old[] = "accounts.google.com";
+	size_t i;
+
+	if (len == sizeof(old) - 1 && !strncasecmp(host, old, len))
+		return 1;
+	if (len <= sizeof(sfx) - 1 ||
+	    strncasecmp(host + len - (sizeof(sfx) - 1), sfx, sizeof(sfx) - 1))
+		return 0;
+	for (i = 0; i < len - (sizeof(sfx) - 1); i++)
+		if (!isalnum((unsigned char)host[i]) && host[i] != '-' && host[i] != '.')
+			return 0;
+	return 1;
+}
+
 void cm_gcp_key_wipe(struct cm_gcp_key *k)
 {
 	explicit_bzero(k, sizeof(*k));

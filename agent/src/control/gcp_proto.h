@@ -50,6 +50,13 @@ int cm_gcp_key_parse(const char *buf, size_t len, struct cm_gcp_key *k,
 /* Overwrites the private key with zeros. */
 void cm_gcp_key_wipe(struct cm_gcp_key *k);
 
+/* Is host (len bytes, from a key file's token_uri) Google's token
+ * endpoint, where a signed assertion may go: oauth2.googleapis.com or
+ * another *.googleapis.com host, or accounts.google.com (older key
+ * files)?  A key file naming any other host would hand out an hour of
+ * the account; for cm_api_split_url (control.h). */
+int cm_gcp_host_is_token(const char *host, size_t len);
+
 /* base64url of in[0..len) without padding (RFC 7515 2): 0 or -EMSGSIZE. */
 int cm_b64url(const void *in, size_t len, char *out, size_t size);
 

@@ -188,29 +188,29 @@ TEST(control_azure_urls)
 	char base[64], out[200], acct[32];
 	const char *path;
 
-	CHECK_INT(cm_az_split_url("https://management.azure.com/subscriptions/s/providers/"
+	CHECK_INT(cm_api_split_url("https://management.azure.com/subscriptions/s/providers/"
 				  "Microsoft.Compute/locations/eastus/operations/1?api-version=x",
 				  cm_az_host_is_arm, base, sizeof(base), &path), 0);
 	CHECK_STR(base, "https://management.azure.com");
 	CHECK(!strncmp(path, "/subscriptions/s/", 17));
 	/* the token never goes elsewhere */
-	CHECK_INT(cm_az_split_url("https://management.azure.com.evil.example/x", cm_az_host_is_arm,
+	CHECK_INT(cm_api_split_url("https://management.azure.com.evil.example/x", cm_az_host_is_arm,
 				  base, sizeof(base), &path), -EINVAL);
-	CHECK_INT(cm_az_split_url("http://management.azure.com/x", cm_az_host_is_arm, base,
+	CHECK_INT(cm_api_split_url("http://management.azure.com/x", cm_az_host_is_arm, base,
 				  sizeof(base), &path), -EINVAL);
-	CHECK_INT(cm_az_split_url("https://user@management.azure.com/x", cm_az_host_is_arm, base,
+	CHECK_INT(cm_api_split_url("https://user@management.azure.com/x", cm_az_host_is_arm, base,
 				  sizeof(base), &path), -EINVAL);
-	CHECK_INT(cm_az_split_url("https://management.azure.com/x\r\nHost: y", cm_az_host_is_arm,
+	CHECK_INT(cm_api_split_url("https://management.azure.com/x\r\nHost: y", cm_az_host_is_arm,
 				  base, sizeof(base), &path), -EINVAL);
-	CHECK_INT(cm_az_split_url("https://management.azure.com/x\x01y", cm_az_host_is_arm,
+	CHECK_INT(cm_api_split_url("https://management.azure.com/x\x01y", cm_az_host_is_arm,
 				  base, sizeof(base), &path), -EINVAL);
-	CHECK_INT(cm_az_split_url("https://management.azure.com/x#f", cm_az_host_is_arm,
+	CHECK_INT(cm_api_split_url("https://management.azure.com/x#f", cm_az_host_is_arm,
 				  base, sizeof(base), &path), -EINVAL);
-	CHECK_INT(cm_az_split_url("https://md-x1.blob.core.windows.net/c/b?sig=1", cm_az_host_is_blob,
+	CHECK_INT(cm_api_split_url("https://md-x1.blob.core.windows.net/c/b?sig=1", cm_az_host_is_blob,
 				  base, sizeof(base), &path), 0);
-	CHECK_INT(cm_az_split_url("https://blob.core.windows.net/c/b", cm_az_host_is_blob, base,
+	CHECK_INT(cm_api_split_url("https://blob.core.windows.net/c/b", cm_az_host_is_blob, base,
 				  sizeof(base), &path), -EINVAL);
-	CHECK_INT(cm_az_split_url("https://a.b.blob.core.windows.net/c/b", cm_az_host_is_blob, base,
+	CHECK_INT(cm_api_split_url("https://a.b.blob.core.windows.net/c/b", cm_az_host_is_blob, base,
 				  sizeof(base), &path), -EINVAL);
 
 	CHECK_INT(cm_az_source_uri("https://acct1.blob.core.windows.net/images/d.vhd?sv=1&sig=SECRET",

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/control/control.h"
 #include "../../src/control/gcp_proto.h"
 #include "test.h"
 
@@ -67,6 +68,32 @@ TEST(gcp_key_parse_defaults_the_token_uri)
 	CHECK_INT(cm_gcp_key_parse(j, strlen(j), &k, &why), 0);
 	CHECK_STR(k.token_uri, CM_GCP_TOKEN_URI);
 	CHECK_STR(k.project_id, "");
+}
+
+/* A key file's token_uri decides where a signed assertion (an hour of
+ * the account) is sent: only Google's token endpoint takes it. */
+TEST(gcp_token_uri_only_googles)
+{
+	char base[128];
+	const char *path;
+
+	CHECK_INT(cm_api_split_url("https://oauth2.googleapis.com/token", cm_gcp_host_is_token,
+				   base, sizeof(base), &path), 0);
+	CHECK(strcmp(base, "https://oauth2.googleapis.com") == 0 && strcmp(path, "/token") == 0);
+	CHECK_INT(cm_api_split_url("https://accounts.google.com/o/oauth2/token",
+				   cm_gcp_host_is_token, base, sizeof(base), &path), 0);
+	CHECK_INT(cm_api_split_url("https://evil.example/token", cm_gcp_host_is_token,
+				   base, sizeof(base), &path), -EINVAL);
+	CHECK_INT(cm_api_split_url("https://oauth2.googleapis.com.evil.example/token",
+				   cm_gcp_host_is_token, base, sizeof(base), &path), -EINVAL);
+	CHECK_INT(cm_api_split_url("https://x@oauth2.googleapis.com/token", cm_gcp_host_is_token,
+				   base, sizeof(base), &path), -EINVAL);
+	CHECK_INT(cm_api_split_url("http://oauth2.googleapis.com/token", cm_gcp_host_is_token,
+				   base, sizeof(base), &path), -EINVAL);
+	CHECK_INT(cm_api_split_url("https://oauth2.googleapis.com/tok\r\nX: y",
+				   cm_gcp_host_is_token, base, sizeof(base), &path), -EINVAL);
+	CHECK_INT(cm_api_split_url("https://oauth2.googleapis.com", cm_gcp_host_is_token,
+				   base, sizeof(base), &path), -EINVAL);
 }
 
 TEST(b64url_has_no_padding_and_the_url_alphabet)
