@@ -25,13 +25,6 @@ probe=$(dirname "$bin")/control-probe
 # shellcheck source=agent/tests/lib/suite.sh
 . "$(dirname "$0")/lib/suite.sh"
 suite_tmp
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-}
-suite_on_exit cleanup
 [ -x "$probe" ] || suite_abort "no control-probe next to $bin (make build/musl/control-probe)"
 MiB=$((1024 * 1024))
 akid=AKIDLAUNCHTEST01 secret=launch-secret-$$
@@ -39,7 +32,6 @@ role_akid=ASIAROLETEST0001 role_secret=role-secret-$$ role_token="IQoJb3JpZ2luX2
 src_id=i-1234567890abcdef0	# the metadata fixture's instance-id (placement/region us-west-2)
 move=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
-wait_file() { local i; for i in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
 # the fast "instance": reads the move id the disk carries, says it arrived
 cat >"$tmp/instance.sh" <<'SH'
 #!/bin/sh
@@ -54,20 +46,18 @@ chmod +x "$tmp/instance.sh"
 start_server() {
 	local name=$1
 	shift
-	python3 "$lib/ec2_server.py" --state "$tmp/$name" --log "$tmp/$name.log" \
+	suite_bg python3 "$lib/ec2_server.py" --state "$tmp/$name" --log "$tmp/$name.log" \
 		--key "$akid:$secret" --key "$role_akid:$role_secret:$role_token" \
 		--type u9.uefi:x86_64:uefi:required:required --s3-dir "$tmp/s3" \
-		--instance "$src_id:m5.large" --port-file "$tmp/$name.port" "$@" 2>>"$tmp/$name.err" &
-	pids+=($!)
-	wait_file "$tmp/$name.port" || suite_abort "server $name did not start: $(cat "$tmp/$name.err")"
+		--instance "$src_id:m5.large" --port-file "$tmp/$name.port" "$@" 2>>"$tmp/$name.err"
+	suite_wait_file "$tmp/$name.port" 100 || suite_abort "server $name did not start: $(cat "$tmp/$name.err")"
 	port=$(cat "$tmp/$name.port")
 	touch "$tmp/$name.log"
 }
 start_md() {	# start_md NAME [ARGS...]: sets mdport
-	python3 "$here/metadata/mdserver.py" --cloud aws --port 0 --port-file "$tmp/$1.mdport" \
-		--aws-role-creds "$role_akid:$role_secret:$role_token" "${@:2}" 2>>"$tmp/$1.mderr" &
-	pids+=($!)
-	wait_file "$tmp/$1.mdport" || suite_abort "metadata server $1 did not start"
+	suite_bg python3 "$here/metadata/mdserver.py" --cloud aws --port 0 --port-file "$tmp/$1.mdport" \
+		--aws-role-creds "$role_akid:$role_secret:$role_token" "${@:2}" 2>>"$tmp/$1.mderr"
+	suite_wait_file "$tmp/$1.mdport" 100 || suite_abort "metadata server $1 did not start"
 	mdport=$(tr -d '\n' <"$tmp/$1.mdport")
 }
 mkdir -p "$tmp/s3/bucket"

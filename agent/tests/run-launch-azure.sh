@@ -31,13 +31,6 @@ AZURITE_VERSION=3.37.0
 # shellcheck source=agent/tests/lib/suite.sh
 . "$here/lib/suite.sh"
 suite_tmp
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-}
-suite_on_exit cleanup
 [ -x "$probe" ] || suite_abort "no control-probe beside $bin (make $(dirname "$bin")/control-probe)"
 
 KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
@@ -52,16 +45,6 @@ MD_SUB=xxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxx MD_RG=macikgo-test-may-23 MD_VM=examplev
 MI_TOKEN=mi.$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 MOVE=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
-wait_file() { local _; for _ in $(seq 1 300); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
-wait_port() {
-	local _
-	for _ in $(seq 1 300); do
-		(exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 secret_free() { ! grep -qF -e "$SECRET" -e "$MI_TOKEN" -e "eyJ0eXAiOiJKV1QifQ." -e "sig=" "$@"; }
 
 # --- azurite, the image streamed as a fixed VHD ---------------------------------
@@ -69,12 +52,11 @@ secret_free() { ! grep -qF -e "$SECRET" -e "$MI_TOKEN" -e "eyJ0eXAiOiJKV1QifQ." 
 . "$here/lib/npm.sh"
 azurite=$(npm_bin azurite "$AZURITE_VERSION" azurite-blob) ||
 	suite_abort "npm install azurite@$AZURITE_VERSION failed"
-bport=$(free_port)
+bport=$(suite_free_port)
 mkdir -p "$tmp/azurite"
-"$azurite" --blobHost 127.0.0.1 --blobPort "$bport" --location "$tmp/azurite" \
-	--disableTelemetry --silent >"$tmp/azurite.log" 2>&1 &
-pids+=($!)
-wait_port "$bport" || suite_abort "azurite did not start: $(cat "$tmp/azurite.log")"
+suite_bg "$azurite" --blobHost 127.0.0.1 --blobPort "$bport" --location "$tmp/azurite" \
+	--disableTelemetry --silent >"$tmp/azurite.log" 2>&1
+suite_wait_port "$bport" || suite_abort "azurite did not start: $(cat "$tmp/azurite.log")"
 blob=http://127.0.0.1:$bport/devstoreaccount1
 python3 "$here/lib/azblob.py" mkcontainer "$blob/images" || suite_abort "no container"
 printf 'azure_account_name = devstoreaccount1\nazure_account_key = %s\n' "$KEY" >"$tmp/blobcreds"
@@ -116,13 +98,12 @@ arm() {
 	local name=$1
 	shift
 	mkdir -p "$tmp/$name"
-	python3 "$here/lib/arm_server.py" --state "$tmp/$name/state" --port-file "$tmp/$name/port" \
+	suite_bg python3 "$here/lib/arm_server.py" --state "$tmp/$name/state" --port-file "$tmp/$name/port" \
 		--log "$tmp/$name/log" --tenant "$TENANT" --client-id "$CLIENT" \
 		--client-secret "$SECRET" --subscription "$SUB" --resource-group "$RG" \
 		--blob-endpoint "http://127.0.0.1:$bport" --instance-cmd "$tmp/instance.sh" \
-		--lro-delay 0.2 "$@" 2>"$tmp/$name/err" &
-	pids+=($!)
-	wait_file "$tmp/$name/port" || suite_abort "arm_server $name did not start: $(cat "$tmp/$name/err")"
+		--lro-delay 0.2 "$@" 2>"$tmp/$name/err"
+	suite_wait_file "$tmp/$name/port" 600 || suite_abort "arm_server $name did not start: $(cat "$tmp/$name/err")"
 	arm=http://127.0.0.1:$(cat "$tmp/$name/port")
 }
 spec() {	# spec FILE NAME SIZE [LOCATION]
@@ -314,10 +295,9 @@ else fail "token renewal" "$(cat "$tmp/out" "$tmp/err") $(ops "$tmp/ttl/log")"; 
 
 # --- retire: the VM's managed identity from IMDS --------------------------------------
 md() {	# md NAME [args]: a metadata server, HOST:PORT in $md
-	python3 "$here/metadata/mdserver.py" --cloud azure --port 0 --port-file "$tmp/$1.port" "${@:2}" \
-		2>"$tmp/$1.err" &
-	pids+=($!)
-	wait_file "$tmp/$1.port" || suite_abort "mdserver $1 did not start"
+	suite_bg python3 "$here/metadata/mdserver.py" --cloud azure --port 0 --port-file "$tmp/$1.port" "${@:2}" \
+		2>"$tmp/$1.err"
+	suite_wait_file "$tmp/$1.port" 600 || suite_abort "mdserver $1 did not start"
 	md=127.0.0.1:$(cat "$tmp/$1.port")
 }
 md md --azure-mi-token "$MI_TOKEN"

@@ -31,23 +31,11 @@ md=$here/metadata/mdserver.py
 # shellcheck source=agent/tests/lib/suite.sh
 . "$(dirname "$0")/lib/suite.sh"
 suite_tmp
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-}
-suite_on_exit cleanup
 export SOURCE_DATE_EPOCH=1700000000
 sa=launcher@test-project.iam.gserviceaccount.com
 move_id=0123456789abcdef0123456789abcdef
 start_time=$SECONDS
 
-wait_file() {	# wait_file F: until F is there (10 s at most)
-	local _
-	for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done
-	return 1
-}
 one_line() { [ "$(grep -c . "$1")" -eq 1 ]; }
 # no_secret FILE...: no access token, no JWT, no PEM in what was printed
 no_secret() { ! grep -qE 'ya29\.|eyJ[A-Za-z0-9_-]{20}|BEGIN (RSA )?PRIVATE' "$@"; }
@@ -85,10 +73,9 @@ creds none "aws_access_key_id = AKIAEXAMPLE"
 
 # --- the image: a small disk streamed as gce to the GCS server -------------
 mkdir -p "$tmp/gcs"
-python3 "$gcs" --data "$tmp/gcs" --token ya29.gcs --bucket bkt \
-	--port-file "$tmp/gcs.port" 2>"$tmp/gcs.err" &
-pids+=($!)
-wait_file "$tmp/gcs.port" || suite_abort "gcs_server did not start"
+suite_bg python3 "$gcs" --data "$tmp/gcs" --token ya29.gcs --bucket bkt \
+	--port-file "$tmp/gcs.port" 2>"$tmp/gcs.err"
+suite_wait_file "$tmp/gcs.port" || suite_abort "gcs_server did not start"
 gcs_port=$(cat "$tmp/gcs.port")
 printf 'gcp_access_token = ya29.gcs\n' >"$tmp/gcs.creds"
 chmod 600 "$tmp/gcs.creds"
@@ -124,12 +111,11 @@ start_gce() {
 	local name=$1
 	shift
 	mkdir -p "$tmp/$name"
-	python3 "$gce" --state "$tmp/$name" --log "$tmp/$name.log" \
+	suite_bg python3 "$gce" --state "$tmp/$name" --log "$tmp/$name.log" \
 		--port-file "$tmp/$name.port" --project test-project \
 		--service-account "$tmp/key.json" --gcs-data "$tmp/gcs" \
-		--instance-cmd "$tmp/instance.sh" --op-delay 0.3 "$@" 2>"$tmp/$name.err" &
-	pids+=($!)
-	wait_file "$tmp/$name.port" || suite_abort "gce_server $name did not start"
+		--instance-cmd "$tmp/instance.sh" --op-delay 0.3 "$@" 2>"$tmp/$name.err"
+	suite_wait_file "$tmp/$name.port" || suite_abort "gce_server $name did not start"
 	gce_port=$(cat "$tmp/$name.port")
 }
 spec() {	# spec NAME MACHINE_TYPE [INSTANCE]
@@ -409,10 +395,9 @@ sa_md=123456789012-compute@developer.gserviceaccount.com
 start_md() {	# start_md NAME [ARGS...]: sets md_port
 	local name=$1
 	shift
-	python3 "$md" --cloud gcp --port 0 --port-file "$tmp/$name.port" --gcp-token "$mdtok" \
-		"$@" 2>"$tmp/$name.err" &
-	pids+=($!)
-	wait_file "$tmp/$name.port" || suite_abort "mdserver $name did not start"
+	suite_bg python3 "$md" --cloud gcp --port 0 --port-file "$tmp/$name.port" --gcp-token "$mdtok" \
+		"$@" 2>"$tmp/$name.err"
+	suite_wait_file "$tmp/$name.port" || suite_abort "mdserver $name did not start"
 	md_port=$(cat "$tmp/$name.port")
 }
 retire() {	# retire ARGS... -> $rc, $tmp/out, $tmp/err
@@ -455,11 +440,10 @@ retire_gce() {	# retire_gce NAME [ARGS...]: an emulator knowing the metadata tok
 	local name=$1
 	shift
 	mkdir -p "$tmp/$name"
-	python3 "$gce" --state "$tmp/$name" --log "$tmp/$name.log" --port-file "$tmp/$name.port" \
+	suite_bg python3 "$gce" --state "$tmp/$name" --log "$tmp/$name.log" --port-file "$tmp/$name.port" \
 		--project example-project --token "$mdtok=$sa_md" \
-		--instance us-central1-a/instance-1 --op-delay 0.1 "$@" 2>"$tmp/$name.err" &
-	pids+=($!)
-	wait_file "$tmp/$name.port" || suite_abort "gce_server $name did not start"
+		--instance us-central1-a/instance-1 --op-delay 0.1 "$@" 2>"$tmp/$name.err"
+	suite_wait_file "$tmp/$name.port" || suite_abort "gce_server $name did not start"
 	gce_port=$(cat "$tmp/$name.port")
 }
 retire_gce rstop

@@ -317,14 +317,11 @@ else
 	TENANT=72f988bf-86f1-41af-91ab-2d7cd011db47 CLIENT=0f9c0f66-6b5a-4bd0-9a36-2b4c6a1b0c01
 	SECRET='cm~launch~suite~secret' SUB=5f4e3d2c-1b0a-4f9e-8d7c-6b5a49382716 RG=rg-launch
 	mkdir -p "$tmp/arm"
-	python3 "$here/lib/arm_server.py" --state "$tmp/arm/state" --port-file "$tmp/arm/port" \
+	suite_bg python3 "$here/lib/arm_server.py" --state "$tmp/arm/state" --port-file "$tmp/arm/port" \
 		--log "$tmp/arm/log" --tenant "$TENANT" --client-id "$CLIENT" --client-secret "$SECRET" \
 		--subscription "$SUB" --resource-group "$RG" --blob-endpoint "$closed" \
-		2>"$tmp/arm/err" &
-	# shellcheck disable=SC2034 # used by the exit hook
-	arm_pid=$!
-	suite_on_exit 'kill $arm_pid 2>/dev/null; wait $arm_pid 2>/dev/null'
-	for _ in $(seq 1 100); do [ -s "$tmp/arm/port" ] && break; sleep 0.1; done
+		2>"$tmp/arm/err"
+	suite_wait_file "$tmp/arm/port"
 	arm=http://127.0.0.1:$(cat "$tmp/arm/port" 2>/dev/null)
 	printf 'azure_tenant_id = %s\nazure_client_id = %s\nazure_client_secret = %s\n' \
 		"$TENANT" "$CLIENT" "$SECRET" >"$tmp/azcreds"
@@ -389,14 +386,11 @@ if [ ! -f "$here/lib/arm_server.py" ] || [ ! -f "$tmp/hybrid.img" ] ||
 	skip "the record's move through azure's emulator" "no arm_server.py, disks or azurite"
 else
 	KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
-	bport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	bport=$(suite_free_port)
 	mkdir -p "$tmp/azurite" "$tmp/arm2"
-	"$azurite" --blobHost 127.0.0.1 --blobPort "$bport" --location "$tmp/azurite" \
-		--disableTelemetry --silent >"$tmp/azurite.log" 2>&1 &
-	# shellcheck disable=SC2034 # used by the exit hook
-	azurite_pid=$!
-	suite_on_exit 'kill $azurite_pid 2>/dev/null; wait $azurite_pid 2>/dev/null'
-	for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/"$bport") 2>/dev/null && break; sleep 0.1; done
+	suite_bg "$azurite" --blobHost 127.0.0.1 --blobPort "$bport" --location "$tmp/azurite" \
+		--disableTelemetry --silent >"$tmp/azurite.log" 2>&1
+	suite_wait_port "$bport" 100
 	blob=http://127.0.0.1:$bport/devstoreaccount1
 	python3 "$here/lib/azblob.py" mkcontainer "$blob/images" >/dev/null 2>&1
 	printf 'azure_account_name = devstoreaccount1\nazure_account_key = %s\n' "$KEY" >"$tmp/blobcreds"
@@ -412,14 +406,11 @@ printf 'Linux version 6.1.0\r\ncloudmove: arrived in azure from kvm (move %s)\r\
 exec sleep 600
 EOF
 	chmod +x "$tmp/vm.sh"
-	python3 "$here/lib/arm_server.py" --state "$tmp/arm2/state" --port-file "$tmp/arm2/port" \
+	suite_bg python3 "$here/lib/arm_server.py" --state "$tmp/arm2/state" --port-file "$tmp/arm2/port" \
 		--log "$tmp/arm2/log" --tenant "$TENANT" --client-id "$CLIENT" --client-secret "$SECRET" \
 		--subscription "$SUB" --resource-group "$RG" --blob-endpoint "http://127.0.0.1:$bport" \
-		--instance-cmd "$tmp/vm.sh" --lro-delay 0.2 2>"$tmp/arm2/err" &
-	# shellcheck disable=SC2034 # used by the exit hook
-	arm2_pid=$!
-	suite_on_exit 'kill $arm2_pid 2>/dev/null; wait $arm2_pid 2>/dev/null'
-	for _ in $(seq 1 100); do [ -s "$tmp/arm2/port" ] && break; sleep 0.1; done
+		--instance-cmd "$tmp/vm.sh" --lro-delay 0.2 2>"$tmp/arm2/err"
+	suite_wait_file "$tmp/arm2/port"
 	arm2=http://127.0.0.1:$(cat "$tmp/arm2/port" 2>/dev/null)
 	move=0123456789abcdef0123456789abcdef
 	mkdir -p "$tmp/rroot/var/lib/cloudmove"

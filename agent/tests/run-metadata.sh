@@ -13,16 +13,12 @@ fx=$here/detect
 # shellcheck source=agent/tests/lib/suite.sh
 . "$(dirname "$0")/lib/suite.sh"
 suite_tmp
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
-suite_on_exit cleanup
 
 # serve NAME CLOUD [mdserver args...]: start a server in the background
 serve() {
 	local name=$1 cloud=$2; shift 2
-	python3 "$here/metadata/mdserver.py" --cloud "$cloud" --port 0 \
-		--port-file "$tmp/$name.port" --log "$tmp/$name.log" "$@" 2>"$tmp/$name.err" &
-	pids+=($!)
+	suite_bg python3 "$here/metadata/mdserver.py" --cloud "$cloud" --port 0 \
+		--port-file "$tmp/$name.port" --log "$tmp/$name.log" "$@" 2>"$tmp/$name.err"
 }
 port_of() {
 	for _ in $(seq 100); do [ -s "$tmp/$1.port" ] && { cat "$tmp/$1.port"; return; }; sleep 0.1; done
@@ -168,8 +164,7 @@ open(sys.argv[1] + ".tmp", "w").write("%d\n" % s.server_address[1])
 import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 s.serve_forever()
 PY
-python3 "$tmp/crlf-token.py" "$tmp/crlf.port" &
-pids+=($!)
+suite_bg python3 "$tmp/crlf-token.py" "$tmp/crlf.port"
 detect crlf "$fx/aws-nitro-c5-vendor/root" "127.0.0.1:$(port_of crlf)"
 [ $rc -eq 0 ] && grep -q "aws: token request: HTTP 200, but the token answer holds control bytes (CR/LF inside)" "$tmp/crlf.json" &&
 	! grep -q AQAEsecret "$tmp/crlf.json" "$tmp/crlf.stderr" &&

@@ -180,23 +180,17 @@ grep -q "^cloudmove: warning: cloudmove.retire=Delete: expected stop or delete; 
 # delete only by name, refusals (no identity, 403) as one line naming
 # what stays billed and the cloud's own command; the emulator's log names
 # the op, the identity that signed it and the machine's own instance.
-pids=()
-stop_servers() { local p; for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
-suite_on_exit stop_servers
-wait_file() { local _; for _ in $(seq 1 300); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
 mdserve() {	# mdserve NAME CLOUD [args]: a metadata server, HOST:PORT in $md
-	python3 "$here/metadata/mdserver.py" --cloud "$2" --port 0 --port-file "$tmp/$1.mdport" \
-		"${@:3}" 2>"$tmp/$1.mderr" &
-	pids+=($!)
-	wait_file "$tmp/$1.mdport" || suite_abort "mdserver $1 did not start: $(cat "$tmp/$1.mderr")"
+	suite_bg python3 "$here/metadata/mdserver.py" --cloud "$2" --port 0 --port-file "$tmp/$1.mdport" \
+		"${@:3}" 2>"$tmp/$1.mderr"
+	suite_wait_file "$tmp/$1.mdport" 600 || suite_abort "mdserver $1 did not start: $(cat "$tmp/$1.mderr")"
 	md=127.0.0.1:$(cat "$tmp/$1.mdport")
 }
 emulate() {	# emulate NAME SERVER [args]: a control plane, its URL in $api, log $tmp/NAME/log
 	mkdir -p "$tmp/$1"
-	python3 "$here/lib/$2" --state "$tmp/$1/state" --port-file "$tmp/$1/port" \
-		--log "$tmp/$1/log" "${@:3}" 2>"$tmp/$1/err" &
-	pids+=($!)
-	wait_file "$tmp/$1/port" || suite_abort "$2 $1 did not start: $(cat "$tmp/$1/err")"
+	suite_bg python3 "$here/lib/$2" --state "$tmp/$1/state" --port-file "$tmp/$1/port" \
+		--log "$tmp/$1/log" "${@:3}" 2>"$tmp/$1/err"
+	suite_wait_file "$tmp/$1/port" 600 || suite_abort "$2 $1 did not start: $(cat "$tmp/$1/err")"
 	api=http://127.0.0.1:$(cat "$tmp/$1/port")
 }
 calls() {	# calls LOG: "op principal instance status" per line
@@ -337,10 +331,9 @@ move_e2e() {
 		return
 	fi
 	mkdir -p "$tmp/gcsdata" "$mnt"
-	python3 "$gcs" --data "$tmp/gcsdata" --token ya29.gcs --bucket bkt \
-		--port-file "$tmp/gcs.port" 2>"$tmp/gcs.err" &
-	pids+=($!)
-	wait_file "$tmp/gcs.port" || { fail "the move end to end" "gcs_server did not start"; return; }
+	suite_bg python3 "$gcs" --data "$tmp/gcsdata" --token ya29.gcs --bucket bkt \
+		--port-file "$tmp/gcs.port" 2>"$tmp/gcs.err"
+	suite_wait_file "$tmp/gcs.port" 600 || { fail "the move end to end" "gcs_server did not start"; return; }
 	mdserve mv gcp --gcp-token "$mdtok"
 	mv_md=$md
 	cat >"$tmp/instance.sh" <<'EOT'

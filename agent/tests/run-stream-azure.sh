@@ -18,27 +18,12 @@ AZURITE_VERSION=3.37.0
 # shellcheck source=agent/tests/lib/suite.sh
 . "$(dirname "$0")/lib/suite.sh"
 suite_tmp
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-}
-suite_on_exit cleanup
 MiB=$((1024 * 1024))
 KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
 az() { python3 "$here/lib/azblob.py" "$@"; }
 free_ports() {	# two distinct free ports
 	python3 -c 'import socket; s = [socket.socket() for _ in range(2)]
 [x.bind(("127.0.0.1", 0)) for x in s]; print(*(x.getsockname()[1] for x in s))'
-}
-wait_port() {	# wait_port PORT: up to 30 s
-	local i
-	for i in $(seq 1 300); do
-		(exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
 # --- azurite -----------------------------------------------------------------
@@ -57,15 +42,13 @@ openssl x509 -req -in "$tmp/srv.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca.key" -CAc
 	-out "$tmp/srv.pem" -days 2 -extfile "$tmp/san" >/dev/null 2>&1
 read -r port tport < <(free_ports)
 mkdir -p "$tmp/azurite-tls"
-"$azurite" --blobHost 127.0.0.1 --blobPort "$tport" \
+suite_bg "$azurite" --blobHost 127.0.0.1 --blobPort "$tport" \
 	--location "$tmp/azurite-tls" --cert "$tmp/srv.pem" --key "$tmp/srv.key" \
-	--disableTelemetry --silent >"$tmp/azurite-tls.log" 2>&1 &
-pids+=($!)
+	--disableTelemetry --silent >"$tmp/azurite-tls.log" 2>&1
 mkdir -p "$tmp/azurite"
-"$azurite" --blobHost 127.0.0.1 --blobPort "$port" \
-	--location "$tmp/azurite" --disableTelemetry --silent >"$tmp/azurite.log" 2>&1 &
-pids+=($!)
-if ! wait_port "$port"; then
+suite_bg "$azurite" --blobHost 127.0.0.1 --blobPort "$port" \
+	--location "$tmp/azurite" --disableTelemetry --silent >"$tmp/azurite.log" 2>&1
+if ! suite_wait_port "$port"; then
 	cat "$tmp/azurite.log"; echo "0 passed, 1 failed"; exit 1
 fi
 base=http://127.0.0.1:$port/devstoreaccount1
@@ -107,12 +90,10 @@ stream() {	# stream SRC DEST FORMAT [ARGS...]: exit code; stderr in $tmp/err
 }
 proxy() {	# proxy NAME [cutproxy args]: starts one, sets proxy_port, proxy_pid
 	rm -f "$tmp/$1.port" "$tmp/$1.count"
-	python3 "$here/lib/cutproxy.py" --to "$port" --port-file "$tmp/$1.port" \
-		--count-file "$tmp/$1.count" "${@:2}" &
+	suite_bg python3 "$here/lib/cutproxy.py" --to "$port" --port-file "$tmp/$1.port" \
+		--count-file "$tmp/$1.count" "${@:2}"
 	proxy_pid=$!
-	pids+=($!)
-	local i
-	for i in $(seq 1 100); do [ -s "$tmp/$1.port" ] && break; sleep 0.05; done
+	suite_wait_file "$tmp/$1.port" 100
 	proxy_port=$(cat "$tmp/$1.port")
 }
 count() { cat "$tmp/$1.count" 2>/dev/null || echo 0; }
@@ -233,7 +214,7 @@ else fail "connection resets" "$(cat "$tmp/err")"; fi
 
 # --- TLS (https://localhost, CLOUDMOVE_CA_BUNDLE): verified, a bad one refused --
 tbase=https://localhost:$tport/devstoreaccount1
-if wait_port "$tport" && AZ_CA="$tmp/ca.pem" az mkcontainer "$tbase/images"; then
+if suite_wait_port "$tport" && AZ_CA="$tmp/ca.pem" az mkcontainer "$tbase/images"; then
 	if CLOUDMOVE_CA_BUNDLE=$tmp/ca.pem stream "$img" "$tbase/images/tls.vhd?$sas" vhd \
 		&& AZ_CA="$tmp/ca.pem" same_vhd "$tbase/images/tls.vhd" "$tmp/ref.vhd"; then
 		ok "https with the test CA: vhd blob byte-identical"
@@ -252,7 +233,7 @@ trial() {	# trial N AUTH: cut at random, resume; writes $tmp/trial.N.result
 	python3 "$here/lib/cutproxy.py" --to "$port" --port-file "$tmp/t$n.cport" \
 		--count-file "$tmp/t$n.ccount" --dead-after "$cut" &
 	local p1=$!
-	for _ in $(seq 1 100); do [ -s "$tmp/t$n.cport" ] && break; sleep 0.05; done
+	suite_wait_file "$tmp/t$n.cport" 100
 	cport=$(cat "$tmp/t$n.cport")
 	"$bin" stream --source "$src" --format raw --progress=none "${args[@]}" \
 		--dest "http://127.0.0.1:$cport/devstoreaccount1/images/cut$n.raw$q" \
@@ -268,7 +249,7 @@ trial() {	# trial N AUTH: cut at random, resume; writes $tmp/trial.N.result
 	python3 "$here/lib/cutproxy.py" --to "$port" --listen "$cport" \
 		--port-file "$tmp/t$n.rport" --count-file "$tmp/t$n.rcount" &
 	local p2=$!
-	for _ in $(seq 1 100); do [ -s "$tmp/t$n.rport" ] && break; sleep 0.05; done
+	suite_wait_file "$tmp/t$n.rport" 100
 	rport=$(cat "$tmp/t$n.rport")
 	"$bin" stream --source "$src" --format raw --progress=none --resume "${args[@]}" \
 		--dest "http://127.0.0.1:$rport/devstoreaccount1/images/cut$n.raw$q" \

@@ -25,13 +25,6 @@ AZURITE_VERSION=3.37.0
 # shellcheck source=agent/tests/lib/suite.sh
 . "$(dirname "$0")/lib/suite.sh"
 suite_tmp
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-}
-suite_on_exit cleanup
 KiB=1024 MiB=$((1024 * 1024)) BLK=$((512 * 1024))
 
 # stream SRC DEST MAP [ARGS...]: exit code; stderr in $tmp/err, the done
@@ -312,10 +305,9 @@ fi
 akid=AKIDDELTATEST01 secret=delta-test-secret-$$
 printf 'aws_access_key_id = %s\naws_secret_access_key = %s\n' "$akid" "$secret" >"$tmp/ebs-creds"
 chmod 600 "$tmp/ebs-creds"
-python3 "$here/lib/ec2_server.py" --state "$tmp/ec2" --log "$tmp/ec2.log" --key "$akid:$secret" \
-	--port-file "$tmp/ec2.port" 2>"$tmp/ec2.err" &
-pids+=($!)
-for _ in $(seq 1 100); do [ -s "$tmp/ec2.port" ] && break; sleep 0.05; done
+suite_bg python3 "$here/lib/ec2_server.py" --state "$tmp/ec2" --log "$tmp/ec2.log" --key "$akid:$secret" \
+	--port-file "$tmp/ec2.port" 2>"$tmp/ec2.err"
+suite_wait_file "$tmp/ec2.port" 100
 edest="ebs://us-east-1?endpoint=http://127.0.0.1:$(cat "$tmp/ec2.port")"
 snap_made() { sed -n 's|.*"dest":"ebs://us-east-1/\(snap-[0-9a-f]*\)".*|\1|p' "$tmp/done"; }
 # same_snap SRC SNAP: the snapshot's blocks (missing ones zeros) are SRC,
@@ -378,10 +370,9 @@ else
 fi
 # killed midway (a second server on the same state, 100 ms a block): the
 # parent and the map stay good, the next run equal
-python3 "$here/lib/ec2_server.py" --state "$tmp/ec2" --key "$akid:$secret" --block-delay-ms 100 \
-	--port-file "$tmp/ec2slow.port" 2>>"$tmp/ec2.err" &
-pids+=($!)
-for _ in $(seq 1 100); do [ -s "$tmp/ec2slow.port" ] && break; sleep 0.05; done
+suite_bg python3 "$here/lib/ec2_server.py" --state "$tmp/ec2" --key "$akid:$secret" --block-delay-ms 100 \
+	--port-file "$tmp/ec2slow.port" 2>>"$tmp/ec2.err"
+suite_wait_file "$tmp/ec2slow.port" 100
 rnd "$src" 0 $((8 * MiB))
 "$bin" stream --source "$src" --dest "ebs://us-east-1?endpoint=http://127.0.0.1:$(cat "$tmp/ec2slow.port")" \
 	--delta-map "$emap" --creds "$tmp/ebs-creds" --progress=none 2>/dev/null &
@@ -399,10 +390,9 @@ fi
 # a delta run that fails (a block refused: its checksum does not match on
 # a server that flips a bit of block 2): exit 1, the map and its snapshot
 # still good, the next run a child of it again
-python3 "$here/lib/ec2_server.py" --state "$tmp/ec2" --key "$akid:$secret" --corrupt-block 2 \
-	--port-file "$tmp/ec2bad.port" 2>>"$tmp/ec2.err" &
-pids+=($!)
-for _ in $(seq 1 100); do [ -s "$tmp/ec2bad.port" ] && break; sleep 0.05; done
+suite_bg python3 "$here/lib/ec2_server.py" --state "$tmp/ec2" --key "$akid:$secret" --corrupt-block 2 \
+	--port-file "$tmp/ec2bad.port" 2>>"$tmp/ec2.err"
+suite_wait_file "$tmp/ec2bad.port" 100
 rnd "$src" $((2 * BLK)) 4096
 cp "$emap" "$tmp/ebs.map.before"
 if ! stream "$src" "ebs://us-east-1?endpoint=http://127.0.0.1:$(cat "$tmp/ec2bad.port")" "$emap" \
@@ -415,17 +405,6 @@ else
 fi
 
 # --- azure page blob (azurite) ---------------------------------------------
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-wait_port() {
-	local i
-	for i in $(seq 1 300); do
-		(exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 az() { python3 "$here/lib/azblob.py" "$@"; }
 # shellcheck source=agent/tests/lib/npm.sh
 . "$here/lib/npm.sh"
@@ -433,22 +412,20 @@ if ! azurite=$(npm_bin azurite "$AZURITE_VERSION" azurite-blob); then
 	skip "azure" "azurite $AZURITE_VERSION cannot be had"
 	suite_end
 fi
-port=$(free_port)
+port=$(suite_free_port)
 mkdir -p "$tmp/azurite"
-"$azurite" --blobHost 127.0.0.1 --blobPort "$port" --location "$tmp/azurite" \
-	--disableTelemetry --silent >"$tmp/azurite.log" 2>&1 &
-pids+=($!)
-wait_port "$port" || suite_abort "azurite did not start: $(cat "$tmp/azurite.log")"
+suite_bg "$azurite" --blobHost 127.0.0.1 --blobPort "$port" --location "$tmp/azurite" \
+	--disableTelemetry --silent >"$tmp/azurite.log" 2>&1
+suite_wait_port "$port" || suite_abort "azurite did not start: $(cat "$tmp/azurite.log")"
 KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
 printf 'azure_account_name = devstoreaccount1\nazure_account_key = %s\n' "$KEY" >"$tmp/creds"
 chmod 600 "$tmp/creds"
 base=http://127.0.0.1:$port/devstoreaccount1
 az mkcontainer "$base/images" || suite_abort "azurite: no container"
 # every request through a proxy that counts the bytes sent
-python3 "$here/lib/cutproxy.py" --to "$port" --port-file "$tmp/proxy.port" \
-	--count-file "$tmp/proxy.count" &
-pids+=($!)
-for _ in $(seq 1 100); do [ -s "$tmp/proxy.port" ] && break; sleep 0.05; done
+suite_bg python3 "$here/lib/cutproxy.py" --to "$port" --port-file "$tmp/proxy.port" \
+	--count-file "$tmp/proxy.count"
+suite_wait_file "$tmp/proxy.port" 100
 pbase=http://127.0.0.1:$(cat "$tmp/proxy.port")/devstoreaccount1
 counted() { cat "$tmp/proxy.count" 2>/dev/null || echo 0; }
 same_blob() {	# same_blob URL FILE: the blob is FILE, then zeros to a page

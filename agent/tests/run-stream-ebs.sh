@@ -19,28 +19,19 @@ lib=$here/lib
 # shellcheck source=agent/tests/lib/suite.sh
 . "$(dirname "$0")/lib/suite.sh"
 suite_tmp
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-}
-suite_on_exit cleanup
 MiB=$((1024 * 1024))
 akid=AKIDEBSTEST0001 secret=ebs-test-secret-$$
 tkid=ASIAEBSTEST0002 tsecret=ebs-temp-secret token="FQoGZXIvYXdzEXAMPLE//session+token/="
 
-wait_file() { local i; for i in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
 # start_server NAME [ARGS...]: state in $tmp/state (shared), log $tmp/NAME.log, sets port
 start_server() {
 	local name=$1
 	shift
-	python3 "$lib/ec2_server.py" --state "$tmp/state" --log "$tmp/$name.log" \
+	suite_bg python3 "$lib/ec2_server.py" --state "$tmp/state" --log "$tmp/$name.log" \
 		--key "$akid:$secret" --key "$tkid:$tsecret:$token" \
 		--type u9.uefi:x86_64:uefi:required:required --s3-dir "$tmp/s3" \
-		--port-file "$tmp/$name.port" "$@" 2>>"$tmp/$name.err" &
-	pids+=($!)
-	wait_file "$tmp/$name.port" || { echo "server $name did not start: $(cat "$tmp/$name.err")"; exit 1; }
+		--port-file "$tmp/$name.port" "$@" 2>>"$tmp/$name.err"
+	suite_wait_file "$tmp/$name.port" 100 || { echo "server $name did not start: $(cat "$tmp/$name.err")"; exit 1; }
 	port=$(cat "$tmp/$name.port")
 	touch "$tmp/$name.log"
 }
@@ -190,9 +181,8 @@ for i in 1 2 3; do
 	cp "$killimg" "$tmp/cut$i.img"
 	at=$(( (RANDOM * 32768 + RANDOM) % (16 * MiB) + 2 * MiB ))
 	echo "$at" >"$tmp/cut$i.at"
-	python3 "$lib/cutproxy.py" --to "$mport" --port-file "$tmp/cut$i.port" --dead-after "$at" &
-	pids+=($!)
-	wait_file "$tmp/cut$i.port"
+	suite_bg python3 "$lib/cutproxy.py" --to "$mport" --port-file "$tmp/cut$i.port" --dead-after "$at"
+	suite_wait_file "$tmp/cut$i.port" 100
 	"$bin" stream --source "$tmp/cut$i.img" --dest "$(dest "$(cat "$tmp/cut$i.port")")" --format raw \
 		--creds "$tmp/creds" --progress=none >/dev/null 2>"$tmp/cut$i.err" &
 	echo $! >"$tmp/cut$i.pid"

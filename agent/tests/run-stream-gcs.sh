@@ -19,13 +19,6 @@ cutproxy=$here/lib/cutproxy.py
 # shellcheck source=agent/tests/lib/suite.sh
 . "$(dirname "$0")/lib/suite.sh"
 suite_tmp
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-}
-suite_on_exit cleanup
 MiB=$((1024 * 1024)) GiB=$((1024 * 1024 * 1024))
 # the same gce bytes from every run (the archive member's mtime), so that
 # every gce object can be compared with one checked reference
@@ -39,20 +32,14 @@ printf '# test token\ngcp_access_token = %s\n' "$token" >"$tmp/creds"
 printf 'gcp_access_token = ya29.wrong-token\n' >"$tmp/creds.wrong"
 chmod 600 "$tmp/creds" "$tmp/creds.wrong"
 
-wait_file() {	# wait_file F: until F exists (5 s at most)
-	local i
-	for i in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.05; done
-	return 1
-}
 # start_server NAME [ARGS...]: data in $tmp/NAME; sets port
 start_server() {
 	local name=$1
 	shift
 	mkdir -p "$tmp/$name"
-	python3 "$server" --data "$tmp/$name" --token "$token" --bucket bucket \
-		--port-file "$tmp/$name.port" "$@" 2>>"$tmp/$name.log" &
-	pids+=($!)
-	wait_file "$tmp/$name.port" || { echo "server $name did not start"; exit 1; }
+	suite_bg python3 "$server" --data "$tmp/$name" --token "$token" --bucket bucket \
+		--port-file "$tmp/$name.port" "$@" 2>>"$tmp/$name.log"
+	suite_wait_file "$tmp/$name.port" 100 || { echo "server $name did not start"; exit 1; }
 	port=$(cat "$tmp/$name.port")
 }
 # start_proxy NAME TO [ARGS...]: sets pport and ppid
@@ -60,10 +47,9 @@ start_proxy() {
 	local name=$1 to=$2
 	shift 2
 	rm -f "$tmp/$name.pport"
-	python3 "$cutproxy" --to "$to" --port-file "$tmp/$name.pport" "$@" &
+	suite_bg python3 "$cutproxy" --to "$to" --port-file "$tmp/$name.pport" "$@"
 	ppid=$!
-	pids+=($ppid)
-	wait_file "$tmp/$name.pport" || { echo "proxy $name did not start"; exit 1; }
+	suite_wait_file "$tmp/$name.pport" 100 || { echo "proxy $name did not start"; exit 1; }
 	pport=$(cat "$tmp/$name.pport")
 }
 # gs SRC PORT OBJECT FORMAT ERRFILE [ARGS...]: the stream's exit status
@@ -263,8 +249,8 @@ fmts=(raw gce raw raw gce raw raw gce raw raw)
 cutpids=()
 # meanwhile: no server at all (a port nothing listens on any more)
 start_server dead
-kill "${pids[-1]}"
-wait "${pids[-1]}" 2>/dev/null
+kill "${suite_bg_pids[-1]}"
+wait "${suite_bg_pids[-1]}" 2>/dev/null
 gs "$img" $port dead.raw raw "$tmp/dead.err" &
 deadpid=$!
 for i in "${!fmts[@]}"; do

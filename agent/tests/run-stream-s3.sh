@@ -19,13 +19,6 @@ lib=$here/lib
 # shellcheck source=agent/tests/lib/suite.sh
 . "$(dirname "$0")/lib/suite.sh"
 suite_tmp
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-}
-suite_on_exit cleanup
 MiB=$((1024 * 1024))
 
 # --- s3rver, the shim ----------------------------------------------------------
@@ -36,9 +29,8 @@ if ! s3rver=$(npm_bin s3rver 3.7.1 s3rver); then
 	suite_end
 fi
 mkdir -p "$tmp/data"
-"$s3rver" -d "$tmp/data" -a 127.0.0.1 -p 0 -s \
-	--configure-bucket test >"$tmp/s3rver.log" 2>&1 &
-pids+=($!)
+suite_bg "$s3rver" -d "$tmp/data" -a 127.0.0.1 -p 0 -s \
+	--configure-bucket test >"$tmp/s3rver.log" 2>&1
 wait_for() {	# wait_for FILE [PATTERN]: up to 20 s
 	local i
 	for i in $(seq 200); do
@@ -52,10 +44,9 @@ s3port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/s3rver.log"
 start_shim() {	# start_shim NAME [ARGS]: port in $tmp/NAME.port, log $tmp/NAME.log
 	local name=$1
 	shift
-	python3 "$lib/s3shim.py" --to "$s3port" --data "$tmp/data" --log "$tmp/$name.log" \
-		--port-file "$tmp/$name.port" "$@" 2>"$tmp/$name.err" &
-	pids+=($!)
-	wait_for "$tmp/$name.port"
+	suite_bg python3 "$lib/s3shim.py" --to "$s3port" --data "$tmp/data" --log "$tmp/$name.log" \
+		--port-file "$tmp/$name.port" "$@" 2>"$tmp/$name.err"
+	suite_wait_file "$tmp/$name.port" 400
 }
 start_shim shim
 port=$(cat "$tmp/shim.port")
@@ -223,10 +214,9 @@ for i in $(seq $cuts); do
 	ln "$cutimg" "$tmp/cut$i.img"
 	at=$(( (RANDOM * 32768 + RANDOM) % (24 * MiB) + 1 ))
 	echo "$at" >"$tmp/cut$i.at"
-	python3 "$lib/cutproxy.py" --to "$port" --port-file "$tmp/cut$i.port" --dead-after "$at" &
-	pids+=($!)
+	suite_bg python3 "$lib/cutproxy.py" --to "$port" --port-file "$tmp/cut$i.port" --dead-after "$at"
 done
-for i in $(seq $cuts); do wait_for "$tmp/cut$i.port"; done
+for i in $(seq $cuts); do suite_wait_file "$tmp/cut$i.port" 400; done
 mark=$(wc -l <"$tmp/shim.log")
 # the first runs go in parallel: each spends ~8 s in retries against a dead proxy
 for i in $(seq $cuts); do
@@ -264,9 +254,8 @@ for f in vhd gce; do
 	ln "$src" "$tmp/cut-$f.img"
 	at=$(( (RANDOM * 32768 + RANDOM) % (20 * MiB) + 1 ))
 	echo "$at" >"$tmp/cut-$f.at"
-	python3 "$lib/cutproxy.py" --to "$port" --port-file "$tmp/cut-$f.port" --dead-after "$at" &
-	pids+=($!)
-	wait_for "$tmp/cut-$f.port"
+	suite_bg python3 "$lib/cutproxy.py" --to "$port" --port-file "$tmp/cut-$f.port" --dead-after "$at"
+	suite_wait_file "$tmp/cut-$f.port" 400
 	"$bin" stream --source "$tmp/cut-$f.img" --format $f --dest "$(dest cut.$f "$(cat "$tmp/cut-$f.port")")" \
 		--creds "$tmp/creds" --progress=none >/dev/null 2>"$tmp/cut-$f.err" &
 	echo $! >"$tmp/cut-$f.pid"

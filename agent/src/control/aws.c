@@ -114,15 +114,9 @@ static int sign(const struct cm_api *a, const char *host, const struct cm_buf *b
 	h->list[n++] = "Content-Type: application/x-www-form-urlencoded; charset=utf-8";
 	h->list[n++] = h->host;
 	h->list[n++] = h->date;
-	if (c->aws_session_token[0]) {
-		sh[q.n_hdrs++] = (struct cm_sigv4_hdr){ "x-amz-security-token",
-							c->aws_session_token };
-		snprintf(h->token, sizeof(h->token), "X-Amz-Security-Token: %s",
-			 c->aws_session_token);
+	if (cm_sigv4_token(&q, sh, c->aws_session_token, h->token, sizeof(h->token)))
 		h->list[n++] = h->token;
-	}
-	r = cm_sigv4_authorization(&key, &q, h->auth + 15, sizeof(h->auth) - 15);
-	memcpy(h->auth, "Authorization: ", 15);
+	r = cm_sigv4_auth_line(&key, &q, h->auth, sizeof(h->auth));
 	h->list[n++] = h->auth;
 	h->list[n] = NULL;
 	return r;

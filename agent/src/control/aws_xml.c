@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "aws_xml.h"
+#include "../util/xml.h"
 
 /* Is there an opening <tag at a (followed by '>', '/' or a blank)? */
 static int opens(const char *a, const char *end, const char *tag, size_t n)
@@ -73,33 +74,10 @@ int cm_ec2xml_find(const char *p, const char *end, const char *tag,
 	return -ENOENT;
 }
 
-/* The predefined entities (and &#34;), as S3's and EC2's documents use
- * them; any other '&' is taken as it is. */
-static const char *const entities[][2] = {
-	{ "&quot;", "\"" }, { "&amp;", "&" }, { "&lt;", "<" }, { "&gt;", ">" },
-	{ "&apos;", "'" }, { "&#34;", "\"" },
-};
-
-static char decode(const char *a, const char *b, size_t *len)
-{
-	size_t i, n;
-
-	*len = 1;
-	for (i = 0; *a == '&' && i < sizeof(entities) / sizeof(entities[0]); i++) {
-		n = strlen(entities[i][0]);
-		if ((size_t)(b - a) >= n && !memcmp(a, entities[i][0], n)) {
-			*len = n;
-			return entities[i][1][0];
-		}
-	}
-	return *a;
-}
-
 int cm_ec2xml_text(const char *p, const char *end, const char *tag, char *out,
 		   size_t size)
 {
 	const char *a, *b;
-	size_t n = 0, len;
 	int r;
 
 	if (size)
@@ -109,17 +87,7 @@ int cm_ec2xml_text(const char *p, const char *end, const char *tag, char *out,
 		return r < 0 ? r : -EMSGSIZE;
 	if (memchr(a, '<', (size_t)(b - a)))
 		return -ENOENT;		/* not a leaf */
-	for (; a < b; a += len) {
-		char c = decode(a, b, &len);
-
-		if (n + 1 >= size || c == '\0') {
-			out[0] = '\0';
-			return -EMSGSIZE;
-		}
-		out[n++] = c;
-	}
-	out[n] = '\0';
-	return 0;
+	return cm_xml_unescape(a, b, out, size);
 }
 
 int cm_ec2xml_child_text(const char *p, const char *end, const char *tag, char *out,

@@ -12,6 +12,13 @@
 #   suite_abort WHY              # WHY, one failure, suite_end
 #   suite_end                    # "N passed, N failed[, N skipped]", then
 #                                # exit 0, or 1 when anything failed
+#   suite_bg CMD [ARGS...]       # CMD in the background ($! as with &),
+#                                # killed and waited for at exit
+#   suite_wait_file FILE [TRIES] # until FILE is not empty: TRIES x 50 ms
+#                                # (200: 10 s); 1 if it never is
+#   suite_wait_port PORT [TRIES] # until 127.0.0.1:PORT takes a connection:
+#                                # TRIES x 100 ms (300: 30 s)
+#   suite_free_port              # a free port on 127.0.0.1 (said)
 #
 # The counters are $passed, $failed and $skipped.  ok, fail and skip are
 # suite_ok, suite_fail and suite_skip: a suite that says its verdicts its
@@ -56,9 +63,62 @@ suite_run_exit_hooks() {
 trap suite_run_exit_hooks EXIT
 
 # suite_tmp [TEMPLATE]: $tmp, a new directory (mktemp -d TEMPLATE),
-# removed with everything in it at exit.
+# removed with everything in it at exit -- after the background processes
+# (suite_bg) are stopped, since they write into it.
 suite_tmp() {
 	# shellcheck disable=SC2034 # the suites use it
 	tmp=$(mktemp -d ${1:+"$1"}) || { echo "mktemp failed"; exit 1; }
 	suite_on_exit 'rm -rf "$tmp"'
+	suite_bg_hook
+}
+
+# Background processes (servers, proxies) the suite starts: each is killed
+# at exit, then all of them waited for, so that none outlives the suite or
+# writes into a directory being removed.  A redirection on the call is the
+# process's: suite_bg python3 server.py 2>"$tmp/err".
+suite_bg_pids=()
+suite_bg_hooked=
+suite_bg_hook() {
+	[ -n "$suite_bg_hooked" ] && return
+	suite_bg_hooked=1
+	suite_on_exit suite_bg_stop
+}
+suite_bg() {
+	suite_bg_hook
+	"$@" &
+	suite_bg_pids+=($!)
+}
+suite_bg_stop() {
+	local p
+	[ ${#suite_bg_pids[@]} -gt 0 ] || return 0
+	for p in "${suite_bg_pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+}
+
+# suite_wait_file FILE [TRIES]: until FILE is there and not empty (a port
+# file a server writes once it listens), TRIES times 50 ms at most.
+suite_wait_file() {
+	local _
+	for _ in $(seq "${2:-200}"); do
+		[ -s "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# suite_wait_port PORT [TRIES]: until 127.0.0.1:PORT takes a connection (a
+# server told which port to use writes no port file), TRIES times 100 ms.
+suite_wait_port() {
+	local _
+	for _ in $(seq "${2:-300}"); do
+		(exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# suite_free_port: a port on 127.0.0.1 nothing listens on now, for a server
+# that must be told one.
+suite_free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }

@@ -100,6 +100,36 @@ TEST(sigv4_get_vanilla)
 		      "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"));
 }
 
+/* The lines every signed request ends with (s3.c, ebs.c, control/aws.c):
+ * no token, nothing; a token, signed and sent; "Authorization: " + the
+ * same value cm_sigv4_authorization gives. */
+TEST(sigv4_token_and_auth_line)
+{
+	const struct cm_sigv4_key k = { "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+					"us-east-1", "service" };
+	struct cm_sigv4_hdr h[3] = { { "host", "example.amazonaws.com" },
+				     { "x-amz-date", "20150830T123600Z" } };
+	struct cm_sigv4_req q = { "GET", "/", "", h, 2, EMPTY_SHA256, "20150830T123600Z" };
+	char token[64], line[CM_SIGV4_AUTH_MAX + 16], auth[CM_SIGV4_AUTH_MAX];
+
+	CHECK(cm_sigv4_token(&q, h, "", token, sizeof(token)) == NULL);
+	CHECK(cm_sigv4_token(&q, h, NULL, token, sizeof(token)) == NULL);
+	CHECK_INT((int)q.n_hdrs, 2);
+	CHECK_INT(cm_sigv4_auth_line(&k, &q, line, sizeof(line)), 0);
+	CHECK(!strcmp(line, "Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/"
+		      "us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature="
+		      "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"));
+	CHECK(cm_sigv4_token(&q, h, "tok/en+=", token, sizeof(token)) == token);
+	CHECK(!strcmp(token, "x-amz-security-token: tok/en+="));
+	CHECK_INT((int)q.n_hdrs, 3);
+	CHECK(!strcmp(h[2].name, "x-amz-security-token") && !strcmp(h[2].value, "tok/en+="));
+	CHECK_INT(cm_sigv4_auth_line(&k, &q, line, sizeof(line)), 0);
+	CHECK_INT(cm_sigv4_authorization(&k, &q, auth, sizeof(auth)), 0);
+	CHECK(!strncmp(line, "Authorization: ", 15) && !strcmp(line + 15, auth));
+	CHECK(strstr(line, "SignedHeaders=host;x-amz-date;x-amz-security-token,") != NULL);
+	CHECK_INT(cm_sigv4_auth_line(&k, &q, line, 10), -EMSGSIZE);
+}
+
 TEST(sigv4_bad_input)
 {
 	const struct cm_sigv4_hdr h[] = { { "host", "h" } };

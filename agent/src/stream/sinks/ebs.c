@@ -150,17 +150,11 @@ static int sign_call(struct ebs_sink *f, const struct ebs_call *c, struct ebs_he
 	h->list[n++] = h->host;
 	h->list[n++] = h->date;
 	h->list[n++] = h->sha;
-	if (f->creds->aws_session_token[0]) {
-		sh[q.n_hdrs++] = (struct cm_sigv4_hdr){ "x-amz-security-token",
-							f->creds->aws_session_token };
-		snprintf(h->token, sizeof(h->token), "x-amz-security-token: %s",
-			 f->creds->aws_session_token);
+	if (cm_sigv4_token(&q, sh, f->creds->aws_session_token, h->token, sizeof(h->token)))
 		h->list[n++] = h->token;
-	}
 	for (i = 0; i < 4 && c->extra[i]; i++)
 		h->list[n++] = c->extra[i];
-	r = cm_sigv4_authorization(&key, &q, h->auth + 15, sizeof(h->auth) - 15);
-	memcpy(h->auth, "Authorization: ", 15);
+	r = cm_sigv4_auth_line(&key, &q, h->auth, sizeof(h->auth));
 	h->list[n++] = h->auth;
 	h->list[n] = NULL;
 	return r;

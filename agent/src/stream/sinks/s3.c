@@ -165,15 +165,9 @@ static int sign_call(struct s3_sink *f, const struct s3_call *c, struct s3_heade
 		snprintf(h->md5, sizeof(h->md5), "Content-MD5: %s", md5);
 		h->list[n++] = h->md5;
 	}
-	if (f->creds->aws_session_token[0]) {
-		sh[q.n_hdrs++] = (struct cm_sigv4_hdr){ "x-amz-security-token",
-							f->creds->aws_session_token };
-		snprintf(h->token, sizeof(h->token), "x-amz-security-token: %s",
-			 f->creds->aws_session_token);
+	if (cm_sigv4_token(&q, sh, f->creds->aws_session_token, h->token, sizeof(h->token)))
 		h->list[n++] = h->token;
-	}
-	r = cm_sigv4_authorization(&key, &q, h->auth + 15, sizeof(h->auth) - 15);
-	memcpy(h->auth, "Authorization: ", 15);
+	r = cm_sigv4_auth_line(&key, &q, h->auth, sizeof(h->auth));
 	h->list[n++] = h->auth;
 	h->list[n] = NULL;
 	return r;

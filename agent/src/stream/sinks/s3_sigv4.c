@@ -207,3 +207,27 @@ int cm_sigv4_authorization(const struct cm_sigv4_key *k, const struct cm_sigv4_r
 	cm_buf_free(&canon);
 	return r;
 }
+
+const char *cm_sigv4_token(struct cm_sigv4_req *q, struct cm_sigv4_hdr *sh,
+			   const char *token, char *line, size_t size)
+{
+	if (!token || !token[0])
+		return NULL;
+	sh[q->n_hdrs++] = (struct cm_sigv4_hdr){ "x-amz-security-token", token };
+	snprintf(line, size, "x-amz-security-token: %s", token);
+	return line;
+}
+
+int cm_sigv4_auth_line(const struct cm_sigv4_key *k, const struct cm_sigv4_req *q,
+		       char *line, size_t size)
+{
+	static const char name[] = "Authorization: ";
+	const size_t n = sizeof(name) - 1;
+	int r;
+
+	if (size <= n)
+		return -EMSGSIZE;
+	r = cm_sigv4_authorization(k, q, line + n, size - n);
+	memcpy(line, name, n);
+	return r;
+}

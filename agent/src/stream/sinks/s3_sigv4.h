@@ -53,6 +53,18 @@ struct cm_sigv4_req {
 int cm_sigv4_authorization(const struct cm_sigv4_key *k, const struct cm_sigv4_req *q,
 			   char *out, size_t out_size);
 
+/* The session token of temporary credentials (none when token is NULL or
+ * ""): signed -- sh[q->n_hdrs++], sh being the array q->hdrs points to --
+ * and sent as "x-amz-security-token: TOKEN", written into line.  line, or
+ * NULL when there is no token. */
+const char *cm_sigv4_token(struct cm_sigv4_req *q, struct cm_sigv4_hdr *sh,
+			   const char *token, char *line, size_t size);
+
+/* "Authorization: <cm_sigv4_authorization>" into line (CM_SIGV4_AUTH_MAX
+ * + 16), the last header of a signed request.  0 or its -errno. */
+int cm_sigv4_auth_line(const struct cm_sigv4_key *k, const struct cm_sigv4_req *q,
+		       char *line, size_t size);
+
 /* S3's URI encoding: unreserved bytes (A-Z a-z 0-9 - . _ ~) as they are,
  * '/' kept when keep_slash, everything else %XX (upper case).  0 or
  * -EMSGSIZE. */

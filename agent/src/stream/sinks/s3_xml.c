@@ -5,36 +5,12 @@
 #include <string.h>
 
 #include "s3_xml.h"
-
-static const char *const entities[][2] = {
-	{ "&quot;", "\"" }, { "&amp;", "&" }, { "&lt;", "<" }, { "&gt;", ">" },
-	{ "&apos;", "'" }, { "&#34;", "\"" },
-};
-
-/* one character of text at a (< b): what it stands for, *len its bytes */
-static char decode(const char *a, const char *b, size_t *len)
-{
-	size_t i, n;
-
-	*len = 1;
-	if (*a != '&')
-		return *a;
-	for (i = 0; i < sizeof(entities) / sizeof(entities[0]); i++) {
-		n = strlen(entities[i][0]);
-		if ((size_t)(b - a) >= n && !memcmp(a, entities[i][0], n)) {
-			*len = n;
-			return entities[i][1][0];
-		}
-	}
-	return *a;
-}
+#include "../../util/xml.h"
 
 int cm_s3xml_text(const char *p, const char *end, const char *tag, char *out, size_t size)
 {
 	char open[64], close[64];
 	const char *a, *b;
-	size_t n = 0, len;
-
 	if (size)
 		out[0] = '\0';
 	if (!p || end <= p || strlen(tag) > 40 || !size)
@@ -48,17 +24,7 @@ int cm_s3xml_text(const char *p, const char *end, const char *tag, char *out, si
 	b = memmem(a, (size_t)(end - a), close, strlen(close));
 	if (!b)
 		return -ENOENT;
-	for (; a < b; a += len) {
-		char c = decode(a, b, &len);
-
-		if (n + 1 >= size || c == '\0') {
-			out[0] = '\0';
-			return -EMSGSIZE;
-		}
-		out[n++] = c;
-	}
-	out[n] = '\0';
-	return 0;
+	return cm_xml_unescape(a, b, out, size);
 }
 
 static int digits(const char *s)
