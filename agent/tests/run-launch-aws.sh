@@ -187,6 +187,22 @@ else
 		&& ok "no capacity (HTTP 500): RunInstances tried $tries times, then InsufficientInstanceCapacity (-EDQUOT)" \
 		|| fail "capacity" "$tries tries: $(cat "$tmp/p.err" "$tmp/p.out")"
 fi
+# passing server faults: 503 on the first 2 RegisterImage calls is retried, the launch arrives
+start_server flaky --fail-5xx RegisterImage:2 --instance-cmd "$tmp/instance.sh"
+cp -r "$tmp/main/snapshots" "$tmp/flaky/"
+if EP=http://127.0.0.1:$port probe_launch bios "$tmp/spec" "$image" 5; then
+	n=$(grep -c '"op": "RegisterImage"' "$tmp/flaky.log")
+	[ "$n" -eq 3 ] && grep -q "^instance: i-" "$tmp/p.out" \
+		&& ok "RegisterImage 503 twice: retried ($n calls), the launch arrives" || fail "flaky" "$n calls: $(cat "$tmp/p.out")"
+else fail "flaky" "$(cat "$tmp/p.out" "$tmp/p.err")"; fi
+# a 500 that never ends: the capacity case above (RunInstances 500 on every try) covers it
+# a 200 answer that is an HTML page (a proxy's): one line, no crash
+start_server garbage --garbage RegisterImage
+cp -r "$tmp/main/snapshots" "$tmp/garbage/"
+EP=http://127.0.0.1:$port probe_launch bios "$tmp/spec" "$image" 5; rc=$?
+[ "$rc" -eq 1 ] && [ "$(grep -c . "$tmp/p.err")" -eq 1 ] && grep -q "RegisterImage" "$tmp/p.err" && ! grep -q "^image: ami-" "$tmp/p.out" \
+	&& ok "RegisterImage answers 200 with HTML: exit 1, one line ($(head -c 80 "$tmp/p.err")), no image claimed" \
+	|| fail "garbage" "rc $rc: $(cat "$tmp/p.err" "$tmp/p.out")"
 start_server silent
 cp -r "$tmp/main/snapshots" "$tmp/silent/"
 if EP=http://127.0.0.1:$port probe_launch bios "$tmp/spec" "$image" 2; then fail "no arrival" "arrived"

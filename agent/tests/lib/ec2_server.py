@@ -736,10 +736,13 @@ class Handler(BaseHTTPRequestHandler):
                 raise ApiError(400, "InvalidAction", "The action %s is not valid for this web service." % action)
             if form.get("Version") != "2016-11-15":
                 raise ApiError(400, "InvalidParameterValue", "Version %s is not 2016-11-15" % form.get("Version"))
+            injected(self, action)
             with LOCK:
                 answer = fn(self, form)
             self.record(action, 200)
             self.send(200, answer, "text/xml;charset=UTF-8")
+        except Handled:
+            pass
         except ApiError as e:
             self.record(action or "?", e.status, e.code)
             doc = ('<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>%s</Code>'
@@ -786,6 +789,34 @@ class Handler(BaseHTTPRequestHandler):
                       {"x-amzn-ErrorType": e.code})
 
 
+FAULTS_LEFT = {}
+
+
+def injected(h, action):
+    """--fail-5xx OP:N[:STATUS]: the first N calls of OP answer STATUS (503 by
+    default; N=0 means every call), as a passing server fault would.
+    --garbage OP: OP answers 200 with an HTML page, as a proxy's error page."""
+    with LOCK:
+        for spec in ARGS.fail_5xx:
+            op, n, *st = spec.split(":")
+            if op != action:
+                continue
+            left = FAULTS_LEFT.setdefault(spec, int(n) or -1)
+            if left == 0:
+                continue
+            FAULTS_LEFT[spec] = left - 1 if left > 0 else -1
+            raise ApiError(int(st[0]) if st else 503, "ServiceUnavailable" if not st or st[0] == "503"
+                           else "InternalError", "injected fault (--fail-5xx %s)" % spec)
+    if action in ARGS.garbage:
+        h.record(action, 200, "garbage")
+        h.send(200, b"<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html")
+        raise Handled()
+
+
+class Handled(Exception):
+    pass
+
+
 def main():
     global ARGS
     p = argparse.ArgumentParser()
@@ -800,6 +831,8 @@ def main():
     p.add_argument("--deny-retire", action="store_true")
     p.add_argument("--quota-at-launch", choices=["limit", "capacity"])
     p.add_argument("--block-delay-ms", type=int, default=0)
+    p.add_argument("--fail-5xx", action="append", default=[], metavar="OP:N[:STATUS]")
+    p.add_argument("--garbage", action="append", default=[], metavar="OP")
     p.add_argument("--corrupt-block", type=int, default=-1)
     p.add_argument("--instance", action="append", default=[])
     p.add_argument("--import-seconds", type=float, default=0.5)
