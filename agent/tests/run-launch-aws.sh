@@ -248,6 +248,18 @@ else
 		[ "$(grep -c . "$tmp/main.log")" = "$n" ] \
 		&& ok "no role: one line, no EC2 call, the hint names the command" || fail "no role" "$(cat "$tmp/r.err" "$tmp/r.out")"
 fi
+# the identity endpoint answering 500 or garbage: one line, no EC2 call, the hint printed
+for fault in 500 garbage; do
+	start_md "md$fault" --fault "$fault"
+	n=$(grep -c . "$tmp/main.log")
+	if "$probe" aws --metadata-endpoint "127.0.0.1:$mdport" --api-endpoint "$ep" retire stop >"$tmp/r.out" 2>"$tmp/r.err"; then fail "md $fault" "retired"
+	else
+		[ "$(grep -c . "$tmp/r.err")" -eq 1 ] && grep -q "^cloudmove: retire: aws: " "$tmp/r.err" &&
+			grep -q "^hint: " "$tmp/r.out" && [ "$(grep -c . "$tmp/main.log")" = "$n" ] \
+			&& ok "metadata answers $fault: one line ($(head -c 70 "$tmp/r.err")), no EC2 call, the hint printed" \
+			|| fail "md $fault" "$(cat "$tmp/r.err" "$tmp/r.out")"
+	fi
+done
 # --- the move: migrate --launch to ebs:// (a real ext4 root on loop devices) -------------------
 # The stream's dest names no snapshot: the launch imports what the stream
 # made (ebs://REGION/snap-ID).  The fast instance finds the move id in the
