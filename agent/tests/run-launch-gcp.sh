@@ -285,6 +285,15 @@ else
 	fail "token renewal" "rc $rc tokens $n_tok $(cat "$tmp/err")"
 fi
 
+# --- passing backend faults: 503 twice from the token endpoint and images.insert: retried, arrived
+start_gce flaky --fail-5xx token:2 --fail-5xx images.insert:2
+spec flaky e2-small vm-flaky
+launch key flaky --wait 30
+n_tok=$(grep -c '"op": "token"' "$tmp/flaky.log"); n_ins=$(grep -c '"op": "images.insert"' "$tmp/flaky.log")
+[ $rc -eq 0 ] && [ "$n_tok" -eq 3 ] && [ "$n_ins" -eq 3 ] &&
+	ok "token and images.insert answer 503 twice: retried (3 calls each), arrived" ||
+	fail "passing 503" "rc $rc token $n_tok images.insert $n_ins $(cat "$tmp/err")"
+
 # --- a static access token instead of a key ---------------------------------
 start_gce static --token "ya29.static-test-token=static@test-project.iam.gserviceaccount.com"
 spec st e2-small vm-static

@@ -207,6 +207,7 @@ class State:
     def __init__(self, a):
         self.a = a
         self.lock = threading.Condition()
+        self.faults_left = {}     # --fail-5xx: calls still to fail, per spec
         self.projects = set(a.project or ["test-project"])
         self.accounts = {}          # email -> public key
         self.tokens = {}            # token -> (email, expiry)
@@ -442,10 +443,14 @@ class Handler(BaseHTTPRequestHandler):
         q = dict(urllib.parse.parse_qsl(u.query))
         body = self.body()
         if u.path == "/token" and method == "POST":
+            if self.injected(st, "token"):
+                return
             return self.token(st, body)
         op, principal, instance = "unknown", None, None
         try:
             op, instance, handler, args = self.route(method, u.path)
+            if self.injected(st, op):
+                return
             principal = self.auth(st, op)
             code, obj = handler(st, principal, q, body, *args)
         except Fail as e:
@@ -454,6 +459,26 @@ class Handler(BaseHTTPRequestHandler):
             code, obj = 500, Fail(500, "INTERNAL", "backendError", "internal: %r" % e).body()
         st.log(op, principal, instance, code, self.headers.get("Host"))
         self.send_json(code, obj)
+
+    def injected(self, st, op):
+        """--fail-5xx OP:N[:STATUS]: the first N calls of OP (N=0: every call;
+        OP "token" is the token endpoint) answer STATUS (503 by default), as a
+        passing backend fault would.  True when this call was answered so."""
+        with st.lock:
+            for spec in st.a.fail_5xx or []:
+                name, n, *code = spec.split(":")
+                left = st.faults_left.setdefault(spec, int(n) or -1) if name == op else 0
+                if left == 0:
+                    continue
+                st.faults_left[spec] = left - 1 if left > 0 else -1
+                break
+            else:
+                return False
+        code = int(code[0]) if code else 503
+        st.log(op, None, None, code, self.headers.get("Host"))
+        self.send_json(code, Fail(code, "UNAVAILABLE" if code == 503 else "INTERNAL", "backendError",
+                                  "injected fault (--fail-5xx %s)" % spec).body())
+        return True
 
     def auth(self, st, op):
         h = self.headers.get("Authorization", "")
@@ -813,6 +838,7 @@ def main():
     ap.add_argument("--refuse-creds", action="store_true")
     ap.add_argument("--quota-at-launch", action="store_true")
     ap.add_argument("--deny-retire", action="store_true")
+    ap.add_argument("--fail-5xx", action="append", metavar="OP:N[:STATUS]")
     a = ap.parse_args()
     st = State(a)
     srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
