@@ -294,6 +294,15 @@ n_tok=$(grep -c '"op": "token"' "$tmp/flaky.log"); n_ins=$(grep -c '"op": "image
 	ok "token and images.insert answer 503 twice: retried (3 calls each), arrived" ||
 	fail "passing 503" "rc $rc token $n_tok images.insert $n_ins $(cat "$tmp/err")"
 
+# --- the token endpoint answering 500 always: one line naming it, exit 1, nothing made
+start_gce down --fail-5xx token:0:500
+spec down e2-small vm-down
+launch key down --wait 30
+[ $rc -eq 1 ] && [ "$(grep -vc "warning:" "$tmp/err")" -eq 1 ] && grep -qi "token" "$tmp/err" && grep -q "500" "$tmp/err" &&
+	[ "$(grep -vc '"op": "token"' "$tmp/down.log")" -eq 0 ] &&
+	ok "the token endpoint answers 500 always: exit 1, one line ($(grep -v warning: "$tmp/err" | head -c 80)), no other call" ||
+	fail "token 500" "rc $rc $(cat "$tmp/err") $(ops "$tmp/down.log")"
+
 # --- a static access token instead of a key ---------------------------------
 start_gce static --token "ya29.static-test-token=static@test-project.iam.gserviceaccount.com"
 spec st e2-small vm-static
