@@ -293,6 +293,15 @@ if [ "$(result)" = ok ] && [ "$(ops "$tmp/ttl/log" | tr ' ' '\n' | grep -c '^Tok
 	ok "a token expired mid-import (401 ExpiredAuthenticationToken): renewed, launch arrived"
 else fail "token renewal" "$(cat "$tmp/out" "$tmp/err") $(ops "$tmp/ttl/log")"; fi
 
+# passing faults: the token endpoint and the first ARM call answer 503 twice: retried, arrived
+arm flaky --fail-5xx Token:2 --fail-5xx ARM:2
+spec "$tmp/spec-flaky" flaky1 Standard_B1s
+probe "$arm" --spec "$tmp/spec-flaky" --creds "$tmp/creds" launch "$IMAGE" both "$MOVE" 30
+n_tok=$(ops "$tmp/flaky/log" | tr ' ' '\n' | grep -c '^Token$'); n_arm=$(ops "$tmp/flaky/log" | tr ' ' '\n' | grep -c '^ARM$')
+if [ "$(result)" = ok ] && [ "$n_tok" -ge 3 ] && [ "$n_arm" = 2 ] && secret_free "$tmp/out" "$tmp/err"; then
+	ok "token endpoint and ARM answer 503 twice each: retried, launch arrived"
+else fail "passing 503" "$(cat "$tmp/out" "$tmp/err") $(ops "$tmp/flaky/log")"; fi
+
 # --- retire: the VM's managed identity from IMDS --------------------------------------
 md() {	# md NAME [args]: a metadata server, HOST:PORT in $md
 	suite_bg python3 "$here/metadata/mdserver.py" --cloud azure --port 0 --port-file "$tmp/$1.port" "${@:2}" \

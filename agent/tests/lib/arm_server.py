@@ -366,7 +366,11 @@ class Handler(BaseHTTPRequestHandler):
         if host.endswith(".blob.core.windows.net"):
             return self.blob(u.path, q)
         if re.match(r"^/[^/]+/oauth2/v2\.0/token$", u.path):
+            if self.injected("Token"):
+                return None
             return self.token(u.path.split("/")[1], raw)
+        if self.injected("ARM"):
+            return None
         try:
             req = json.loads(raw) if raw else None
         except ValueError:
@@ -384,6 +388,27 @@ class Handler(BaseHTTPRequestHandler):
             st, b, h = arm_error(500, "InternalServerError", repr(e))
         log_call(op, principal, instance, st)
         self.send(st, b, h)
+
+    def injected(self, kind):
+        """--fail-5xx KIND:N[:STATUS]: the first N calls (N=0: every call) of
+        KIND, Token (the token endpoint) or ARM (any management call), answer
+        STATUS (503 by default), as a passing backend fault would."""
+        with LOCK:
+            for spec in ARGS.fail_5xx:
+                name, n, *code = spec.split(":")
+                left = FAULTS_LEFT.setdefault(spec, int(n) or -1) if name == kind else 0
+                if left == 0:
+                    continue
+                FAULTS_LEFT[spec] = left - 1 if left > 0 else -1
+                break
+            else:
+                return False
+        status = int(code[0]) if code else 503
+        log_call(kind, None, None, status)
+        st, b, h = arm_error(status, "ServiceUnavailable" if status == 503 else "InternalServerError",
+                             "injected fault (--fail-5xx %s)" % spec)
+        self.send(st, b, h)
+        return True
 
     # AAD -------------------------------------------------------------------
     def token(self, tenant, raw):
@@ -850,10 +875,14 @@ def existing_vm(spec):
         ARGS.resource_group.append(rg)
 
 
+FAULTS_LEFT = {}
+
+
 def main():
     global STATE, ARGS
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--fail-5xx", action="append", default=[], metavar="Token|ARM:N[:STATUS]")
     ap.add_argument("--port-file")
     ap.add_argument("--state", required=True)
     ap.add_argument("--log")
